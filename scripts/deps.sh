@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# deps.sh installs what uspmesh's build and tests need on a Debian machine
+# that already has Go: protoc for `make proto` and its freshness check, and
+# the pinned protoc-gen-go (the version in go.mod) into ./.bin. Idempotent:
+# it installs only what is missing. Debian packages need root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing Debian packages: ${need_apt[*]}; run as root or: sudo apt-get install ${need_apt[*]}" >&2
+		exit 1
+	fi
+	echo "deps: installing ${need_apt[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# protoc-gen-go at the version go.mod pins for google.golang.org/protobuf.
+want=$(go list -m -f '{{.Version}}' google.golang.org/protobuf)
+have=$(./.bin/protoc-gen-go --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+	echo "deps: installing protoc-gen-go $want into .bin" >&2
+	GOBIN="$PWD/.bin" go install google.golang.org/protobuf/cmd/protoc-gen-go
+fi
