@@ -60,7 +60,7 @@ func goldenGetResp() []byte {
 		"      0a 2e",                            //       GetResp.req_path_results: field 1 LEN, 46 bytes
 		"        0a 0c 4465766963652e54696d652e", //         RequestedPathResult.requested_path: 1 LEN, 12, "Device.Time."
 		"        22 1e",                          //         RequestedPathResult.resolved_path_results: 4 LEN, 30 bytes
-		"          0a 0c 4465766963652e54696d652e", //         ResolvedPathResult.resolved_path: 1 LEN, 12, "Device.Time."
+		"          0a 0c 4465766963652e54696d652e", //           ResolvedPathResult.resolved_path: 1 LEN, 12, "Device.Time."
 		"          12 0e",                          //           ResolvedPathResult.result_params: 2 LEN, 14 (one map entry)
 		"            0a 06 456e61626c65",           //             entry key: field 1 LEN, 6, "Enable"
 		"            12 04 74727565",               //             entry value: field 2 LEN, 4, "true"
