@@ -202,3 +202,25 @@ func (r *reader) keys(n *node, filter ReadFilter) map[string]string {
 	}
 	return out
 }
+
+// Paths returns the paths p's object part names, in order: objects and
+// rows (with trailing dot), or tables when the path ends at a table's
+// name. A search naming nothing yields none. Errors are as for Get.
+func (m *Model) Paths(ctx context.Context, p *path.Path) ([]string, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	r := &reader{ctx: ctx, root: m.root}
+	res, err := r.objects(p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(res.curs))
+	for i, c := range res.curs {
+		if c.t != nil {
+			out[i] = c.t.path
+		} else {
+			out[i] = c.n.path
+		}
+	}
+	return out, nil
+}

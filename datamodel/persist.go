@@ -41,7 +41,11 @@ func (m *Model) snapshot() *state {
 			if pd.countOf != nil || pd.Provider != nil {
 				continue
 			}
-			if pd.Persistent || (inRow && n.values[pd.index] != pd.Default) {
+			// In a persistent table's rows, what Controllers wrote (and
+			// keys) is saved; values the Agent keeps up to date (status,
+			// counters) are not, unless marked Persistent.
+			saved := pd.Persistent || inRow && (pd.Access != ReadOnly || n.def.IsKey(pd.Name))
+			if saved && (pd.Persistent || n.values[pd.index] != pd.Default) {
 				st.Params[n.path+pd.Name] = n.values[pd.index]
 			}
 		}

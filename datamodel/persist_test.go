@@ -31,6 +31,7 @@ func TestPersistRoundTrip(t *testing.T) {
 		}
 	}
 	tx.Delete(objects(t, tx, "Device.Sub.3.")[0], WriteOptions{})
+	tx.Update(objects(t, tx, "Device.Sub.1.")[0], []ParamUpdate{{Param: "Hits", Value: "9"}}, WriteOptions{Internal: true})
 	tx.Update(objects(t, tx, "Device.WiFi.SSID.2.")[0], []ParamUpdate{{Param: "SSID", Value: "Garden"}}, WriteOptions{})
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
@@ -51,6 +52,13 @@ func TestPersistRoundTrip(t *testing.T) {
 	res, err := m2.Get(ctx, mustParse(t, "Device.Sub.*.ID"), 0, nil)
 	if err != nil || len(res) != 2 || res[0].Path != "Device.Sub.1." || res[1].Path != "Device.Sub.2." || res[1].Params[0].Value != "auto-2" {
 		t.Fatalf("Sub rows %+v %v", res, err)
+	}
+	// Agent-kept values in persistent rows are not saved.
+	if v := get1(t, m2, "Device.Sub.1.Hits"); v != "0" {
+		t.Fatalf("read-only row value restored: %s", v)
+	}
+	if v := get1(t, m2, "Device.Sub.1.Enable"); v != "true" {
+		t.Fatalf("written row value lost: %s", v)
 	}
 	// Not persistent: radios and ports are the Agent's to recreate.
 	if v := get1(t, m2, "Device.WiFi.RadioNumberOfEntries"); v != "0" {

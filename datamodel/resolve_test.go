@@ -195,3 +195,26 @@ func TestInstances(t *testing.T) {
 		t.Errorf("single object: %v", err)
 	}
 }
+
+func TestPaths(t *testing.T) {
+	m, _ := newTestModel(t, Config{})
+	ctx := context.Background()
+	for _, c := range []struct {
+		p    string
+		want []string
+	}{
+		{"Device.WiFi.Radio.", []string{"Device.WiFi.Radio."}},
+		{"Device.WiFi.Radio.*.", []string{"Device.WiFi.Radio.1.", "Device.WiFi.Radio.2."}},
+		{"Device.Box.Port.*.Lane.", []string{"Device.Box.Port.1.Lane."}},
+		{`Device.WiFi.Radio.[Channel==36].Stats.Noise`, []string{"Device.WiFi.Radio.2.Stats."}},
+		{`Device.WiFi.Radio.[Channel==99].`, []string{}},
+	} {
+		got, err := m.Paths(ctx, mustParse(t, c.p))
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Paths %s = %q %v, want %q", c.p, got, err, c.want)
+		}
+	}
+	if _, err := m.Paths(ctx, mustParse(t, "Device.Nope.")); codeOf(err) != CodeInvalidPath {
+		t.Errorf("Paths of unknown object: %v", err)
+	}
+}

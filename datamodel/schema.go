@@ -297,8 +297,15 @@ func (p *ParamDef) Range(min, max int64) *ParamDef {
 // MaxLen caps p's length and returns it.
 func (p *ParamDef) MaxLen(n int) *ParamDef { p.Constraint.MaxLength = n; return p }
 
-// List makes p a comma-separated list of its type and returns it.
-func (p *ParamDef) List() *ParamDef { p.Constraint.List = true; return p }
+// List makes p a comma-separated list of its type and returns it. A list's
+// default is the empty list unless Def set another.
+func (p *ParamDef) List() *ParamDef {
+	if p.Default == value.Default(p.Type) {
+		p.Default = ""
+	}
+	p.Constraint.List = true
+	return p
+}
 
 // Ref marks p as a reference (path-valued) parameter and returns it.
 func (p *ParamDef) Ref() *ParamDef { p.Reference = true; return p }

@@ -73,6 +73,7 @@ func newTestSchema() *testEnv {
 	sub.Param("Enable", value.Boolean).RW()
 	sub.Param("Ref", value.String).RW().List()
 	sub.Param("TTL", value.UnsignedInt).RW()
+	sub.Param("Hits", value.UnsignedInt) // read-only, kept by the Agent
 	sub.MaxEntries = 2000
 
 	box := d.Object("Box")

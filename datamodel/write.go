@@ -3,6 +3,7 @@ package datamodel
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/uspmesh/uspmesh/datamodel/value"
 )
@@ -194,6 +195,11 @@ func hookError(p string, err error) error {
 	}
 	var e *Error
 	if errors.As(err, &e) {
+		// A hook's error naming one parameter of the object becomes that
+		// parameter's error.
+		if rel, ok := strings.CutPrefix(e.Path, p); ok && rel != "" && !strings.HasSuffix(rel, ".") {
+			return &WriteError{Path: p, Code: e.Code, Msg: e.Msg, ParamErrs: []ParamError{{Param: rel, Code: e.Code, Msg: e.Msg}}}
+		}
 		return &WriteError{Path: p, Code: e.Code, Msg: e.Msg}
 	}
 	return &WriteError{Path: p, Code: CodeNotUpdated, Msg: err.Error()}
@@ -240,6 +246,18 @@ func (t *Txn) uniqueCheck(row *node, pend map[int]string) error {
 		return v
 	}
 	for _, ks := range row.def.UniqueKeys {
+		// A key set not yet given any value (a BSSID the radio has not
+		// reported) identifies nothing and cannot collide.
+		empty := true
+		for _, k := range ks {
+			if val(row, k) != "" {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			continue
+		}
 		for _, other := range tab.rows {
 			if other == row {
 				continue

@@ -340,3 +340,38 @@ func TestCommandsAndLookup(t *testing.T) {
 		t.Errorf("Lookup unknown: %v", err)
 	}
 }
+
+func TestEmptyKeysDoNotCollide(t *testing.T) {
+	m, _ := newTestModel(t, Config{})
+	tx := m.Begin(context.Background())
+	defer tx.Rollback()
+	ssids := tables(t, tx, "Device.WiFi.SSID.")[0]
+	// Name (a key) left empty twice: an empty key set identifies nothing.
+	for range 2 {
+		if _, err := tx.Add(ssids, []ParamUpdate{{Param: "SSID", Value: "x"}}, WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestHookParamErrorKeepsParam(t *testing.T) {
+	e := newTestSchema()
+	radio := e.s.Root().Child("WiFi").Child("Radio")
+	radio.Hook = func(ctx context.Context, ch *ObjectChange) error {
+		return errorf(CodeInvalidValue, ch.Row.Path+"Channel", "not allowed here")
+	}
+	m, err := NewModel(context.Background(), e.s, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := m.Begin(context.Background())
+	defer tx.Rollback()
+	if _, err := tx.Add(tables(t, tx, "Device.WiFi.Radio.")[0], nil, WriteOptions{Internal: true}); err == nil {
+		t.Fatal("hook did not refuse")
+	} else {
+		var we *WriteError
+		if !errors.As(err, &we) || len(we.ParamErrs) != 1 || we.ParamErrs[0].Param != "Channel" || we.ParamErrs[0].Code != CodeInvalidValue {
+			t.Fatalf("hook error %#v", err)
+		}
+	}
+}

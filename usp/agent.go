@@ -56,6 +56,9 @@ type AgentConfig struct {
 	// Device.LocalAgent.Controller.{i} row (creating one if needed); it
 	// is recorded in the request context (ControllerPathFrom).
 	Controllers func(ctx context.Context, controller EndpointID) (string, error)
+	// Responses, when set, receives the Response messages Controllers
+	// send to the Agent (NotifyResp, for Notifier.HandleResponse).
+	Responses func(from EndpointID, msgID string, resp *uspmsg.Response)
 }
 
 // Agent is a transport-free USP Agent: it turns each Record a Controller

@@ -55,9 +55,13 @@ func (a *Agent) OnOperationComplete(fn func(OperationComplete)) {
 // Wait blocks until every asynchronous command started so far has ended.
 func (a *Agent) Wait() { a.ops.wg.Wait() }
 
-// response receives a Response message a Controller sent this Agent (a
-// NotifyResp); Notify delivery, which awaits them, is wired later.
-func (o *operations) response(from EndpointID, msgID string, r *uspmsg.Response) {}
+// response passes a Response message a Controller sent this Agent (a
+// NotifyResp) to AgentConfig.Responses.
+func (o *operations) response(from EndpointID, msgID string, r *uspmsg.Response) {
+	if fn := o.a.cfg.Responses; fn != nil {
+		fn(from, msgID, r)
+	}
+}
 
 func (a *Agent) operate(ctx context.Context, perm Permissions, op *uspmsg.Operate) (*uspmsg.Response, *failure) {
 	p, err := path.Parse(op.GetCommand())

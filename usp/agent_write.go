@@ -109,6 +109,10 @@ func setEntry(tx *datamodel.Txn, uo *uspmsg.Set_UpdateObject, opt datamodel.Writ
 		ups[i] = datamodel.ParamUpdate{Param: ps.GetParam(), Value: ps.GetValue(), Required: ps.GetRequired()}
 	}
 	ok := &uspmsg.SetResp_UpdatedObjectResult_OperationStatus_OperationSuccess{}
+	// Every row is tried, so that a failure names each row that failed
+	// (updated_inst_failures, or the Error's param_errs); the caller
+	// undoes the rows that succeeded.
+	var failed *objFailure
 	for _, o := range objs {
 		res, err := tx.Update(o, ups, opt)
 		if err != nil {
@@ -117,7 +121,15 @@ func setEntry(tx *datamodel.Txn, uo *uspmsg.Set_UpdateObject, opt datamodel.Writ
 			if errors.As(err, &we) && len(we.ParamErrs) > 0 {
 				f.code, f.msg = ErrRequiredParameterFailed, "required parameters failed"
 			}
-			return nil, f
+			if failed == nil {
+				failed = f
+			} else {
+				failed.insts = append(failed.insts, f.insts...)
+			}
+			continue
+		}
+		if failed != nil {
+			continue
 		}
 		ir := &uspmsg.SetResp_UpdatedInstanceResult{AffectedPath: res.Path, UpdatedParams: make(map[string]string, len(res.Updated))}
 		for _, pv := range res.Updated {
@@ -127,6 +139,9 @@ func setEntry(tx *datamodel.Txn, uo *uspmsg.Set_UpdateObject, opt datamodel.Writ
 			ir.ParamErrs = append(ir.ParamErrs, &uspmsg.SetResp_ParameterError{Param: pe.Param, ErrCode: pe.Code, ErrMsg: pe.Msg})
 		}
 		ok.UpdatedInstResults = append(ok.UpdatedInstResults, ir)
+	}
+	if failed != nil {
+		return nil, failed
 	}
 	return ok, nil
 }

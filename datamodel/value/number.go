@@ -24,7 +24,8 @@ func scanInt(s string) (neg bool, mag uint64, canon, ok, overflow bool) {
 			return false, 0, false, false, false
 		}
 		d := uint64(c - '0')
-		if mag > (math.MaxUint64-d)/10 {
+		// 19 digits always fit; only longer numbers need the check.
+		if i >= 19 && mag > (math.MaxUint64-d)/10 {
 			overflow = true
 		}
 		mag = mag*10 + d

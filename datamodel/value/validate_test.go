@@ -47,10 +47,7 @@ func checkValidate(t *testing.T, tc validateCase) {
 func rng(lo, hi string) Range { return Range{Min: lo, Max: hi} }
 
 func TestValidateScalars(t *testing.T) {
-	const (
-		bad = CodeInvalidType
-		out = CodeInvalidValue
-	)
+	const bad = CodeInvalidType
 	cases := []validateCase{
 		// string
 		{name: "string/plain", t: String, in: "Home", want: "Home"},

@@ -1,0 +1,43 @@
+package tr181
+
+import (
+	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/datamodel/value"
+)
+
+// Enumerations of the vendor object Device.X_USPMESH_Mesh.
+var (
+	// meshStatuses are the values of Device.X_USPMESH_Mesh.Status: this
+	// node alone, an election running, following a leader, or leading.
+	meshStatuses = []string{"Alone", "Electing", "Follower", "Leader"}
+	// meshNodeStatuses are the values of Device.X_USPMESH_Mesh.Node.{i}.Status.
+	meshNodeStatuses = []string{"Discovered", "Member", "Leader", "Lost"}
+	// planStatuses are the values of Device.X_USPMESH_Mesh.Plan.Status.
+	planStatuses = []string{"Idle", "Running", "Applying", "Error"}
+)
+
+// mesh lays out Device.X_USPMESH_Mesh., this node's view of its cluster:
+// the leader and term it follows, the peers it knows and the state of the
+// channel plan. Everything is read-only and written by the node.
+func mesh(m *datamodel.ObjectDef) {
+	str(m, "ClusterID", 64)
+	str(m, "Leader", 64)
+	m.Param("Term", value.UnsignedLong)
+	str(m, "Status", 0).Def("Alone").Enum(meshStatuses...)
+
+	n := table(m.Table("Node", []string{"Alias"}, []string{"EndpointID"}), datamodel.ObjReadOnly, false)
+	alias(n)
+	str(n, "EndpointID", 64)
+	str(n, "ControllerEndpointID", 64)
+	str(n, "Address", 45)
+	n.Param("Port", value.UnsignedInt).Range(0, 65535)
+	n.Param("LastSeen", value.DateTime)
+	str(n, "Status", 0).Def("Discovered").Enum(meshNodeStatuses...)
+	n.Param("Priority", value.UnsignedInt)
+
+	p := m.Object("Plan")
+	p.Param("Score", value.Decimal)
+	p.Param("BaselineScore", value.Decimal)
+	p.Param("LastRun", value.DateTime)
+	str(p, "Status", 0).Def("Idle").Enum(planStatuses...)
+}

@@ -1,0 +1,199 @@
+package tr181
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/datamodel/value"
+)
+
+// Enumerations of Device.WiFi.
+var (
+	// frequencyBands are the radio bands uspmesh knows.
+	frequencyBands = []string{"2.4GHz", "5GHz", "6GHz"}
+	// standards are the IEEE 802.11 amendments, in TR-181's spelling.
+	standards = []string{"a", "b", "g", "n", "ac", "ax", "be"}
+	// channelBandwidths are the values of Radio.{i}.OperatingChannelBandwidth;
+	// all but "Auto" are also values of CurrentOperatingChannelBandwidth.
+	channelBandwidths = []string{"20MHz", "40MHz", "80MHz", "160MHz", "80+80MHz", "320MHz-1", "320MHz-2", "Auto"}
+	// securityModes are the AccessPoint.{i}.Security.ModeEnabled values
+	// uspmesh supports (ModesSupported).
+	securityModes = []string{"None", "WPA2-Personal", "WPA3-Personal", "WPA3-Personal-Transition"}
+)
+
+// ifStatuses are the interface Status values of Radio and SSID rows.
+var ifStatuses = []string{"Up", "Down", "Unknown", "Dormant", "NotPresent", "LowerLayerDown", "Error"}
+
+func wifi(w *datamodel.ObjectDef) {
+	radio(table(w.Table("Radio", []string{"Alias"}, []string{"Name"}), datamodel.ObjReadOnly, false))
+	ssid(table(w.Table("SSID", []string{"Alias"}, []string{"Name"}, []string{"BSSID"}), datamodel.ObjAddDelete, true))
+	accessPoint(table(w.Table("AccessPoint", []string{"Alias"}, []string{"SSIDReference"}), datamodel.ObjAddDelete, true))
+	neighboringWiFi(w)
+}
+
+// radio lays out Device.WiFi.Radio.{i}., one row per physical radio,
+// created by the Agent.
+func radio(r *datamodel.ObjectDef) {
+	r.Param("Enable", value.Boolean).RW()
+	str(r, "Status", 0).Def("Down").Enum(ifStatuses...)
+	alias(r)
+	str(r, "Name", 64)
+	r.Param("Upstream", value.Boolean)
+	r.Param("MaxBitRate", value.UnsignedInt)
+	str(r, "SupportedFrequencyBands", 0).List().Enum(frequencyBands...)
+	str(r, "OperatingFrequencyBand", 0).RW().Enum(frequencyBands...)
+	str(r, "SupportedStandards", 0).List().Enum(standards...)
+	str(r, "OperatingStandards", 0).List().RW().Enum(standards...)
+	str(r, "PossibleChannels", 1024).List()
+	str(r, "ChannelsInUse", 1024).List()
+	r.Param("Channel", value.UnsignedInt).RW().Def("1").Range(1, 255)
+	r.Param("AutoChannelSupported", value.Boolean)
+	r.Param("AutoChannelEnable", value.Boolean).RW()
+	str(r, "OperatingChannelBandwidth", 0).RW().Enum(channelBandwidths...).Def("Auto")
+	str(r, "CurrentOperatingChannelBandwidth", 0).Enum(channelBandwidths[:len(channelBandwidths)-1]...).Def("20MHz")
+	r.Param("TransmitPowerSupported", value.Int).List().Range(-1, 100).Def("-1")
+	r.Param("TransmitPower", value.Int).RW().Def("-1").Range(-1, 100)
+	regulatory := str(r, "RegulatoryDomain", 3).RW()
+	regulatory.Constraint.Pattern = mustPattern(`[A-Z][A-Z][ OI]`)
+
+	st := r.Object("Stats")
+	counters(st, value.UnsignedLong, "BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived")
+	counters(st, value.UnsignedInt, "ErrorsSent", "ErrorsReceived", "DiscardPacketsSent", "DiscardPacketsReceived", "FCSErrorCount")
+	st.Param("Noise", value.Int).Range(-200, 0)
+}
+
+// ssid lays out Device.WiFi.SSID.{i}., one row per SSID (a BSS on a
+// radio); Controllers may add and delete them.
+func ssid(s *datamodel.ObjectDef) {
+	s.Param("Enable", value.Boolean).RW()
+	str(s, "Status", 0).Def("Down").Enum(ifStatuses...)
+	alias(s)
+	name := str(s, "Name", 64)
+	name.AutoValue = func(_ context.Context, row datamodel.Row) string {
+		return fmt.Sprintf("ssid%d", row.Instances[len(row.Instances)-1])
+	}
+	str(s, "LowerLayers", 256).List().Ref().RW()
+	mac(s, "BSSID")
+	mac(s, "MACAddress")
+	str(s, "SSID", 32).RW()
+	s.Param("Upstream", value.Boolean)
+
+	st := s.Object("Stats")
+	counters(st, value.UnsignedLong, "BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived")
+	counters(st, value.UnsignedInt, "ErrorsSent", "ErrorsReceived")
+	counters(st, value.UnsignedLong, "UnicastPacketsSent", "UnicastPacketsReceived")
+	counters(st, value.UnsignedInt, "DiscardPacketsSent", "DiscardPacketsReceived")
+	counters(st, value.UnsignedLong, "MulticastPacketsSent", "MulticastPacketsReceived",
+		"BroadcastPacketsSent", "BroadcastPacketsReceived")
+	counters(st, value.UnsignedInt, "UnknownProtoPacketsReceived", "RetransCount", "FailedRetransCount",
+		"RetryCount", "MultipleRetryCount", "ACKFailureCount", "AggregatedPacketCount")
+}
+
+// accessPoint lays out Device.WiFi.AccessPoint.{i}., the access-point
+// side of an SSID, and the stations associated with it.
+func accessPoint(ap *datamodel.ObjectDef) {
+	ap.Param("Enable", value.Boolean).RW()
+	str(ap, "Status", 0).Def("Disabled").Enum("Disabled", "Enabled", "Error_Misconfigured", "Error")
+	alias(ap)
+	str(ap, "SSIDReference", 256).Ref().RW()
+	ap.Param("SSIDAdvertisementEnabled", value.Boolean).RW().Def("true")
+	ap.Param("IsolationEnable", value.Boolean).RW()
+	ap.Param("MaxAllowedAssociations", value.UnsignedInt).RW()
+
+	sec := ap.Object("Security")
+	str(sec, "ModesSupported", 0).List().Enum(securityModes...).Def(value.JoinList(securityModes))
+	str(sec, "ModeEnabled", 0).RW().Enum(securityModes...).Def("WPA2-Personal")
+	pass := str(sec, "KeyPassphrase", 63).RW().Secret()
+	pass.Constraint.MinLength = 8
+	str(sec, "SAEPassphrase", 0).RW().Secret()
+	sec.Param("RekeyingInterval", value.UnsignedInt).RW().Def("3600")
+	str(sec, "MFPConfig", 0).RW().Enum("Disabled", "Optional", "Required").Def("Optional")
+
+	associatedDevice(table(ap.Table("AssociatedDevice", []string{"MACAddress"}), datamodel.ObjReadOnly, false))
+}
+
+// associatedDevice lays out AccessPoint.{i}.AssociatedDevice.{i}., one row
+// per associated station, created by the Agent.
+func associatedDevice(a *datamodel.ObjectDef) {
+	mac(a, "MACAddress")
+	str(a, "OperatingStandard", 0).Enum(standards...)
+	a.Param("AuthenticationState", value.Boolean)
+	atLeast(a.Param("LastDataDownlinkRate", value.UnsignedInt), 1000)
+	atLeast(a.Param("LastDataUplinkRate", value.UnsignedInt), 1000)
+	a.Param("AssociationTime", value.DateTime)
+	a.Param("SignalStrength", value.Int).Range(-200, 0)
+	a.Param("Noise", value.Int).Range(-200, 0)
+	a.Param("SNR", value.Int)
+	a.Param("Retransmissions", value.UnsignedInt).Range(0, 100)
+	a.Param("Active", value.Boolean)
+
+	st := a.Object("Stats")
+	counters(st, value.UnsignedLong, "BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived")
+	counters(st, value.UnsignedInt, "ErrorsSent", "RetransCount", "FailedRetransCount", "RetryCount", "MultipleRetryCount")
+}
+
+// resultParam is one parameter of a neighbouring Wi-Fi scan result, laid
+// out both as a parameter of Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}.
+// and as a "Result.{i}." output argument of the command.
+type resultParam struct {
+	name string
+	typ  value.Type
+	c    value.Constraint
+}
+
+var neighborSecurityModes = []string{"None", "WEP", "WPA", "WPA2", "WPA3", "WPA-WPA2", "WPA2-WPA3",
+	"WPA-Enterprise", "WPA2-Enterprise", "WPA3-Enterprise", "WPA-WPA2-Enterprise"}
+
+var resultParams = []resultParam{
+	{name: "Radio", typ: value.String, c: value.Constraint{MaxLength: 256}},
+	{name: "SSID", typ: value.String, c: value.Constraint{MaxLength: 32}},
+	{name: "BSSID", typ: value.String, c: value.Constraint{MaxLength: 17, Pattern: macPattern}},
+	{name: "Mode", typ: value.String, c: value.Constraint{Enum: []string{"AdHoc", "Infrastructure"}}},
+	{name: "Channel", typ: value.UnsignedInt, c: value.Constraint{Ranges: []value.Range{{Min: "1", Max: "255"}}}},
+	{name: "SignalStrength", typ: value.Int, c: value.Constraint{Ranges: []value.Range{{Min: "-200", Max: "0"}}}},
+	{name: "SecurityModeEnabled", typ: value.String, c: value.Constraint{Enum: neighborSecurityModes}},
+	{name: "EncryptionMode", typ: value.String, c: value.Constraint{List: true, Enum: []string{"TKIP", "AES"}}},
+	{name: "OperatingFrequencyBand", typ: value.String, c: value.Constraint{Enum: frequencyBands}},
+	{name: "SupportedStandards", typ: value.String, c: value.Constraint{List: true, Enum: standards}},
+	{name: "OperatingStandards", typ: value.String, c: value.Constraint{List: true, Enum: standards}},
+	{name: "OperatingChannelBandwidth", typ: value.String, c: value.Constraint{Enum: channelBandwidths}},
+	{name: "BeaconPeriod", typ: value.UnsignedInt},
+	{name: "Noise", typ: value.Int, c: value.Constraint{Ranges: []value.Range{{Min: "-200", Max: "0"}}}},
+	{name: "BasicDataTransferRates", typ: value.String, c: value.Constraint{List: true, MaxListLength: 256}},
+	{name: "SupportedDataTransferRates", typ: value.String, c: value.Constraint{List: true, MaxListLength: 256}},
+	{name: "DTIMPeriod", typ: value.UnsignedInt},
+}
+
+// neighboringWiFi declares Device.WiFi.NeighboringWiFiDiagnostic() and the
+// read-only table Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. that
+// keeps the latest scan readable.
+func neighboringWiFi(w *datamodel.ObjectDef) {
+	cmd := w.Command("NeighboringWiFiDiagnostic", true, neighboringWiFiDiagnostic)
+	cmd.Outputs = []datamodel.Arg{{Name: "Status", Type: value.String,
+		Constraint: value.Constraint{Enum: []string{"Complete", "Canceled", "Error"}}}}
+	res := table(w.Object("NeighboringWiFiDiagnostic").Table("Result", []string{"BSSID"}), datamodel.ObjReadOnly, false)
+	for _, rp := range resultParams {
+		p := res.Param(rp.name, rp.typ)
+		p.Constraint = rp.c
+		if rp.name == "Radio" {
+			p.Ref()
+		}
+		cmd.Outputs = append(cmd.Outputs, datamodel.Arg{Name: "Result.{i}." + rp.name, Type: rp.typ, Constraint: rp.c})
+	}
+}
+
+// neighboringWiFiDiagnostic runs Device.WiFi.NeighboringWiFiDiagnostic()
+// until a radio backend provides scans: it reports Status "Error".
+func neighboringWiFiDiagnostic(context.Context, datamodel.Row, map[string]string) (map[string]string, error) {
+	return map[string]string{"Status": "Error"}, &datamodel.Error{Code: datamodel.CodeCommandFailure,
+		Path: "Device.WiFi.NeighboringWiFiDiagnostic()", Msg: "no radio backend: neighbouring Wi-Fi scan not available"}
+}
+
+// counters adds read-only statistics counters of type t to o; their
+// changes never notify.
+func counters(o *datamodel.ObjectDef, t value.Type, names ...string) {
+	for _, n := range names {
+		o.Param(n, t).Counter()
+	}
+}

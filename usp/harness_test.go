@@ -1,0 +1,306 @@
+package usp_test
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/datamodel/path"
+	"github.com/uspmesh/uspmesh/datamodel/tr181"
+	"github.com/uspmesh/uspmesh/proto/uspmsg"
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// Endpoint IDs of the conformance suite.
+const (
+	agentID = usp.EndpointID("os::012345-AP0001")
+	ctrlID  = usp.EndpointID("proto::controller-1")
+	ctrl2ID = usp.EndpointID("proto::controller-2")
+)
+
+// harnessClock is the harness model's frozen clock: Subscription
+// CreationDate and generated IDs derive from it.
+var harnessClock = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+
+// harness is one Agent over a fresh Device:2 model, driven in-process
+// through HandleRecord exactly as an MTP would.
+type harness struct {
+	t      *testing.T
+	m      *datamodel.Model
+	a      *usp.Agent
+	timers chan time.Duration
+	fire   chan time.Time
+	done   chan usp.OperationComplete
+	reboot chan struct{}
+	n      int
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	h := &harness{t: t, timers: make(chan time.Duration, 8), fire: make(chan time.Time, 8),
+		done: make(chan usp.OperationComplete, 8), reboot: make(chan struct{}, 4)}
+	clock := harnessClock
+	s := tr181.NewSchema(tr181.Config{
+		Manufacturer: "uspmesh", ManufacturerOUI: "012345", ModelName: "AP-1", SerialNumber: "AP0001",
+		SoftwareVersion: "1.0.0", EndpointID: string(agentID),
+		Now:       func() time.Time { return clock },
+		Boot:      clock.Add(-time.Hour),
+		After:     func(d time.Duration) <-chan time.Time { h.timers <- d; return h.fire },
+		Recipient: usp.ControllerPathFrom,
+		Reboot:    func(context.Context) error { h.reboot <- struct{}{}; return nil },
+	})
+	m, err := datamodel.NewModel(ctx, s, datamodel.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := usp.NewAgent(usp.AgentConfig{EndpointID: agentID, Model: m, Controllers: usp.ControllerTable(m)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.OnOperationComplete(func(oc usp.OperationComplete) { h.done <- oc })
+	t.Cleanup(func() {
+		close(h.fire)
+		a.Wait()
+	})
+	h.m, h.a = m, a
+	return h
+}
+
+// send delivers req from ctrl as a Record and returns the response Msg
+// (nil when the Agent sent nothing).
+func (h *harness) send(from usp.EndpointID, req *uspmsg.Request) *uspmsg.Msg {
+	h.t.Helper()
+	h.n++
+	msg := usp.NewRequest("m"+string(rune('A'+h.n%26))+strings.Repeat("x", h.n/26), req)
+	rec, err := usp.NewRecord(agentID, from, msg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	b, err := usp.EncodeRecord(rec)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out, err := h.a.HandleRecord(context.Background(), from, b)
+	if err != nil {
+		h.t.Fatalf("HandleRecord: %v", err)
+	}
+	if out == nil {
+		return nil
+	}
+	if out.GetToId() != string(from) || out.GetFromId() != string(agentID) || out.GetVersion() != usp.Version {
+		h.t.Fatalf("response record addressing: to=%s from=%s version=%s", out.GetToId(), out.GetFromId(), out.GetVersion())
+	}
+	resp, err := usp.MsgFromRecord(out)
+	if err != nil {
+		h.t.Fatalf("response message: %v", err)
+	}
+	if resp.GetHeader().GetMsgId() != msg.GetHeader().GetMsgId() {
+		h.t.Fatalf("response msg_id %q, request %q", resp.GetHeader().GetMsgId(), msg.GetHeader().GetMsgId())
+	}
+	if typ, _ := usp.MsgTypeOf(resp.GetBody()); typ != resp.GetHeader().GetMsgType() {
+		h.t.Fatalf("response header type %v, body %v", resp.GetHeader().GetMsgType(), typ)
+	}
+	return resp
+}
+
+// value reads one parameter straight from the model.
+func (h *harness) value(p string) string {
+	h.t.Helper()
+	pp, err := path.Parse(p)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res, err := h.m.Get(context.Background(), pp, 0, nil)
+	if err != nil || len(res) != 1 {
+		h.t.Fatalf("model Get %s: %v %v", p, res, err)
+	}
+	return res[0].Params[0].Value
+}
+
+// rows lists the instance paths of a table straight from the model.
+func (h *harness) rows(table string) []string {
+	h.t.Helper()
+	pp, _ := path.Parse(table)
+	in, err := h.m.Instances(context.Background(), pp, true, nil)
+	if err != nil {
+		h.t.Fatalf("Instances %s: %v", table, err)
+	}
+	out := []string{}
+	for _, i := range in {
+		out = append(out, i.Path)
+	}
+	return out
+}
+
+func get(paths []string, depth uint32) *uspmsg.Request {
+	return &uspmsg.Request{ReqType: &uspmsg.Request_Get{Get: &uspmsg.Get{ParamPaths: paths, MaxDepth: depth}}}
+}
+
+func set(ap bool, objs ...*uspmsg.Set_UpdateObject) *uspmsg.Request {
+	return &uspmsg.Request{ReqType: &uspmsg.Request_Set{Set: &uspmsg.Set{AllowPartial: ap, UpdateObjs: objs}}}
+}
+
+func upd(obj string, kv ...string) *uspmsg.Set_UpdateObject {
+	u := &uspmsg.Set_UpdateObject{ObjPath: obj}
+	for i := 0; i+1 < len(kv); i += 2 {
+		req := strings.HasSuffix(kv[i], "!")
+		u.ParamSettings = append(u.ParamSettings, &uspmsg.Set_UpdateParamSetting{Param: strings.TrimSuffix(kv[i], "!"), Value: kv[i+1], Required: req})
+	}
+	return u
+}
+
+func add(ap bool, objs ...*uspmsg.Add_CreateObject) *uspmsg.Request {
+	return &uspmsg.Request{ReqType: &uspmsg.Request_Add{Add: &uspmsg.Add{AllowPartial: ap, CreateObjs: objs}}}
+}
+
+// create builds a CreateObject; a param name ending in "!" is required.
+func create(obj string, kv ...string) *uspmsg.Add_CreateObject {
+	c := &uspmsg.Add_CreateObject{ObjPath: obj}
+	for i := 0; i+1 < len(kv); i += 2 {
+		req := strings.HasSuffix(kv[i], "!")
+		c.ParamSettings = append(c.ParamSettings, &uspmsg.Add_CreateParamSetting{Param: strings.TrimSuffix(kv[i], "!"), Value: kv[i+1], Required: req})
+	}
+	return c
+}
+
+func del(ap bool, paths ...string) *uspmsg.Request {
+	return &uspmsg.Request{ReqType: &uspmsg.Request_Delete{Delete: &uspmsg.Delete{AllowPartial: ap, ObjPaths: paths}}}
+}
+
+func operate(cmd, key string, sendResp bool, args map[string]string) *uspmsg.Request {
+	return &uspmsg.Request{ReqType: &uspmsg.Request_Operate{Operate: &uspmsg.Operate{Command: cmd, CommandKey: key, SendResp: sendResp, InputArgs: args}}}
+}
+
+// flatGet renders a GetResp as sorted "requested | resolved | key=value"
+// lines and "requested | err=<code>" lines.
+func flatGet(t *testing.T, m *uspmsg.Msg) []string {
+	t.Helper()
+	gr := m.GetBody().GetResponse().GetGetResp()
+	if gr == nil {
+		t.Fatalf("not a GetResp: %v", m)
+	}
+	var out []string
+	for _, rr := range gr.GetReqPathResults() {
+		if rr.GetErrCode() != 0 {
+			out = append(out, rr.GetRequestedPath()+" | err="+itoa(rr.GetErrCode()))
+			continue
+		}
+		for _, res := range rr.GetResolvedPathResults() {
+			for k, v := range res.GetResultParams() {
+				out = append(out, rr.GetRequestedPath()+" | "+res.GetResolvedPath()+" | "+k+"="+v)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func itoa(c uint32) string { return strconv.FormatUint(uint64(c), 10) }
+
+// errorOf returns the Error message body, failing if m is not one.
+func errorOf(t *testing.T, m *uspmsg.Msg) *uspmsg.Error {
+	t.Helper()
+	e := m.GetBody().GetError()
+	if e == nil {
+		t.Fatalf("expected an Error message, got %v", m)
+	}
+	if m.GetHeader().GetMsgType() != uspmsg.Header_ERROR {
+		t.Fatalf("Error message with header type %v", m.GetHeader().GetMsgType())
+	}
+	return e
+}
+
+// responseOf returns the Response body of m, failing if m is not one.
+func responseOf(t *testing.T, m *uspmsg.Msg) *uspmsg.Response {
+	t.Helper()
+	r := m.GetBody().GetResponse()
+	if r == nil {
+		t.Fatalf("expected a Response message, got %v", m)
+	}
+	return r
+}
+
+// wantProto fails unless got equals want once every err_msg in got is
+// cleared (messages are free text; codes are compared). It also fails when
+// got carries an error code without a message.
+func wantProto(t *testing.T, got, want proto.Message) {
+	t.Helper()
+	g := proto.Clone(got)
+	if missing := clearErrMsgs(g.ProtoReflect()); missing != "" {
+		t.Errorf("%s has an err_code but no err_msg", missing)
+	}
+	if !proto.Equal(g, want) {
+		t.Fatalf("got:\n%s\nwant:\n%s", prototext.Format(g), prototext.Format(want))
+	}
+}
+
+// wantResp checks that m is a Response equal to want (see wantProto).
+func wantResp(t *testing.T, m *uspmsg.Msg, want *uspmsg.Response) {
+	t.Helper()
+	wantProto(t, responseOf(t, m), want)
+}
+
+// wantError checks that m is an Error message equal to want (see
+// wantProto).
+func wantError(t *testing.T, m *uspmsg.Msg, want *uspmsg.Error) {
+	t.Helper()
+	wantProto(t, errorOf(t, m), want)
+}
+
+// clearErrMsgs clears every err_msg field below m and returns the name of
+// a message that had a non-zero err_code with an empty err_msg, if any.
+func clearErrMsgs(m protoreflect.Message) string {
+	var clear []protoreflect.FieldDescriptor
+	missing := ""
+	fields := m.Descriptor().Fields()
+	if code, msg := fields.ByName("err_code"), fields.ByName("err_msg"); code != nil && msg != nil &&
+		m.Get(code).Uint() != 0 && m.Get(msg).String() == "" {
+		missing = string(m.Descriptor().FullName())
+	}
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Name() == "err_msg":
+			clear = append(clear, fd)
+		case fd.IsMap():
+		case fd.IsList() && fd.Message() != nil:
+			for i := 0; i < v.List().Len(); i++ {
+				if s := clearErrMsgs(v.List().Get(i).Message()); s != "" {
+					missing = s
+				}
+			}
+		case fd.Message() != nil:
+			if s := clearErrMsgs(v.Message()); s != "" {
+				missing = s
+			}
+		}
+		return true
+	})
+	for _, fd := range clear {
+		m.Clear(fd)
+	}
+	return missing
+}
+
+// resolvedPaths lists the resolved_path of every result of a GetResp's
+// only requested path, in order.
+func resolvedPaths(t *testing.T, m *uspmsg.Msg) []string {
+	t.Helper()
+	rr := responseOf(t, m).GetGetResp().GetReqPathResults()
+	if len(rr) != 1 || rr[0].GetErrCode() != 0 {
+		t.Fatalf("get results %v", m)
+	}
+	out := []string{}
+	for _, res := range rr[0].GetResolvedPathResults() {
+		out = append(out, res.GetResolvedPath())
+	}
+	return out
+}
