@@ -66,7 +66,7 @@ func (t *Txn) Add(tab Table, ups []ParamUpdate, opt WriteOptions) (*AddResult, e
 	for _, u := range ups {
 		for _, tg := range targets {
 			if tg.rel == u.Param {
-				res.Updated = append(res.Updated, ParamValue{tg.rel, tg.val})
+				res.Updated = append(res.Updated, ParamValue{Name: tg.rel, Value: tg.val})
 				break
 			}
 		}

@@ -10,6 +10,9 @@ import (
 type ParamValue struct {
 	Name  string
 	Value string
+	// Secured is set for secured parameters (passwords): readers without
+	// the right to see secrets must get "" instead of Value.
+	Secured bool
 }
 
 // ObjectValues is the readable parameters of one object or row.
@@ -75,7 +78,7 @@ func getLocked(r *reader, p *path.Path, maxDepth uint32, filter ReadFilter) ([]O
 			if err != nil {
 				return nil, errorf(CodeInternal, c.n.path+pd.Name, "read: %v", err)
 			}
-			out = append(out, ObjectValues{Path: c.n.path, Params: []ParamValue{{pd.Name, v}}})
+			out = append(out, ObjectValues{Path: c.n.path, Params: []ParamValue{{pd.Name, v, pd.Secured}}})
 		}
 		return out, nil
 	}
@@ -104,7 +107,7 @@ func (g *getter) object(n *node, level uint32) error {
 			if err != nil {
 				return errorf(CodeInternal, n.path+pd.Name, "read: %v", err)
 			}
-			ov.Params = append(ov.Params, ParamValue{pd.Name, v})
+			ov.Params = append(ov.Params, ParamValue{pd.Name, v, pd.Secured})
 		}
 		if len(ov.Params) > 0 {
 			g.out = append(g.out, ov)

@@ -35,7 +35,7 @@ func (t *Txn) Update(o Object, ups []ParamUpdate, opt WriteOptions) (*UpdateResu
 		return nil, err
 	}
 	for _, tg := range targets {
-		res.Updated = append(res.Updated, ParamValue{tg.rel, tg.val})
+		res.Updated = append(res.Updated, ParamValue{Name: tg.rel, Value: tg.val})
 	}
 	return res, nil
 }

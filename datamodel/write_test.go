@@ -56,7 +56,7 @@ func TestUpdateValidation(t *testing.T) {
 			if err != nil || len(res.ParamErrs) != 1 || res.ParamErrs[0].Code != c.code {
 				t.Fatalf("non-required: %+v %v", res, err)
 			}
-			if !reflect.DeepEqual(res.Updated, []ParamValue{{"Enable", "true"}}) {
+			if !reflect.DeepEqual(res.Updated, []ParamValue{{Name: "Enable", Value: "true"}}) {
 				t.Fatalf("updated: %+v", res.Updated)
 			}
 		})
@@ -76,7 +76,7 @@ func TestUpdateCanonicalAndCommit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(res.Updated, []ParamValue{{"Channel", "11"}, {"Standards", "b,g,n"}}) {
+		if !reflect.DeepEqual(res.Updated, []ParamValue{{Name: "Channel", Value: "11"}, {Name: "Standards", Value: "b,g,n"}}) {
 			t.Fatalf("canonical: %+v", res.Updated)
 		}
 	}

@@ -129,12 +129,17 @@ func (a *Agent) HandleRecord(ctx context.Context, peer EndpointID, b []byte) (*u
 		a.log.Warn("record from_id does not match the authenticated peer", "from", from, "peer", peer)
 		return nil, nil
 	}
+	if d := rec.GetDisconnect(); d != nil {
+		// The Controller is closing its side; there is nothing to answer.
+		a.log.Info("disconnect record", "from", from, "code", d.GetReasonCode(), "reason", d.GetReason())
+		return nil, nil
+	}
 	msg, err := MsgFromRecord(rec)
 	if err != nil {
 		switch {
 		case CodeOf(err) == ErrSessionContextNotAllowed:
 			return NewDisconnect(from, a.cfg.EndpointID, ErrSessionContextNotAllowed, "session context not supported"), nil
-		case msg != nil && msg.GetHeader().GetMsgId() != "" && msg.GetBody().GetRequest() != nil:
+		case msg != nil && msg.GetHeader().GetMsgId() != "" && isRequest(msg):
 			var ue *Error
 			if !errors.As(err, &ue) {
 				ue = Errorf(ErrInvalidArguments, "%v", err)
@@ -148,6 +153,27 @@ func (a *Agent) HandleRecord(ctx context.Context, peer EndpointID, b []byte) (*u
 		return nil, nil
 	}
 	return NewRecord(from, a.cfg.EndpointID, resp)
+}
+
+// isRequest reports whether a Message that failed its checks is a
+// request, so that its sender gets an Error (R-MTP.5): its body holds a
+// request, or it has no usable body and its header names a request type.
+// Responses and Errors are never answered, so that two endpoints cannot
+// loop on each other's mistakes.
+func isRequest(msg *uspmsg.Msg) bool {
+	switch msg.GetBody().GetMsgBody().(type) {
+	case *uspmsg.Body_Request:
+		return true
+	case *uspmsg.Body_Response, *uspmsg.Body_Error:
+		return false
+	}
+	switch msg.GetHeader().GetMsgType() {
+	case uspmsg.Header_GET, uspmsg.Header_SET, uspmsg.Header_ADD, uspmsg.Header_DELETE, uspmsg.Header_OPERATE,
+		uspmsg.Header_NOTIFY, uspmsg.Header_GET_SUPPORTED_DM, uspmsg.Header_GET_INSTANCES,
+		uspmsg.Header_GET_SUPPORTED_PROTO, uspmsg.Header_REGISTER, uspmsg.Header_DEREGISTER:
+		return true
+	}
+	return false
 }
 
 // HandleMsg processes one decoded Message from Controller from and returns

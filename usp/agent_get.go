@@ -41,10 +41,14 @@ func (a *Agent) get(ctx context.Context, perm Permissions, g *uspmsg.Get) *uspms
 			rr.ErrCode, rr.ErrMsg = uint32(ErrInvalidPath), "parameter not readable"
 			continue
 		}
+		secured := canSeeSecrets(perm)
 		rr.ResolvedPathResults = make([]*uspmsg.GetResp_ResolvedPathResult, len(res))
 		for i, o := range res {
 			m := make(map[string]string, len(o.Params))
 			for _, pv := range o.Params {
+				if pv.Secured && !secured {
+					pv.Value = "" // TP-469 2.27
+				}
 				m[pv.Name] = pv.Value
 			}
 			rr.ResolvedPathResults[i] = &uspmsg.GetResp_ResolvedPathResult{ResolvedPath: o.Path, ResultParams: m}
@@ -237,4 +241,19 @@ func valueType(pd *datamodel.ParamDef) uspmsg.GetSupportedDMResp_ParamValueType 
 		return uspmsg.GetSupportedDMResp_PARAM_DECIMAL
 	}
 	return uspmsg.GetSupportedDMResp_PARAM_UNKNOWN
+}
+
+// SecretReader is implemented by Permissions that know whether their
+// Controller holds one of the SecuredRoles; others see secured values
+// ("secured" parameters such as passphrases) as "". Permissions without
+// it see them.
+type SecretReader interface {
+	Secured() bool
+}
+
+func canSeeSecrets(perm Permissions) bool {
+	if s, ok := perm.(SecretReader); ok {
+		return s.Secured()
+	}
+	return true
 }

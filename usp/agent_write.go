@@ -206,9 +206,11 @@ func addEntry(tx *datamodel.Txn, perm Permissions, co *uspmsg.Add_CreateObject, 
 		res, err := tx.Add(t, ups, opt)
 		if err != nil {
 			f := entryFailure(rp, err)
-			// Parameters of a row not created are named under the table.
+			// The row was not created, so it has no instance number: its
+			// parameters are named "<table>.{i}.<param>", as TP-469 1.3
+			// and 1.7 expect and the reference agent reports them.
 			for i := range f.insts {
-				f.insts[i].path = rp
+				f.insts[i].path = t.Path() + "{i}."
 			}
 			if len(f.insts) > 0 && len(f.insts[0].params) > 0 {
 				f.code = ErrorCode(f.insts[0].params[0].Code)

@@ -48,7 +48,7 @@ func TestTP1_3AddBadRequiredParam(t *testing.T) {
 	r := h.send(ctrlID, add(false, create("Device.LocalAgent.Subscription.", "Enable!", "InvalidValue", "ID", "x")))
 	e := errorOf(t, r)
 	if e.GetErrCode() != uint32(usp.ErrInvalidArguments) || len(e.GetParamErrs()) != 1 ||
-		e.GetParamErrs()[0].GetParamPath() != "Device.LocalAgent.Subscription.Enable" || e.GetParamErrs()[0].GetErrCode() != uint32(usp.ErrInvalidType) {
+		e.GetParamErrs()[0].GetParamPath() != "Device.LocalAgent.Subscription.{i}.Enable" || e.GetParamErrs()[0].GetErrCode() != uint32(usp.ErrInvalidType) {
 		t.Fatalf("error %v", e)
 	}
 	if rows := h.rows("Device.LocalAgent.Subscription."); len(rows) != 0 {

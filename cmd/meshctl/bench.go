@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+)
+
+// cmdBench sends n Gets of one path, c at a time, over the established
+// sessions, and prints latency percentiles and throughput.
+func cmdBench(ctx context.Context, s *session, f *cmdFlags, _ []string, out io.Writer) error {
+	if f.n < 1 || f.c < 1 {
+		return &usageError{"-n and -c must be at least 1"}
+	}
+	// Warm up: the DTLS sessions both ways are set up before timing.
+	if _, err := s.client.Get(ctx, s.to, 0, f.path); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	lat := make([]time.Duration, f.n)
+	var next int
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range f.c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= f.n || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				_, err := s.client.Get(ctx, s.to, 0, f.path)
+				lat[i] = time.Since(t0)
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return firstErr
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	fmt.Fprintf(out, "Get %s: n=%d c=%d\n", f.path, f.n, f.c)
+	fmt.Fprintf(out, "latency p50=%v p90=%v p99=%v max=%v\n", pct(0.50), pct(0.90), pct(0.99), lat[len(lat)-1])
+	fmt.Fprintf(out, "throughput %.0f msg/s\n", float64(f.n)/elapsed.Seconds())
+	return nil
+}

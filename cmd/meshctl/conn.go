@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/uspmesh/uspmesh/coap"
+	"github.com/uspmesh/uspmesh/proto/uspmsg"
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// options are the flags every command takes.
+type options struct {
+	url      string
+	agent    string
+	id       string
+	listen   string
+	pskHex   string
+	pskFile  string
+	cert     string
+	key      string
+	ca       string
+	jsonOut  bool
+	timeout  time.Duration
+	insecure bool
+}
+
+// register binds the flags to o, with def's values as defaults (so that
+// flags given before the command stay when the command's own flag set is
+// parsed).
+func (o *options) register(fs *flag.FlagSet, def options) {
+	fs.StringVar(&o.url, "url", def.url, "the Agent's USP URI, coaps://host:port/usp or coap://… ($MESHCTL_URL)")
+	fs.StringVar(&o.agent, "agent", def.agent, "the Agent's Endpoint ID, the Records' to_id ($MESHCTL_AGENT)")
+	fs.StringVar(&o.id, "id", def.id, "this Controller's Endpoint ID ($MESHCTL_ID)")
+	fs.StringVar(&o.listen, "listen", def.listen, "UDP address for the Agent's answers")
+	fs.StringVar(&o.pskHex, "psk-hex", def.pskHex, "DTLS pre-shared key, hex ($MESHCTL_PSK)")
+	fs.StringVar(&o.pskFile, "psk-file", def.pskFile, "file holding the DTLS pre-shared key, hex")
+	fs.StringVar(&o.cert, "cert", def.cert, "DTLS certificate (PEM) for certificate mode")
+	fs.StringVar(&o.key, "key", def.key, "private key (PEM) of -cert")
+	fs.StringVar(&o.ca, "ca", def.ca, "trust store (PEM) for the Agent's certificate")
+	fs.BoolVar(&o.jsonOut, "json", def.jsonOut, "print responses as JSON")
+	fs.DurationVar(&o.timeout, "timeout", def.timeout, "how long to wait for each response")
+}
+
+// defaults are the flags' defaults, from the environment where it says.
+func defaults() options {
+	return options{url: os.Getenv("MESHCTL_URL"), agent: os.Getenv("MESHCTL_AGENT"), id: envOr("MESHCTL_ID", "proto::meshctl"),
+		listen: ":0", pskHex: os.Getenv("MESHCTL_PSK"), timeout: 10 * time.Second}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// session is a Controller endpoint talking to one Agent.
+type session struct {
+	opts   options
+	to     usp.EndpointID
+	ep     *coap.Endpoint
+	client *usp.Client
+	notify chan notification
+}
+
+type notification struct {
+	from usp.EndpointID
+	n    *uspmsg.Notify
+}
+
+// fixedRoute sends every Record to the one Agent URI.
+type fixedRoute struct {
+	ep  *coap.Endpoint
+	url string
+}
+
+func (f fixedRoute) SendRecord(ctx context.Context, _ usp.EndpointID, rec []byte) error {
+	return f.ep.Send(ctx, f.url, rec)
+}
+
+// dial opens the Controller's own CoAP endpoint (it receives the Agent's
+// answers there) and a USP Client on it.
+func dial(ctx context.Context, o options) (*session, error) {
+	if o.url == "" || o.agent == "" {
+		return nil, fmt.Errorf("-url and -agent are required (or $MESHCTL_URL and $MESHCTL_AGENT)")
+	}
+	u, err := url.Parse(o.url)
+	if err != nil || (u.Scheme != "coap" && u.Scheme != "coaps") {
+		return nil, fmt.Errorf("-url %q: want coap://host:port/path or coaps://host:port/path", o.url)
+	}
+	to, err := usp.ParseEndpointID(o.agent)
+	if err != nil {
+		return nil, fmt.Errorf("-agent: %w", err)
+	}
+	self, err := usp.ParseEndpointID(o.id)
+	if err != nil {
+		return nil, fmt.Errorf("-id: %w", err)
+	}
+	cc := coap.Config{Listen: o.listen, Path: "usp-ctl", Role: coap.Controller, Insecure: u.Scheme == "coap"}
+	if !cc.Insecure {
+		if err := security(&cc, o, string(self)); err != nil {
+			return nil, err
+		}
+	}
+	s := &session{opts: o, to: to, notify: make(chan notification, 64)}
+	var c *usp.Client
+	s.ep, err = coap.Listen(ctx, cc, func(ctx context.Context, in coap.Inbound) error {
+		return c.HandleRecord(ctx, usp.EndpointID(in.Peer), in.Record)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", o.listen, err)
+	}
+	c, err = usp.NewClient(usp.ClientConfig{EndpointID: self, Transport: fixedRoute{s.ep, o.url}, Timeout: o.timeout,
+		OnNotify: func(from usp.EndpointID, n *uspmsg.Notify) { s.notify <- notification{from, n} }})
+	if err != nil {
+		s.ep.Close()
+		return nil, err
+	}
+	s.client = c
+	return s, nil
+}
+
+func (s *session) Close() { s.ep.Close() }
+
+// security fills the DTLS part of cc from the options.
+func security(cc *coap.Config, o options, self string) error {
+	switch {
+	case o.cert != "":
+		cert, err := tls.LoadX509KeyPair(o.cert, o.key)
+		if err != nil {
+			return fmt.Errorf("-cert/-key: %w", err)
+		}
+		pem, err := os.ReadFile(o.ca)
+		pool := x509.NewCertPool()
+		if err != nil || !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("-ca %q: no PEM certificates (%v)", o.ca, err)
+		}
+		cc.Cert = &coap.CertConfig{Certificate: cert, Roots: pool}
+	default:
+		h := o.pskHex
+		if o.pskFile != "" {
+			b, err := os.ReadFile(o.pskFile)
+			if err != nil {
+				return fmt.Errorf("-psk-file: %w", err)
+			}
+			h = strings.TrimSpace(string(b))
+		}
+		key, err := hex.DecodeString(h)
+		if err != nil || len(key) < 16 {
+			return fmt.Errorf("coaps:// needs -psk-hex/-psk-file (at least 16 bytes, hex) or -cert/-key/-ca; use a coap:// URL for an -insecure Agent")
+		}
+		cc.PSK = &coap.PSK{Identity: self, Key: func(string) ([]byte, error) { return key, nil }}
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+// Command meshctl is a USP Controller on the command line: it sends Get,
+// Set, Add, Delete, Operate, GetInstances, GetSupportedDM and
+// GetSupportedProtocol to any USP Agent over CoAP or CoAP/DTLS, subscribes
+// to notifications, and measures an Agent's latency and throughput.
+//
+// Usage:
+//
+//	meshctl [flags] COMMAND [arguments]
+//
+// Run "meshctl -help" for the commands and flags. The exit status is 0 on
+// success, 1 when the Agent answers with a USP error (its code is printed)
+// or cannot be reached, and 2 for bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one meshctl sub-command.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error
+	flags            func(fs *flag.FlagSet, f *cmdFlags)
+	offline          bool // runs without an Agent
+}
+
+// usageError is bad command-line usage (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("meshctl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o.register(fs, defaults())
+	cmds := commands()
+	fs.Usage = func() { usage(stderr, fs, cmds) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		usage(stderr, fs, cmds)
+		return 2
+	}
+	var c *command
+	for i := range cmds {
+		if cmds[i].name == fs.Arg(0) {
+			c = &cmds[i]
+		}
+	}
+	if c == nil {
+		fmt.Fprintf(stderr, "meshctl: unknown command %q\n", fs.Arg(0))
+		usage(stderr, fs, cmds)
+		return 2
+	}
+	cfs := flag.NewFlagSet("meshctl "+c.name, flag.ContinueOnError)
+	cfs.SetOutput(stderr)
+	o.register(cfs, o) // global flags are accepted after the command too
+	f := &cmdFlags{}
+	if c.flags != nil {
+		c.flags(cfs, f)
+	}
+	cfs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: meshctl %s %s\n\n%s\n\nFlags:\n", c.name, c.args, c.help)
+		cfs.PrintDefaults()
+	}
+	if err := cfs.Parse(fs.Args()[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var s *session
+	if !c.offline {
+		var err error
+		if s, err = dial(ctx, o); err != nil {
+			fmt.Fprintln(stderr, "meshctl:", err)
+			return 1
+		}
+		defer s.Close()
+	}
+	if err := c.run(ctx, s, f, cfs.Args(), stdout); err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "meshctl %s: %v\n", c.name, err)
+			cfs.Usage()
+			return 2
+		}
+		fmt.Fprintf(stderr, "meshctl %s: %v\n", c.name, err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer, fs *flag.FlagSet, cmds []command) {
+	fmt.Fprintf(w, `meshctl: a USP Controller on the command line.
+
+Usage: meshctl [flags] COMMAND [arguments]
+
+Commands:
+`)
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.args)
+	}
+	fmt.Fprintf(w, `
+"meshctl COMMAND -help" explains a command. Example:
+  meshctl -url coaps://127.0.0.1:5684/usp -agent os::000000-AP1 -psk-hex KEY get Device.DeviceInfo.
+
+Flags:
+`)
+	fs.PrintDefaults()
+}

@@ -1,0 +1,106 @@
+// Command meshd is the uspmesh node daemon: a USP Agent (TR-369, TR-181
+// Device:2) serving over CoAP/DTLS on one access point.
+//
+// Usage:
+//
+//	meshd [flags]
+//
+// Flags override the JSON config file given with -config. meshd runs until
+// SIGINT or SIGTERM, then shuts down cleanly.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/uspmesh/uspmesh/node"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "meshd:", err)
+		os.Exit(1)
+	}
+}
+
+// controllerFlags collects repeated -controller EID=ROLE[,MTP] flags.
+type controllerFlags []node.ControllerConfig
+
+func (c *controllerFlags) String() string { return fmt.Sprint(*c) }
+
+func (c *controllerFlags) Set(s string) error {
+	id, rest, ok := strings.Cut(s, "=")
+	if !ok || id == "" {
+		return fmt.Errorf("want ENDPOINT_ID=ROLE[,MTP_URI], e.g. proto::ops=full,coaps://192.0.2.1:5684/usp")
+	}
+	role, mtp, _ := strings.Cut(rest, ",")
+	*c = append(*c, node.ControllerConfig{EndpointID: id, Role: role, MTP: mtp})
+	return nil
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("meshd", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `meshd: the uspmesh node daemon, a USP Agent over CoAP/DTLS.
+
+Usage: meshd [flags]
+
+Security is on by default: give a pre-shared key (-psk-hex or -psk-file) or
+certificate files (-cert, -key, -ca); -insecure serves plain CoAP (labs only).
+
+Example:
+  meshd -state-dir /tmp/ap1 -listen 127.0.0.1:5684 -psk-hex $(openssl rand -hex 16) \
+        -controller proto::ops=full
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	var cfg node.Config
+	var ctrls controllerFlags
+	configFile := fs.String("config", "", "JSON config file (flags override it)")
+	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory: identity, keys, persistent data model (default /var/lib/uspmesh)")
+	fs.StringVar(&cfg.Listen, "listen", "", `CoAP listen address (default ":5684", ":5683" with -insecure)`)
+	fs.BoolVar(&cfg.Insecure, "insecure", false, "serve plain CoAP without DTLS (labs only)")
+	fs.StringVar(&cfg.PSKHex, "psk-hex", "", "DTLS pre-shared key, hex (at least 16 bytes)")
+	fs.StringVar(&cfg.PSKFile, "psk-file", "", "file holding the DTLS pre-shared key, hex")
+	fs.StringVar(&cfg.CertFile, "cert", "", "DTLS certificate (PEM) for certificate mode")
+	fs.StringVar(&cfg.KeyFile, "key", "", "private key (PEM) of -cert")
+	fs.StringVar(&cfg.CAFile, "ca", "", "trust store (PEM) for peer certificates")
+	fs.StringVar(&cfg.AgentID, "agent-id", "", `Agent Endpoint ID (default "os::<OUI>-<serial>")`)
+	fs.StringVar(&cfg.OUI, "oui", "", "manufacturer IEEE OUI, six hex digits (default 000000)")
+	fs.StringVar(&cfg.SerialNumber, "serial", "", "serial number (default: random, kept in the state dir)")
+	fs.StringVar(&cfg.FriendlyName, "friendly-name", "", "Device.DeviceInfo.FriendlyName at first start")
+	fs.StringVar(&cfg.LogLevel, "log-level", "", "debug, info, warn or error (default info)")
+	fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI]; ROLE is full, read or untrusted (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see -help)", fs.Arg(0))
+	}
+	cfg.Controllers = ctrls
+	if *configFile != "" {
+		if err := node.LoadFile(*configFile, &cfg); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, err := node.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("meshd: agent %s at %s\n", n.AgentID(), n.URL())
+	<-ctx.Done()
+	return n.Close()
+}

@@ -1,0 +1,296 @@
+package coap
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/pion/dtls/v3"
+)
+
+// dtlsServer demultiplexes the server socket into DTLS sessions, one
+// goroutine each. It replaces pion's listener to bound what a peer can
+// make us hold: a datagram from an unknown source creates state only if it
+// is a ClientHello, within a handshake rate (token bucket) and a cap on
+// pending handshakes (the oldest pending one is evicted for a new one, so
+// half-open handshakes cannot lock legitimate peers out); each session
+// queues at most sessionQueue datagrams; established sessions are capped
+// (the least recently active is closed for a new one) and closed when idle.
+type dtlsServer struct {
+	srv   *server
+	setup *dtlsSetup
+	conn  *net.UDPConn
+	cfg   *Config
+	log   *slog.Logger
+	wg    *sync.WaitGroup
+	pool  sync.Pool // *[maxDatagram]byte
+
+	mu          sync.Mutex
+	closing     bool
+	conns       map[netip.AddrPort]*vconn
+	pending     int
+	established int
+	bucket      tokenBucket
+}
+
+// sessionQueue bounds the datagrams queued for one session.
+const sessionQueue = 64
+
+func newDTLSServer(srv *server, setup *dtlsSetup, conn *net.UDPConn, cfg *Config, log *slog.Logger, wg *sync.WaitGroup) *dtlsServer {
+	d := &dtlsServer{
+		srv: srv, setup: setup, conn: conn, cfg: cfg, log: log, wg: wg,
+		conns:  make(map[netip.AddrPort]*vconn),
+		bucket: tokenBucket{rate: float64(cfg.MaxHandshakesPerSecond), burst: float64(cfg.MaxHandshakesPerSecond)},
+	}
+	d.pool.New = func() any { return new([maxDatagram]byte) }
+	return d
+}
+
+// run reads the socket until it is closed.
+func (d *dtlsServer) run(ctx context.Context) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, src, err := d.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		if n > maxDatagram {
+			continue
+		}
+		d.route(ctx, netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), buf[:n], time.Now())
+	}
+}
+
+// route hands a datagram to its session, admitting a new one for a
+// ClientHello.
+func (d *dtlsServer) route(ctx context.Context, src netip.AddrPort, data []byte, now time.Time) {
+	d.mu.Lock()
+	vc := d.conns[src]
+	if vc == nil {
+		if d.closing || !isClientHello(data) || !d.bucket.allow(now) {
+			d.mu.Unlock()
+			return
+		}
+		if d.pending >= d.cfg.MaxPendingHandshakes {
+			d.evictOldestPendingLocked()
+		}
+		vc = newVconn(d, src, now)
+		d.conns[src] = vc
+		d.pending++
+		d.wg.Add(1)
+		go d.serve(ctx, vc)
+	}
+	d.mu.Unlock()
+	vc.deliver(data)
+}
+
+// serve runs one session: handshake, then requests until it closes.
+func (d *dtlsServer) serve(ctx context.Context, vc *vconn) {
+	defer d.wg.Done()
+	defer d.remove(vc)
+	var peerID string
+	dc, err := dtls.ServerWithOptions(vc, net.UDPAddrFromAddrPort(vc.addr), d.setup.serverOptions(&peerID)...)
+	if err != nil {
+		d.log.Debug("dtls server setup failed", "peer", vc.addr, "err", err)
+		vc.Close()
+		return
+	}
+	hctx, cancel := context.WithTimeout(ctx, d.cfg.HandshakeTimeout)
+	if !d.setCancel(vc, cancel) {
+		cancel()
+	}
+	err = dc.HandshakeContext(hctx)
+	cancel()
+	if err != nil {
+		d.log.Debug("dtls handshake refused", "peer", vc.addr, "err", err)
+		_ = dc.Close()
+		return
+	}
+	p := d.srv.newPeer(peerID, vc.addr, time.Now())
+	if !d.promote(vc, dc, p) {
+		_ = dc.Close()
+		return
+	}
+	d.log.Debug("dtls session up", "peer", vc.addr, "identity", peerID)
+	buf := make([]byte, maxDatagram)
+	for {
+		n, err := dc.Read(buf)
+		if err != nil {
+			break
+		}
+		if resp := d.srv.handleDatagram(ctx, p, buf[:n], time.Now()); resp != nil {
+			if _, err := dc.Write(resp); err != nil {
+				break
+			}
+		}
+	}
+	_ = dc.Close()
+	p.close()
+}
+
+func (d *dtlsServer) setCancel(vc *vconn, cancel context.CancelFunc) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if vc.state != statePending {
+		return false
+	}
+	vc.cancel = cancel
+	return true
+}
+
+// promote turns a pending session into an established one, closing the
+// least recently active session beyond MaxSessions.
+func (d *dtlsServer) promote(vc *vconn, dc *dtls.Conn, p *peer) bool {
+	d.mu.Lock()
+	if d.closing || vc.state != statePending {
+		d.mu.Unlock()
+		return false
+	}
+	vc.state, vc.dc, vc.peer = stateEstablished, dc, p
+	d.pending--
+	d.established++
+	var victim *vconn
+	if d.established > d.cfg.MaxSessions {
+		victim = d.leastActiveLocked(vc)
+	}
+	d.mu.Unlock()
+	if victim != nil {
+		d.log.Debug("dtls session evicted", "peer", victim.addr)
+		_ = victim.dc.Close()
+	}
+	return true
+}
+
+func (d *dtlsServer) leastActiveLocked(except *vconn) *vconn {
+	var victim *vconn
+	for _, c := range d.conns {
+		if c == except || c.state != stateEstablished {
+			continue
+		}
+		if victim == nil || c.peer.lastSeen.Load() < victim.peer.lastSeen.Load() {
+			victim = c
+		}
+	}
+	return victim
+}
+
+func (d *dtlsServer) evictOldestPendingLocked() {
+	var victim *vconn
+	for _, c := range d.conns {
+		if c.state == statePending && (victim == nil || c.started.Before(victim.started)) {
+			victim = c
+		}
+	}
+	if victim == nil {
+		return
+	}
+	d.forgetLocked(victim)
+	if victim.cancel != nil {
+		victim.cancel()
+	}
+	victim.Close()
+}
+
+// remove forgets vc when its session goroutine ends.
+func (d *dtlsServer) remove(vc *vconn) {
+	d.mu.Lock()
+	d.forgetLocked(vc)
+	d.mu.Unlock()
+	vc.Close()
+}
+
+func (d *dtlsServer) forgetLocked(vc *vconn) {
+	switch vc.state {
+	case statePending:
+		d.pending--
+	case stateEstablished:
+		d.established--
+	}
+	vc.state = stateGone
+	if d.conns[vc.addr] == vc {
+		delete(d.conns, vc.addr)
+	}
+}
+
+// expire closes idle sessions and times out stale reassemblies.
+func (d *dtlsServer) expire(now time.Time) {
+	var idle []*vconn
+	d.mu.Lock()
+	for _, c := range d.conns {
+		if c.state == stateEstablished && c.peer.expire(now, d.cfg.IdleTimeout) {
+			idle = append(idle, c)
+		}
+	}
+	d.mu.Unlock()
+	for _, c := range idle {
+		d.log.Debug("dtls session idle, closing", "peer", c.addr)
+		_ = c.dc.Close()
+	}
+}
+
+// closeAll stops admitting sessions and closes all of them, sending
+// close_notify on established ones so that their peers redial at once.
+func (d *dtlsServer) closeAll() {
+	d.mu.Lock()
+	d.closing = true
+	all := make([]*vconn, 0, len(d.conns))
+	for _, c := range d.conns {
+		all = append(all, c)
+	}
+	d.mu.Unlock()
+	for _, c := range all {
+		d.mu.Lock()
+		st, dc, cancel := c.state, c.dc, c.cancel
+		d.mu.Unlock()
+		switch {
+		case st == stateEstablished:
+			_ = dc.Close()
+		case cancel != nil:
+			cancel()
+		}
+		c.Close()
+	}
+}
+
+// counts reports pending and established sessions (for tests).
+func (d *dtlsServer) counts() (pending, established int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pending, d.established
+}
+
+// isClientHello reports whether data starts with a DTLS handshake record
+// of epoch 0 carrying a ClientHello (RFC 6347 §4.1, §4.2.2).
+func isClientHello(data []byte) bool {
+	const recordHeader, handshakeHeader = 13, 12
+	return len(data) >= recordHeader+handshakeHeader &&
+		data[0] == 22 && data[1] == 0xfe && data[3] == 0 && data[4] == 0 &&
+		data[recordHeader] == 1
+}
+
+// tokenBucket limits a rate; it is not safe for concurrent use.
+type tokenBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func (b *tokenBucket) allow(now time.Time) bool {
+	if b.last.IsZero() {
+		b.tokens = b.burst
+	} else {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

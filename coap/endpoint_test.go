@@ -1,0 +1,292 @@
+package coap
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestRoundTrip sends a Record A→B, then B answers to the ReplyTo it got,
+// in every security mode.
+func TestRoundTrip(t *testing.T) {
+	ca := newCA(t, "mesh CA")
+	modes := []struct {
+		name         string
+		cfgA, cfgB   Config
+		peerA, peerB string // the identity each side should see of the other
+	}{
+		{"psk", pskConfig("proto::ctrl-a", meshKey), pskConfig("proto::agent-b", meshKey), "proto::agent-b", "proto::ctrl-a"},
+		{"cert", certConfig(t, ca, ca, "proto::ctrl-a"), certConfig(t, ca, ca, "os::00256D-b"), "os::00256D-b", "proto::ctrl-a"},
+		{"nosec", nosecConfig(), nosecConfig(), "", ""},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			checkLeaks(t)
+			sa, sb := newSink(), newSink()
+			m.cfgA.Role = Controller
+			a := listen(t, m.cfgA, sa.handle)
+			b := listen(t, m.cfgB, sb.handle)
+			ctx := context.Background()
+
+			if err := a.Send(ctx, b.URL(), []byte("request")); err != nil {
+				t.Fatalf("A→B: %v", err)
+			}
+			in := sb.next(t)
+			if string(in.Record) != "request" || in.Peer != m.peerB || in.ReplyTo != a.URL() {
+				t.Fatalf("B got %q from peer %q reply-to %q; want peer %q reply-to %q",
+					in.Record, in.Peer, in.ReplyTo, m.peerB, a.URL())
+			}
+			if in.Source.Addr() != netip.MustParseAddr("127.0.0.1") {
+				t.Fatalf("source %v", in.Source)
+			}
+			if err := b.Send(ctx, in.ReplyTo, []byte("response")); err != nil {
+				t.Fatalf("B→A: %v", err)
+			}
+			back := sa.next(t)
+			if string(back.Record) != "response" || back.Peer != m.peerA || back.ReplyTo != b.URL() {
+				t.Fatalf("A got %q from peer %q reply-to %q", back.Record, back.Peer, back.ReplyTo)
+			}
+		})
+	}
+}
+
+func TestWrongPSK(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	b := listen(t, pskConfig("proto::agent-b", meshKey), sb.handle)
+	a := listen(t, pskConfig("proto::ctrl-a", []byte("another key 1234")), newSink().handle)
+	err := a.Send(context.Background(), b.URL(), []byte("x"))
+	if err == nil {
+		t.Fatal("Send with a wrong PSK succeeded")
+	}
+	t.Logf("Send error: %v", err)
+	sb.empty(t)
+}
+
+func TestUnknownPSKIdentityRefused(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	cfg := pskConfig("proto::agent-b", meshKey)
+	cfg.PSK.Key = func(id string) ([]byte, error) {
+		if id != "proto::ctrl-known" {
+			return nil, errors.New("unknown identity")
+		}
+		return meshKey, nil
+	}
+	b := listen(t, cfg, sb.handle)
+	stranger := listen(t, pskConfig("proto::ctrl-stranger", meshKey), newSink().handle)
+	if err := stranger.Send(context.Background(), b.URL(), []byte("x")); err == nil {
+		t.Fatal("Send from an unknown identity succeeded")
+	}
+	known := listen(t, pskConfig("proto::ctrl-known", meshKey), newSink().handle)
+	if err := known.Send(context.Background(), b.URL(), []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if in := sb.next(t); in.Peer != "proto::ctrl-known" || string(in.Record) != "y" {
+		t.Fatalf("got %q from %q", in.Record, in.Peer)
+	}
+	sb.empty(t)
+}
+
+func TestUntrustedCertificate(t *testing.T) {
+	good, evil := newCA(t, "mesh CA"), newCA(t, "evil CA")
+	t.Run("client not trusted", func(t *testing.T) {
+		checkLeaks(t)
+		sb := newSink()
+		b := listen(t, certConfig(t, good, good, "proto::agent-b"), sb.handle)
+		// A trusts B's CA but its own certificate comes from another CA.
+		a := listen(t, certConfig(t, evil, good, "proto::ctrl-a"), newSink().handle)
+		if err := a.Send(context.Background(), b.URL(), []byte("x")); err == nil {
+			t.Fatal("B accepted a client certificate from an untrusted CA")
+		}
+		sb.empty(t)
+	})
+	t.Run("server not trusted", func(t *testing.T) {
+		checkLeaks(t)
+		sb := newSink()
+		b := listen(t, certConfig(t, evil, good, "proto::agent-b"), sb.handle)
+		a := listen(t, certConfig(t, good, good, "proto::ctrl-a"), newSink().handle)
+		if err := a.Send(context.Background(), b.URL(), []byte("x")); err == nil {
+			t.Fatal("A accepted a server certificate from an untrusted CA")
+		}
+		sb.empty(t)
+	})
+	t.Run("server ID checked", func(t *testing.T) {
+		checkLeaks(t)
+		sb := newSink()
+		b := listen(t, certConfig(t, good, good, "proto::agent-b"), sb.handle)
+		cfg := certConfig(t, good, good, "proto::ctrl-a")
+		var seen string
+		cfg.Cert.VerifyServer = func(to, id string) error {
+			seen = id
+			if id != "proto::agent-expected" {
+				return fmt.Errorf("server is %q", id)
+			}
+			return nil
+		}
+		a := listen(t, cfg, newSink().handle)
+		if err := a.Send(context.Background(), b.URL(), []byte("x")); err == nil {
+			t.Fatal("VerifyServer's refusal ignored")
+		}
+		if seen != "proto::agent-b" {
+			t.Fatalf("VerifyServer saw %q", seen)
+		}
+		sb.empty(t)
+	})
+}
+
+// TestBlock1Large moves a 150 KB Record in both directions.
+func TestBlock1Large(t *testing.T) {
+	for _, mode := range []string{"psk", "nosec"} {
+		t.Run(mode, func(t *testing.T) {
+			checkLeaks(t)
+			cfgA, cfgB := pskConfig("proto::ctrl-a", meshKey), pskConfig("proto::agent-b", meshKey)
+			if mode == "nosec" {
+				cfgA, cfgB = nosecConfig(), nosecConfig()
+			}
+			sa, sb := newSink(), newSink()
+			a := listen(t, cfgA, sa.handle)
+			b := listen(t, cfgB, sb.handle)
+			big := make([]byte, 150*1000)
+			_, _ = rand.Read(big)
+			if err := a.Send(context.Background(), b.URL(), big); err != nil {
+				t.Fatal(err)
+			}
+			in := sb.next(t)
+			if !bytes.Equal(in.Record, big) {
+				t.Fatalf("B got %d bytes, want the %d sent", len(in.Record), len(big))
+			}
+			if err := b.Send(context.Background(), in.ReplyTo, big[:149*1000+7]); err != nil {
+				t.Fatal(err)
+			}
+			if back := sa.next(t); !bytes.Equal(back.Record, big[:149*1000+7]) {
+				t.Fatalf("A got %d bytes", len(back.Record))
+			}
+			if n := b.dtlsOrNoSecBudget(); n != 0 {
+				t.Fatalf("reassembly budget still holds %d bytes", n)
+			}
+		})
+	}
+}
+
+func (e *Endpoint) dtlsOrNoSecBudget() int {
+	if e.dtlsSrv != nil {
+		return e.dtlsSrv.srv.budget.inUse()
+	}
+	return e.nosec.srv.budget.inUse()
+}
+
+// TestConcurrentSends runs 16 Sends at once over one session.
+func TestConcurrentSends(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	b := listen(t, pskConfig("proto::agent-b", meshKey), sb.handle)
+	a := listen(t, pskConfig("proto::ctrl-a", meshKey), newSink().handle)
+	ctx := context.Background()
+	if err := a.Send(ctx, b.URL(), []byte("warm-up")); err != nil {
+		t.Fatal(err)
+	}
+	sb.next(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			errs <- a.Send(ctx, b.URL(), fmt.Appendf(nil, "record %d", i))
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]bool{}
+	for range 16 {
+		got[string(sb.next(t).Record)] = true
+	}
+	if len(got) != 16 {
+		t.Fatalf("got %d distinct records", len(got))
+	}
+	if _, established := b.dtlsSrv.counts(); established != 1 {
+		t.Fatalf("B serves %d sessions, want 1", established)
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	sb.err = errors.New("record does not decode")
+	b := listen(t, pskConfig("proto::agent-b", meshKey), sb.handle)
+	a := listen(t, pskConfig("proto::ctrl-a", meshKey), newSink().handle)
+	ctx := context.Background()
+
+	err := a.Send(ctx, b.URL(), []byte("garbage"))
+	var re *ResponseError
+	if !errors.As(err, &re) || re.Code != CodeBadRequest || re.Diagnostic != "record does not decode" {
+		t.Fatalf("handler error: got %v", err)
+	}
+	if err := a.Send(ctx, "coaps://"+b.Addr().String()+"/nope", []byte("x")); !errors.As(err, &re) || re.Code != CodeNotFound {
+		t.Fatalf("wrong path: got %v", err)
+	}
+	if err := a.Send(ctx, "coap://"+b.Addr().String()+"/usp", []byte("x")); err == nil {
+		t.Fatal("DTLS endpoint sent in clear text")
+	}
+	if err := a.Send(ctx, "http://x/usp", []byte("x")); err == nil {
+		t.Fatal("bad scheme accepted")
+	}
+	_ = a.Close()
+	if err := a.Send(ctx, b.URL(), []byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after Close: %v", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// TestSendTimeout: a peer that never answers makes Send fail with
+// ErrTimeout after MaxRetransmit retransmissions.
+func TestSendTimeout(t *testing.T) {
+	checkLeaks(t)
+	silent := dialRawServer(t)
+	cfg := nosecConfig()
+	cfg.ACKTimeout = 50 * time.Millisecond
+	cfg.MaxRetransmit = 2
+	a := listen(t, cfg, newSink().handle)
+	done := make(chan error, 1)
+	var el time.Duration
+	go func() {
+		start := time.Now()
+		err := a.Send(context.Background(), "coap://"+silent.addr().String()+"/usp", []byte("x"))
+		el = time.Since(start)
+		done <- err
+	}()
+	var sends []time.Time
+	for {
+		_, at, ok := silent.recv(time.Second)
+		if !ok {
+			break
+		}
+		sends = append(sends, at)
+	}
+	if err := <-done; !errors.Is(err, ErrTimeout) {
+		t.Fatalf("got %v, want ErrTimeout", err)
+	}
+	// 50·f + 100·f + 200·f with f in [1, 1.5): 350–525 ms.
+	if el < 350*time.Millisecond || el > 600*time.Millisecond {
+		t.Fatalf("gave up after %v", el)
+	}
+	if len(sends) != 3 {
+		t.Fatalf("peer saw %d transmissions, want 3", len(sends))
+	}
+	d1, d2 := sends[1].Sub(sends[0]), sends[2].Sub(sends[1])
+	if d1 < 45*time.Millisecond || d1 > 100*time.Millisecond || d2 < 2*d1-10*time.Millisecond || d2 > 2*d1+30*time.Millisecond {
+		t.Fatalf("retransmission gaps %v, %v: want 50–75 ms, then doubled", d1, d2)
+	}
+}

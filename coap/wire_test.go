@@ -1,0 +1,171 @@
+package coap
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/plgd-dev/go-coap/v3/message"
+	"github.com/plgd-dev/go-coap/v3/message/codes"
+)
+
+// rawServer is a hand-driven NoSec CoAP peer: the test reads what Send
+// puts on the wire and writes the answers.
+type rawServer struct {
+	t    testing.TB
+	conn *net.UDPConn
+}
+
+func dialRawServer(t testing.TB) *rawServer {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return &rawServer{t: t, conn: conn}
+}
+
+func (s *rawServer) addr() netip.AddrPort {
+	return s.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// recv returns the next datagram decoded, its arrival time and source.
+func (s *rawServer) recv(wait time.Duration) (message.Message, time.Time, bool) {
+	m, _, at, ok := s.recvFrom(wait)
+	return m, at, ok
+}
+
+func (s *rawServer) recvFrom(wait time.Duration) (message.Message, netip.AddrPort, time.Time, bool) {
+	s.t.Helper()
+	buf := make([]byte, maxDatagram)
+	_ = s.conn.SetReadDeadline(time.Now().Add(wait))
+	n, src, err := s.conn.ReadFromUDPAddrPort(buf)
+	if err != nil {
+		return message.Message{}, src, time.Time{}, false
+	}
+	var m message.Message
+	if err := decodeMessage(buf[:n], &m); err != nil {
+		s.t.Fatalf("Send put a malformed message on the wire: %v", err)
+	}
+	return m, src, time.Now(), true
+}
+
+// ack answers req with a piggybacked response.
+func (s *rawServer) ack(to netip.AddrPort, req message.Message, code codes.Code, opts message.Options, payload []byte) {
+	s.t.Helper()
+	b, err := encodeMessage(message.Message{
+		Token: req.Token, Code: code, MessageID: req.MessageID,
+		Type: message.Acknowledgement, Options: opts, Payload: payload,
+	}, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := s.conn.WriteToUDPAddrPort(b, to); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// TestSendWireFormat checks the request Send builds, option by option
+// (usp-facts §8: Block1 always present, SZX 6, Size1, reply-to).
+func TestSendWireFormat(t *testing.T) {
+	checkLeaks(t)
+	peer := dialRawServer(t)
+	a := listen(t, nosecConfig(), newSink().handle)
+	to := "coap://" + peer.addr().String() + "/usp"
+
+	type result struct{ err error }
+	send := func(rec []byte) chan error {
+		done := make(chan error, 1)
+		go func() { done <- a.Send(context.Background(), to, rec) }()
+		return done
+	}
+	wantOpts := func(m message.Message, b block, size int) {
+		t.Helper()
+		if m.Type != message.Confirmable || m.Code != codes.POST || len(m.Token) != tokenLen {
+			t.Fatalf("type %v code %v token %x", m.Type, m.Code, m.Token)
+		}
+		if p := optPath(m.Options); p != "usp" {
+			t.Fatalf("path %q", p)
+		}
+		if cf, _, _ := optUint(m.Options, message.ContentFormat); cf != 42 {
+			t.Fatalf("Content-Format %d", cf)
+		}
+		q, err := m.Options.Queries()
+		if err != nil || len(q) != 1 || q[0] != "reply-to="+a.URL() {
+			t.Fatalf("queries %q, want reply-to=%s", q, a.URL())
+		}
+		v, present, _ := optUint(m.Options, message.Block1)
+		if !present || decodeBlock(v) != b {
+			t.Fatalf("Block1 %+v (present %v), want %+v", decodeBlock(v), present, b)
+		}
+		if s1, present, _ := optUint(m.Options, message.Size1); !present || int(s1) != size {
+			t.Fatalf("Size1 %d, want %d", s1, size)
+		}
+	}
+
+	// One block: NUM=0 M=0 SZX=6 even though 100 bytes need no blocks.
+	rec := bytes.Repeat([]byte{7}, 100)
+	done := send(rec)
+	m, src, _, ok := peer.recvFrom(2 * time.Second)
+	if !ok {
+		t.Fatal("nothing sent")
+	}
+	wantOpts(m, block{num: 0, more: false, szx: 6}, 100)
+	if !bytes.Equal(m.Payload, rec) {
+		t.Fatal("payload differs")
+	}
+	if src.Port() == a.Addr().Port() {
+		t.Fatal("request should come from the client's own ephemeral port")
+	}
+	peer.ack(src, m, codes.Changed, nil, nil)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// Three blocks of a 2500-byte record, each but the last answered 2.31.
+	rec = bytes.Repeat([]byte{9}, 2500)
+	done = send(rec)
+	var got []byte
+	for i, want := range []block{{0, true, 6}, {1, true, 6}, {2, false, 6}} {
+		m, src, _, ok := peer.recvFrom(2 * time.Second)
+		if !ok {
+			t.Fatalf("block %d not sent", i)
+		}
+		wantOpts(m, want, 2500)
+		got = append(got, m.Payload...)
+		if want.more {
+			peer.ack(src, m, codes.Continue, message.Options{uintOption(message.Block1, want.value())}, nil)
+		} else {
+			peer.ack(src, m, codes.Changed, nil, nil)
+		}
+	}
+	if err := <-done; err != nil || !bytes.Equal(got, rec) {
+		t.Fatalf("err %v, reassembled %d bytes", err, len(got))
+	}
+
+	// An error answer becomes a *ResponseError.
+	done = send([]byte("x"))
+	m, src, _, _ = peer.recvFrom(2 * time.Second)
+	peer.ack(src, m, codes.UnsupportedMediaType, nil, []byte("no"))
+	var re *ResponseError
+	if err := <-done; !errors.As(err, &re) || re.Code != CodeUnsupportedMediaType || re.Diagnostic != "no" {
+		t.Fatalf("got %v", err)
+	}
+
+	// A retransmitted request keeps its MID; a ping is answered.
+	done = send([]byte("y"))
+	m1, src, _, _ := peer.recvFrom(2 * time.Second)
+	m2, _, _, ok := peer.recvFrom(3 * time.Second) // TestConfig ACKTimeout 0.5–0.75 s
+	if !ok || m2.MessageID != m1.MessageID || !bytes.Equal(m2.Token, m1.Token) {
+		t.Fatalf("retransmission MID %d/%d", m1.MessageID, m2.MessageID)
+	}
+	peer.ack(src, m2, codes.Changed, nil, nil)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,228 @@
+package node
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// Config configures a node. Zero values take the defaults documented on
+// each field; Validate reports the first bad field by name.
+type Config struct {
+	// StateDir holds the node's identity, keys and persistent data model
+	// (default /var/lib/uspmesh).
+	StateDir string `json:"state_dir"`
+	// Listen is the Agent's CoAP address (default ":5684", or ":5683"
+	// with Insecure).
+	Listen string `json:"listen"`
+	// Insecure serves NoSec CoAP (no DTLS). For labs only.
+	Insecure bool `json:"insecure"`
+	// PSKHex is the DTLS pre-shared key, hex; PSKFile a file holding it.
+	// One of them, or the certificate files, is required unless Insecure.
+	PSKHex  string `json:"psk_hex"`
+	PSKFile string `json:"psk_file"`
+	// CertFile, KeyFile and CAFile select DTLS certificate mode: the
+	// node's certificate and key (PEM) and the trust store of peer
+	// certificates.
+	CertFile string `json:"cert_file"`
+	KeyFile  string `json:"key_file"`
+	CAFile   string `json:"ca_file"`
+	// AgentID is the Agent's Endpoint ID (default
+	// "os::<OUI>-<SerialNumber>").
+	AgentID string `json:"agent_id"`
+	// Identity of the device (Device.DeviceInfo). SerialNumber defaults
+	// to a random one kept in StateDir; OUI to "000000" (set the maker's
+	// IEEE OUI).
+	Manufacturer string `json:"manufacturer"`
+	OUI          string `json:"oui"`
+	ModelName    string `json:"model_name"`
+	ProductClass string `json:"product_class"`
+	SerialNumber string `json:"serial_number"`
+	// FriendlyName is Device.DeviceInfo.FriendlyName at first start.
+	FriendlyName string `json:"friendly_name"`
+	// Controllers are provisioned at start: their rows, roles and MTP
+	// addresses (Controllers can also be added with USP Add).
+	Controllers []ControllerConfig `json:"controllers"`
+	// LogLevel is debug, info (default), warn or error.
+	LogLevel string `json:"log_level"`
+
+	// Logger overrides the logger built from LogLevel (tests).
+	Logger *slog.Logger `json:"-"`
+}
+
+// ControllerConfig provisions one trusted Controller.
+type ControllerConfig struct {
+	// EndpointID of the Controller, e.g. "proto::ops".
+	EndpointID string `json:"endpoint_id"`
+	// Role is "full" (read, write, operate, notify everything),
+	// "read" (read and notify everything) or "untrusted".
+	Role string `json:"role"`
+	// MTP is where the Controller receives Notify:
+	// coap[s]://host:port/path. Optional: a Controller is also answered
+	// at the reply-to of its requests.
+	MTP string `json:"mtp"`
+}
+
+// Roles a ControllerConfig may name.
+var roleNames = []string{"full", "read", "untrusted"}
+
+// LoadFile reads a JSON config file into c; fields already set in c
+// (from flags) win. Unknown fields are an error naming them.
+func LoadFile(name string, c *Config) error {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	var f Config
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return fmt.Errorf("config %s: %w", name, err)
+	}
+	merge(c, &f)
+	return nil
+}
+
+// merge fills the zero fields of c from f.
+func merge(c, f *Config) {
+	for _, p := range []struct{ dst, src *string }{
+		{&c.StateDir, &f.StateDir}, {&c.Listen, &f.Listen}, {&c.PSKHex, &f.PSKHex}, {&c.PSKFile, &f.PSKFile},
+		{&c.CertFile, &f.CertFile}, {&c.KeyFile, &f.KeyFile}, {&c.CAFile, &f.CAFile}, {&c.AgentID, &f.AgentID},
+		{&c.Manufacturer, &f.Manufacturer}, {&c.OUI, &f.OUI}, {&c.ModelName, &f.ModelName},
+		{&c.ProductClass, &f.ProductClass}, {&c.SerialNumber, &f.SerialNumber}, {&c.FriendlyName, &f.FriendlyName},
+		{&c.LogLevel, &f.LogLevel},
+	} {
+		if *p.dst == "" {
+			*p.dst = *p.src
+		}
+	}
+	c.Insecure = c.Insecure || f.Insecure
+	c.Controllers = append(c.Controllers, f.Controllers...)
+}
+
+// ConfigError names the configuration field at fault and why.
+type ConfigError struct {
+	Field, Value, Reason string
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config: %s %q: %s", e.Field, e.Value, e.Reason)
+}
+
+// applyDefaults fills defaults that do not depend on the state dir.
+func (c *Config) applyDefaults() {
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/uspmesh"
+	}
+	if c.Listen == "" {
+		c.Listen = ":5684"
+		if c.Insecure {
+			c.Listen = ":5683"
+		}
+	}
+	if c.OUI == "" {
+		c.OUI = "000000"
+	}
+	if c.Manufacturer == "" {
+		c.Manufacturer = "uspmesh"
+	}
+	if c.ModelName == "" {
+		c.ModelName = "uspmesh AP"
+	}
+	if c.ProductClass == "" {
+		c.ProductClass = "MeshAP"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+}
+
+// Validate checks c after defaults; the error names the field.
+func (c *Config) Validate() error {
+	if len(c.OUI) != 6 || !isHex(c.OUI) {
+		return &ConfigError{"oui", c.OUI, "want six hex digits (an IEEE OUI)"}
+	}
+	c.OUI = strings.ToUpper(c.OUI)
+	if c.AgentID != "" {
+		if _, err := usp.ParseEndpointID(c.AgentID); err != nil {
+			return &ConfigError{"agent_id", c.AgentID, err.Error()}
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &ConfigError{"log_level", c.LogLevel, "want debug, info, warn or error"}
+	}
+	if !c.Insecure {
+		certs := c.CertFile != "" || c.KeyFile != "" || c.CAFile != ""
+		psk := c.PSKHex != "" || c.PSKFile != ""
+		switch {
+		case certs && psk:
+			return &ConfigError{"psk_hex/psk_file", c.PSKHex + c.PSKFile, "give either a PSK or certificate files, not both"}
+		case certs && (c.CertFile == "" || c.KeyFile == "" || c.CAFile == ""):
+			return &ConfigError{"cert_file/key_file/ca_file", c.CertFile, "certificate mode needs all three files"}
+		case !certs && !psk:
+			return &ConfigError{"psk_hex", "", "DTLS needs a PSK (psk_hex or psk_file) or certificate files; --insecure disables DTLS"}
+		}
+		if c.PSKHex != "" {
+			if b, err := hex.DecodeString(c.PSKHex); err != nil || len(b) < 16 {
+				return &ConfigError{"psk_hex", "(hidden)", "want at least 16 bytes as hex"}
+			}
+		}
+	}
+	for i, ctl := range c.Controllers {
+		field := fmt.Sprintf("controllers[%d]", i)
+		if _, err := usp.ParseEndpointID(ctl.EndpointID); err != nil {
+			return &ConfigError{field + ".endpoint_id", ctl.EndpointID, err.Error()}
+		}
+		if !contains(roleNames, ctl.Role) {
+			return &ConfigError{field + ".role", ctl.Role, "want one of " + strings.Join(roleNames, ", ")}
+		}
+		if ctl.MTP != "" {
+			if _, err := parseMTP(ctl.MTP); err != nil {
+				return &ConfigError{field + ".mtp", ctl.MTP, err.Error()}
+			}
+		}
+	}
+	return nil
+}
+
+// pskKey returns the configured PSK bytes.
+func (c *Config) pskKey() ([]byte, error) {
+	s := c.PSKHex
+	if c.PSKFile != "" {
+		b, err := os.ReadFile(c.PSKFile)
+		if err != nil {
+			return nil, &ConfigError{"psk_file", c.PSKFile, err.Error()}
+		}
+		s = strings.TrimSpace(string(b))
+	}
+	k, err := hex.DecodeString(s)
+	if err != nil || len(k) < 16 {
+		return nil, &ConfigError{"psk_file", c.PSKFile, "want at least 16 bytes as hex"}
+	}
+	return k, nil
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var errNoURL = errors.New("want coap://host:port/path or coaps://host:port/path")

@@ -1,0 +1,141 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/datamodel/access"
+	"github.com/uspmesh/uspmesh/datamodel/path"
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// accessControl adapts the access Evaluator to what the Agent asks.
+type accessControl struct{ e *access.Evaluator }
+
+// Permissions implements usp.AccessControl.
+func (a accessControl) Permissions(ctx context.Context, id usp.EndpointID) usp.Permissions {
+	return a.e.For(ctx, string(id))
+}
+
+// provision creates the standard roles, points UntrustedRole at the
+// untrusted one, and provisions the configured Controllers: their rows,
+// assigned roles and CoAP MTPs. It is idempotent across restarts.
+func (n *Node) provision(ctx context.Context) error {
+	paths, err := access.Provision(ctx, n.model, []access.RoleSpec{access.FullAccess(), monitorRole(), access.Untrusted()})
+	if err != nil {
+		return fmt.Errorf("provision roles: %w", err)
+	}
+	role := map[string]string{
+		"full":      paths[access.FullAccess().Name],
+		"read":      paths[monitorRole().Name],
+		"untrusted": paths[access.Untrusted().Name],
+	}
+	if err := access.SetTrust(ctx, n.model, access.Trust{Untrusted: []string{role["untrusted"]}, Secured: []string{role["full"]}}); err != nil {
+		return fmt.Errorf("provision untrusted role: %w", err)
+	}
+	for i, c := range n.cfg.Controllers {
+		if err := access.AssignRole(ctx, n.model, c.EndpointID, []string{role[c.Role]}); err != nil {
+			return fmt.Errorf("provision controllers[%d]: %w", i, err)
+		}
+		if c.MTP == "" {
+			continue
+		}
+		if err := n.provisionMTP(ctx, c); err != nil {
+			return &ConfigError{fmt.Sprintf("controllers[%d].mtp", i), c.MTP, err.Error()}
+		}
+	}
+	return nil
+}
+
+// monitorRole is the "read" role of configured Controllers: everything
+// readable and notifiable, and its own subscriptions writable (a monitor
+// must subscribe). Limit: TR-181 gives no per-Recipient rights, so such a
+// Controller can also change other Controllers' subscriptions.
+func monitorRole() access.RoleSpec {
+	r := access.ReadOnly()
+	r.Name = "Monitor"
+	r.Permissions = append(r.Permissions, access.PermSpec{Order: 2, Targets: []string{"Device.LocalAgent.Subscription."},
+		Param: "rw-n", Obj: "rw-n", InstantiatedObj: "rw-n", CommandEvent: "r--n"})
+	return r
+}
+
+// provisionMTP sets (or creates) the CoAP MTP row of a configured
+// Controller.
+func (n *Node) provisionMTP(ctx context.Context, c ControllerConfig) error {
+	u, err := parseMTP(c.MTP)
+	if err != nil {
+		return err
+	}
+	port := u.Port()
+	if port == "" {
+		port = "5684"
+		if u.Scheme == "coap" {
+			port = "5683"
+		}
+	}
+	tx := n.model.Begin(ctx)
+	defer tx.Rollback()
+	ctrl := `Device.LocalAgent.Controller.[EndpointID=="` + c.EndpointID + `"].MTP.`
+	p, err := path.Parse(ctrl + `[Protocol=="CoAP"].`)
+	if err != nil {
+		return err
+	}
+	objs, err := tx.Objects(p)
+	if err != nil {
+		return err
+	}
+	in := datamodel.WriteOptions{Internal: true}
+	if len(objs) == 0 {
+		tp, _ := path.Parse(ctrl)
+		tabs, err := tx.Tables(tp)
+		if err != nil || len(tabs) != 1 {
+			return fmt.Errorf("controller MTP table: %v", err)
+		}
+		res, err := tx.Add(tabs[0], []datamodel.ParamUpdate{{Param: "Protocol", Value: "CoAP", Required: true}, {Param: "Enable", Value: "true", Required: true}}, in)
+		if err != nil {
+			return err
+		}
+		rp, _ := path.Parse(res.Path)
+		if objs, err = tx.Objects(rp); err != nil {
+			return err
+		}
+	}
+	cp, _ := path.Parse(objs[0].Path() + "CoAP.")
+	co, err := tx.Objects(cp)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Update(co[0], []datamodel.ParamUpdate{
+		{Param: "Host", Value: u.Hostname(), Required: true},
+		{Param: "Port", Value: port, Required: true},
+		{Param: "Path", Value: strings.TrimPrefix(u.Path, "/"), Required: true},
+		{Param: "EnableEncryption", Value: strconv.FormatBool(u.Scheme == "coaps"), Required: true},
+	}, in); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// setInternal sets one parameter of the object at obj as the Agent.
+func setInternal(ctx context.Context, m *datamodel.Model, obj, param, v string) error {
+	p, err := path.Parse(obj)
+	if err != nil {
+		return err
+	}
+	tx := m.Begin(ctx)
+	defer tx.Rollback()
+	objs, err := tx.Objects(p)
+	if err != nil {
+		return err
+	}
+	if len(objs) != 1 {
+		return fmt.Errorf("%s names %d objects", obj, len(objs))
+	}
+	if _, err := tx.Update(objs[0], []datamodel.ParamUpdate{{Param: param, Value: v, Required: true}}, datamodel.WriteOptions{Internal: true}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
