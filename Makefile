@@ -5,10 +5,12 @@ MODULE    := github.com/uspmesh/uspmesh
 BIN       := bin
 PROTOS    := proto/usp-msg-1-4.proto proto/usp-record-1-4.proto
 FUZZTIME  ?= 20s
+# Nodes of the virtual home `make demo` runs.
+NODES     ?= 5
 # Two cores on the reference machine: keep package parallelism modest.
 TESTFLAGS ?= -p 2 -count=1
 
-.PHONY: help deps build test unit lint proto proto-check bench fuzz clean
+.PHONY: help deps build test unit lint proto proto-check bench fuzz demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -51,6 +53,11 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
 			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+demo: ## build meshd and vhome, then watch a virtual home of NODES (5) meshd (needs root)
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/meshd ./cmd/vhome
+	$(BIN)/vhome demo -n $(NODES)
 
 clean: ## remove build outputs
 	rm -rf $(BIN)

@@ -36,9 +36,9 @@ func (b *budget) inUse() int {
 }
 
 // reassembler collects the Block1 transfer (RFC 7959 §2.5) of one peer:
-// blocks must come in order, NUM 0 (re)starts a transfer, a block with
-// M=1 must be full size; the block size may shrink between blocks as
-// long as offsets line up. It is not safe for concurrent use.
+// blocks must come in order, NUM 0 with M=1 (re)starts a transfer, a
+// block with M=1 must be full size; the block size may shrink between
+// blocks as long as offsets line up. It is not safe for concurrent use.
 type reassembler struct {
 	max     int // largest record accepted
 	budget  *budget
@@ -60,46 +60,43 @@ type outcome struct {
 // add takes one block. size1 is the Size1 option (the announced total
 // size), or -1 when absent.
 func (r *reassembler) add(b block, size1 int, payload []byte, now time.Time) outcome {
+	// A lone block (NUM 0, M 0) is a whole record: it neither needs nor
+	// disturbs the transfer in progress. Any other failure ends it.
+	single := b.num == 0 && !b.more
+	fail := func(c Code, diag string) outcome {
+		if !single {
+			r.reset()
+		}
+		return outcome{code: c, diag: diag}
+	}
 	if b.szx > 6 {
-		r.reset()
-		return outcome{code: CodeBadRequest, diag: "Block1 SZX 7 (BERT) is not valid over UDP"}
+		return fail(CodeBadRequest, "Block1 SZX 7 (BERT) is not valid over UDP")
 	}
 	size := b.size()
 	switch {
 	case size1 > r.max:
-		r.reset()
-		return outcome{code: CodeRequestEntityTooLarge, diag: "Size1 exceeds the maximum record size"}
+		return fail(CodeRequestEntityTooLarge, "Size1 exceeds the maximum record size")
 	case len(payload) > size:
-		r.reset()
-		return outcome{code: CodeRequestEntityIncomplete, diag: "block payload exceeds its block size"}
+		return fail(CodeRequestEntityIncomplete, "block payload exceeds its block size")
 	case b.more && len(payload) != size:
-		r.reset()
-		return outcome{code: CodeRequestEntityIncomplete, diag: "block with M=1 is not full size"}
-	}
-	if b.num == 0 {
-		r.reset()
-		if !b.more {
-			if len(payload) > r.max {
-				return outcome{code: CodeRequestEntityTooLarge, diag: "record exceeds the maximum record size"}
-			}
-			return outcome{record: append([]byte{}, payload...)}
+		return fail(CodeRequestEntityIncomplete, "block with M=1 is not full size")
+	case single:
+		if len(payload) > r.max {
+			return fail(CodeRequestEntityTooLarge, "record exceeds the maximum record size")
 		}
-	} else {
-		if r.buf == nil {
-			return outcome{code: CodeRequestEntityIncomplete, diag: "no Block1 transfer in progress"}
-		}
-		if uint64(b.num)*uint64(size) != uint64(len(r.buf)) {
-			r.reset()
-			return outcome{code: CodeRequestEntityIncomplete, diag: "block out of order"}
-		}
+		return outcome{record: append([]byte{}, payload...)}
+	case b.num == 0:
+		r.reset() // a new transfer replaces the one in progress
+	case r.buf == nil:
+		return fail(CodeRequestEntityIncomplete, "no Block1 transfer in progress")
+	case uint64(b.num)*uint64(size) != uint64(len(r.buf)):
+		return fail(CodeRequestEntityIncomplete, "block out of order")
 	}
 	if len(r.buf)+len(payload) > r.max {
-		r.reset()
-		return outcome{code: CodeRequestEntityTooLarge, diag: "record exceeds the maximum record size"}
+		return fail(CodeRequestEntityTooLarge, "record exceeds the maximum record size")
 	}
 	if !r.grow(len(r.buf)+len(payload), size1) {
-		r.reset()
-		return outcome{code: CodeServiceUnavailable, diag: "too many transfers in progress"}
+		return fail(CodeServiceUnavailable, "too many transfers in progress")
 	}
 	r.buf = append(r.buf, payload...)
 	r.expires = now.Add(r.timeout)
@@ -150,18 +147,4 @@ func (r *reassembler) expire(now time.Time) {
 	if r.buf != nil && now.After(r.expires) {
 		r.reset()
 	}
-}
-
-// splitBlocks cuts a record into the Block1 blocks we send: always at
-// least one block, 1024 bytes each (SZX 6), the last one possibly short
-// or empty.
-func splitBlocks(record []byte) [][]byte {
-	n := max(1, (len(record)+blockSize-1)/blockSize)
-	out := make([][]byte, n)
-	for i := range out {
-		lo := i * blockSize
-		hi := min(lo+blockSize, len(record))
-		out[i] = record[lo:hi]
-	}
-	return out
 }

@@ -33,7 +33,7 @@ type clientPool struct {
 
 	mu       sync.Mutex
 	closing  bool
-	sessions map[string]*poolEntry
+	sessions map[netip.AddrPort]*poolEntry
 }
 
 type poolEntry struct {
@@ -43,8 +43,7 @@ type poolEntry struct {
 }
 
 // session returns the live session to dst, dialing one if needed.
-func (p *clientPool) session(ctx context.Context, dst netip.AddrPort, to string) (*clientSession, error) {
-	key := scheme(p.secure) + "://" + dst.String()
+func (p *clientPool) session(ctx context.Context, key netip.AddrPort, to string) (*clientSession, error) {
 	for {
 		p.mu.Lock()
 		if p.closing {
@@ -76,13 +75,13 @@ func (p *clientPool) session(ctx context.Context, dst netip.AddrPort, to string)
 		if victim != nil {
 			victim.close(fmt.Errorf("%w: evicted", errSessionLost))
 		}
-		s, err := p.dial(key, dst, to)
+		s, err := p.dial(key, to)
 		return p.settle(key, ent, s, err)
 	}
 }
 
 // settle records the end of a dial.
-func (p *clientPool) settle(key string, ent *poolEntry, s *clientSession, err error) (*clientSession, error) {
+func (p *clientPool) settle(key netip.AddrPort, ent *poolEntry, s *clientSession, err error) (*clientSession, error) {
 	p.mu.Lock()
 	closing := p.closing
 	if err == nil && closing {
@@ -121,7 +120,7 @@ func (p *clientPool) lruLocked() *clientSession {
 
 // dial opens a session to dst from a new connected UDP socket (bound to
 // our listen IP when we have one, so that the source matches reply-to).
-func (p *clientPool) dial(key string, dst netip.AddrPort, to string) (*clientSession, error) {
+func (p *clientPool) dial(dst netip.AddrPort, to string) (*clientSession, error) {
 	var laddr *net.UDPAddr
 	if p.bindIP.IsValid() {
 		laddr = &net.UDPAddr{IP: p.bindIP.AsSlice()}
@@ -157,7 +156,7 @@ func (p *clientPool) dial(key string, dst netip.AddrPort, to string) (*clientSes
 		}
 		conn = dc
 	}
-	s := newClientSession(p, key, to, dst, conn, replyTo, peerID)
+	s := newClientSession(p, to, dst, conn, replyTo, peerID)
 	if !p.goTracked(s.readLoop) {
 		_ = conn.Close()
 		return nil, ErrClosed
@@ -170,17 +169,17 @@ func (p *clientPool) dial(key string, dst netip.AddrPort, to string) (*clientSes
 // completes a new handshake (see clientSession.suspect).
 func (p *clientPool) redial(old *clientSession) {
 	p.goTracked(func() {
-		fresh, err := p.dial(old.key, old.dst, old.to)
+		fresh, err := p.dial(old.dst, old.to)
 		if err != nil {
 			p.log.Debug("redial after silence failed", "peer", old.dst, "err", err)
 			old.suspected.Store(false)
 			return
 		}
 		p.mu.Lock()
-		ent := p.sessions[old.key]
+		ent := p.sessions[old.dst]
 		swapped := !p.closing && ent != nil && ent.s == old
 		if swapped {
-			p.sessions[old.key] = &poolEntry{s: fresh, done: closedChan()}
+			p.sessions[old.dst] = &poolEntry{s: fresh, done: closedChan()}
 		}
 		p.mu.Unlock()
 		if !swapped {
@@ -211,8 +210,8 @@ func (p *clientPool) goTracked(f func()) bool {
 // forget drops a closed session from the pool.
 func (p *clientPool) forget(s *clientSession) {
 	p.mu.Lock()
-	if ent := p.sessions[s.key]; ent != nil && ent.s == s {
-		delete(p.sessions, s.key)
+	if ent := p.sessions[s.dst]; ent != nil && ent.s == s {
+		delete(p.sessions, s.dst)
 	}
 	p.mu.Unlock()
 }

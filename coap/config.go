@@ -101,7 +101,8 @@ type Config struct {
 	// HandshakeTimeout bounds one DTLS handshake, in and out. Default 10s.
 	HandshakeTimeout time.Duration
 	// MaxInflight bounds the CON requests one client session has in
-	// flight (RFC 7252 NSTART); further Sends wait. Default 32.
+	// flight (RFC 7252 NSTART); further Sends wait. Default 32 (our
+	// server queues up to 64 datagrams per session).
 	MaxInflight int
 	// MaxInflightTotal bounds the CON requests in flight over all client
 	// sessions. Default 256.

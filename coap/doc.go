@@ -36,7 +36,14 @@
 //   - the DTLS server demultiplexes its socket itself: state is created
 //     only for a ClientHello, within a handshake rate and a cap on pending
 //     handshakes (the oldest is evicted), each session's queue is bounded,
-//     sessions are capped and closed when idle;
+//     sessions are capped and closed when idle; a client that restarts on
+//     the same address and port gets a new session beside the old one
+//     (RFC 6347 §4.2.8), which pion alone would ignore;
 //   - duplicate detection, Block1 reassembly (with a shared memory budget)
 //     and NoSec peer state are all bounded and expire.
+//
+// DTLS requires the extended master secret (RFC 7627, as RFC 7925 asks)
+// and offers only the RFC 7925 suites: TLS_PSK_WITH_AES_128_CCM_8 and
+// TLS_PSK_WITH_AES_128_GCM_SHA256, or TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8
+// and TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 on P-256.
 package coap

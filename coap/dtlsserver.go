@@ -69,26 +69,55 @@ func (d *dtlsServer) run(ctx context.Context) {
 }
 
 // route hands a datagram to its session, admitting a new one for a
-// ClientHello.
+// ClientHello. A ClientHello from the address of an established session
+// (a client that restarted on the same port) starts a successor session
+// beside it, as RFC 6347 §4.2.8 asks: epoch-0 records go to the successor
+// only, the others to both (each drops what it cannot decrypt), and the
+// old session is closed only once the successor's handshake completes.
 func (d *dtlsServer) route(ctx context.Context, src netip.AddrPort, data []byte, now time.Time) {
 	d.mu.Lock()
 	vc := d.conns[src]
-	if vc == nil {
-		if d.closing || !isClientHello(data) || !d.bucket.allow(now) {
+	switch {
+	case vc == nil:
+		if vc = d.admitLocked(ctx, src, data, now); vc == nil {
 			d.mu.Unlock()
 			return
 		}
-		if d.pending >= d.cfg.MaxPendingHandshakes {
-			d.evictOldestPendingLocked()
+	case vc.state == stateEstablished && vc.successor == nil && isClientHello(data) && !helloHasCookie(data):
+		if nv := d.admitLocked(ctx, src, data, now); nv != nil {
+			nv.predecessor, vc.successor = vc, nv
 		}
-		vc = newVconn(d, src, now)
-		d.conns[src] = vc
-		d.pending++
-		d.wg.Add(1)
-		go d.serve(ctx, vc)
 	}
+	next := vc.successor
 	d.mu.Unlock()
-	vc.deliver(data)
+	switch {
+	case next == nil:
+		vc.deliver(data)
+	case isEpochZero(data):
+		next.deliver(data)
+	default:
+		next.deliver(data)
+		vc.deliver(data)
+	}
+}
+
+// admitLocked starts a pending session for a ClientHello from src, within
+// the handshake rate and the pending cap.
+func (d *dtlsServer) admitLocked(ctx context.Context, src netip.AddrPort, data []byte, now time.Time) *vconn {
+	if d.closing || !isClientHello(data) || !d.bucket.allow(now) {
+		return nil
+	}
+	if d.pending >= d.cfg.MaxPendingHandshakes {
+		d.evictOldestPendingLocked()
+	}
+	vc := newVconn(d, src, now)
+	if d.conns[src] == nil {
+		d.conns[src] = vc
+	}
+	d.pending++
+	d.wg.Add(1)
+	go d.serve(ctx, vc)
+	return vc
 }
 
 // serve runs one session: handshake, then requests until it closes.
@@ -156,14 +185,23 @@ func (d *dtlsServer) promote(vc *vconn, dc *dtls.Conn, p *peer) bool {
 	vc.state, vc.dc, vc.peer = stateEstablished, dc, p
 	d.pending--
 	d.established++
-	var victim *vconn
+	var victims []*vconn
+	if old := vc.predecessor; old != nil {
+		// The client restarted on the same port: its new session replaces
+		// the old one.
+		d.conns[vc.addr] = vc
+		old.successor, vc.predecessor = nil, nil
+		victims = append(victims, old)
+	}
 	if d.established > d.cfg.MaxSessions {
-		victim = d.leastActiveLocked(vc)
+		if v := d.leastActiveLocked(vc); v != nil {
+			victims = append(victims, v)
+		}
 	}
 	d.mu.Unlock()
-	if victim != nil {
-		d.log.Debug("dtls session evicted", "peer", victim.addr)
-		_ = victim.dc.Close()
+	for _, v := range victims {
+		d.log.Debug("dtls session replaced or evicted", "peer", v.addr)
+		_ = v.dc.Close()
 	}
 	return true
 }
@@ -214,9 +252,17 @@ func (d *dtlsServer) forgetLocked(vc *vconn) {
 		d.established--
 	}
 	vc.state = stateGone
-	if d.conns[vc.addr] == vc {
-		delete(d.conns, vc.addr)
+	if p := vc.predecessor; p != nil && p.successor == vc {
+		p.successor = nil
 	}
+	if d.conns[vc.addr] == vc {
+		if next := vc.successor; next != nil {
+			d.conns[vc.addr], next.predecessor = next, nil
+		} else {
+			delete(d.conns, vc.addr)
+		}
+	}
+	vc.predecessor, vc.successor = nil, nil
 }
 
 // expire closes idle sessions and times out stale reassemblies.
@@ -243,6 +289,9 @@ func (d *dtlsServer) closeAll() {
 	all := make([]*vconn, 0, len(d.conns))
 	for _, c := range d.conns {
 		all = append(all, c)
+		if c.successor != nil {
+			all = append(all, c.successor)
+		}
 	}
 	d.mu.Unlock()
 	for _, c := range all {
@@ -273,6 +322,24 @@ func isClientHello(data []byte) bool {
 	return len(data) >= recordHeader+handshakeHeader &&
 		data[0] == 22 && data[1] == 0xfe && data[3] == 0 && data[4] == 0 &&
 		data[recordHeader] == 1
+}
+
+// helloHasCookie reports whether a ClientHello (see isClientHello)
+// carries a cookie: a client's first ClientHello has none, its second
+// echoes the server's (RFC 6347 §4.2.1).
+func helloHasCookie(data []byte) bool {
+	const sessionIDLen = 13 + 12 + 2 + 32 // record, handshake header, version, random
+	if len(data) <= sessionIDLen {
+		return false
+	}
+	cookieLen := sessionIDLen + 1 + int(data[sessionIDLen])
+	return len(data) > cookieLen && data[cookieLen] != 0
+}
+
+// isEpochZero reports whether data's first record is of epoch 0 (not
+// encrypted: a new handshake).
+func isEpochZero(data []byte) bool {
+	return len(data) >= 13 && data[3] == 0 && data[4] == 0
 }
 
 // tokenBucket limits a rate; it is not safe for concurrent use.

@@ -3,9 +3,15 @@ package coap
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/netip"
 	"sync"
 	"testing"
@@ -60,7 +66,9 @@ func TestWrongPSK(t *testing.T) {
 	checkLeaks(t)
 	sb := newSink()
 	b := listen(t, pskConfig("proto::agent-b", meshKey), sb.handle)
-	a := listen(t, pskConfig("proto::ctrl-a", []byte("another key 1234")), newSink().handle)
+	cfgA := pskConfig("proto::ctrl-a", []byte("another key 1234"))
+	cfgA.HandshakeTimeout = time.Second // a wrong key shows only as silence
+	a := listen(t, cfgA, newSink().handle)
 	err := a.Send(context.Background(), b.URL(), []byte("x"))
 	if err == nil {
 		t.Fatal("Send with a wrong PSK succeeded")
@@ -114,6 +122,18 @@ func TestUntrustedCertificate(t *testing.T) {
 		a := listen(t, certConfig(t, good, good, "proto::ctrl-a"), newSink().handle)
 		if err := a.Send(context.Background(), b.URL(), []byte("x")); err == nil {
 			t.Fatal("A accepted a server certificate from an untrusted CA")
+		}
+		sb.empty(t)
+	})
+	t.Run("client certificate without Endpoint ID", func(t *testing.T) {
+		checkLeaks(t)
+		sb := newSink()
+		b := listen(t, certConfig(t, good, good, "proto::agent-b"), sb.handle)
+		cfg := certConfig(t, good, good, "proto::ctrl-a")
+		cfg.Cert.Certificate = issueWithoutSAN(t, good)
+		a := listen(t, cfg, newSink().handle)
+		if err := a.Send(context.Background(), b.URL(), []byte("x")); err == nil {
+			t.Fatal("B accepted a client certificate without urn:bbf:usp:id")
 		}
 		sb.empty(t)
 	})
@@ -182,7 +202,8 @@ func (e *Endpoint) dtlsOrNoSecBudget() int {
 	return e.nosec.srv.budget.inUse()
 }
 
-// TestConcurrentSends runs 16 Sends at once over one session.
+// TestConcurrentSends runs 16 Sends at once over one session; a few are
+// multi-block, so lone blocks interleave with Block1 transfers.
 func TestConcurrentSends(t *testing.T) {
 	checkLeaks(t)
 	sb := newSink()
@@ -197,7 +218,11 @@ func TestConcurrentSends(t *testing.T) {
 	errs := make(chan error, 16)
 	for i := range 16 {
 		wg.Go(func() {
-			errs <- a.Send(ctx, b.URL(), fmt.Appendf(nil, "record %d", i))
+			rec := fmt.Appendf(nil, "record %d", i)
+			if i%4 == 0 {
+				rec = append(rec, bytes.Repeat([]byte{'.'}, 5000)...)
+			}
+			errs <- a.Send(ctx, b.URL(), rec)
 		})
 	}
 	wg.Wait()
@@ -289,4 +314,26 @@ func TestSendTimeout(t *testing.T) {
 	if d1 < 45*time.Millisecond || d1 > 100*time.Millisecond || d2 < 2*d1-10*time.Millisecond || d2 > 2*d1+30*time.Millisecond {
 		t.Fatalf("retransmission gaps %v, %v: want 50–75 ms, then doubled", d1, d2)
 	}
+}
+
+// issueWithoutSAN signs a leaf certificate that carries no Endpoint ID.
+func issueWithoutSAN(t *testing.T, ca *CA) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(42),
+		Subject:      pkix.Name{CommonName: "proto::ctrl-a"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der, ca.Cert.Raw}, PrivateKey: key}
 }

@@ -12,8 +12,8 @@ import (
 
 // Wire constants (RFC 7252, RFC 7959, TR-369 CoAP binding).
 const (
-	// maxOptions bounds the options decoded from one datagram; more is
-	// answered 4.02 (or dropped).
+	// maxOptions bounds the options decoded from one datagram; a message
+	// with more is malformed (a CON gets an RST).
 	maxOptions = 32
 	// blockSZX is the block size exponent we send: 6 = 1024 bytes.
 	blockSZX = 6

@@ -1,11 +1,11 @@
 package coap
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,9 +21,12 @@ type peer struct {
 	source   netip.AddrPort
 	lastSeen atomic.Int64 // unix nanoseconds of the last datagram
 
-	mu    sync.Mutex // guards dedup and reasm; held while handling
+	mu    sync.Mutex // guards the fields below; held while handling
 	dedup *dedup
 	reasm reassembler
+	// The last reply-to seen and its normalized form: a peer sends the
+	// same one every time.
+	replyRaw, replyNorm string
 }
 
 func (s *server) newPeer(identity string, source netip.AddrPort, now time.Time) *peer {
@@ -159,7 +162,7 @@ func (s *server) answer(ctx context.Context, p *peer, req *message.Message, now 
 	if cf, present, ok := optUint(req.Options, message.ContentFormat); present && (!ok || cf != mediaOctetStream) {
 		return failure(CodeUnsupportedMediaType, "Content-Format must be 42 (application/octet-stream)")
 	}
-	replyTo, err := s.replyTo(req.Options, p.source)
+	replyTo, err := s.replyTo(req.Options, p)
 	if err != nil {
 		return failure(CodeBadRequest, err.Error())
 	}
@@ -210,19 +213,32 @@ func (s *server) answer(ctx context.Context, p *peer, req *message.Message, now 
 	return answer{code: CodeChanged, opts: echo}
 }
 
-// replyTo finds the one Uri-Query reply-to=<URI> and checks it against the
-// source (R-COAP.2).
-func (s *server) replyTo(opts message.Options, src netip.AddrPort) (string, error) {
-	var queries []string
+// replyTo finds the one Uri-Query reply-to=<URI> and checks it against p's
+// source address (R-COAP.2).
+func (s *server) replyTo(opts message.Options, p *peer) (string, error) {
+	var (
+		query []byte
+		n     int
+	)
 	for _, o := range opts {
 		if o.ID == message.URIQuery {
-			queries = append(queries, string(o.Value))
+			query = o.Value
+			n++
 		}
 	}
-	if len(queries) != 1 || !strings.HasPrefix(queries[0], replyToPrefix) {
-		return "", fmt.Errorf("coap: need exactly one Uri-Query %q, got %d queries", replyToPrefix+"<URI>", len(queries))
+	if n != 1 || !bytes.HasPrefix(query, []byte(replyToPrefix)) {
+		return "", fmt.Errorf("coap: need exactly one Uri-Query %q, got %d queries", replyToPrefix+"<URI>", n)
 	}
-	return checkReplyTo(strings.TrimPrefix(queries[0], replyToPrefix), src, s.secure)
+	raw := query[len(replyToPrefix):]
+	if p.replyNorm != "" && string(raw) == p.replyRaw {
+		return p.replyNorm, nil
+	}
+	norm, err := checkReplyTo(string(raw), p.source, s.secure)
+	if err != nil {
+		return "", err
+	}
+	p.replyRaw, p.replyNorm = string(raw), norm
+	return norm, nil
 }
 
 // resetMessage is an RST for mid.

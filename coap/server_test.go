@@ -199,6 +199,8 @@ func TestReassembler(t *testing.T) {
 		{"BERT", block{0, false, 7}, -1, kb, CodeBadRequest, 0},
 		{"payload longer than its block", block{0, false, 0}, -1, kb[:17], CodeRequestEntityIncomplete, 0},
 		{"three blocks", block{0, true, 6}, -1, kb, CodeContinue, 0},
+		{"a lone block does not disturb the transfer", block{0, false, 6}, -1, kb[:5], 0, 5},
+		{"a bad lone block neither", block{0, false, 7}, -1, kb[:5], CodeBadRequest, 0},
 		{"three blocks, 2", block{1, true, 6}, -1, kb, CodeContinue, 0},
 		{"three blocks, last", block{2, false, 6}, -1, kb[:400], 0, 2448},
 	}

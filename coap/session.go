@@ -29,7 +29,6 @@ type sessionConn interface {
 // retransmits per RFC 7252 §4.2, and reads in its own goroutine.
 type clientSession struct {
 	pool    *clientPool
-	key     string
 	to      string // the USP URI it was dialed for
 	dst     netip.AddrPort
 	secure  bool
@@ -71,11 +70,11 @@ type response struct {
 	payload []byte
 }
 
-func newClientSession(pool *clientPool, key, to string, dst netip.AddrPort, conn sessionConn, replyTo, peerID string) *clientSession {
+func newClientSession(pool *clientPool, to string, dst netip.AddrPort, conn sessionConn, replyTo, peerID string) *clientSession {
 	var seed [32]byte
 	_, _ = rand.Read(seed[:])
 	s := &clientSession{
-		pool: pool, key: key, to: to, dst: dst, secure: pool.secure, conn: conn,
+		pool: pool, to: to, dst: dst, secure: pool.secure, conn: conn,
 		replyTo: replyTo, peerID: peerID,
 		inflight: make(chan struct{}, pool.cfg.MaxInflight),
 		done:     make(chan struct{}),
@@ -150,8 +149,8 @@ func (s *clientSession) dispatch(m *message.Message) {
 		}
 		_, _ = s.conn.Write(ack)
 	}
-	if ex == nil {
-		return
+	if ex == nil || (m.Code != codes.Empty && (len(m.Token) != tokenLen || binary.BigEndian.Uint32(m.Token) != ex.token)) {
+		return // not ours, or a response whose token does not match
 	}
 	r := response{typ: m.Type, code: code, payload: append([]byte(nil), m.Payload...)}
 	if v, present, ok := optUint(m.Options, message.Block1); present && ok {

@@ -2,8 +2,14 @@ package coap
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"net"
 	"testing"
 	"time"
+
+	"github.com/pion/dtls/v3"
+	"github.com/plgd-dev/go-coap/v3/message"
 )
 
 // TestRestart: B goes away and a new B listens on the same port; A's next
@@ -69,7 +75,11 @@ func TestSessionsStayUp(t *testing.T) {
 	}
 	sb.next(t)
 	s := a.onlySession(t)
-	time.Sleep(3 * cfgB.IdleTimeout) // the state after three idle timeouts is what is checked
+	start := time.Now()
+	waitFor(t, 5*time.Second, "keep-alive pings to reach B after two idle timeouts", func() bool {
+		last, ok := b.onlyPeerLastSeen()
+		return ok && last.Sub(start) > 2*cfgB.IdleTimeout
+	})
 	if got := a.onlySession(t); got != s {
 		t.Fatal("client session replaced while idle")
 	}
@@ -121,4 +131,110 @@ func (e *Endpoint) onlySession(t *testing.T) *clientSession {
 		return ent.s
 	}
 	return nil
+}
+
+// TestClientRestartSamePort: a client that restarts and dials again from
+// the same address and port (as implementations with one socket for
+// client and server do) gets a new session at once, not after the old
+// one idles out (RFC 6347 §4.2.8).
+func TestClientRestartSamePort(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	b := listen(t, pskConfig("proto::agent-b", meshKey), sb.handle)
+	setup := &dtlsSetup{cfg: &Config{PSK: &PSK{Identity: "proto::ctrl-fixed", Key: func(string) ([]byte, error) { return meshKey, nil }}},
+		loggers: pionLogger{log: slog.New(slog.DiscardHandler)}}
+	laddr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
+	post := func(uc *net.UDPConn, body string) {
+		t.Helper()
+		var peer string
+		dc, err := dtls.ClientWithOptions(connectedPacketConn{uc}, uc.RemoteAddr(), setup.clientOptions("", &peer)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if err := dc.HandshakeContext(ctx); err != nil {
+			t.Fatalf("handshake from %v: %v", uc.LocalAddr(), err)
+		}
+		m := uspPost([]byte(body), replyToOpt("coaps://127.0.0.1:5684/usp"))
+		m.MessageID, m.Type, m.Token = 1, message.Confirmable, message.Token{1}
+		raw, _ := encodeMessage(m, nil)
+		if _, err := dc.Write(raw); err != nil {
+			t.Fatal(err)
+		}
+		if in := sb.next(t); string(in.Record) != body || in.Peer != "proto::ctrl-fixed" {
+			t.Fatalf("got %q from %q", in.Record, in.Peer)
+		}
+		_ = uc.Close() // crash: no close_notify
+		_ = dc.Close()
+	}
+	uc, err := net.DialUDP("udp", laddr, net.UDPAddrFromAddrPort(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	laddr = uc.LocalAddr().(*net.UDPAddr)
+	post(uc, "first life")
+	uc, err = net.DialUDP("udp", laddr, net.UDPAddrFromAddrPort(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post(uc, "second life")
+	waitFor(t, 2*time.Second, "the old session to be replaced", func() bool {
+		_, established := b.dtlsSrv.counts()
+		return established == 1
+	})
+}
+
+// TestSessionsBounded: beyond MaxSessions the least recently active
+// session is closed, on the server and in the client pool, and the
+// endpoints keep working.
+func TestSessionsBounded(t *testing.T) {
+	checkLeaks(t)
+	cfgB := pskConfig("proto::agent-b", meshKey)
+	cfgB.MaxSessions = 2
+	sb := newSink()
+	b := listen(t, cfgB, sb.handle)
+	cfgA := pskConfig("proto::ctrl-a", meshKey)
+	cfgA.MaxSessions = 2
+	a := listen(t, cfgA, newSink().handle)
+	ctx := context.Background()
+	var others []*Endpoint
+	for i := range 3 {
+		o := listen(t, pskConfig(fmt.Sprintf("proto::ctrl-%d", i), meshKey), newSink().handle)
+		others = append(others, o)
+		if err := o.Send(ctx, b.URL(), []byte("hi")); err != nil {
+			t.Fatal(err)
+		}
+		sb.next(t)
+		if err := a.Send(ctx, o.URL(), []byte("hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, established := b.dtlsSrv.counts(); established > 2 {
+		t.Fatalf("B serves %d sessions, cap 2", established)
+	}
+	if n := a.sessionCount(); n > 2 {
+		t.Fatalf("A keeps %d client sessions, cap 2", n)
+	}
+	// The evicted peer got close_notify and simply redials.
+	if err := others[0].Send(ctx, b.URL(), []byte("again")); err != nil {
+		t.Fatal(err)
+	}
+	sb.next(t)
+}
+
+// onlyPeerLastSeen returns when B last heard from its only DTLS session.
+func (e *Endpoint) onlyPeerLastSeen() (time.Time, bool) {
+	d := e.dtlsSrv
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.conns) != 1 {
+		return time.Time{}, false
+	}
+	for _, c := range d.conns {
+		if c.state == stateEstablished {
+			return time.Unix(0, c.peer.lastSeen.Load()), true
+		}
+	}
+	return time.Time{}, false
 }

@@ -38,6 +38,9 @@ type vconn struct {
 	cancel context.CancelFunc // of a pending handshake
 	dc     *dtls.Conn         // once established
 	peer   *peer              // once established
+	// A pending session from the same address that will replace this one,
+	// and the reverse link (see dtlsServer.route).
+	successor, predecessor *vconn
 }
 
 type datagram struct {

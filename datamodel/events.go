@@ -55,6 +55,33 @@ func (m *Model) Listen(fn func(Event)) (remove func()) {
 	}
 }
 
+// takeTicket reserves the next place in delivery order. The caller holds
+// the model lock (read or write) so that tickets follow the order of the
+// changes they report.
+func (m *Model) takeTicket() uint64 {
+	m.tmu.Lock()
+	defer m.tmu.Unlock()
+	m.ticket++
+	return m.ticket
+}
+
+// deliverInTurn waits until every earlier ticket is delivered, delivers
+// evs, and lets the next ticket go. The caller holds no model lock.
+func (m *Model) deliverInTurn(ticket uint64, evs []Event) {
+	m.tmu.Lock()
+	for m.delivered != ticket-1 {
+		m.tcond.Wait()
+	}
+	m.tmu.Unlock()
+	defer func() {
+		m.tmu.Lock()
+		m.delivered = ticket
+		m.tcond.Broadcast()
+		m.tmu.Unlock()
+	}()
+	m.deliver(evs)
+}
+
 func (m *Model) deliver(evs []Event) {
 	if len(evs) == 0 {
 		return
@@ -92,14 +119,14 @@ func (m *Model) Changed(ctx context.Context, paramPath, v string) error {
 	if err == nil {
 		pd = res.curs[0].n.def.paramIdx[p.Leaf]
 	}
-	m.emitMu.Lock()
+	ticket := m.takeTicket()
 	m.mu.RUnlock()
-	defer m.emitMu.Unlock()
-	if err != nil {
-		return err
+	var evs []Event
+	if err == nil {
+		evs = []Event{{Kind: ValueChanged, Path: res.curs[0].n.path + pd.Name, Value: v, Param: pd}}
 	}
-	m.deliver([]Event{{Kind: ValueChanged, Path: res.curs[0].n.path + pd.Name, Value: v, Param: pd}})
-	return nil
+	m.deliverInTurn(ticket, evs)
+	return err
 }
 
 // Raise delivers the event name (without "!") of the object at objPath
@@ -124,12 +151,12 @@ func (m *Model) Raise(ctx context.Context, objPath, name string, args map[string
 			ev = Event{Kind: EventRaised, Path: n.path, Name: name, Args: args, Object: n.def}
 		}
 	}
-	m.emitMu.Lock()
+	ticket := m.takeTicket()
 	m.mu.RUnlock()
-	defer m.emitMu.Unlock()
 	if err != nil {
+		m.deliverInTurn(ticket, nil)
 		return fmt.Errorf("datamodel: raise %s%s!: %w", objPath, name, err)
 	}
-	m.deliver([]Event{ev})
+	m.deliverInTurn(ticket, []Event{ev})
 	return nil
 }

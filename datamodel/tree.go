@@ -113,8 +113,15 @@ type Model struct {
 	lmu       sync.Mutex
 	listeners map[int]func(Event)
 	nextL     int
-	// emitMu keeps event delivery in commit order.
-	emitMu sync.Mutex
+	// Event delivery follows commit order by tickets: a commit takes the
+	// next ticket while it still holds the write lock, releases the lock,
+	// then waits (holding no model lock) until the deliveries of earlier
+	// tickets are done. So listeners may read the model while later
+	// writers commit.
+	tmu       sync.Mutex
+	tcond     *sync.Cond
+	ticket    uint64 // last ticket handed out
+	delivered uint64 // last ticket whose events were delivered
 }
 
 // NewModel instantiates s: every single-instance object with default
@@ -126,6 +133,7 @@ func NewModel(ctx context.Context, s *Schema, cfg Config) (*Model, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &Model{schema: s, cfg: cfg, log: log, listeners: map[int]func(Event){}}
+	m.tcond = sync.NewCond(&m.tmu)
 	m.root = newNode(s.root, s.root.Name+".", 0, nil)
 	if cfg.Store != nil {
 		if err := m.restore(ctx); err != nil {

@@ -155,10 +155,9 @@ func (t *Txn) Commit() error {
 		}
 	}
 	events := t.events
-	t.m.emitMu.Lock()
+	ticket := t.m.takeTicket()
 	t.m.mu.Unlock()
-	t.m.deliver(events)
-	t.m.emitMu.Unlock()
+	t.m.deliverInTurn(ticket, events)
 	return nil
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
 )
 
 func get1(t *testing.T, m *Model, p string) string {
@@ -373,5 +376,52 @@ func TestHookParamErrorKeepsParam(t *testing.T) {
 		if !errors.As(err, &we) || len(we.ParamErrs) != 1 || we.ParamErrs[0].Param != "Channel" || we.ParamErrs[0].Code != CodeInvalidValue {
 			t.Fatalf("hook error %#v", err)
 		}
+	}
+}
+
+// TestListenerReadsWhileOthersCommit: a listener that reads the model must
+// not deadlock with writers committing meanwhile, and events stay in
+// commit order.
+func TestListenerReadsWhileOthersCommit(t *testing.T) {
+	m, _ := newTestModel(t, Config{})
+	ctx := context.Background()
+	p := mustParse(t, "Device.WiFi.Radio.*.Channel")
+	var mu sync.Mutex
+	var seen []string
+	m.Listen(func(e Event) {
+		if _, err := m.Get(ctx, p, 0, nil); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		seen = append(seen, e.Value)
+		mu.Unlock()
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 50 {
+					tx := m.Begin(ctx)
+					o, _ := tx.Objects(mustParseNoT("Device."))
+					tx.Update(o[0], []ParamUpdate{{Param: "Name", Value: strconv.Itoa(w*1000 + i)}}, WriteOptions{})
+					tx.Commit()
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("writers and a reading listener deadlocked")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 200 {
+		t.Fatalf("%d events, want 200", len(seen))
 	}
 }

@@ -11,24 +11,6 @@ import (
 // TP-469 section 1: Get, GetInstances and GetSupportedDM. Reads change
 // nothing; where a case could, the model is checked too.
 
-func getResp(rr ...*uspmsg.GetResp_RequestedPathResult) *uspmsg.Response {
-	return &uspmsg.Response{RespType: &uspmsg.Response_GetResp{GetResp: &uspmsg.GetResp{ReqPathResults: rr}}}
-}
-
-// getRR is one requested path's result: an error code, or the resolved
-// results.
-func getRR(rp string, code usp.ErrorCode, res ...*uspmsg.GetResp_ResolvedPathResult) *uspmsg.GetResp_RequestedPathResult {
-	return &uspmsg.GetResp_RequestedPathResult{RequestedPath: rp, ErrCode: uint32(code), ResolvedPathResults: res}
-}
-
-func resolved(p string, kv ...string) *uspmsg.GetResp_ResolvedPathResult {
-	m := map[string]string{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return &uspmsg.GetResp_ResolvedPathResult{ResolvedPath: p, ResultParams: m}
-}
-
 // wantIDs checks a Get of "<search>.ID" against the IDs of the rows it
 // should resolve to, in instance order.
 func wantIDs(t *testing.T, h *harness, search string, ids ...string) {
@@ -275,26 +257,6 @@ func TestTP1_89GetMaxDepth(t *testing.T) {
 
 // GetInstances.
 
-func getInstances(firstLevel bool, paths ...string) *uspmsg.Request {
-	return &uspmsg.Request{ReqType: &uspmsg.Request_GetInstances{GetInstances: &uspmsg.GetInstances{ObjPaths: paths, FirstLevelOnly: firstLevel}}}
-}
-
-func instResp(rr ...*uspmsg.GetInstancesResp_RequestedPathResult) *uspmsg.Response {
-	return &uspmsg.Response{RespType: &uspmsg.Response_GetInstancesResp{GetInstancesResp: &uspmsg.GetInstancesResp{ReqPathResults: rr}}}
-}
-
-func instRR(rp string, code usp.ErrorCode, insts ...*uspmsg.GetInstancesResp_CurrInstance) *uspmsg.GetInstancesResp_RequestedPathResult {
-	return &uspmsg.GetInstancesResp_RequestedPathResult{RequestedPath: rp, ErrCode: uint32(code), CurrInsts: insts}
-}
-
-func curr(p string, kv ...string) *uspmsg.GetInstancesResp_CurrInstance {
-	m := map[string]string{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return &uspmsg.GetInstancesResp_CurrInstance{InstantiatedObjPath: p, UniqueKeys: m}
-}
-
 // twoControllers gives Controller.1 (ctrlID) a BootParameter and an MTP
 // row, and makes ctrl2ID Controller.2.
 func twoControllers(t *testing.T, h *harness) {
@@ -377,25 +339,7 @@ func TestTP1_83GetInstancesSearchNoMatch(t *testing.T) {
 
 // GetSupportedDM.
 
-type gsdmFlags struct{ firstLevel, cmds, events, params, keys bool }
-
 var allFlags = gsdmFlags{cmds: true, events: true, params: true, keys: true}
-
-func getSupportedDM(f gsdmFlags, paths ...string) *uspmsg.Request {
-	return &uspmsg.Request{ReqType: &uspmsg.Request_GetSupportedDm{GetSupportedDm: &uspmsg.GetSupportedDM{
-		ObjPaths: paths, FirstLevelOnly: f.firstLevel, ReturnCommands: f.cmds, ReturnEvents: f.events,
-		ReturnParams: f.params, ReturnUniqueKeySets: f.keys}}}
-}
-
-type (
-	gsdmObj   = uspmsg.GetSupportedDMResp_SupportedObjectResult
-	gsdmParam = uspmsg.GetSupportedDMResp_SupportedParamResult
-	gsdmCmd   = uspmsg.GetSupportedDMResp_SupportedCommandResult
-	gsdmEvent = uspmsg.GetSupportedDMResp_SupportedEventResult
-	gsdmKeys  = uspmsg.GetSupportedDMResp_SupportedUniqueKeySet
-)
-
-const dmURI = "urn:broadband-forum-org:tr-181-2-19-0-usp"
 
 // gsdmResult returns the only requested result of a GetSupportedDMResp,
 // checking its path, code and data_model_inst_uri.
@@ -508,11 +452,6 @@ func firstLevelLocalAgent(self *gsdmObj) []*gsdmObj {
 		{SupportedObjPath: "Device.LocalAgent.Request.{i}.", IsMultiInstance: true},
 		{SupportedObjPath: "Device.LocalAgent.ControllerTrust."},
 	}
-}
-
-// gsdmOK is a successful RequestedObjectResult.
-func gsdmOK(rp string, objs ...*gsdmObj) *uspmsg.GetSupportedDMResp_RequestedObjectResult {
-	return &uspmsg.GetSupportedDMResp_RequestedObjectResult{ReqObjPath: rp, DataModelInstUri: dmURI, SupportedObjs: objs}
 }
 
 func TestTP1_73GSDMLocalAgentFirstLevel(t *testing.T) {

@@ -304,3 +304,160 @@ func resolvedPaths(t *testing.T, m *uspmsg.Msg) []string {
 	}
 	return out
 }
+
+// Expected-response builders: the exact messages the conformance cases
+// compare answers with (wantResp, wantError; err_msg is not compared).
+
+func addResp(res ...*uspmsg.AddResp_CreatedObjectResult) *uspmsg.Response {
+	return &uspmsg.Response{RespType: &uspmsg.Response_AddResp{AddResp: &uspmsg.AddResp{CreatedObjResults: res}}}
+}
+
+func addOK(rp, inst string, keys map[string]string, perrs ...*uspmsg.AddResp_ParameterError) *uspmsg.AddResp_CreatedObjectResult {
+	return &uspmsg.AddResp_CreatedObjectResult{RequestedPath: rp, OperStatus: &uspmsg.AddResp_CreatedObjectResult_OperationStatus{
+		OperStatus: &uspmsg.AddResp_CreatedObjectResult_OperationStatus_OperSuccess{OperSuccess: &addSuccess{
+			InstantiatedPath: inst, UniqueKeys: keys, ParamErrs: perrs}}}}
+}
+
+type addSuccess = uspmsg.AddResp_CreatedObjectResult_OperationStatus_OperationSuccess
+
+func addFail(rp string, code usp.ErrorCode) *uspmsg.AddResp_CreatedObjectResult {
+	return &uspmsg.AddResp_CreatedObjectResult{RequestedPath: rp, OperStatus: &uspmsg.AddResp_CreatedObjectResult_OperationStatus{
+		OperStatus: &uspmsg.AddResp_CreatedObjectResult_OperationStatus_OperFailure{
+			OperFailure: &uspmsg.AddResp_CreatedObjectResult_OperationStatus_OperationFailure{ErrCode: uint32(code)}}}}
+}
+
+func addParamErr(param string, code usp.ErrorCode) *uspmsg.AddResp_ParameterError {
+	return &uspmsg.AddResp_ParameterError{Param: param, ErrCode: uint32(code)}
+}
+
+func setResp(res ...*uspmsg.SetResp_UpdatedObjectResult) *uspmsg.Response {
+	return &uspmsg.Response{RespType: &uspmsg.Response_SetResp{SetResp: &uspmsg.SetResp{UpdatedObjResults: res}}}
+}
+
+func setOK(rp string, insts ...*uspmsg.SetResp_UpdatedInstanceResult) *uspmsg.SetResp_UpdatedObjectResult {
+	return &uspmsg.SetResp_UpdatedObjectResult{RequestedPath: rp, OperStatus: &uspmsg.SetResp_UpdatedObjectResult_OperationStatus{
+		OperStatus: &uspmsg.SetResp_UpdatedObjectResult_OperationStatus_OperSuccess{
+			OperSuccess: &uspmsg.SetResp_UpdatedObjectResult_OperationStatus_OperationSuccess{UpdatedInstResults: insts}}}}
+}
+
+func updated(affected string, params map[string]string, perrs ...*uspmsg.SetResp_ParameterError) *uspmsg.SetResp_UpdatedInstanceResult {
+	return &uspmsg.SetResp_UpdatedInstanceResult{AffectedPath: affected, UpdatedParams: params, ParamErrs: perrs}
+}
+
+func setFail(rp string, code usp.ErrorCode, insts ...*uspmsg.SetResp_UpdatedInstanceFailure) *uspmsg.SetResp_UpdatedObjectResult {
+	return &uspmsg.SetResp_UpdatedObjectResult{RequestedPath: rp, OperStatus: &uspmsg.SetResp_UpdatedObjectResult_OperationStatus{
+		OperStatus: &uspmsg.SetResp_UpdatedObjectResult_OperationStatus_OperFailure{
+			OperFailure: &uspmsg.SetResp_UpdatedObjectResult_OperationStatus_OperationFailure{ErrCode: uint32(code), UpdatedInstFailures: insts}}}}
+}
+
+func notUpdated(affected string, perrs ...*uspmsg.SetResp_ParameterError) *uspmsg.SetResp_UpdatedInstanceFailure {
+	return &uspmsg.SetResp_UpdatedInstanceFailure{AffectedPath: affected, ParamErrs: perrs}
+}
+
+func setParamErr(param string, code usp.ErrorCode) *uspmsg.SetResp_ParameterError {
+	return &uspmsg.SetResp_ParameterError{Param: param, ErrCode: uint32(code)}
+}
+
+func delResp(res ...*uspmsg.DeleteResp_DeletedObjectResult) *uspmsg.Response {
+	return &uspmsg.Response{RespType: &uspmsg.Response_DeleteResp{DeleteResp: &uspmsg.DeleteResp{DeletedObjResults: res}}}
+}
+
+func delOK(rp string, affected ...string) *uspmsg.DeleteResp_DeletedObjectResult {
+	return &uspmsg.DeleteResp_DeletedObjectResult{RequestedPath: rp, OperStatus: &uspmsg.DeleteResp_DeletedObjectResult_OperationStatus{
+		OperStatus: &uspmsg.DeleteResp_DeletedObjectResult_OperationStatus_OperSuccess{
+			OperSuccess: &uspmsg.DeleteResp_DeletedObjectResult_OperationStatus_OperationSuccess{AffectedPaths: affected}}}}
+}
+
+func delFail(rp string, code usp.ErrorCode) *uspmsg.DeleteResp_DeletedObjectResult {
+	return &uspmsg.DeleteResp_DeletedObjectResult{RequestedPath: rp, OperStatus: &uspmsg.DeleteResp_DeletedObjectResult_OperationStatus{
+		OperStatus: &uspmsg.DeleteResp_DeletedObjectResult_OperationStatus_OperFailure{
+			OperFailure: &uspmsg.DeleteResp_DeletedObjectResult_OperationStatus_OperationFailure{ErrCode: uint32(code)}}}}
+}
+
+func uspError(code usp.ErrorCode, perrs ...*uspmsg.Error_ParamError) *uspmsg.Error {
+	return &uspmsg.Error{ErrCode: uint32(code), ParamErrs: perrs}
+}
+
+func paramErr(path string, code usp.ErrorCode) *uspmsg.Error_ParamError {
+	return &uspmsg.Error_ParamError{ParamPath: path, ErrCode: uint32(code)}
+}
+
+func getResp(rr ...*uspmsg.GetResp_RequestedPathResult) *uspmsg.Response {
+	return &uspmsg.Response{RespType: &uspmsg.Response_GetResp{GetResp: &uspmsg.GetResp{ReqPathResults: rr}}}
+}
+
+// getRR is one requested path's result: an error code, or the resolved
+// results.
+func getRR(rp string, code usp.ErrorCode, res ...*uspmsg.GetResp_ResolvedPathResult) *uspmsg.GetResp_RequestedPathResult {
+	return &uspmsg.GetResp_RequestedPathResult{RequestedPath: rp, ErrCode: uint32(code), ResolvedPathResults: res}
+}
+
+func resolved(p string, kv ...string) *uspmsg.GetResp_ResolvedPathResult {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return &uspmsg.GetResp_ResolvedPathResult{ResolvedPath: p, ResultParams: m}
+}
+
+func getInstances(firstLevel bool, paths ...string) *uspmsg.Request {
+	return &uspmsg.Request{ReqType: &uspmsg.Request_GetInstances{GetInstances: &uspmsg.GetInstances{ObjPaths: paths, FirstLevelOnly: firstLevel}}}
+}
+
+func instResp(rr ...*uspmsg.GetInstancesResp_RequestedPathResult) *uspmsg.Response {
+	return &uspmsg.Response{RespType: &uspmsg.Response_GetInstancesResp{GetInstancesResp: &uspmsg.GetInstancesResp{ReqPathResults: rr}}}
+}
+
+func instRR(rp string, code usp.ErrorCode, insts ...*uspmsg.GetInstancesResp_CurrInstance) *uspmsg.GetInstancesResp_RequestedPathResult {
+	return &uspmsg.GetInstancesResp_RequestedPathResult{RequestedPath: rp, ErrCode: uint32(code), CurrInsts: insts}
+}
+
+func curr(p string, kv ...string) *uspmsg.GetInstancesResp_CurrInstance {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return &uspmsg.GetInstancesResp_CurrInstance{InstantiatedObjPath: p, UniqueKeys: m}
+}
+
+type gsdmFlags struct{ firstLevel, cmds, events, params, keys bool }
+
+func getSupportedDM(f gsdmFlags, paths ...string) *uspmsg.Request {
+	return &uspmsg.Request{ReqType: &uspmsg.Request_GetSupportedDm{GetSupportedDm: &uspmsg.GetSupportedDM{
+		ObjPaths: paths, FirstLevelOnly: f.firstLevel, ReturnCommands: f.cmds, ReturnEvents: f.events,
+		ReturnParams: f.params, ReturnUniqueKeySets: f.keys}}}
+}
+
+type (
+	gsdmObj   = uspmsg.GetSupportedDMResp_SupportedObjectResult
+	gsdmParam = uspmsg.GetSupportedDMResp_SupportedParamResult
+	gsdmCmd   = uspmsg.GetSupportedDMResp_SupportedCommandResult
+	gsdmEvent = uspmsg.GetSupportedDMResp_SupportedEventResult
+	gsdmKeys  = uspmsg.GetSupportedDMResp_SupportedUniqueKeySet
+)
+
+// dmURI is the data_model_inst_uri of the TR-181 model.
+const dmURI = "urn:broadband-forum-org:tr-181-2-19-0-usp"
+
+// gsdmOK is a successful RequestedObjectResult.
+func gsdmOK(rp string, objs ...*gsdmObj) *uspmsg.GetSupportedDMResp_RequestedObjectResult {
+	return &uspmsg.GetSupportedDMResp_RequestedObjectResult{ReqObjPath: rp, DataModelInstUri: dmURI, SupportedObjs: objs}
+}
+
+func operateResp(res ...*uspmsg.OperateResp_OperationResult) *uspmsg.Response {
+	return &uspmsg.Response{RespType: &uspmsg.Response_OperateResp{OperateResp: &uspmsg.OperateResp{OperationResults: res}}}
+}
+
+func opOutput(cmd string, out map[string]string) *uspmsg.OperateResp_OperationResult {
+	return &uspmsg.OperateResp_OperationResult{ExecutedCommand: cmd, OperationResp: &uspmsg.OperateResp_OperationResult_ReqOutputArgs{
+		ReqOutputArgs: &uspmsg.OperateResp_OperationResult_OutputArgs{OutputArgs: out}}}
+}
+
+func opStarted(cmd, reqPath string) *uspmsg.OperateResp_OperationResult {
+	return &uspmsg.OperateResp_OperationResult{ExecutedCommand: cmd, OperationResp: &uspmsg.OperateResp_OperationResult_ReqObjPath{ReqObjPath: reqPath}}
+}
+
+func opFailed(cmd string, code usp.ErrorCode) *uspmsg.OperateResp_OperationResult {
+	return &uspmsg.OperateResp_OperationResult{ExecutedCommand: cmd, OperationResp: &uspmsg.OperateResp_OperationResult_CmdFailure{
+		CmdFailure: &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(code)}}}
+}
