@@ -71,7 +71,7 @@ func (t transport) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte
 // controllerMTP reads the first enabled CoAP MTP of the Controller row of
 // id, as a coap[s]:// URI, or "".
 func (n *Node) controllerMTP(ctx context.Context, id usp.EndpointID) string {
-	p, err := path.Parse(`Device.LocalAgent.Controller.[EndpointID=="` + strings.ReplaceAll(strings.ReplaceAll(string(id), "%", "%25"), `"`, "%22") + `"].MTP.[Enable==true&&Protocol=="CoAP"].CoAP.`)
+	p, err := path.Parse(`Device.LocalAgent.Controller.[EndpointID==` + path.Quote(string(id)) + `].MTP.[Enable==true&&Protocol=="CoAP"].CoAP.`)
 	if err != nil {
 		return ""
 	}

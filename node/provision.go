@@ -78,7 +78,7 @@ func (n *Node) provisionMTP(ctx context.Context, c ControllerConfig) error {
 	}
 	tx := n.model.Begin(ctx)
 	defer tx.Rollback()
-	ctrl := `Device.LocalAgent.Controller.[EndpointID=="` + c.EndpointID + `"].MTP.`
+	ctrl := `Device.LocalAgent.Controller.[EndpointID==` + path.Quote(c.EndpointID) + `].MTP.`
 	p, err := path.Parse(ctrl + `[Protocol=="CoAP"].`)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ const (
 // has never seen, and returns the row path without its trailing dot.
 func ControllerTable(m *datamodel.Model) func(ctx context.Context, id EndpointID) (string, error) {
 	return func(ctx context.Context, id EndpointID) (string, error) {
-		p, err := path.Parse(controllerTable + `[EndpointID=="` + quoteSearch(string(id)) + `"].`)
+		p, err := path.Parse(controllerTable + `[EndpointID==` + path.Quote(string(id)) + `].`)
 		if err != nil {
 			return "", fmt.Errorf("usp: controller %s: %w", id, err)
 		}
@@ -59,10 +59,4 @@ func ControllerTable(m *datamodel.Model) func(ctx context.Context, id EndpointID
 		}
 		return strings.TrimSuffix(res.Path, "."), nil
 	}
-}
-
-// quoteSearch escapes s for a quoted search-expression constant.
-func quoteSearch(s string) string {
-	s = strings.ReplaceAll(s, "%", "%25")
-	return strings.ReplaceAll(s, `"`, "%22")
 }

@@ -122,8 +122,21 @@ func (c *Condition) write(b *strings.Builder) {
 		b.WriteString(c.Value)
 		return
 	}
+	writeQuoted(b, c.Value)
+}
+
+// Quote returns s as a quoted search-expression constant, with '%' and
+// '"' escaped as %25 and %22, ready to splice into a path such as
+// `Device.LocalAgent.Controller.[EndpointID==` + Quote(id) + `].`.
+func Quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	writeQuoted(&b, s)
+	return b.String()
+}
+
+func writeQuoted(b *strings.Builder, v string) {
 	b.WriteByte('"')
-	v := c.Value
 	for {
 		k := strings.IndexAny(v, `%"`)
 		if k < 0 {

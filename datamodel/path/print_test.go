@@ -45,3 +45,15 @@ func TestStrings(t *testing.T) {
 		t.Errorf("nil Path prints %q", got)
 	}
 }
+
+func TestQuoteRoundTrip(t *testing.T) {
+	for _, v := range []string{"", "plain", "os::00256D-a%41b", `say "hi"`, "100%"} {
+		p, err := Parse(`Device.X.[Y==` + Quote(v) + `].`)
+		if err != nil {
+			t.Fatalf("Quote(%q): %v", v, err)
+		}
+		if c := p.Segs[len(p.Segs)-1].Filter[0]; c.Value != v || !c.Quoted {
+			t.Fatalf("Quote(%q) parsed back as %q", v, c.Value)
+		}
+	}
+}
