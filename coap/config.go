@@ -47,6 +47,10 @@ type PSK struct {
 	// each client's identity (an error refuses the handshake); the client
 	// side asks it for Identity. It may return one mesh-wide key.
 	Key func(identity string) ([]byte, error)
+	// PeerKey, when set, gives the client side the key for a session to
+	// the USP URI to, instead of Key(Identity): an endpoint that shares
+	// one key with some peers and another with others picks per peer.
+	PeerKey func(to string) ([]byte, error)
 }
 
 // CertConfig configures DTLS certificate mode (R-COAP.14–16): ECDSA

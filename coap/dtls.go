@@ -102,7 +102,12 @@ func (d *dtlsSetup) clientOptions(to string, peerID *string) []dtls.ClientOption
 		return append(opts,
 			pskSuites(),
 			dtls.WithPSKIdentityHint([]byte(psk.Identity)),
-			dtls.WithPSK(func([]byte) ([]byte, error) { return psk.Key(psk.Identity) }))
+			dtls.WithPSK(func([]byte) ([]byte, error) {
+				if psk.PeerKey != nil {
+					return psk.PeerKey(to)
+				}
+				return psk.Key(psk.Identity)
+			}))
 	}
 	c := d.cfg.Cert
 	return append(opts,

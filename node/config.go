@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -49,6 +50,30 @@ type Config struct {
 	// Controllers are provisioned at start: their rows, roles and MTP
 	// addresses (Controllers can also be added with USP Add).
 	Controllers []ControllerConfig `json:"controllers"`
+	// MeshSecretFile holds the home's mesh secret (32 bytes, hex; meshctl
+	// secret mints one). With it the node joins its mesh: it advertises
+	// and browses DNS-SD, gossips (encrypted with a key derived from the
+	// secret), elects a leader, and uses a PSK derived from the secret for
+	// mesh-internal DTLS. Without it the node runs alone.
+	MeshSecretFile string `json:"mesh_secret_file"`
+	// Priority ranks this node when a new leader is chosen: higher wins,
+	// negative never leads (default 0).
+	Priority int `json:"priority"`
+	// Interfaces names the interfaces used for DNS-SD and to find this
+	// node's address (default every up, multicast-capable interface).
+	Interfaces []string `json:"interfaces"`
+	// Profile is the mesh timing profile: "default" (low traffic on a
+	// home LAN) or "fast" (quicker failover, more traffic; tests).
+	Profile string `json:"profile"`
+	// GossipPort is the memberlist port, UDP and TCP (default 7946).
+	GossipPort int `json:"gossip_port"`
+	// ControllerPort is the UDP port of this node's mesh Controller
+	// (default: the Agent's port + 1).
+	ControllerPort int `json:"controller_port"`
+	// Seeds are static gossip addresses (host:port) joined besides the
+	// peers DNS-SD finds.
+	Seeds []string `json:"seeds"`
+
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
 
@@ -96,7 +121,7 @@ func merge(c, f *Config) {
 		{&c.CertFile, &f.CertFile}, {&c.KeyFile, &f.KeyFile}, {&c.CAFile, &f.CAFile}, {&c.AgentID, &f.AgentID},
 		{&c.Manufacturer, &f.Manufacturer}, {&c.OUI, &f.OUI}, {&c.ModelName, &f.ModelName},
 		{&c.ProductClass, &f.ProductClass}, {&c.SerialNumber, &f.SerialNumber}, {&c.FriendlyName, &f.FriendlyName},
-		{&c.LogLevel, &f.LogLevel},
+		{&c.LogLevel, &f.LogLevel}, {&c.MeshSecretFile, &f.MeshSecretFile}, {&c.Profile, &f.Profile},
 	} {
 		if *p.dst == "" {
 			*p.dst = *p.src
@@ -104,6 +129,19 @@ func merge(c, f *Config) {
 	}
 	c.Insecure = c.Insecure || f.Insecure
 	c.Controllers = append(c.Controllers, f.Controllers...)
+	if c.Priority == 0 {
+		c.Priority = f.Priority
+	}
+	if c.GossipPort == 0 {
+		c.GossipPort = f.GossipPort
+	}
+	if c.ControllerPort == 0 {
+		c.ControllerPort = f.ControllerPort
+	}
+	if len(c.Interfaces) == 0 {
+		c.Interfaces = f.Interfaces
+	}
+	c.Seeds = append(c.Seeds, f.Seeds...)
 }
 
 // ConfigError names the configuration field at fault and why.
@@ -142,6 +180,12 @@ func (c *Config) applyDefaults() {
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
+	if c.GossipPort == 0 {
+		c.GossipPort = 7946
+	}
+	if c.Profile == "" {
+		c.Profile = "default"
+	}
 }
 
 // Validate checks c after defaults; the error names the field.
@@ -168,13 +212,32 @@ func (c *Config) Validate() error {
 			return &ConfigError{"psk_hex/psk_file", c.PSKHex + c.PSKFile, "give either a PSK or certificate files, not both"}
 		case certs && (c.CertFile == "" || c.KeyFile == "" || c.CAFile == ""):
 			return &ConfigError{"cert_file/key_file/ca_file", c.CertFile, "certificate mode needs all three files"}
-		case !certs && !psk:
-			return &ConfigError{"psk_hex", "", "DTLS needs a PSK (psk_hex or psk_file) or certificate files; --insecure disables DTLS"}
+		case !certs && !psk && c.MeshSecretFile == "":
+			return &ConfigError{"psk_hex", "", "DTLS needs a mesh secret (mesh_secret_file), a PSK (psk_hex or psk_file) or certificate files; --insecure disables DTLS"}
 		}
 		if c.PSKHex != "" {
 			if b, err := hex.DecodeString(c.PSKHex); err != nil || len(b) < 16 {
 				return &ConfigError{"psk_hex", "(hidden)", "want at least 16 bytes as hex"}
 			}
+		}
+	}
+	if _, err := profileByName(c.Profile); err != nil {
+		return &ConfigError{"profile", c.Profile, err.Error()}
+	}
+	if c.GossipPort < 1 || c.GossipPort > 65535 {
+		return &ConfigError{"gossip_port", fmt.Sprint(c.GossipPort), "want 1..65535"}
+	}
+	if c.ControllerPort < 0 || c.ControllerPort > 65535 {
+		return &ConfigError{"controller_port", fmt.Sprint(c.ControllerPort), "want 0..65535 (0: the Agent's port + 1)"}
+	}
+	for i, s := range c.Seeds {
+		if _, err := netip.ParseAddrPort(s); err != nil {
+			return &ConfigError{fmt.Sprintf("seeds[%d]", i), s, "want ip:port"}
+		}
+	}
+	if c.MeshSecretFile != "" {
+		if _, err := ReadMeshSecret(c.MeshSecretFile); err != nil {
+			return &ConfigError{"mesh_secret_file", c.MeshSecretFile, err.Error()}
 		}
 	}
 	for i, ctl := range c.Controllers {

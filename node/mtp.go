@@ -65,6 +65,7 @@ func (t transport) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte
 	if u == "" {
 		return fmt.Errorf("no MTP address known for %s", to)
 	}
+	t.n.destinations.Store(u, string(to))
 	return t.n.ep.Send(ctx, u, rec)
 }
 
@@ -126,6 +127,10 @@ func (n *Node) serve(ctx context.Context) {
 }
 
 func (n *Node) handle(ctx context.Context, in coap.Inbound) {
+	if n.mesh != nil && in.Peer != "" && !n.configured[in.Peer] && !n.cfg.Insecure && n.cfg.CertFile == "" {
+		// Authenticated with the mesh PSK: a member of the home.
+		n.mesh.ensurePeerRole(ctx, in.Peer)
+	}
 	rec, err := n.agent.HandleRecord(ctx, usp.EndpointID(in.Peer), in.Record)
 	if err != nil {
 		n.log.Info("record refused", "from", in.Source, "err", err)
@@ -140,6 +145,7 @@ func (n *Node) handle(ctx context.Context, in coap.Inbound) {
 		n.log.Error("encode response", "err", err)
 		return
 	}
+	n.destinations.Store(in.ReplyTo, rec.GetToId())
 	if err := n.ep.Send(ctx, in.ReplyTo, b); err != nil {
 		n.log.Info("response not delivered", "to", rec.GetToId(), "reply_to", in.ReplyTo, "err", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -40,9 +41,19 @@ type Node struct {
 	ep       *coap.Endpoint
 	book     addressBook
 	work     chan coap.Inbound
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	once     sync.Once
+	fence    *fence
+	mesh     *mesh // nil when the node runs alone
+	// rolePaths are the provisioned Roles' paths by name.
+	rolePaths map[string]string
+	// configured are the Endpoint IDs of the configured Controllers.
+	configured map[string]bool
+	// destinations maps a USP URI the Agent sends to, to the Endpoint ID
+	// it last sent there (which picks the DTLS key).
+	destinations sync.Map
+	cancel       context.CancelFunc
+	runCtx       context.Context
+	wg           sync.WaitGroup
+	once         sync.Once
 }
 
 // New builds a node from cfg and starts serving. Close stops it.
@@ -69,7 +80,13 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 			return nil, &ConfigError{"serial_number", cfg.SerialNumber, "makes an invalid Endpoint ID: " + err.Error()}
 		}
 	}
-	n := &Node{cfg: cfg, log: log, agentID: agentID, work: make(chan coap.Inbound, 1024)}
+	n := &Node{cfg: cfg, log: log, agentID: agentID, work: make(chan coap.Inbound, 1024), configured: map[string]bool{}}
+	for _, c := range cfg.Controllers {
+		n.configured[c.EndpointID] = true
+	}
+	if n.fence, err = openFence(cfg.StateDir); err != nil {
+		return nil, err
+	}
 	if err := n.buildModel(ctx, firstStart); err != nil {
 		return nil, err
 	}
@@ -79,6 +96,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.listen(ctx); err != nil {
 		n.notifier.Close()
 		return nil, err
+	}
+	if cfg.MeshSecretFile != "" {
+		if err := n.startMesh(n.runCtx); err != nil {
+			_ = n.Close()
+			return nil, err
+		}
 	}
 	return n, nil
 }
@@ -141,13 +164,14 @@ func (n *Node) listen(ctx context.Context) error {
 		}
 		cc.Cert = &coap.CertConfig{Certificate: cert, Roots: pool}
 	default:
-		key, err := n.cfg.pskKey()
+		keyFor, peerKey, err := n.pskKeys()
 		if err != nil {
 			return err
 		}
-		cc.PSK = &coap.PSK{Identity: string(n.agentID), Key: func(string) ([]byte, error) { return key, nil }}
+		cc.PSK = &coap.PSK{Identity: string(n.agentID), Key: keyFor, PeerKey: peerKey}
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	n.runCtx = runCtx
 	ep, err := coap.Listen(runCtx, cc, n.inbound)
 	if err != nil {
 		cancel()
@@ -160,6 +184,51 @@ func (n *Node) listen(ctx context.Context) error {
 	}
 	n.log.Info("agent serving", "endpoint_id", n.agentID, "url", ep.URL(), "dtls", !n.cfg.Insecure)
 	return nil
+}
+
+// pskKeys returns the DTLS PSK lookup: configured Controllers use the
+// configured PSK; every other identity (mesh nodes, tools holding the
+// mesh secret) the PSK derived from the mesh secret.
+//
+// The client side picks by destination: a URI last used to answer or
+// notify a configured Controller gets the configured PSK, any other the
+// mesh PSK.
+func (n *Node) pskKeys() (key, peerKey func(string) ([]byte, error), err error) {
+	var configured, meshKey []byte
+	if n.cfg.PSKHex != "" || n.cfg.PSKFile != "" {
+		k, err := n.cfg.pskKey()
+		if err != nil {
+			return nil, nil, err
+		}
+		configured = k
+	}
+	if n.cfg.MeshSecretFile != "" {
+		secret, err := ReadMeshSecret(n.cfg.MeshSecretFile)
+		if err != nil {
+			return nil, nil, &ConfigError{"mesh_secret_file", n.cfg.MeshSecretFile, err.Error()}
+		}
+		keys, err := DeriveMeshKeys(secret)
+		if err != nil {
+			return nil, nil, err
+		}
+		meshKey = keys.PSK
+	}
+	pick := func(useConfigured bool) ([]byte, error) {
+		switch {
+		case configured != nil && (meshKey == nil || useConfigured):
+			return configured, nil
+		case meshKey != nil:
+			return meshKey, nil
+		}
+		return nil, errors.New("no PSK configured")
+	}
+	key = func(identity string) ([]byte, error) { return pick(n.configured[identity]) }
+	peerKey = func(to string) ([]byte, error) {
+		id, _ := n.destinations.Load(to)
+		s, _ := id.(string)
+		return pick(n.configured[s])
+	}
+	return key, peerKey, nil
 }
 
 // AgentID returns the Agent's Endpoint ID.
@@ -177,6 +246,9 @@ func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
 		n.cancel()
+		if n.mesh != nil {
+			n.mesh.close()
+		}
 		n.wg.Wait()
 		n.notifier.Close()
 		n.agent.Wait()

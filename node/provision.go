@@ -24,10 +24,15 @@ func (a accessControl) Permissions(ctx context.Context, id usp.EndpointID) usp.P
 // untrusted one, and provisions the configured Controllers: their rows,
 // assigned roles and CoAP MTPs. It is idempotent across restarts.
 func (n *Node) provision(ctx context.Context) error {
-	paths, err := access.Provision(ctx, n.model, []access.RoleSpec{access.FullAccess(), monitorRole(), access.Untrusted()})
+	specs := []access.RoleSpec{access.FullAccess(), monitorRole(), access.Untrusted()}
+	if n.cfg.MeshSecretFile != "" {
+		specs = append(specs, meshLeaderRole(), meshPeerRole())
+	}
+	paths, err := access.Provision(ctx, n.model, specs)
 	if err != nil {
 		return fmt.Errorf("provision roles: %w", err)
 	}
+	n.rolePaths = paths
 	role := map[string]string{
 		"full":      paths[access.FullAccess().Name],
 		"read":      paths[monitorRole().Name],
@@ -138,4 +143,54 @@ func setInternal(ctx context.Context, m *datamodel.Model, obj, param, v string) 
 		return err
 	}
 	return tx.Commit()
+}
+
+// meshLeaderRole is the Role of the Controller of the leader this node
+// follows: it may read, write, operate and subscribe across the model,
+// but may not touch trust (roles, Controllers): a leader cannot entrench
+// itself.
+func meshLeaderRole() access.RoleSpec {
+	return access.RoleSpec{Name: "MeshLeader", Permissions: []access.PermSpec{
+		{Order: 1, Targets: []string{"Device."}, Param: access.AllRights, Obj: access.AllRights,
+			InstantiatedObj: access.AllRights, CommandEvent: access.AllRights},
+		{Order: 2, Targets: []string{"Device.LocalAgent.ControllerTrust.", "Device.LocalAgent.Controller."},
+			Param: access.ReadNotify, Obj: access.ReadNotify, InstantiatedObj: access.ReadNotify, CommandEvent: access.ReadNotify},
+	}}
+}
+
+// meshPeerRole is the Role of the other mesh nodes' Controllers (and of
+// any holder of the mesh secret): read and be notified of everything,
+// manage its own subscriptions, change nothing.
+func meshPeerRole() access.RoleSpec {
+	r := monitorRole()
+	r.Name = "MeshPeer"
+	return r
+}
+
+// assignMeshRole gives a mesh Controller the mesh-leader or the
+// read-only mesh role.
+func (n *Node) assignMeshRole(ctx context.Context, ctrl, role string) error {
+	p := n.rolePaths[meshPeerRole().Name]
+	if role == meshRoleLeader {
+		p = n.rolePaths[meshLeaderRole().Name]
+	}
+	if p == "" {
+		return fmt.Errorf("mesh roles not provisioned")
+	}
+	return access.AssignRole(ctx, n.model, ctrl, []string{p})
+}
+
+// dropSubscriptions deletes the subscriptions whose Recipient is ctrl's
+// Controller row.
+func (n *Node) dropSubscriptions(ctx context.Context, ctrl string) (int, error) {
+	p, err := path.Parse(`Device.LocalAgent.Controller.[EndpointID==` + path.Quote(ctrl) + `].`)
+	if err != nil {
+		return 0, err
+	}
+	res, err := n.model.Get(ctx, p, 1, nil)
+	if err != nil || len(res) == 0 {
+		return 0, err
+	}
+	row := strings.TrimSuffix(res[0].Path, ".")
+	return deleteRows(ctx, n.model, `Device.LocalAgent.Subscription.[Recipient==`+path.Quote(row)+`].`)
 }

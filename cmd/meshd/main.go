@@ -47,6 +47,21 @@ func (c *controllerFlags) Set(s string) error {
 	return nil
 }
 
+// listFlag collects a repeated string flag.
+type listFlag struct{ list *[]string }
+
+func (l *listFlag) String() string {
+	if l.list == nil {
+		return ""
+	}
+	return strings.Join(*l.list, ",")
+}
+
+func (l *listFlag) Set(s string) error {
+	*l.list = append(*l.list, s)
+	return nil
+}
+
 func run(args []string) error {
 	fs := flag.NewFlagSet("meshd", flag.ContinueOnError)
 	fs.Usage = func() {
@@ -54,10 +69,15 @@ func run(args []string) error {
 
 Usage: meshd [flags]
 
-Security is on by default: give a pre-shared key (-psk-hex or -psk-file) or
+Security is on by default: give the home's mesh secret (-mesh-secret-file),
+a pre-shared key for outside Controllers (-psk-hex or -psk-file) or
 certificate files (-cert, -key, -ca); -insecure serves plain CoAP (labs only).
+With a mesh secret the node finds the other nodes of its home by DNS-SD,
+joins their encrypted cluster and takes part in the leader election.
 
-Example:
+Examples:
+  meshctl secret > /etc/uspmesh/mesh.secret     # once per home
+  meshd -state-dir /var/lib/uspmesh -mesh-secret-file /etc/uspmesh/mesh.secret
   meshd -state-dir /tmp/ap1 -listen 127.0.0.1:5684 -psk-hex $(openssl rand -hex 16) \
         -controller proto::ops=full
 
@@ -81,6 +101,13 @@ Flags:
 	fs.StringVar(&cfg.SerialNumber, "serial", "", "serial number (default: random, kept in the state dir)")
 	fs.StringVar(&cfg.FriendlyName, "friendly-name", "", "Device.DeviceInfo.FriendlyName at first start")
 	fs.StringVar(&cfg.LogLevel, "log-level", "", "debug, info, warn or error (default info)")
+	fs.StringVar(&cfg.MeshSecretFile, "mesh-secret-file", "", "the home's mesh secret (hex; 'meshctl secret' mints one): join the mesh")
+	fs.IntVar(&cfg.Priority, "priority", 0, "leader priority: higher wins a new election, negative never leads")
+	fs.Var(&listFlag{&cfg.Interfaces}, "interface", "interface for DNS-SD and this node's address (repeatable; default all up)")
+	fs.StringVar(&cfg.Profile, "profile", "", "mesh timing profile: default (low traffic) or fast (quick failover)")
+	fs.IntVar(&cfg.GossipPort, "gossip-port", 0, "memberlist gossip port, UDP and TCP (default 7946)")
+	fs.IntVar(&cfg.ControllerPort, "controller-port", 0, "UDP port of this node's mesh Controller (default: Agent port + 1)")
+	fs.Var(&listFlag{&cfg.Seeds}, "seed", "static gossip seed ip:port (repeatable), besides the peers DNS-SD finds")
 	fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI]; ROLE is full, read or untrusted (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -31,6 +31,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	keep := fs.Bool("keep", false, "keep the run directory (state dirs, logs) after exit")
 	meshd := fs.String("meshd", "", `meshd binary (default: "meshd" beside vhome, else on $PATH)`)
 	logLevel := fs.String("log-level", "info", "meshd's log level (debug, info, warn, error)")
+	profile := fs.String("profile", "default", "meshd's mesh timing profile: default or fast")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	h, err := StartHome(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Keep: *keep, Logger: log,
+	h, err := StartHome(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Keep: *keep, Logger: log, Profile: *profile,
 		ExtraArgs: func(int) []string { return []string{"-log-level", *logLevel} }})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uspmesh/uspmesh/node"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -44,6 +45,11 @@ type HomeConfig struct {
 	// follow the harness's own (-state-dir, -listen, -psk-hex,
 	// -controller proto::vhome=full, -friendly-name node<i>).
 	ExtraArgs func(i int) []string
+	// NoMesh starts the nodes without a mesh secret: each runs alone.
+	NoMesh bool
+	// Profile is meshd's mesh timing profile, "default" or "fast"
+	// (default: meshd's).
+	Profile string
 	// RunDir holds the nodes' state dirs (n<i>/) and logs (n<i>.log,
 	// ctl.log). Empty: a new temporary directory, removed by Close
 	// unless Keep. A given RunDir is created if needed and never removed.
@@ -198,6 +204,15 @@ func (h *Home) start(ctx context.Context) error {
 	} else if err := os.MkdirAll(h.runDir, 0o755); err != nil {
 		return fmt.Errorf("vhome: run dir: %w", err)
 	}
+	if !h.cfg.NoMesh {
+		secret, err := node.MintMeshSecret()
+		if err == nil {
+			err = os.WriteFile(h.SecretFile(), []byte(secret+"\n"), 0o600)
+		}
+		if err != nil {
+			return fmt.Errorf("vhome: mesh secret: %w", err)
+		}
+	}
 	planned := h.net.namespaces(n)
 	marker, err := writeMarker(markerDir, newMarker(h.cfg.Prefix, planned, h.runDir, h.ownDir && !h.cfg.Keep))
 	if err != nil {
@@ -236,7 +251,14 @@ func (h *Home) startNode(ctx context.Context, m *member) error {
 		return ErrClosed
 	}
 	argv := []string{h.cfg.MeshdPath, "-state-dir", n.StateDir, "-listen", netip.AddrPortFrom(n.Addr, MeshdPort).String(),
-		"-psk-hex", h.psk, "-controller", string(ControllerID) + "=full", "-friendly-name", fmt.Sprintf("node%d", n.Index)}
+		"-psk-hex", h.psk, "-controller", string(ControllerID) + "=full", "-friendly-name", fmt.Sprintf("node%d", n.Index),
+		"-interface", "eth0"}
+	if !h.cfg.NoMesh {
+		argv = append(argv, "-mesh-secret-file", h.SecretFile())
+	}
+	if h.cfg.Profile != "" {
+		argv = append(argv, "-profile", h.cfg.Profile)
+	}
 	if h.cfg.ExtraArgs != nil {
 		argv = append(argv, h.cfg.ExtraArgs(n.Index)...)
 	}
@@ -254,6 +276,9 @@ func (h *Home) startNode(ctx context.Context, m *member) error {
 	h.log.Info("meshd up", "node", n.Index, "agent", st.agentID, "url", st.url)
 	return nil
 }
+
+// SecretFile is the home's mesh secret file, in the run dir.
+func (h *Home) SecretFile() string { return filepath.Join(h.runDir, "mesh.secret") }
 
 // Prefix returns the run's prefix, the start of its namespaces' names.
 func (h *Home) Prefix() string { return h.cfg.Prefix }

@@ -24,6 +24,8 @@ func mesh(m *datamodel.ObjectDef) {
 	str(m, "Leader", 64)
 	m.Param("Term", value.UnsignedLong)
 	str(m, "Status", 0).Def("Alone").Enum(meshStatuses...)
+	// ControllerEndpointID is this node's own mesh Controller.
+	str(m, "ControllerEndpointID", 64)
 
 	n := table(m.Table("Node", []string{"Alias"}, []string{"EndpointID"}), datamodel.ObjReadOnly, false)
 	alias(n)
@@ -34,6 +36,9 @@ func mesh(m *datamodel.ObjectDef) {
 	n.Param("LastSeen", value.DateTime)
 	str(n, "Status", 0).Def("Discovered").Enum(meshNodeStatuses...)
 	n.Param("Priority", value.UnsignedInt)
+	// Reachable: the leader's Controller holds a working USP session to
+	// the node's Agent (answered its last keep-alive).
+	n.Param("Reachable", value.Boolean)
 
 	p := m.Object("Plan")
 	p.Param("Score", value.Decimal)

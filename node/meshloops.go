@@ -1,0 +1,295 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/uspmesh/uspmesh/discovery"
+	"github.com/uspmesh/uspmesh/election"
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// Role names of the mesh roles in mesh.roles.
+const (
+	meshRoleLeader = "leader"
+	meshRolePeer   = "peer"
+)
+
+// discoveryLoop turns DNS-SD sightings into gossip seeds and Node rows.
+func (m *mesh) discoveryLoop(ctx context.Context) {
+	defer m.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p, ok := <-m.browser.Peers():
+			if !ok {
+				return
+			}
+			m.onPeer(ctx, p)
+		}
+	}
+}
+
+// onPeer records a discovered Agent of this cluster: its USP URI, its
+// gossip address as a seed (the cluster joins and re-joins seeds missing
+// from its members), and its Node row.
+func (m *mesh) onPeer(ctx context.Context, p discovery.Peer) {
+	if p.Kind != discovery.Agent || p.EndpointID == "" {
+		return
+	}
+	var addr netip.Addr
+	for _, a := range p.Addrs {
+		if a.Unmap().Is4() {
+			addr = a.Unmap()
+			break
+		}
+	}
+	if !addr.IsValid() && len(p.Addrs) > 0 {
+		addr = p.Addrs[0]
+	}
+	if !addr.IsValid() {
+		return
+	}
+	scheme := "coap"
+	if p.Encrypt {
+		scheme = "coaps"
+	}
+	url := fmt.Sprintf("%s://%s/%s", scheme, netip.AddrPortFrom(addr, uint16(p.Port)), p.Path)
+	m.mu.Lock()
+	m.seen[p.EndpointID] = p
+	if _, member := m.members[p.EndpointID]; !member {
+		m.urls[usp.EndpointID(p.EndpointID)] = url
+	}
+	seeds := append([]string(nil), m.n.cfg.Seeds...)
+	for _, s := range m.seen {
+		if a := firstIPv4(s.Addrs); a.IsValid() && s.Gossip > 0 {
+			seeds = append(seeds, netip.AddrPortFrom(a, uint16(s.Gossip)).String())
+		}
+	}
+	status := "Discovered"
+	if mem, ok := m.members[p.EndpointID]; ok && mem.State == election.StateAlive {
+		status = "Member"
+		if p.EndpointID == m.leader {
+			status = "Leader"
+		}
+	}
+	m.mu.Unlock()
+	m.cluster.SetSeeds(seeds)
+	vals := map[string]string{"Address": addr.String(), "Port": strconv.Itoa(p.Port),
+		"LastSeen": p.LastSeen.UTC().Format(time.RFC3339), "Status": status}
+	if c := p.TXT["ctrl"]; c != "" {
+		vals["ControllerEndpointID"] = c
+	}
+	if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", p.EndpointID, vals); err != nil {
+		m.log.Warn("node row", "peer", p.EndpointID, "err", err)
+	}
+}
+
+func firstIPv4(addrs []netip.Addr) netip.Addr {
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap()
+		}
+	}
+	return netip.Addr{}
+}
+
+// electionLoop follows leader changes and refreshes the member table into
+// the model and the mesh roles.
+func (m *mesh) electionLoop(ctx context.Context) {
+	defer m.wg.Done()
+	tick := time.NewTicker(m.prof.refresh)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-m.cluster.Events():
+			if !ok {
+				return
+			}
+			m.onLeaderChange(ctx, ev)
+			m.refreshMembers(ctx)
+		case <-tick.C:
+			m.refreshMembers(ctx)
+		}
+	}
+}
+
+// onLeaderChange persists the term followed (the fence), publishes the
+// leader and term, and moves the mesh-leader role.
+func (m *mesh) onLeaderChange(ctx context.Context, ev election.LeaderChange) {
+	m.mu.Lock()
+	m.leader, m.term, m.isLeader = ev.Leader, ev.Term, ev.IsLeader
+	m.mu.Unlock()
+	if ev.Leader != "" {
+		if err := m.fence.Raise(ev.Term); err != nil {
+			m.log.Error("fence", "err", err)
+		}
+	}
+	status := "Follower"
+	switch {
+	case ev.Leader == "":
+		status = "Electing"
+	case ev.IsLeader:
+		status = "Leader"
+	}
+	m.log.Info("leader", "leader", ev.Leader, "term", ev.Term, "self", ev.IsLeader)
+	if err := setParams(ctx, m.n.model, meshRoot, map[string]string{"Leader": ev.Leader,
+		"Term": strconv.FormatUint(max(ev.Term, m.fence.Term()), 10), "Status": status}); err != nil {
+		m.log.Warn("mesh params", "err", err)
+	}
+}
+
+// refreshMembers writes the member table into Node rows and keeps each
+// member Controller's role: mesh-leader for the leader followed, the
+// read-only mesh role for the others.
+func (m *mesh) refreshMembers(ctx context.Context) {
+	members := m.cluster.Members()
+	m.mu.Lock()
+	leader := m.leader
+	m.members = make(map[string]election.Member, len(members))
+	for _, mem := range members {
+		m.members[mem.Name] = mem
+		if mem.Valid && mem.Meta.CoAP != "" {
+			m.urls[usp.EndpointID(mem.Name)] = mem.Meta.CoAP
+		}
+	}
+	m.mu.Unlock()
+	for _, mem := range members {
+		if !mem.Valid {
+			continue
+		}
+		status := "Lost"
+		if mem.State == election.StateAlive {
+			status = "Member"
+			if mem.Name == leader {
+				status = "Leader"
+			}
+		}
+		vals := map[string]string{"ControllerEndpointID": mem.Meta.ControllerID, "Status": status,
+			"Priority": strconv.Itoa(max(mem.Priority, 0))}
+		if mem.Addr.IsValid() {
+			vals["Address"] = mem.Addr.Addr().String()
+		}
+		if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", mem.Name, vals); err != nil {
+			m.log.Warn("node row", "member", mem.Name, "err", err)
+		}
+		if mem.Meta.ControllerID == "" || mem.State != election.StateAlive {
+			continue
+		}
+		role := meshRolePeer
+		if mem.Name == leader {
+			role = meshRoleLeader
+		}
+		m.assign(ctx, mem.Meta.ControllerID, role)
+	}
+	// A leader that is no longer followed loses its role even when it is
+	// gone from the member table.
+	m.mu.Lock()
+	var demote []string
+	for ctrl, role := range m.roles {
+		if role == meshRoleLeader && !m.leads(ctrl, leader) {
+			demote = append(demote, ctrl)
+		}
+	}
+	m.mu.Unlock()
+	for _, ctrl := range demote {
+		m.assign(ctx, ctrl, meshRolePeer)
+	}
+}
+
+// leads says whether ctrl is the Controller of the member named leader.
+// The caller holds m.mu.
+func (m *mesh) leads(ctrl, leader string) bool {
+	mem, ok := m.members[leader]
+	return ok && mem.Meta.ControllerID == ctrl
+}
+
+// assign gives a mesh Controller a mesh role, once. A Controller losing
+// the mesh-leader role loses its subscriptions too.
+func (m *mesh) assign(ctx context.Context, ctrl, role string) {
+	m.assignMu.Lock()
+	defer m.assignMu.Unlock()
+	m.mu.Lock()
+	prev, known := m.roles[ctrl]
+	m.mu.Unlock()
+	if known && prev == role {
+		return
+	}
+	if err := m.n.assignMeshRole(ctx, ctrl, role); err != nil {
+		m.log.Warn("mesh role", "controller", ctrl, "role", role, "err", err)
+		return
+	}
+	m.mu.Lock()
+	m.roles[ctrl] = role
+	m.mu.Unlock()
+	m.log.Info("mesh role", "controller", ctrl, "role", role)
+	if prev == meshRoleLeader && role != meshRoleLeader {
+		n, err := m.n.dropSubscriptions(ctx, ctrl)
+		if err != nil {
+			m.log.Warn("drop subscriptions", "controller", ctrl, "err", err)
+		} else if n > 0 {
+			m.log.Info("deposed leader's subscriptions dropped", "controller", ctrl, "count", n)
+		}
+	}
+}
+
+// ensurePeerRole gives a Controller that authenticated with the mesh key
+// and has no role yet the read-only mesh role: holding the mesh secret
+// makes it part of the home.
+func (m *mesh) ensurePeerRole(ctx context.Context, ctrl string) {
+	m.mu.Lock()
+	_, known := m.roles[ctrl]
+	m.mu.Unlock()
+	if !known {
+		m.assign(ctx, ctrl, meshRolePeer)
+	}
+}
+
+// sessionLoop is the leader's Controller keeping a USP session to every
+// member Agent: a keep-alive Get on each, its outcome in the Node row's
+// Reachable.
+func (m *mesh) sessionLoop(ctx context.Context) {
+	defer m.wg.Done()
+	tick := time.NewTicker(m.prof.keepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		m.mu.Lock()
+		leading := m.isLeader
+		var agents []string
+		for name, mem := range m.members {
+			if mem.State == election.StateAlive && mem.Valid {
+				agents = append(agents, name)
+			}
+		}
+		m.mu.Unlock()
+		if !leading {
+			continue
+		}
+		for _, a := range agents {
+			cctx, cancel := context.WithTimeout(ctx, m.prof.keepAlive)
+			_, err := m.client.Get(cctx, usp.EndpointID(a), 0, meshRoot+"Term")
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				m.log.Debug("keep-alive", "agent", a, "err", err)
+			}
+			if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", a,
+				map[string]string{"Reachable": strconv.FormatBool(err == nil)}); err != nil {
+				m.log.Warn("node row", "agent", a, "err", err)
+			}
+		}
+	}
+}
