@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -58,11 +59,11 @@ func (m *mesh) onPeer(ctx context.Context, p discovery.Peer) {
 	if p.Encrypt {
 		scheme = "coaps"
 	}
-	url := fmt.Sprintf("%s://%s/%s", scheme, netip.AddrPortFrom(addr, uint16(p.Port)), p.Path)
+	uri := fmt.Sprintf("%s://%s/%s", scheme, netip.AddrPortFrom(addr, uint16(p.Port)), p.Path)
 	m.mu.Lock()
 	m.seen[p.EndpointID] = p
 	if _, member := m.members[p.EndpointID]; !member {
-		m.urls[usp.EndpointID(p.EndpointID)] = url
+		m.urls[usp.EndpointID(p.EndpointID)] = uri
 	}
 	seeds := append([]string(nil), m.n.cfg.Seeds...)
 	for _, s := range m.seen {
@@ -173,7 +174,9 @@ func (m *mesh) refreshMembers(ctx context.Context) {
 		}
 		vals := map[string]string{"ControllerEndpointID": mem.Meta.ControllerID, "Status": status,
 			"Priority": strconv.Itoa(max(mem.Priority, 0))}
-		if mem.Addr.IsValid() {
+		if u, err := url.Parse(mem.Meta.CoAP); err == nil && u.Port() != "" {
+			vals["Address"], vals["Port"] = u.Hostname(), u.Port()
+		} else if mem.Addr.IsValid() {
 			vals["Address"] = mem.Addr.Addr().String()
 		}
 		if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", mem.Name, vals); err != nil {

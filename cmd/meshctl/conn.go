@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uspmesh/uspmesh/coap"
+	"github.com/uspmesh/uspmesh/node"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -31,13 +33,15 @@ type options struct {
 	jsonOut  bool
 	timeout  time.Duration
 	insecure bool
+	secret   string
+	wait     time.Duration
 }
 
 // register binds the flags to o, with def's values as defaults (so that
 // flags given before the command stay when the command's own flag set is
 // parsed).
 func (o *options) register(fs *flag.FlagSet, def options) {
-	fs.StringVar(&o.url, "url", def.url, "the Agent's USP URI, coaps://host:port/usp or coap://… ($MESHCTL_URL)")
+	fs.StringVar(&o.url, "url", def.url, "the Agent's USP URI, coaps://host:port/usp or coap://… ($MESHCTL_URL); without it, -agent is looked up by DNS-SD")
 	fs.StringVar(&o.agent, "agent", def.agent, "the Agent's Endpoint ID, the Records' to_id ($MESHCTL_AGENT)")
 	fs.StringVar(&o.id, "id", def.id, "this Controller's Endpoint ID ($MESHCTL_ID)")
 	fs.StringVar(&o.listen, "listen", def.listen, "UDP address for the Agent's answers")
@@ -46,6 +50,8 @@ func (o *options) register(fs *flag.FlagSet, def options) {
 	fs.StringVar(&o.cert, "cert", def.cert, "DTLS certificate (PEM) for certificate mode")
 	fs.StringVar(&o.key, "key", def.key, "private key (PEM) of -cert")
 	fs.StringVar(&o.ca, "ca", def.ca, "trust store (PEM) for the Agent's certificate")
+	fs.StringVar(&o.secret, "secret-file", def.secret, "the home's mesh secret file: DTLS with the mesh PSK derived from it ($MESHCTL_SECRET_FILE)")
+	fs.DurationVar(&o.wait, "discover-wait", def.wait, "how long DNS-SD looks for an Agent named by -agent without -url")
 	fs.BoolVar(&o.jsonOut, "json", def.jsonOut, "print responses as JSON")
 	fs.DurationVar(&o.timeout, "timeout", def.timeout, "how long to wait for each response")
 }
@@ -53,7 +59,8 @@ func (o *options) register(fs *flag.FlagSet, def options) {
 // defaults are the flags' defaults, from the environment where it says.
 func defaults() options {
 	return options{url: os.Getenv("MESHCTL_URL"), agent: os.Getenv("MESHCTL_AGENT"), id: envOr("MESHCTL_ID", "proto::meshctl"),
-		listen: ":0", pskHex: os.Getenv("MESHCTL_PSK"), timeout: 10 * time.Second}
+		listen: ":0", pskHex: os.Getenv("MESHCTL_PSK"), timeout: 10 * time.Second,
+		secret: os.Getenv("MESHCTL_SECRET_FILE"), wait: 3 * time.Second}
 }
 
 func envOr(k, def string) string {
@@ -69,6 +76,7 @@ type session struct {
 	to     usp.EndpointID
 	ep     *coap.Endpoint
 	client *usp.Client
+	routes *routes
 	notify chan notification
 }
 
@@ -77,21 +85,46 @@ type notification struct {
 	n    *uspmsg.Notify
 }
 
-// fixedRoute sends every Record to the one Agent URI.
-type fixedRoute struct {
-	ep  *coap.Endpoint
-	url string
+// routes sends each Record to its Agent's URI, or to the default one.
+type routes struct {
+	ep   *coap.Endpoint
+	def  string
+	mu   sync.Mutex
+	urls map[usp.EndpointID]string
 }
 
-func (f fixedRoute) SendRecord(ctx context.Context, _ usp.EndpointID, rec []byte) error {
-	return f.ep.Send(ctx, f.url, rec)
+func (r *routes) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) error {
+	r.mu.Lock()
+	u, ok := r.urls[to]
+	r.mu.Unlock()
+	if !ok {
+		u = r.def
+	}
+	return r.ep.Send(ctx, u, rec)
+}
+
+// add routes Records for Agent id to url.
+func (r *routes) add(id usp.EndpointID, url string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.urls == nil {
+		r.urls = map[usp.EndpointID]string{}
+	}
+	r.urls[id] = url
 }
 
 // dial opens the Controller's own CoAP endpoint (it receives the Agent's
 // answers there) and a USP Client on it.
 func dial(ctx context.Context, o options) (*session, error) {
-	if o.url == "" || o.agent == "" {
-		return nil, fmt.Errorf("-url and -agent are required (or $MESHCTL_URL and $MESHCTL_AGENT)")
+	if o.agent == "" {
+		return nil, fmt.Errorf("-agent is required (or $MESHCTL_AGENT); -url too unless DNS-SD can find the Agent")
+	}
+	if o.url == "" {
+		u, err := lookupAgent(ctx, o.agent, o.wait)
+		if err != nil {
+			return nil, err
+		}
+		o.url = u
 	}
 	u, err := url.Parse(o.url)
 	if err != nil || (u.Scheme != "coap" && u.Scheme != "coaps") {
@@ -111,7 +144,7 @@ func dial(ctx context.Context, o options) (*session, error) {
 			return nil, err
 		}
 	}
-	s := &session{opts: o, to: to, notify: make(chan notification, 64)}
+	s := &session{opts: o, to: to, notify: make(chan notification, 64), routes: &routes{def: o.url}}
 	var c *usp.Client
 	s.ep, err = coap.Listen(ctx, cc, func(ctx context.Context, in coap.Inbound) error {
 		return c.HandleRecord(ctx, usp.EndpointID(in.Peer), in.Record)
@@ -119,7 +152,8 @@ func dial(ctx context.Context, o options) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", o.listen, err)
 	}
-	c, err = usp.NewClient(usp.ClientConfig{EndpointID: self, Transport: fixedRoute{s.ep, o.url}, Timeout: o.timeout,
+	s.routes.ep = s.ep
+	c, err = usp.NewClient(usp.ClientConfig{EndpointID: self, Transport: s.routes, Timeout: o.timeout,
 		OnNotify: func(from usp.EndpointID, n *uspmsg.Notify) { s.notify <- notification{from, n} }})
 	if err != nil {
 		s.ep.Close()
@@ -145,6 +179,16 @@ func security(cc *coap.Config, o options, self string) error {
 			return fmt.Errorf("-ca %q: no PEM certificates (%v)", o.ca, err)
 		}
 		cc.Cert = &coap.CertConfig{Certificate: cert, Roots: pool}
+	case o.secret != "" && o.pskHex == "" && o.pskFile == "":
+		secret, err := node.ReadMeshSecret(o.secret)
+		if err != nil {
+			return fmt.Errorf("-secret-file: %w", err)
+		}
+		keys, err := node.DeriveMeshKeys(secret)
+		if err != nil {
+			return err
+		}
+		cc.PSK = &coap.PSK{Identity: self, Key: func(string) ([]byte, error) { return keys.PSK, nil }}
 	default:
 		h := o.pskHex
 		if o.pskFile != "" {
@@ -156,7 +200,7 @@ func security(cc *coap.Config, o options, self string) error {
 		}
 		key, err := hex.DecodeString(h)
 		if err != nil || len(key) < 16 {
-			return fmt.Errorf("coaps:// needs -psk-hex/-psk-file (at least 16 bytes, hex) or -cert/-key/-ca; use a coap:// URL for an -insecure Agent")
+			return fmt.Errorf("coaps:// needs -secret-file, -psk-hex/-psk-file (at least 16 bytes, hex) or -cert/-key/-ca; use a coap:// URL for an -insecure Agent")
 		}
 		cc.PSK = &coap.PSK{Identity: self, Key: func(string) ([]byte, error) { return key, nil }}
 	}

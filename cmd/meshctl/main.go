@@ -36,6 +36,9 @@ type command struct {
 	run              func(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error
 	flags            func(fs *flag.FlagSet, f *cmdFlags)
 	offline          bool // runs without an Agent
+	// own, when set, runs instead of run: the command opens its own
+	// sessions (or none) from the options.
+	own func(ctx context.Context, o options, f *cmdFlags, args []string, out io.Writer) error
 }
 
 // usageError is bad command-line usage (exit 2).
@@ -88,6 +91,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	if c.own != nil {
+		if err := c.own(ctx, o, f, cfs.Args(), stdout); err != nil {
+			fmt.Fprintf(stderr, "meshctl %s: %v\n", c.name, err)
+			return 1
+		}
+		return 0
+	}
 	var s *session
 	if !c.offline {
 		var err error
@@ -121,8 +131,10 @@ Commands:
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.args)
 	}
 	fmt.Fprintf(w, `
-"meshctl COMMAND -help" explains a command. Example:
+"meshctl COMMAND -help" explains a command. Examples:
   meshctl -url coaps://127.0.0.1:5684/usp -agent os::000000-AP1 -psk-hex KEY get Device.DeviceInfo.
+  meshctl discover                                  # USP endpoints on the LAN (DNS-SD)
+  meshctl -secret-file mesh.secret -agent os::000000-AP1 status   # the mesh, as every node sees it
 
 Flags:
 `)

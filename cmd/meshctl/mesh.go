@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/uspmesh/uspmesh/discovery"
+	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// browseFor collects the USP endpoints DNS-SD finds during wait (any
+// cluster, any vendor), stopping early when done says so.
+func browseFor(ctx context.Context, kinds []discovery.Kind, wait time.Duration, done func([]discovery.Peer) bool) ([]discovery.Peer, error) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	b, err := discovery.Browse(ctx, discovery.BrowseConfig{Kinds: kinds, AnyCluster: true, Interval: time.Second, MaxInterval: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("DNS-SD: %w", err)
+	}
+	defer b.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return b.Snapshot(), nil
+		case _, ok := <-b.Peers():
+			if !ok {
+				return b.Snapshot(), nil
+			}
+			if done != nil && done(b.Snapshot()) {
+				return b.Snapshot(), nil
+			}
+		}
+	}
+}
+
+// peerURL is the USP URI a DNS-SD entry advertises.
+func peerURL(p discovery.Peer) string {
+	scheme := "coap"
+	if p.Encrypt {
+		scheme = "coaps"
+	}
+	ap := p.AddrPort()
+	if !ap.IsValid() {
+		return ""
+	}
+	return fmt.Sprintf("%s://%s/%s", scheme, ap, strings.TrimPrefix(p.Path, "/"))
+}
+
+// lookupAgent finds the USP URI of the Agent id by DNS-SD.
+func lookupAgent(ctx context.Context, id string, wait time.Duration) (string, error) {
+	find := func(ps []discovery.Peer) string {
+		for _, p := range ps {
+			if p.EndpointID == id && p.Kind == discovery.Agent {
+				return peerURL(p)
+			}
+		}
+		return ""
+	}
+	ps, err := browseFor(ctx, []discovery.Kind{discovery.Agent}, wait, func(ps []discovery.Peer) bool { return find(ps) != "" })
+	if err != nil {
+		return "", err
+	}
+	if u := find(ps); u != "" {
+		return u, nil
+	}
+	return "", fmt.Errorf("agent %s not found by DNS-SD within %s (give -url)", id, wait)
+}
+
+// cmdDiscover lists the USP endpoints advertised on the LAN.
+func cmdDiscover(ctx context.Context, o options, _ *cmdFlags, _ []string, out io.Writer) error {
+	ps, err := browseFor(ctx, []discovery.Kind{discovery.Agent, discovery.Controller}, o.wait, nil)
+	if err != nil {
+		return err
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Kind != ps[j].Kind {
+			return ps[i].Kind < ps[j].Kind
+		}
+		return ps[i].EndpointID < ps[j].EndpointID
+	})
+	if o.jsonOut {
+		type entry struct {
+			Kind, EndpointID, URL, Name, Cluster string
+			Encrypt                              bool
+			Gossip                               int `json:",omitempty"`
+		}
+		list := []entry{}
+		for _, p := range ps {
+			list = append(list, entry{p.Kind.String(), p.EndpointID, peerURL(p), p.Name, p.Cluster, p.Encrypt, p.Gossip})
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tENDPOINT ID\tURL\tNAME\tCLUSTER")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Kind, p.EndpointID, peerURL(p), dash(p.Name), dash(p.Cluster))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%d endpoint(s) in %s\n", len(ps), o.wait)
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// cmdSecret mints a mesh secret.
+func cmdSecret(_ context.Context, _ options, _ *cmdFlags, _ []string, out io.Writer) error {
+	s, err := node.MintMeshSecret()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, s)
+	return err
+}
+
+// nodeStatus is one node's view of the mesh.
+type nodeStatus struct {
+	EndpointID string   `json:"endpoint_id"`
+	URL        string   `json:"url"`
+	Status     string   `json:"status,omitempty"`
+	Leader     string   `json:"leader,omitempty"`
+	Term       string   `json:"term,omitempty"`
+	Members    []string `json:"members,omitempty"`
+	Error      string   `json:"error,omitempty"`
+}
+
+// cmdStatus asks every node of the mesh for its view: the nodes are those
+// the first Agent lists under Device.X_USPMESH_Mesh.Node (or, without
+// -agent, those DNS-SD finds), and the mesh agrees when every node
+// answers, follows the same leader and term, and sees the same members.
+func cmdStatus(ctx context.Context, o options, _ *cmdFlags, _ []string, out io.Writer) error {
+	targets := map[string]string{} // Endpoint ID → URL
+	if o.agent == "" {
+		ps, err := browseFor(ctx, []discovery.Kind{discovery.Agent}, o.wait, nil)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			return fmt.Errorf("no Agent found by DNS-SD within %s (give -agent and -url)", o.wait)
+		}
+		for _, p := range ps {
+			targets[p.EndpointID] = peerURL(p)
+		}
+		for id := range targets {
+			o.agent = id
+			o.url = targets[id]
+			break
+		}
+	}
+	s, err := dial(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	targets[string(s.to)] = s.opts.url
+	first := queryStatus(ctx, s, string(s.to), s.opts.url)
+	for id, url := range first.nodeURLs {
+		if _, ok := targets[id]; !ok {
+			targets[id] = url
+		}
+	}
+	ids := make([]string, 0, len(targets))
+	for id := range targets {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	res := make([]nodeStatus, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		if id == string(s.to) {
+			res[i] = first.nodeStatus
+			continue
+		}
+		s.routes.add(usp.EndpointID(id), targets[id])
+		wg.Go(func() { res[i] = queryStatus(ctx, s, id, targets[id]).nodeStatus })
+	}
+	wg.Wait()
+	agree := agreement(res)
+	if o.jsonOut {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Nodes []nodeStatus `json:"nodes"`
+			Agree bool         `json:"agree"`
+		}{res, agree})
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATUS\tLEADER\tTERM\tMEMBERS")
+	for _, r := range res {
+		st := r.Status
+		if r.Error != "" {
+			st = "(" + r.Error + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", r.EndpointID, dash(st), dash(r.Leader), dash(r.Term), len(r.Members))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if agree {
+		fmt.Fprintf(out, "agree: yes (%d nodes)\n", len(res))
+		return nil
+	}
+	fmt.Fprintf(out, "agree: no\n")
+	return fmt.Errorf("the nodes do not agree")
+}
+
+type statusResult struct {
+	nodeStatus
+	nodeURLs map[string]string
+}
+
+// queryStatus Gets Device.X_USPMESH_Mesh. of one node.
+func queryStatus(ctx context.Context, s *session, id, url string) statusResult {
+	r := statusResult{nodeStatus: nodeStatus{EndpointID: id, URL: url}, nodeURLs: map[string]string{}}
+	cctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
+	defer cancel()
+	resp, err := s.client.Get(cctx, usp.EndpointID(id), 0, "Device.X_USPMESH_Mesh.")
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	scheme := "coaps"
+	if strings.HasPrefix(url, "coap:") {
+		scheme = "coap"
+	}
+	for _, rr := range resp.GetReqPathResults() {
+		if rr.GetErrCode() != 0 {
+			r.Error = rr.GetErrMsg()
+			return r
+		}
+		for _, res := range rr.GetResolvedPathResults() {
+			p, v := res.GetResolvedPath(), res.GetResultParams()
+			switch {
+			case p == "Device.X_USPMESH_Mesh.":
+				r.Status, r.Leader, r.Term = v["Status"], v["Leader"], v["Term"]
+			case strings.HasPrefix(p, "Device.X_USPMESH_Mesh.Node.") && strings.Count(p, ".") == 4:
+				if v["Status"] == "Member" || v["Status"] == "Leader" {
+					r.Members = append(r.Members, v["EndpointID"])
+				}
+				if a, err := netip.ParseAddr(v["Address"]); err == nil && v["Port"] != "" && v["Port"] != "0" {
+					r.nodeURLs[v["EndpointID"]] = fmt.Sprintf("%s://%s:%s/usp", scheme, a, v["Port"])
+				}
+			}
+		}
+	}
+	slices.Sort(r.Members)
+	return r
+}
+
+// agreement says whether every node answered with the same leader, term
+// and member set.
+func agreement(res []nodeStatus) bool {
+	if len(res) == 0 {
+		return false
+	}
+	for _, r := range res {
+		if r.Error != "" || r.Leader == "" || r.Leader != res[0].Leader || r.Term != res[0].Term ||
+			!slices.Equal(r.Members, res[0].Members) {
+			return false
+		}
+	}
+	return true
+}
