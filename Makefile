@@ -10,7 +10,7 @@ NODES     ?= 5
 # Two cores on the reference machine: keep package parallelism modest.
 TESTFLAGS ?= -p 2 -count=1
 
-.PHONY: help deps build test unit lint proto proto-check bench fuzz demo clean
+.PHONY: help deps build test unit multihost lint proto proto-check bench fuzz demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,10 +23,17 @@ build: ## build every package and command into ./bin
 	@mkdir -p $(BIN)
 	@if [ -d cmd ]; then $(GO) build -o $(BIN)/ ./cmd/...; fi
 
-test: deps proto-check lint unit ## the full test suite: deps, proto freshness, lint, all tests
+# Multi-host packages: real meshd processes in network namespaces. They
+# run one package at a time, after the unit tests.
+MULTIHOST := ./cmd/vhome/
 
-unit: ## go test ./... only (no deps, no lint)
-	$(GO) test $(TESTFLAGS) ./...
+test: deps proto-check lint unit multihost ## the full test suite: deps, proto freshness, lint, unit and multi-host tests
+
+unit: ## unit and single-host tests (no deps, no lint)
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -x -F "$$(cd $(MULTIHOST) && $(GO) list .)")
+
+multihost: ## the virtual-home tests (root: network namespaces), one package at a time
+	$(GO) test -p 1 -count=1 -timeout 20m $(MULTIHOST)
 
 lint: ## gofmt and go vet must be clean
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
