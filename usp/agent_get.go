@@ -41,6 +41,13 @@ func (a *Agent) get(ctx context.Context, perm Permissions, g *uspmsg.Get) *uspms
 			rr.ErrCode, rr.ErrMsg = uint32(ErrInvalidPath), "parameter not readable"
 			continue
 		}
+		if p.Kind == path.Object && !p.IsSearch() && len(res) == 0 && a.hidden(ctx, p, g.GetMaxDepth()) {
+			// The object named has parameters, none readable: as if
+			// absent (R-GET.1), so that an existing object the Controller
+			// may not read answers like a missing one.
+			rr.ErrCode, rr.ErrMsg = uint32(ErrInvalidPath), "object not readable"
+			continue
+		}
 		secured := canSeeSecrets(perm)
 		rr.ResolvedPathResults = make([]*uspmsg.GetResp_ResolvedPathResult, len(res))
 		for i, o := range res {
@@ -55,6 +62,18 @@ func (a *Agent) get(ctx context.Context, perm Permissions, g *uspmsg.Get) *uspms
 		}
 	}
 	return &uspmsg.Response{RespType: &uspmsg.Response_GetResp{GetResp: resp}}
+}
+
+// hidden reports whether the object subtree p names, down to maxDepth,
+// has any parameter at all: called when the Controller could read none of
+// them. It reads no value.
+func (a *Agent) hidden(ctx context.Context, p *path.Path, maxDepth uint32) bool {
+	found := false
+	_, err := a.cfg.Model.Get(ctx, p, maxDepth, func(string, *datamodel.ParamDef) bool {
+		found = true
+		return false
+	})
+	return err == nil && found
 }
 
 func (a *Agent) getInstances(ctx context.Context, perm Permissions, g *uspmsg.GetInstances) *uspmsg.Response {

@@ -3,6 +3,7 @@ package usp
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/path"
@@ -61,10 +62,11 @@ func (a *Agent) set(ctx context.Context, perm Permissions, s *uspmsg.Set) (*uspm
 	tx := a.cfg.Model.Begin(ctx)
 	defer tx.Rollback()
 	opt := datamodel.WriteOptions{CanWrite: perm.WriteParam}
+	show := a.shown(perm)
 	resp := &uspmsg.SetResp{}
 	for _, uo := range s.GetUpdateObjs() {
 		sp := tx.Savepoint()
-		ok, f := setEntry(tx, uo, opt)
+		ok, f := setEntry(tx, uo, opt, show)
 		if f == nil {
 			resp.UpdatedObjResults = append(resp.UpdatedObjResults, &uspmsg.SetResp_UpdatedObjectResult{
 				RequestedPath: uo.GetObjPath(), OperStatus: &uspmsg.SetResp_UpdatedObjectResult_OperationStatus{
@@ -95,7 +97,7 @@ func (a *Agent) set(ctx context.Context, perm Permissions, s *uspmsg.Set) (*uspm
 
 // setEntry applies one UpdateObject to every object its path names, all or
 // nothing (R-SET.2a).
-func setEntry(tx *datamodel.Txn, uo *uspmsg.Set_UpdateObject, opt datamodel.WriteOptions) (*uspmsg.SetResp_UpdatedObjectResult_OperationStatus_OperationSuccess, *objFailure) {
+func setEntry(tx *datamodel.Txn, uo *uspmsg.Set_UpdateObject, opt datamodel.WriteOptions, show shownFunc) (*uspmsg.SetResp_UpdatedObjectResult_OperationStatus_OperationSuccess, *objFailure) {
 	p, err := path.Parse(uo.GetObjPath())
 	if err != nil {
 		return nil, &objFailure{code: ErrInvalidPathSyntax, msg: err.Error()}
@@ -133,7 +135,9 @@ func setEntry(tx *datamodel.Txn, uo *uspmsg.Set_UpdateObject, opt datamodel.Writ
 		}
 		ir := &uspmsg.SetResp_UpdatedInstanceResult{AffectedPath: res.Path, UpdatedParams: make(map[string]string, len(res.Updated))}
 		for _, pv := range res.Updated {
-			ir.UpdatedParams[pv.Name] = pv.Value
+			if v, ok := show(res.Path, pv.Name, pv.Value); ok {
+				ir.UpdatedParams[pv.Name] = v
+			}
 		}
 		for _, pe := range res.ParamErrs {
 			ir.ParamErrs = append(ir.ParamErrs, &uspmsg.SetResp_ParameterError{Param: pe.Param, ErrCode: pe.Code, ErrMsg: pe.Msg})
@@ -150,10 +154,11 @@ func (a *Agent) add(ctx context.Context, perm Permissions, ad *uspmsg.Add) (*usp
 	tx := a.cfg.Model.Begin(ctx)
 	defer tx.Rollback()
 	opt := datamodel.WriteOptions{CanWrite: perm.WriteParam}
+	show := a.shown(perm)
 	resp := &uspmsg.AddResp{}
 	for _, co := range ad.GetCreateObjs() {
 		sp := tx.Savepoint()
-		oks, f := addEntry(tx, perm, co, opt)
+		oks, f := addEntry(tx, perm, co, opt, show)
 		if f == nil {
 			for _, ok := range oks {
 				resp.CreatedObjResults = append(resp.CreatedObjResults, &uspmsg.AddResp_CreatedObjectResult{
@@ -181,7 +186,7 @@ type addSuccess = uspmsg.AddResp_CreatedObjectResult_OperationStatus_OperationSu
 
 // addEntry creates one row in every table the CreateObject's path names,
 // all or nothing.
-func addEntry(tx *datamodel.Txn, perm Permissions, co *uspmsg.Add_CreateObject, opt datamodel.WriteOptions) ([]*addSuccess, *objFailure) {
+func addEntry(tx *datamodel.Txn, perm Permissions, co *uspmsg.Add_CreateObject, opt datamodel.WriteOptions, show shownFunc) ([]*addSuccess, *objFailure) {
 	rp := co.GetObjPath()
 	p, err := path.Parse(rp)
 	if err != nil {
@@ -218,7 +223,12 @@ func addEntry(tx *datamodel.Txn, perm Permissions, co *uspmsg.Add_CreateObject, 
 			}
 			return nil, f
 		}
-		ok := &addSuccess{InstantiatedPath: res.Path, UniqueKeys: res.Keys}
+		ok := &addSuccess{InstantiatedPath: res.Path, UniqueKeys: make(map[string]string, len(res.Keys))}
+		for k, v := range res.Keys {
+			if v, shown := show(res.Path, k, v); shown {
+				ok.UniqueKeys[k] = v
+			}
+		}
 		for _, pe := range res.ParamErrs {
 			ok.ParamErrs = append(ok.ParamErrs, &uspmsg.AddResp_ParameterError{Param: pe.Param, ErrCode: pe.Code, ErrMsg: pe.Msg})
 		}
@@ -282,4 +292,33 @@ func deleteEntry(tx *datamodel.Txn, perm Permissions, rp string) ([]string, *obj
 		affected = append(affected, o.Path())
 	}
 	return affected, nil
+}
+
+// shownFunc says what a write's result may tell the Controller of one
+// parameter (rel, relative to the row or object at objPath) that it wrote
+// or that keys a row it added: nothing when it may not read it, "" for a
+// secured value unless it may see secrets. A result never shows more than
+// a Get would (R-GET.1, TP-469 2.27).
+type shownFunc func(objPath, rel, v string) (string, bool)
+
+func (a *Agent) shown(perm Permissions) shownFunc {
+	if _, all := perm.(allowAll); all {
+		return func(_, _, v string) (string, bool) { return v, true }
+	}
+	s := a.cfg.Model.Schema()
+	secrets := canSeeSecrets(perm)
+	return func(objPath, rel, v string) (string, bool) {
+		p, err := path.Parse(objPath + rel)
+		if err != nil || p.Kind != path.Param {
+			return "", false
+		}
+		sp, err := s.Lookup(p)
+		if err != nil || !perm.ReadParam(objPath+rel[:strings.LastIndexByte(rel, '.')+1], sp.Param) {
+			return "", false
+		}
+		if sp.Param.Secured && !secrets {
+			return "", true
+		}
+		return v, true
+	}
 }

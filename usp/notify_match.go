@@ -61,7 +61,7 @@ func (n *Notifier) cascade(ctx context.Context, subs []*subscription, ctrlRow st
 
 // match returns the notification s wants for e, or nil.
 func (n *Notifier) match(ctx context.Context, s *subscription, e datamodel.Event) *uspmsg.Notify {
-	np := n.notifyPerms(ctx, s.recipient)
+	perm, np := n.notifyPerms(ctx, s.recipient)
 	switch e.Kind {
 	case datamodel.ValueChanged:
 		if s.notifType != "ValueChange" || !n.anyRef(ctx, s, func(r *path.Path, raw string) bool { return refCoversParam(ctx, n.cfg.Model, r, raw, e.Path) }) {
@@ -70,7 +70,11 @@ func (n *Notifier) match(ctx context.Context, s *subscription, e datamodel.Event
 		if np != nil && !np.NotifyValueChange(objOf(e.Path), e.Param) {
 			return nil
 		}
-		return &uspmsg.Notify{Notification: &uspmsg.Notify_ValueChange_{ValueChange: &uspmsg.Notify_ValueChange{ParamPath: e.Path, ParamValue: e.Value}}}
+		v := e.Value
+		if e.Param != nil && e.Param.Secured && perm != nil && !canSeeSecrets(perm) {
+			v = "" // as a Get would show it (TP-469 2.27)
+		}
+		return &uspmsg.Notify{Notification: &uspmsg.Notify_ValueChange_{ValueChange: &uspmsg.Notify_ValueChange{ParamPath: e.Path, ParamValue: v}}}
 	case datamodel.ObjectCreated:
 		table := tableOf(e.Path)
 		if s.notifType != "ObjectCreation" || !n.anyRef(ctx, s, func(r *path.Path, raw string) bool { return refCoversObject(ctx, n.cfg.Model, r, raw, table) }) {
@@ -103,12 +107,16 @@ func (n *Notifier) match(ctx context.Context, s *subscription, e datamodel.Event
 	return nil
 }
 
-func (n *Notifier) notifyPerms(ctx context.Context, who EndpointID) NotifyPermissions {
+// notifyPerms returns the recipient's Permissions and their "n" rights;
+// both are nil without access control, and np is nil for Permissions
+// that do not check notifications.
+func (n *Notifier) notifyPerms(ctx context.Context, who EndpointID) (perm Permissions, np NotifyPermissions) {
 	if n.cfg.Access == nil {
-		return nil
+		return nil, nil
 	}
-	np, _ := n.cfg.Access.Permissions(ctx, who).(NotifyPermissions)
-	return np
+	perm = n.cfg.Access.Permissions(ctx, who)
+	np, _ = perm.(NotifyPermissions)
+	return perm, np
 }
 
 func (n *Notifier) anyRef(ctx context.Context, s *subscription, f func(*path.Path, string) bool) bool {

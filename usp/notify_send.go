@@ -198,7 +198,7 @@ func (n *Notifier) OperationComplete(oc OperationComplete) {
 		}) {
 			continue
 		}
-		if np := n.notifyPerms(ctx, s.recipient); np != nil && !np.NotifyCommandEvent(oc.ObjPath, oc.CommandName) {
+		if _, np := n.notifyPerms(ctx, s.recipient); np != nil && !np.NotifyCommandEvent(oc.ObjPath, oc.CommandName) {
 			continue
 		}
 		c := &uspmsg.Notify_OperationComplete{ObjPath: oc.ObjPath, CommandName: oc.CommandName, CommandKey: oc.CommandKey}
