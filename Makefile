@@ -10,7 +10,7 @@ NODES     ?= 5
 # Two cores on the reference machine: keep package parallelism modest.
 TESTFLAGS ?= -p 2 -count=1
 
-.PHONY: help deps build test unit multihost lint proto proto-check bench fuzz demo clean
+.PHONY: help deps build test unit multihost bench-mesh lint proto proto-check bench fuzz demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,11 @@ demo: ## build meshd and vhome, then watch a virtual home of NODES (5) meshd (ne
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/meshd ./cmd/vhome
 	$(BIN)/vhome demo -n $(NODES)
+
+bench-mesh: ## measure the mesh on virtual homes: start, failover, heal, idle bytes, memory (needs root)
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/meshd ./cmd/vhome
+	$(BIN)/vhome bench -n $(NODES)
 
 clean: ## remove build outputs
 	rm -rf $(BIN)

@@ -112,6 +112,10 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
 		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: Version,
 		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom,
+		SendOnBoardRequest: func(ctx context.Context, controller string) error {
+			return n.notifier.SendOnBoardRequest(ctx, controller, usp.OnBoardInfo{
+				OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
+		},
 	})
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
 	m, err := datamodel.NewModel(ctx, s, datamodel.Config{Store: store, Logger: n.log.With("sub", "datamodel")})

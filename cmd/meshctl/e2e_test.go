@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -258,6 +259,42 @@ func TestMeshdSubscribe(t *testing.T) {
 	}
 	mustRun(t, d, sec, "set", "Device.DeviceInfo.", "FriendlyName=Attic")
 	if !sc.Scan() || !strings.HasSuffix(sc.Text(), "Device.DeviceInfo.FriendlyName => Attic") {
+		t.Fatalf("notification: %q\n%s", sc.Text(), d.logs)
+	}
+}
+
+// TestMeshdOnBoardRequest: SendOnBoardRequest() on a Controller's row
+// sends it an OnBoardRequest Notify at its configured MTP.
+func TestMeshdOnBoardRequest(t *testing.T) {
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	mtp := fmt.Sprintf("coaps://127.0.0.1:%d/usp-ctl", port)
+	d := startMeshd(t, t.TempDir(), "-psk-hex", testPSK, "-oui", "00D09E", "-serial", "SN42", "-controller", "proto::meshctl=full",
+		"-controller", "proto::watcher=read,"+mtp)
+	sec := []string{"-psk-hex", testPSK}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The watcher listens at its MTP; its subscription makes it print
+	// every Notify it gets.
+	sub := exec.CommandContext(ctx, filepath.Join(binDir, "meshctl"), append([]string{"-url", d.url, "-agent", d.agentID,
+		"-listen", fmt.Sprintf("127.0.0.1:%d", port), "-id", "proto::watcher"},
+		append(sec, "subscribe", "-for", "20s", "ValueChange", "Device.DeviceInfo.FriendlyName")...)...)
+	out, _ := sub.StdoutPipe()
+	if err := sub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Process.Kill()
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "subscribed ") {
+		t.Fatalf("subscribe: %q\n%s", sc.Text(), d.logs)
+	}
+	mustRun(t, d, sec, "operate", `Device.LocalAgent.Controller.[EndpointID=="proto::watcher"].SendOnBoardRequest()`)
+	if !sc.Scan() || !strings.Contains(sc.Text(), "onboard request") || !strings.Contains(sc.Text(), "00D09E") ||
+		!strings.Contains(sc.Text(), "SN42") {
 		t.Fatalf("notification: %q\n%s", sc.Text(), d.logs)
 	}
 }

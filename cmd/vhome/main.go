@@ -50,6 +50,7 @@ const usageText = `vhome: uspmesh's virtual home, one meshd per network namespac
 
 Usage:
   vhome demo [-n 5] [-duration 0] [-keep] [-meshd PATH]   run a home and watch it
+  vhome bench [-n 5] [-runs 5] [-idle 60s]                 measure the mesh (make bench-mesh)
   vhome clean [-force]                                     remove leftovers of dead runs
 
 Run "vhome COMMAND -help" for a command's flags. Needs root.
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "clean":
 		return runClean(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return nil

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,78 +22,6 @@ import (
 // (DESIGN.md); the bound leaves room for a loaded 2-core CI machine.
 const meshBound = 45 * time.Second
 
-// meshView is what one node's Device.X_USPMESH_Mesh. says.
-type meshView struct {
-	Status, Leader string
-	Term           uint64
-	// Nodes are the Node rows by Endpoint ID: Status and Address.
-	Nodes map[string]nodeRow
-}
-
-type nodeRow struct{ Status, Address string }
-
-var nodeRowParam = regexp.MustCompile(`^Device\.X_USPMESH_Mesh\.Node\.(\d+)\.(EndpointID|Status|Address)$`)
-
-// readMesh Gets node i's view of the mesh, bounded by a few seconds.
-func readMesh(h *Home, i int) (meshView, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
-	defer cancel()
-	vals, err := h.Get(ctx, i, "Device.X_USPMESH_Mesh.")
-	if err != nil {
-		return meshView{}, err
-	}
-	v := meshView{Status: vals["Device.X_USPMESH_Mesh.Status"], Leader: vals["Device.X_USPMESH_Mesh.Leader"], Nodes: map[string]nodeRow{}}
-	v.Term, _ = strconv.ParseUint(vals["Device.X_USPMESH_Mesh.Term"], 10, 64)
-	rows := map[string]map[string]string{}
-	for k, val := range vals {
-		if m := nodeRowParam.FindStringSubmatch(k); m != nil {
-			if rows[m[1]] == nil {
-				rows[m[1]] = map[string]string{}
-			}
-			rows[m[1]][m[2]] = val
-		}
-	}
-	for _, r := range rows {
-		v.Nodes[r["EndpointID"]] = nodeRow{Status: r["Status"], Address: r["Address"]}
-	}
-	return v, nil
-}
-
-// agreed checks that the nodes idx all answer, follow one leader in one
-// term, and that the leader is one of them and says so; it returns the
-// leader and term.
-func agreed(h *Home, idx []int) (string, uint64, error) {
-	var leader string
-	var term uint64
-	ids := map[string]int{}
-	for _, i := range idx {
-		n, _ := h.Node(i)
-		ids[string(n.AgentID)] = i
-	}
-	for k, i := range idx {
-		v, err := readMesh(h, i)
-		if err != nil {
-			return "", 0, fmt.Errorf("node %d: %w", i, err)
-		}
-		if v.Leader == "" {
-			return "", 0, fmt.Errorf("node %d follows no leader (status %s)", i, v.Status)
-		}
-		if k == 0 {
-			leader, term = v.Leader, v.Term
-		} else if v.Leader != leader || v.Term != term {
-			return "", 0, fmt.Errorf("node %d follows %s term %d, node %d %s term %d", i, v.Leader, v.Term, idx[0], leader, term)
-		}
-	}
-	li, ok := ids[leader]
-	if !ok {
-		return "", 0, fmt.Errorf("leader %s is not one of nodes %v", leader, idx)
-	}
-	if v, err := readMesh(h, li); err != nil || v.Status != "Leader" {
-		return "", 0, fmt.Errorf("leader node %d says status %q (%v)", li, v.Status, err)
-	}
-	return leader, term, nil
-}
-
 // awaitAgreement waits until agreed holds for idx.
 func awaitAgreement(t *testing.T, h *Home, idx []int) (string, uint64) {
 	t.Helper()
@@ -111,23 +37,6 @@ func awaitAgreement(t *testing.T, h *Home, idx []int) (string, uint64) {
 	}
 	t.Logf("nodes %v agree on %s term %d after %v", idx, leader, term, time.Since(t0).Round(10*time.Millisecond))
 	return leader, term
-}
-
-func indexOf(h *Home, agentID string) int {
-	for _, n := range h.Nodes() {
-		if string(n.AgentID) == agentID {
-			return n.Index
-		}
-	}
-	return -1
-}
-
-func seq(from, to int) []int {
-	var s []int
-	for i := from; i < to; i++ {
-		s = append(s, i)
-	}
-	return s
 }
 
 // writeOtherSecret writes a second mesh secret (another home) to the run
