@@ -81,6 +81,10 @@ type Config struct {
 	// Controller row at controller (path without trailing dot). Nil makes
 	// the command fail (7022) until the USP layer provides it.
 	SendOnBoardRequest func(ctx context.Context, controller string) error
+
+	// WiFi connects Device.WiFi. to the node's radios. The zero value
+	// keeps the Wi-Fi objects plain data (see WiFiHooks).
+	WiFi WiFiHooks
 }
 
 // builder holds the Config while NewSchema lays out the objects; its
@@ -105,7 +109,7 @@ func NewSchema(cfg Config) *datamodel.Schema {
 	b.deviceInfo(root.Object("DeviceInfo"))
 	b.time(root.Object("Time"))
 	b.localAgent(root.Object("LocalAgent"))
-	wifi(root.Object("WiFi"))
+	b.wifi(root.Object("WiFi"))
 	mesh(root.Object("X_USPMESH_Mesh"))
 	return s
 }

@@ -25,11 +25,68 @@ var (
 // ifStatuses are the interface Status values of Radio and SSID rows.
 var ifStatuses = []string{"Up", "Down", "Unknown", "Dormant", "NotPresent", "LowerLayerDown", "Error"}
 
-func wifi(w *datamodel.ObjectDef) {
-	radio(table(w.Table("Radio", []string{"Alias"}, []string{"Name"}), datamodel.ObjReadOnly, false))
+// WiFiHooks connect Device.WiFi. to the node's radios; package radio/bind
+// provides them. The zero value leaves the Wi-Fi objects plain data: Radio
+// rows accept any valid write, Radio.{i}.X_USPMESH_Switch() is not in the
+// schema, and NeighboringWiFiDiagnostic() fails with 7022.
+type WiFiHooks struct {
+	// RadioChange, when set, is the commit hook of Device.WiFi.Radio.{i}.:
+	// it sees every write to a Radio row together (Channel with
+	// OperatingChannelBandwidth, TransmitPower, Enable ...) and may refuse
+	// it.
+	RadioChange datamodel.CommitHook
+	// Switch, when set, adds the vendor command
+	// Device.WiFi.Radio.{i}.X_USPMESH_Switch() (async) and runs it. Its
+	// inputs: Channel (unsignedInt, mandatory), Bandwidth (a value of
+	// OperatingChannelBandwidth, e.g. "80MHz"; omitted or "Auto" keeps the
+	// current width), CSACount (unsignedInt, beacons announcing the
+	// switch; omitted or 0 lets the radio choose) and Term (unsignedLong,
+	// mandatory: the leader term that fences the write). Its outputs:
+	// Status ("Complete"), Channel and Bandwidth as the radio reports them
+	// after the switch. A failure or refusal is the handler's error.
+	Switch datamodel.CommandHandler
+	// NeighboringWiFiDiagnostic, when set, runs
+	// Device.WiFi.NeighboringWiFiDiagnostic(): it fills
+	// Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. and returns Status
+	// and the Result.{i}.* output arguments.
+	NeighboringWiFiDiagnostic datamodel.CommandHandler
+}
+
+// SwitchCommand is the name (without "()") of the vendor command on
+// Device.WiFi.Radio.{i}. that switches a radio's channel under a leader
+// term.
+const SwitchCommand = "X_USPMESH_Switch"
+
+func (b *builder) wifi(w *datamodel.ObjectDef) {
+	h := b.cfg.WiFi
+	r := table(w.Table("Radio", []string{"Alias"}, []string{"Name"}), datamodel.ObjReadOnly, false)
+	radio(r)
+	r.Hook = h.RadioChange
+	if h.Switch != nil {
+		switchCommand(r, h.Switch)
+	}
 	ssid(table(w.Table("SSID", []string{"Alias"}, []string{"Name"}, []string{"BSSID"}), datamodel.ObjAddDelete, true))
 	accessPoint(table(w.Table("AccessPoint", []string{"Alias"}, []string{"SSIDReference"}), datamodel.ObjAddDelete, true))
-	neighboringWiFi(w)
+	neighboringWiFi(w, h.NeighboringWiFiDiagnostic)
+}
+
+// switchCommand declares Device.WiFi.Radio.{i}.X_USPMESH_Switch(), run by h
+// (see WiFiHooks.Switch).
+func switchCommand(r *datamodel.ObjectDef, h datamodel.CommandHandler) {
+	cmd := r.Command(SwitchCommand, true, h)
+	channel := value.Constraint{Ranges: []value.Range{{Min: "1", Max: "255"}}}
+	bandwidth := value.Constraint{Enum: channelBandwidths}
+	cmd.Inputs = []datamodel.Arg{
+		{Name: "Channel", Type: value.UnsignedInt, Mandatory: true, Constraint: channel},
+		{Name: "Bandwidth", Type: value.String, Constraint: bandwidth},
+		{Name: "CSACount", Type: value.UnsignedInt, Constraint: value.Constraint{Ranges: []value.Range{{Min: "0", Max: "255"}}}},
+		{Name: "Term", Type: value.UnsignedLong, Mandatory: true},
+	}
+	cmd.Outputs = []datamodel.Arg{
+		{Name: "Status", Type: value.String, Constraint: value.Constraint{Enum: []string{"Complete"}}},
+		{Name: "Channel", Type: value.UnsignedInt, Constraint: channel},
+		{Name: "Bandwidth", Type: value.String, Constraint: bandwidth},
+	}
 }
 
 // radio lays out Device.WiFi.Radio.{i}., one row per physical radio,
@@ -165,11 +222,15 @@ var resultParams = []resultParam{
 	{name: "DTIMPeriod", typ: value.UnsignedInt},
 }
 
-// neighboringWiFi declares Device.WiFi.NeighboringWiFiDiagnostic() and the
-// read-only table Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. that
-// keeps the latest scan readable.
-func neighboringWiFi(w *datamodel.ObjectDef) {
-	cmd := w.Command("NeighboringWiFiDiagnostic", true, neighboringWiFiDiagnostic)
+// neighboringWiFi declares Device.WiFi.NeighboringWiFiDiagnostic(), run by
+// h (nil: a stub that fails), and the read-only table
+// Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. that keeps the latest
+// scan readable.
+func neighboringWiFi(w *datamodel.ObjectDef, h datamodel.CommandHandler) {
+	if h == nil {
+		h = neighboringWiFiDiagnostic
+	}
+	cmd := w.Command("NeighboringWiFiDiagnostic", true, h)
 	cmd.Outputs = []datamodel.Arg{{Name: "Status", Type: value.String,
 		Constraint: value.Constraint{Enum: []string{"Complete", "Canceled", "Error"}}}}
 	res := table(w.Object("NeighboringWiFiDiagnostic").Table("Result", []string{"BSSID"}), datamodel.ObjReadOnly, false)
@@ -184,7 +245,8 @@ func neighboringWiFi(w *datamodel.ObjectDef) {
 }
 
 // neighboringWiFiDiagnostic runs Device.WiFi.NeighboringWiFiDiagnostic()
-// until a radio backend provides scans: it reports Status "Error".
+// when no WiFiHooks.NeighboringWiFiDiagnostic is wired: it reports Status
+// "Error".
 func neighboringWiFiDiagnostic(context.Context, datamodel.Row, map[string]string) (map[string]string, error) {
 	return map[string]string{"Status": "Error"}, &datamodel.Error{Code: datamodel.CodeCommandFailure,
 		Path: "Device.WiFi.NeighboringWiFiDiagnostic()", Msg: "no radio backend: neighbouring Wi-Fi scan not available"}
