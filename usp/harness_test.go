@@ -43,7 +43,11 @@ type harness struct {
 	n      int
 }
 
-func newHarness(t *testing.T) *harness {
+// harnessOption adjusts the Agent's configuration once the model exists
+// and before the Agent is built (access control, for section 2).
+type harnessOption func(t *testing.T, m *datamodel.Model, cfg *usp.AgentConfig)
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	ctx := context.Background()
 	h := &harness{t: t, timers: make(chan time.Duration, 8), fire: make(chan time.Time, 8),
@@ -62,7 +66,11 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := usp.NewAgent(usp.AgentConfig{EndpointID: agentID, Model: m, Controllers: usp.ControllerTable(m)})
+	cfg := usp.AgentConfig{EndpointID: agentID, Model: m, Controllers: usp.ControllerTable(m)}
+	for _, o := range opts {
+		o(t, m, &cfg)
+	}
+	a, err := usp.NewAgent(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
