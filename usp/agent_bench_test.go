@@ -130,3 +130,82 @@ func paramValue(b *testing.B, m *datamodel.Model, p string) string {
 	}
 	return res[0].Params[0].Value
 }
+
+// weakID is a Controller that may read the Wi-Fi but not the stations
+// weaker than -70 dBm: a search Target, resolved for every message.
+const weakID = usp.EndpointID("proto::strong-stations-only")
+
+// BenchmarkGetDeviceAccess is the cost of access control on the largest
+// read: a Get of Device. (3 radios, 6 SSIDs with an access point each, 20
+// stations per access point) through HandleRecord and back to bytes. The
+// Agent is without access control (no-access-control), or asks an
+// access.Evaluator for a Controller with full access, the multi-tenant
+// home's operator (Device.WiFi. and Device.DeviceInfo.), its security
+// provider (stations only, a wildcard Target) or weakID (a live search
+// Target). "params" is the number of parameters in the answer.
+func BenchmarkGetDeviceAccess(b *testing.B) {
+	cfg := homeConfig()
+	cfg.radios, cfg.ssids, cfg.stations = 3, 6, 20
+	cfg.roles = append(cfg.roles, role("StrongStationsOnly",
+		perm(1, "Device.WiFi.", "r---", "r---", "r---", ""),
+		perm(2, "Device.WiFi.AccessPoint.*.AssociatedDevice.[SignalStrength<-70].", "----", "----", "----", "")))
+	cfg.controllers[weakID] = []string{"StrongStationsOnly"}
+	e := newEstate(b, cfg)
+	open, err := usp.NewAgent(usp.AgentConfig{EndpointID: agentID, Model: e.m, Controllers: usp.ControllerTable(e.m)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		a    *usp.Agent
+		id   usp.EndpointID
+	}{
+		{"no-access-control", open, adminID},
+		{"full-access", e.agent, adminID},
+		{"operator", e.agent, operatorID},
+		{"security-provider", e.agent, securityID},
+		{"search-target", e.agent, weakID},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			rec, err := usp.NewRecord(agentID, c.id, usp.NewRequest("d1", get([]string{"Device."}, 0)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			in := mustMarshal(b, rec)
+			params := answeredParams(b, c.a, c.id, in)
+			b.ReportAllocs()
+			for b.Loop() {
+				if out, err := c.a.HandleRecord(context.Background(), c.id, in); err != nil || out == nil {
+					b.Fatalf("HandleRecord: %v, %v", out, err)
+				} else if _, err := usp.EncodeRecord(out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(params), "params")
+		})
+	}
+}
+
+// answeredParams sends in once as from and counts the parameters of the
+// GetResp.
+func answeredParams(b *testing.B, a *usp.Agent, from usp.EndpointID, in []byte) int {
+	b.Helper()
+	out, err := a.HandleRecord(context.Background(), from, in)
+	if err != nil || out == nil {
+		b.Fatalf("HandleRecord: %v, %v", out, err)
+	}
+	msg, err := usp.MsgFromRecord(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, rr := range msg.GetBody().GetResponse().GetGetResp().GetReqPathResults() {
+		if rr.GetErrCode() != 0 {
+			b.Fatalf("Get %s: %d %s", rr.GetRequestedPath(), rr.GetErrCode(), rr.GetErrMsg())
+		}
+		for _, res := range rr.GetResolvedPathResults() {
+			n += len(res.GetResultParams())
+		}
+	}
+	return n
+}

@@ -55,7 +55,7 @@ func newTrustedHarness(t *testing.T, roles ...access.RoleSpec) *trusted {
 
 // newAccess starts an Evaluator on m and provisions FullAccess, Untrusted
 // (made the UntrustedRole) and roles.
-func newAccess(t *testing.T, m *datamodel.Model, roles ...access.RoleSpec) (*access.Evaluator, map[string]string) {
+func newAccess(t testing.TB, m *datamodel.Model, roles ...access.RoleSpec) (*access.Evaluator, map[string]string) {
 	t.Helper()
 	ctx := context.Background()
 	ev, err := access.New(m)
@@ -79,7 +79,7 @@ func (tr *trusted) assign(id usp.EndpointID, names ...string) {
 	assignRoles(tr.t, tr.m, tr.roles, id, names...)
 }
 
-func assignRoles(t *testing.T, m *datamodel.Model, roles map[string]string, id usp.EndpointID, names ...string) {
+func assignRoles(t testing.TB, m *datamodel.Model, roles map[string]string, id usp.EndpointID, names ...string) {
 	t.Helper()
 	refs := make([]string, len(names))
 	for i, n := range names {

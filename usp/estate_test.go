@@ -23,7 +23,7 @@ import (
 // from the device itself (internal writes, as the radio layer makes
 // them).
 type estate struct {
-	t       *testing.T
+	t       testing.TB
 	m       *datamodel.Model
 	ev      *access.Evaluator
 	roles   map[string]string
@@ -40,6 +40,9 @@ type tenant struct {
 	mu  sync.Mutex
 	got []*uspmsg.Notify // not yet taken
 	n   int              // received in all
+	// arrived gets a token per notification while it has room
+	// (benchmarks wait on it).
+	arrived chan struct{}
 }
 
 // estateConfig says what to build.
@@ -52,9 +55,12 @@ type estateConfig struct {
 	secured []string
 	// controllers are the Controllers and the names of their roles.
 	controllers map[usp.EndpointID][]string
+	// open leaves the Agent and the Notifier without access control
+	// (the roles are still provisioned).
+	open bool
 }
 
-func newEstate(t *testing.T, cfg estateConfig) *estate {
+func newEstate(t testing.TB, cfg estateConfig) *estate {
 	t.Helper()
 	ctx := context.Background()
 	s := tr181.NewSchema(tr181.Config{
@@ -79,7 +85,10 @@ func newEstate(t *testing.T, cfg estateConfig) *estate {
 	if err := access.SetTrust(ctx, m, trust); err != nil {
 		t.Fatal(err)
 	}
-	ac := evaluatorAccess{e.ev}
+	var ac usp.AccessControl = evaluatorAccess{e.ev}
+	if cfg.open {
+		ac = nil
+	}
 	e.nt, err = usp.NewNotifier(ctx, usp.NotifierConfig{Agent: agentID, Model: m, Transport: e.net.as(agentID),
 		Access: ac, Clock: newFakeClock(), Rand: func() float64 { return 0.5 }})
 	if err != nil {
@@ -101,13 +110,17 @@ func newEstate(t *testing.T, cfg estateConfig) *estate {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		assignRoles(t, m, e.roles, id, cfg.controllers[id]...)
-		tn := &tenant{id: id}
+		tn := &tenant{id: id, arrived: make(chan struct{}, 64)}
 		tn.c, err = usp.NewClient(usp.ClientConfig{EndpointID: id, Transport: e.net.as(id), Timeout: 5 * time.Second,
 			OnNotify: func(_ usp.EndpointID, n *uspmsg.Notify) {
 				tn.mu.Lock()
 				tn.got = append(tn.got, n)
 				tn.n++
 				tn.mu.Unlock()
+				select {
+				case tn.arrived <- struct{}{}:
+				default:
+				}
 			}})
 		if err != nil {
 			t.Fatal(err)

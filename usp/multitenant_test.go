@@ -63,13 +63,15 @@ func ownerRole() access.RoleSpec {
 // newHome is 3 radios, 3 SSIDs (Home, Guest, IoT) with an access point
 // each, 4 stations per access point (-40, -43, -46, -49 dBm), and the
 // three tenants plus a home administrator with full access.
-func newHome(t *testing.T) *estate {
-	return newEstate(t, estateConfig{radios: 3, ssids: 3, stations: 4,
+func newHome(t *testing.T) *estate { return newEstate(t, homeConfig()) }
+
+func homeConfig() estateConfig {
+	return estateConfig{radios: 3, ssids: 3, stations: 4,
 		roles:   []access.RoleSpec{operatorRole(), securityRole(), ownerRole()},
 		secured: []string{"GuestWiFiApp"},
 		controllers: map[usp.EndpointID][]string{
 			operatorID: {"Operator"}, securityID: {"SecurityProvider"}, ownerID: {"GuestWiFiApp"}, adminID: {"FullAccess"},
-		}})
+		}}
 }
 
 // under keeps the lines of a view whose path passes keep.

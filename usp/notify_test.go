@@ -271,7 +271,7 @@ func TestClientErrors(t *testing.T) {
 }
 
 // waitFor polls cond until it holds, failing after 5 s.
-func waitFor(t *testing.T, cond func() bool) {
+func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
