@@ -1,0 +1,249 @@
+package bind
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/uspmesh/uspmesh/radio"
+)
+
+// radioRow is one radio and the rows that show it.
+type radioRow struct {
+	r      radio.Radio
+	info   radio.Info
+	events <-chan radio.Event
+
+	// Row paths, with trailing dot; set by createRows.
+	path, ssid, ap string
+
+	// refreshMu serialises reading the radio and writing what was read,
+	// so that an older read never overwrites a newer one.
+	refreshMu sync.Mutex
+
+	// Guarded by Binding.mu.
+	state     radio.State
+	survey    []radio.SurveyEntry
+	neighbors []radio.BSS // the last scan
+	pending   *pending    // a Controller's change not yet applied
+	switching bool        // a switch is under way
+	autoWidth bool        // a Controller set OperatingChannelBandwidth "Auto"
+}
+
+// noise is the noise floor of the in-use channel, 0 when unknown. The
+// caller holds Binding.mu.
+func (rr *radioRow) noise() int {
+	for _, s := range rr.survey {
+		if s.InUse {
+			return s.NoiseDBm
+		}
+	}
+	return 0
+}
+
+// createRows adds (or finds) the Radio, SSID and AccessPoint rows of rows.
+func (b *Binding) createRows(ctx context.Context, rows []*radioRow) error {
+	return b.write(ctx, func(w *writer) {
+		radioNames := invert(w.values("Device.WiFi.Radio.", "Name"))
+		ssidNames := invert(w.values("Device.WiFi.SSID.", "Name"))
+		ssidBSSIDs := invertMAC(w.values("Device.WiFi.SSID.", "BSSID"))
+		apRefs := invert(w.values("Device.WiFi.AccessPoint.", "SSIDReference"))
+		for _, rr := range rows {
+			static := staticRadioValues(rr.info)
+			if p := radioNames[rr.info.Name]; p != "" {
+				rr.path = p
+				w.update(p, static)
+			} else {
+				static.set("Name", rr.info.Name)
+				rr.path = w.add("Device.WiFi.Radio.", static)
+			}
+			rr.ssid = ssidNames[rr.info.Interface]
+			if rr.ssid == "" && len(rr.state.BSSID) > 0 {
+				rr.ssid = ssidBSSIDs[macString(rr.state.BSSID)]
+			}
+			if rr.ssid == "" {
+				var kv params
+				kv.set("Name", rr.info.Interface)
+				rr.ssid = w.add("Device.WiFi.SSID.", kv)
+			}
+			if rr.ap = apRefs[ref(rr.ssid)]; rr.ap == "" {
+				var kv params
+				kv.set("SSIDReference", ref(rr.ssid))
+				rr.ap = w.add("Device.WiFi.AccessPoint.", kv)
+			}
+		}
+	})
+}
+
+// invert maps non-empty values back to their row paths.
+func invert(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if v != "" {
+			out[v] = k
+		}
+	}
+	return out
+}
+
+// invertMAC maps MAC addresses, upper-cased, back to their row paths.
+func invertMAC(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if v != "" {
+			out[strings.ToUpper(v)] = k
+		}
+	}
+	return out
+}
+
+// staticRadioValues are a Radio row's values that follow from Info alone.
+func staticRadioValues(info radio.Info) params {
+	caps := info.Caps
+	var kv params
+	kv.set("SupportedFrequencyBands", string(caps.Band))
+	kv.set("OperatingFrequencyBand", string(caps.Band))
+	kv.set("SupportedStandards", standards(caps))
+	kv.set("OperatingStandards", standards(caps))
+	kv.set("PossibleChannels", possibleChannels(caps))
+	kv.set("AutoChannelSupported", "false")
+	kv.set("AutoChannelEnable", "false")
+	kv.set("TransmitPowerSupported", powerSupported(caps))
+	return kv
+}
+
+// refresh re-reads rr's state (and, with survey set, its channel survey)
+// and writes it to the Radio, SSID and AccessPoint rows. Parameters a
+// Controller changed that the radio has not yet applied are left alone.
+func (b *Binding) refresh(ctx context.Context, rr *radioRow, survey bool) {
+	rr.refreshMu.Lock()
+	defer rr.refreshMu.Unlock()
+	st, err := rr.r.State(ctx)
+	if err != nil {
+		b.log.Warn("radio state", "radio", rr.info.Name, "err", err)
+		return
+	}
+	var sv []radio.SurveyEntry
+	if survey {
+		if sv, err = rr.r.Survey(ctx); err != nil {
+			b.log.Debug("radio survey", "radio", rr.info.Name, "err", err)
+			survey = false
+		}
+	}
+	var reg string
+	if rep, ok := rr.r.(RegulatoryReporter); ok {
+		reg, _ = rep.RegulatoryDomain(ctx)
+	}
+	err = b.write(ctx, func(w *writer) {
+		b.mu.Lock()
+		rr.state = st
+		if survey {
+			rr.survey = sv
+		}
+		keepSwitch := rr.switching || rr.pending != nil
+		keepOther := rr.pending != nil
+		kv := stateValues(rr, keepSwitch, keepOther)
+		b.mu.Unlock()
+		if reg != "" {
+			kv.set("RegulatoryDomain", reg)
+		}
+		w.update(rr.path, kv)
+		w.update(rr.ssid, ssidValues(rr, st))
+		w.update(rr.ap, apValues(st))
+	})
+	if err != nil {
+		b.log.Warn("write radio state", "radio", rr.info.Name, "err", err)
+	}
+}
+
+// stateValues are a Radio row's values from the radio's state, survey and
+// last scan. keepSwitch leaves Channel and the bandwidths alone, keepOther
+// Enable and TransmitPower; an OperatingChannelBandwidth a Controller set
+// to "Auto" stays so. The caller holds Binding.mu.
+func stateValues(rr *radioRow, keepSwitch, keepOther bool) params {
+	st, caps := rr.state, rr.info.Caps
+	var kv params
+	kv.set("Status", upDown(st.Up))
+	if !keepOther {
+		kv.set("Enable", strconv.FormatBool(st.Enabled))
+		kv.set("TransmitPower", strconv.Itoa(powerPercent(caps, st.TxPowerDBm)))
+	}
+	if !keepSwitch && st.Channel > 0 {
+		kv.set("Channel", strconv.Itoa(st.Channel))
+		if w := widthName(st.Width); w != "" {
+			kv.set("CurrentOperatingChannelBandwidth", w)
+			if !rr.autoWidth {
+				kv.set("OperatingChannelBandwidth", w)
+			}
+		}
+	}
+	kv.set("ChannelsInUse", channelsInUse(rr))
+	if n := rr.noise(); n != 0 {
+		kv.set("Stats.Noise", strconv.Itoa(n))
+	}
+	return kv
+}
+
+// channelsInUse is Radio.{i}.ChannelsInUse: the radio's own channel, the
+// channels the survey found busy and those a scan found networks on.
+func channelsInUse(rr *radioRow) string {
+	var chs []int
+	if rr.state.Channel > 0 {
+		chs = append(chs, rr.state.Channel)
+	}
+	for _, s := range rr.survey {
+		if s.BusyTime > 0 && s.Channel > 0 {
+			chs = append(chs, s.Channel)
+		}
+	}
+	for _, n := range rr.neighbors {
+		if band, _, ok := radio.FreqChannel(n.FreqMHz); (!ok || band == rr.info.Caps.Band) && n.Channel > 0 {
+			chs = append(chs, n.Channel)
+		}
+	}
+	slices.Sort(chs)
+	chs = slices.Compact(chs)
+	out := make([]string, len(chs))
+	for i, c := range chs {
+		out[i] = strconv.Itoa(c)
+	}
+	return strings.Join(out, ",")
+}
+
+// ssidValues are an SSID row's values; the row's Name is the AP
+// interface.
+func ssidValues(rr *radioRow, st radio.State) params {
+	var kv params
+	kv.set("Enable", strconv.FormatBool(st.Enabled))
+	kv.set("Status", upDown(st.Up))
+	kv.set("LowerLayers", ref(rr.path))
+	kv.set("SSID", st.SSID)
+	if len(st.BSSID) > 0 {
+		kv.set("BSSID", macString(st.BSSID))
+	}
+	if len(rr.info.MAC) > 0 {
+		kv.set("MACAddress", macString(rr.info.MAC))
+	}
+	return kv
+}
+
+// apValues are an AccessPoint row's values.
+func apValues(st radio.State) params {
+	var kv params
+	kv.set("Enable", strconv.FormatBool(st.Enabled))
+	status := "Disabled"
+	if st.Up {
+		status = "Enabled"
+	}
+	kv.set("Status", status)
+	return kv
+}
+
+func upDown(up bool) string {
+	if up {
+		return "Up"
+	}
+	return "Down"
+}
