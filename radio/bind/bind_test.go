@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -555,8 +556,14 @@ func TestNeighboringWiFiDiagnostic(t *testing.T) {
 }
 
 func TestCloseStopsAndIsIdempotent(t *testing.T) {
+	base := runtime.NumGoroutine()
 	r := fiveGHz()
-	f := newFixture(t, bind.Config{}, r)
+	f := newFixture(t, bind.Config{StationRefresh: time.Millisecond}, r)
+	// Leave a switch under way: Close must not wait for the radio.
+	if err := f.set(t, "Device.WiFi.Radio.1.", "Channel", "100"); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor(t, "the switch", func() bool { return len(r.switchCalls()) > 0 })
 	if err := f.b.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -564,8 +571,12 @@ func TestCloseStopsAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.waitFor(t, "the event subscription to end", func() bool { return r.subscribers() == 0 })
+	f.waitFor(t, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base })
 	if err := f.b.Start(context.Background(), f.m, nil); err == nil {
 		t.Error("Start after Close succeeded")
+	}
+	if err := f.set(t, "Device.WiFi.Radio.1.", "Channel", "40"); codeOf(err) != datamodel.CodeNotUpdated {
+		t.Errorf("Set after Close: %v, want 7020 (binding closed)", err)
 	}
 }
 

@@ -68,6 +68,7 @@ func (b *Binding) radioChange(ctx context.Context, ch *datamodel.ObjectChange) e
 	b.seq++
 	seq, m := b.seq, b.model
 	rr.pending = &pending{seq: seq, before: before, after: after}
+	rr.epoch++
 	if !b.goLocked(func(ctx context.Context) { b.applyAfterCommit(ctx, m, rr, seq) }) {
 		rr.pending = nil
 		return &datamodel.Error{Code: datamodel.CodeNotUpdated, Path: ch.Row.Path, Msg: "the radio binding is closed"}
@@ -181,6 +182,7 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 		// Claimed under the same lock that withdrew the pending change,
 		// so that no refresh in between shows the old channel.
 		rr.switching = true
+		rr.epoch++
 	}
 	b.mu.Unlock()
 

@@ -30,6 +30,9 @@ type radioRow struct {
 	pending   *pending    // a Controller's change not yet applied
 	switching bool        // a switch is under way
 	autoWidth bool        // a Controller set OperatingChannelBandwidth "Auto"
+	// epoch counts changes of pending and switching, so that a refresh
+	// can tell that its read of the channel became stale.
+	epoch uint64
 }
 
 // noise is the noise floor of the in-use channel, 0 when unknown. The
@@ -120,6 +123,9 @@ func staticRadioValues(info radio.Info) params {
 func (b *Binding) refresh(ctx context.Context, rr *radioRow, survey bool) {
 	rr.refreshMu.Lock()
 	defer rr.refreshMu.Unlock()
+	b.mu.Lock()
+	epoch := rr.epoch
+	b.mu.Unlock()
 	st, err := rr.r.State(ctx)
 	if err != nil {
 		b.log.Warn("radio state", "radio", rr.info.Name, "err", err)
@@ -142,7 +148,9 @@ func (b *Binding) refresh(ctx context.Context, rr *radioRow, survey bool) {
 		if survey {
 			rr.survey = sv
 		}
-		keepSwitch := rr.switching || rr.pending != nil
+		// A switch that began or ended since the read makes the read's
+		// channel stale.
+		keepSwitch := rr.switching || rr.pending != nil || rr.epoch != epoch
 		keepOther := rr.pending != nil
 		kv := stateValues(rr, keepSwitch, keepOther)
 		b.mu.Unlock()

@@ -24,6 +24,7 @@ func (b *Binding) startSwitch(ctx context.Context, rr *radioRow, req radio.Switc
 		return nil, &radio.OpError{Op: "switch", Radio: rr.info.Name, Err: radio.ErrBusy}
 	}
 	rr.switching = true
+	rr.epoch++
 	b.mu.Unlock()
 	return b.launchSwitch(ctx, rr, req)
 }
@@ -65,6 +66,7 @@ func (b *Binding) launchSwitch(ctx context.Context, rr *radioRow, req radio.Swit
 func (b *Binding) endSwitch(ctx context.Context, rr *radioRow) {
 	b.mu.Lock()
 	rr.switching = false
+	rr.epoch++
 	b.mu.Unlock()
 	b.refresh(ctx, rr, false)
 }
