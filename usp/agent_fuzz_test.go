@@ -1,6 +1,7 @@
 package usp_test
 
 import (
+	"bytes"
 	"context"
 	"sort"
 	"strings"
@@ -8,7 +9,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/uspmesh/uspmesh/datamodel/access"
 	"github.com/uspmesh/uspmesh/datamodel/path"
+	"github.com/uspmesh/uspmesh/datamodel/tr181"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/proto/usprecord"
 	"github.com/uspmesh/uspmesh/usp"
@@ -184,4 +187,43 @@ func validRequest(in []byte) *uspmsg.Request {
 		return nil
 	}
 	return m.GetBody().GetRequest()
+}
+
+// FuzzAgentRecordReadOnly feeds arbitrary bytes to an Agent under access
+// control, from a Controller with the ReadOnly role (or, for Records
+// naming another sender, an unknown one with the UntrustedRole). Besides
+// FuzzAgentRecord's checks: nothing but the Controller table may change,
+// and no answer may carry the secured passphrase.
+func FuzzAgentRecordReadOnly(f *testing.F) {
+	for _, m := range fuzzSeeds() {
+		f.Add(true, mustMarshal(f, m))
+	}
+	f.Add(true, mustMarshal(f, usp.NewRequest("w", get([]string{"Device.WiFi.AccessPoint.*.Security.", "Device.WiFi."}, 0))))
+	f.Add(true, mustMarshal(f, usp.NewRequest("k", set(false, upd("Device.WiFi.AccessPoint.1.Security.", "KeyPassphrase!", "x")))))
+	f.Fuzz(func(t *testing.T, wrap bool, b []byte) {
+		h := newTrustedHarness(t, access.ReadOnly())
+		if err := tr181.Populate(context.Background(), h.m, 1, 1, 1); err != nil {
+			t.Fatal(err)
+		}
+		h.assign(ctrlID, "ReadOnly")
+		in := b
+		if wrap {
+			in = mustMarshal(t, &usprecord.Record{Version: "1.4", ToId: string(agentID), FromId: string(ctrlID),
+				RecordType: &usprecord.Record_NoSessionContext{NoSessionContext: &usprecord.NoSessionContextRecord{Payload: b}}})
+		}
+		before := h.snapshot()
+		out, err := h.a.HandleRecord(context.Background(), "", in)
+		checkAnswer(t, in, out, err)
+		h.a.Wait()
+		if out != nil {
+			if enc, err := usp.EncodeRecord(out); err != nil || bytes.Contains(enc, []byte("mesh-passphrase")) {
+				t.Fatalf("answer reveals the passphrase (or does not encode: %v): %v", err, out)
+			}
+		}
+		for _, d := range changed(before, h.snapshot()) {
+			if !strings.HasPrefix(d[1:], "Device.LocalAgent.Controller.") && !strings.HasPrefix(d[1:], "Device.LocalAgent.ControllerNumberOfEntries=") {
+				t.Fatalf("a read-only or untrusted Controller changed %q", d)
+			}
+		}
+	})
 }
