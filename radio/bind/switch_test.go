@@ -1,0 +1,120 @@
+package bind_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/datamodel/tr181"
+	"github.com/uspmesh/uspmesh/radio"
+	"github.com/uspmesh/uspmesh/radio/bind"
+)
+
+func TestSwitchCommand(t *testing.T) {
+	r := fiveGHz()
+	f := newFixture(t, bind.Config{}, r)
+	cmd := "Device.WiFi.Radio.1.X_USPMESH_Switch()"
+
+	_, err := f.command(t, cmd, map[string]string{"Channel": "52", "Bandwidth": "80MHz", "Term": "4"})
+	if codeOf(err) != bind.CodeRequestDenied {
+		t.Fatalf("switch with stale term 4 (highest 5): %v, want 7002", err)
+	}
+	if got := r.switchCalls(); len(got) != 0 {
+		t.Fatalf("stale term switched: %+v", got)
+	}
+	_, err = f.command(t, cmd, map[string]string{"Channel": "120", "Bandwidth": "20MHz", "Term": "5"})
+	if codeOf(err) != datamodel.CodeInvalidCmdArgs {
+		t.Fatalf("switch to disabled channel: %v, want 7027", err)
+	}
+
+	type result struct {
+		out map[string]string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := f.command(t, cmd, map[string]string{"Channel": "52", "Bandwidth": "80MHz", "CSACount": "10", "Term": "6"})
+		done <- result{out, err}
+	}()
+	f.waitFor(t, "the switch", func() bool { return len(r.switchCalls()) > 0 })
+	if got := r.switchCalls()[0]; got != (radio.SwitchRequest{Channel: 52, Width: 80, CSACount: 10}) {
+		t.Errorf("switch %+v, want 52/80 CSA 10", got)
+	}
+	if got := f.get(t, "Device.WiFi.Radio.1.Channel"); got != "36" {
+		t.Errorf("Channel during the switch = %s, want 36 until the radio reports", got)
+	}
+	// A Set of the channel while the switch runs is refused.
+	if err := f.set(t, "Device.WiFi.Radio.1.", "Channel", "100"); codeOf(err) != datamodel.CodeNotUpdated {
+		t.Errorf("Set Channel during a switch: %v, want 7020", err)
+	}
+	select {
+	case res := <-done:
+		t.Fatalf("command completed before the radio's result: %v, %v", res.out, res.err)
+	default:
+	}
+	r.complete(nil)
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("command did not complete after the radio's result")
+	}
+	if res.err != nil || res.out["Status"] != "Complete" || res.out["Channel"] != "52" || res.out["Bandwidth"] != "80MHz" {
+		t.Errorf("switch outputs %v, %v; want Complete 52 80MHz", res.out, res.err)
+	}
+	if got := f.get(t, "Device.WiFi.Radio.1.Channel"); got != "52" {
+		t.Errorf("Channel after the switch = %s, want 52", got)
+	}
+	if !f.changed("Device.WiFi.Radio.1.Channel", "52") {
+		t.Error("no value change of Channel to 52")
+	}
+	if f.fence.highest != 6 {
+		t.Errorf("fence highest = %d, want 6", f.fence.highest)
+	}
+}
+
+func TestSwitchCommandRadioFailure(t *testing.T) {
+	r := fiveGHz()
+	f := newFixture(t, bind.Config{}, r)
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.command(t, "Device.WiFi.Radio.1.X_USPMESH_Switch()", map[string]string{"Channel": "52", "Term": "5"})
+		done <- err
+	}()
+	f.waitFor(t, "the switch", func() bool { return len(r.switchCalls()) > 0 })
+	r.complete(radio.ErrRadar)
+	select {
+	case err := <-done:
+		if codeOf(err) != datamodel.CodeCommandFailure {
+			t.Errorf("failed switch: %v, want 7022", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("command did not complete")
+	}
+	if got := f.get(t, "Device.WiFi.Radio.1.Channel"); got != "36" {
+		t.Errorf("Channel after a failed switch = %s, want 36", got)
+	}
+	// The radio refusing at once fails the command too.
+	r.set(func(r *fakeRadio) { r.switchErr = radio.ErrBusy })
+	if _, err := f.command(t, "Device.WiFi.Radio.1.X_USPMESH_Switch()", map[string]string{"Channel": "100", "Term": "5"}); codeOf(err) != datamodel.CodeCommandFailure {
+		t.Errorf("refused switch: %v, want 7022", err)
+	}
+}
+
+func TestNoFenceRefusesSwitch(t *testing.T) {
+	r := fiveGHz()
+	f := newFixture(t, bind.Config{}, r)
+	b := bind.New(bind.Config{})
+	// A binding without a Fence, bound to its own model.
+	m, _ := datamodel.NewModel(context.Background(), tr181.NewSchema(tr181.Config{WiFi: b.Hooks()}), datamodel.Config{})
+	if err := b.Start(context.Background(), m, []radio.Radio{fiveGHz()}); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f.m = m
+	if _, err := f.command(t, "Device.WiFi.Radio.1.X_USPMESH_Switch()", map[string]string{"Channel": "100", "Term": "9"}); codeOf(err) != bind.CodeRequestDenied {
+		t.Errorf("switch without a Fence: %v, want 7002", err)
+	}
+}
+
