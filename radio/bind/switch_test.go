@@ -117,4 +117,3 @@ func TestNoFenceRefusesSwitch(t *testing.T) {
 		t.Errorf("switch without a Fence: %v, want 7002", err)
 	}
 }
-
