@@ -226,6 +226,38 @@ func TestTP2_20NoNotifyRight(t *testing.T) {
 	}
 }
 
+// TestObjCreationKeysFollowReadRights: an ObjectCreation's unique_keys
+// show only the keys its recipient may read, as GetInstances would.
+func TestObjCreationKeysFollowReadRights(t *testing.T) {
+	const stations = "Device.WiFi.AccessPoint.1.AssociatedDevice."
+	e := newEstate(t, estateConfig{radios: 1, ssids: 1, stations: 0,
+		roles:       []access.RoleSpec{role("CountStations", perm(1, stations, "----", "---n", "---n", ""), perm(2, subTable, "rw--", "rw--", "rw--", ""))},
+		controllers: map[usp.EndpointID][]string{ctrlID: {"CountStations"}, ctrl2ID: {"FullAccess"}}})
+	sub := e.subscribe(ctrlID, usp.Subscription{NotifType: "ObjectCreation", ReferenceList: []string{stations}})
+	sub2 := e.subscribe(ctrl2ID, usp.Subscription{NotifType: "ObjectCreation", ReferenceList: []string{stations}})
+	row := e.radioAdd(stations, "MACAddress", "02:AA:00:00:00:01")
+	e.settle()
+	for _, c := range []struct {
+		id   usp.EndpointID
+		sub  string
+		keys map[string]string
+	}{{ctrlID, sub, map[string]string{}}, {ctrl2ID, sub2, map[string]string{"MACAddress": "02:AA:00:00:00:01"}}} {
+		tn := e.tenants[c.id]
+		tn.mu.Lock()
+		got := tn.got
+		tn.mu.Unlock()
+		keys := map[string]string{}
+		if len(got) == 1 {
+			for k, v := range got[0].GetObjCreation().GetUniqueKeys() {
+				keys[k] = v
+			}
+		}
+		if len(got) != 1 || got[0].GetSubscriptionId() != c.sub || got[0].GetObjCreation().GetObjPath() != row || !reflect.DeepEqual(keys, c.keys) {
+			t.Fatalf("%s was sent %v, want the creation of %s with keys %v", c.id, got, row, c.keys)
+		}
+	}
+}
+
 // orderedReader may read Device.DeviceInfo. but, by a higher Order, not
 // its SerialNumber or HardwareVersion; the lower-Order grant of
 // HardwareVersion loses.

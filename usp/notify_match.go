@@ -83,7 +83,7 @@ func (n *Notifier) match(ctx context.Context, s *subscription, e datamodel.Event
 		if np != nil && !np.NotifyObjCreation(table, e.Object) {
 			return nil
 		}
-		return &uspmsg.Notify{Notification: &uspmsg.Notify_ObjCreation{ObjCreation: &uspmsg.Notify_ObjectCreation{ObjPath: e.Path, UniqueKeys: e.Keys}}}
+		return &uspmsg.Notify{Notification: &uspmsg.Notify_ObjCreation{ObjCreation: &uspmsg.Notify_ObjectCreation{ObjPath: e.Path, UniqueKeys: readableKeys(perm, e)}}}
 	case datamodel.ObjectDeleted:
 		if s.notifType != "ObjectDeletion" || !n.anyRef(ctx, s, func(r *path.Path, raw string) bool { return refCoversDeleted(r, raw, e.Path) }) {
 			return nil
@@ -117,6 +117,28 @@ func (n *Notifier) notifyPerms(ctx context.Context, who EndpointID) (perm Permis
 	perm = n.cfg.Access.Permissions(ctx, who)
 	np, _ = perm.(NotifyPermissions)
 	return perm, np
+}
+
+// readableKeys are the unique keys of a created row as its recipient may
+// read them: unreadable ones left out, secured ones "" (as a Get shows
+// them).
+func readableKeys(perm Permissions, e datamodel.Event) map[string]string {
+	if perm == nil || e.Object == nil {
+		return e.Keys
+	}
+	secrets := canSeeSecrets(perm)
+	out := make(map[string]string, len(e.Keys))
+	for k, v := range e.Keys {
+		pd := e.Object.ParamByName(k)
+		if pd == nil || !perm.ReadParam(e.Path, pd) {
+			continue
+		}
+		if pd.Secured && !secrets {
+			v = ""
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func (n *Notifier) anyRef(ctx context.Context, s *subscription, f func(*path.Path, string) bool) bool {
