@@ -1,0 +1,515 @@
+package wifiopt
+
+import (
+	"slices"
+	"sort"
+)
+
+// The compiled model: radios that must share a channel (a backhaul
+// group) form one decision unit; a unit's options are the distinct
+// spectra it may occupy; cost = Σ unary(unit, option) + Σ pair(u, o, v, p).
+
+// widthIndex maps a width to its slot in per-width tables.
+func widthIndex(w int) int {
+	switch w {
+	case 40:
+		return 1
+	case 80:
+		return 2
+	case 160:
+		return 3
+	}
+	return 0
+}
+
+var widthsByIndex = [4]int{20, 40, 80, 160}
+
+type option struct {
+	a     Assignment // representative assignment (fewest switches in the unit)
+	chs   []int      // 20 MHz channels occupied
+	sp    span
+	dfs   bool
+	wi    int // widthIndex(a.Width)
+	unary float64
+}
+
+// memberPair is two radios of two units that hear each other; pji is the
+// contention probability of j's transmission at i, per width of j.
+type memberPair struct {
+	i, j     int
+	pji, pij [4]float64
+}
+
+type edge struct {
+	v     int // the other unit
+	pairs []memberPair
+	// coef[wo][wq] turns overlapping MHz into cost when this unit uses
+	// width index wo and the other wq: the pair terms of pairAt summed
+	// over the member pairs, divided by the overlap.
+	coef [4][4]float64
+}
+
+type unit struct {
+	radios []int
+	opts   []option
+	edges  []edge
+}
+
+type radioInfo struct {
+	demand  float64 // Load × current width: MHz·airtime the traffic needs
+	foreign []ForeignBSS
+	busy    map[int]float64
+}
+
+type model struct {
+	p      *Problem
+	index  map[string]int // radio ID → index
+	info   []radioInfo
+	units  []unit
+	unitOf []int
+	// heard[i][j] is the RSSI at i of j, NaN when unknown.
+	rssi map[[2]int]float64
+}
+
+// airtime is the share of airtime radio i needs at width w.
+func (m *model) airtime(i, w int) float64 {
+	return min(1, m.info[i].demand/float64(w))
+}
+
+func compile(p *Problem) (*model, error) {
+	if p == nil {
+		return nil, invalid("nil problem")
+	}
+	if !finite(p.SwitchCost, p.DFSCost) || p.SwitchCost < 0 || p.DFSCost < 0 {
+		return nil, invalid("switch costs must be finite and non-negative")
+	}
+	m := &model{p: p, index: make(map[string]int, len(p.Radios)), rssi: map[[2]int]float64{}}
+	m.info = make([]radioInfo, len(p.Radios))
+	for i, r := range p.Radios {
+		if err := checkRadio(&r); err != nil {
+			return nil, err
+		}
+		if _, dup := m.index[r.ID]; dup {
+			return nil, invalid("duplicate radio ID %q", r.ID)
+		}
+		m.index[r.ID] = i
+		m.info[i] = radioInfo{demand: r.Load * float64(r.Current.Width), busy: map[int]float64{}}
+	}
+	if err := m.readMeasurements(); err != nil {
+		return nil, err
+	}
+	if err := m.buildUnits(); err != nil {
+		return nil, err
+	}
+	m.buildEdges()
+	return m, nil
+}
+
+func checkRadio(r *Radio) error {
+	if r.ID == "" {
+		return invalid("radio with empty ID")
+	}
+	if !knownBand(r.Band) {
+		return invalid("radio %q: unknown band %q", r.ID, r.Band)
+	}
+	if len(r.Channels) == 0 {
+		return invalid("radio %q: no allowed channels", r.ID)
+	}
+	for _, c := range r.Channels {
+		if centreMHz(r.Band, c.Number) == 0 {
+			return invalid("radio %q: %d is not a %s channel", r.ID, c.Number, r.Band)
+		}
+	}
+	for _, w := range r.Widths {
+		if widthsByIndex[widthIndex(w)] != w {
+			return invalid("radio %q: unsupported width %d", r.ID, w)
+		}
+	}
+	if !finite(r.Load) || r.Load < 0 || r.Load > 1 {
+		return invalid("radio %q: load %v outside 0..1", r.ID, r.Load)
+	}
+	if r.BackhaulOf == r.ID {
+		return invalid("radio %q: backhaul of itself", r.ID)
+	}
+	if _, ok := allowedBlock(r, r.Current); !ok {
+		return invalid("radio %q: current channel %d width %d not allowed", r.ID, r.Current.Channel, r.Current.Width)
+	}
+	return nil
+}
+
+// allowedBlock returns the 20 MHz channels of a on radio r and whether r
+// may use it (every channel of the block allowed; the width supported).
+func allowedBlock(r *Radio, a Assignment) ([]int, bool) {
+	if widthsByIndex[widthIndex(a.Width)] != a.Width {
+		return nil, false
+	}
+	chs, err := block(r.Band, a.Channel, a.Width)
+	if err != nil {
+		return nil, false
+	}
+	for _, c := range chs {
+		if !slices.ContainsFunc(r.Channels, func(x Channel) bool { return x.Number == c }) {
+			return nil, false
+		}
+	}
+	return chs, true
+}
+
+func (m *model) radio(id, what string) (int, error) {
+	i, ok := m.index[id]
+	if !ok {
+		return 0, invalid("%s refers to unknown radio %q", what, id)
+	}
+	return i, nil
+}
+
+func (m *model) readMeasurements() error {
+	for _, l := range m.p.RSSI {
+		i, err := m.radio(l.From, "link")
+		if err != nil {
+			return err
+		}
+		j, err := m.radio(l.To, "link")
+		if err != nil {
+			return err
+		}
+		if i == j || !finite(l.RSSI) {
+			return invalid("link %q→%q: self link or non-finite RSSI", l.From, l.To)
+		}
+		m.rssi[[2]int{j, i}] = l.RSSI
+	}
+	for _, f := range m.p.Foreign {
+		i, err := m.radio(f.Radio, "foreign BSS")
+		if err != nil {
+			return err
+		}
+		w := f.Width
+		if w == 0 {
+			w = 20
+		}
+		if _, err := block(m.p.Radios[i].Band, f.Channel, w); err != nil {
+			return invalid("foreign BSS at %q: %v", f.Radio, err)
+		}
+		if !finite(f.RSSI, f.Load) || f.Load < 0 || f.Load > 1 {
+			return invalid("foreign BSS at %q: bad RSSI or load", f.Radio)
+		}
+		f.Width = w
+		m.info[i].foreign = append(m.info[i].foreign, f)
+	}
+	for _, b := range m.p.Busy {
+		i, err := m.radio(b.Radio, "busy survey")
+		if err != nil {
+			return err
+		}
+		if centreMHz(m.p.Radios[i].Band, b.Channel) == 0 || !finite(b.Fraction) || b.Fraction < 0 || b.Fraction > 1 {
+			return invalid("busy survey at %q: bad channel %d or fraction", b.Radio, b.Channel)
+		}
+		m.info[i].busy[b.Channel] = b.Fraction
+	}
+	return nil
+}
+
+// heard is the RSSI at i of j, falling back to the reverse direction.
+func (m *model) heard(i, j int) (float64, bool) {
+	if v, ok := m.rssi[[2]int{i, j}]; ok {
+		return v, true
+	}
+	v, ok := m.rssi[[2]int{j, i}]
+	return v, ok
+}
+
+// groups joins radios linked by BackhaulOf (union-find), in radio order.
+func (m *model) groups() ([][]int, error) {
+	parent := make([]int, len(m.p.Radios))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for i, r := range m.p.Radios {
+		if r.BackhaulOf == "" {
+			continue
+		}
+		j, ok := m.index[r.BackhaulOf]
+		if !ok {
+			return nil, invalid("radio %q: backhaul of unknown radio %q", r.ID, r.BackhaulOf)
+		}
+		if m.p.Radios[j].Band != r.Band {
+			return nil, invalid("radio %q: backhaul of %q on another band", r.ID, r.BackhaulOf)
+		}
+		a, b := find(i), find(j)
+		parent[max(a, b)] = min(a, b)
+	}
+	byRoot := map[int]int{}
+	var out [][]int
+	for i := range m.p.Radios {
+		root := find(i)
+		k, ok := byRoot[root]
+		if !ok {
+			k = len(out)
+			byRoot[root] = k
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], i)
+	}
+	return out, nil
+}
+
+func (m *model) buildUnits() error {
+	gs, err := m.groups()
+	if err != nil {
+		return err
+	}
+	m.unitOf = make([]int, len(m.p.Radios))
+	for u, g := range gs {
+		for _, i := range g {
+			m.unitOf[i] = u
+		}
+		opts := m.options(g)
+		if len(opts) == 0 {
+			return invalid("radio %q: no channel allowed for every radio of its backhaul group", m.p.Radios[g[0]].ID)
+		}
+		m.units = append(m.units, unit{radios: g, opts: opts})
+	}
+	return nil
+}
+
+// options lists the distinct spectra a group may occupy, each with the
+// assignment that needs the fewest switches, and its unary cost.
+func (m *model) options(g []int) []option {
+	first := &m.p.Radios[g[0]]
+	widths := first.Widths
+	if len(widths) == 0 {
+		widths = []int{first.Current.Width}
+	}
+	bySpan := map[span]int{}
+	var out []option
+	for _, w := range widths {
+		for _, c := range first.Channels {
+			a := Assignment{Channel: c.Number, Width: w}
+			chs, ok := m.groupAllows(g, a)
+			if !ok {
+				continue
+			}
+			o := option{a: a, chs: chs, sp: spanOf(first.Band, chs), wi: widthIndex(w)}
+			o.dfs = first.anyDFS(chs)
+			o.unary = m.unary(g, o)
+			if k, seen := bySpan[o.sp]; seen {
+				if o.unary < out[k].unary || (o.unary == out[k].unary && a.Channel < out[k].a.Channel) {
+					out[k] = o
+				}
+				continue
+			}
+			bySpan[o.sp] = len(out)
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(x, y int) bool {
+		if out[x].sp.lo != out[y].sp.lo {
+			return out[x].sp.lo < out[y].sp.lo
+		}
+		return out[x].sp.hi < out[y].sp.hi
+	})
+	return out
+}
+
+func (m *model) groupAllows(g []int, a Assignment) ([]int, bool) {
+	var chs []int
+	for _, i := range g {
+		r := &m.p.Radios[i]
+		ws := r.Widths
+		if len(ws) == 0 {
+			ws = []int{r.Current.Width}
+		}
+		if !slices.Contains(ws, a.Width) {
+			return nil, false
+		}
+		c, ok := allowedBlock(r, a)
+		if !ok {
+			return nil, false
+		}
+		chs = c
+	}
+	return chs, true
+}
+
+func (r *Radio) anyDFS(chs []int) bool {
+	for _, c := range r.Channels {
+		if c.DFS && slices.Contains(chs, c.Number) {
+			return true
+		}
+	}
+	return false
+}
+
+// radioUnary is radio i's cost on option o that does not depend on other
+// mesh radios: airtime lost to foreign networks and busy time, and the
+// switch.
+func (m *model) radioUnary(i int, o option) float64 {
+	r := &m.p.Radios[i]
+	inf := &m.info[i]
+	at := m.airtime(i, o.a.Width)
+	lost := 0.0
+	for _, f := range inf.foreign {
+		chs, _ := block(r.Band, f.Channel, f.Width)
+		lost += f.Load * overlap(o.sp, spanOf(r.Band, chs)) * contention(f.RSSI, f.Width)
+	}
+	if len(inf.busy) > 0 {
+		b := 0.0
+		for _, c := range o.chs {
+			b += inf.busy[c]
+		}
+		lost += b / float64(len(o.chs))
+	}
+	cost := at * lost
+	if r.Current != o.a {
+		cost += m.p.SwitchCost
+		if o.dfs {
+			cost += m.p.DFSCost
+		}
+	}
+	return cost
+}
+
+// unary is a group's cost on option o alone, including the interference
+// between its own members (which share the spectrum).
+func (m *model) unary(g []int, o option) float64 {
+	c := 0.0
+	for x, i := range g {
+		c += m.radioUnary(i, o)
+		for _, j := range g[x+1:] {
+			c += m.pairAt(m.mkPair(i, j), o, o)
+		}
+	}
+	return c
+}
+
+func (m *model) mkPair(i, j int) memberPair {
+	mp := memberPair{i: i, j: j}
+	rji, okji := m.heard(i, j)
+	rij, okij := m.heard(j, i)
+	for k, w := range widthsByIndex {
+		if okji {
+			mp.pji[k] = contention(rji, w)
+		}
+		if okij {
+			mp.pij[k] = contention(rij, w)
+		}
+	}
+	return mp
+}
+
+// pairAt is the airtime both radios of mp lose to each other when i is on
+// option o and j on option q.
+func (m *model) pairAt(mp memberPair, o, q option) float64 {
+	oi := overlap(o.sp, q.sp)
+	if oi == 0 {
+		return 0
+	}
+	oj := overlap(q.sp, o.sp)
+	ai := m.airtime(mp.i, o.a.Width)
+	aj := m.airtime(mp.j, q.a.Width)
+	return ai*aj*oi*mp.pji[q.wi] + aj*ai*oj*mp.pij[o.wi]
+}
+
+func (m *model) buildEdges() {
+	type key struct{ u, v int }
+	pairs := map[key][]memberPair{}
+	var keys []key
+	for i := range m.p.Radios {
+		for j := i + 1; j < len(m.p.Radios); j++ {
+			u, v := m.unitOf[i], m.unitOf[j]
+			if u == v || m.p.Radios[i].Band != m.p.Radios[j].Band {
+				continue
+			}
+			mp := m.mkPair(i, j)
+			if mp.pji == [4]float64{} && mp.pij == [4]float64{} {
+				continue
+			}
+			k := key{min(u, v), max(u, v)}
+			if u > v {
+				mp.i, mp.j, mp.pji, mp.pij = mp.j, mp.i, mp.pij, mp.pji
+			}
+			if _, ok := pairs[k]; !ok {
+				keys = append(keys, k)
+			}
+			pairs[k] = append(pairs[k], mp)
+		}
+	}
+	for _, k := range keys {
+		ps := pairs[k]
+		fwd := edge{v: k.v, pairs: ps}
+		m.setCoef(&fwd)
+		m.units[k.u].edges = append(m.units[k.u].edges, fwd)
+		rev := edge{v: k.u, pairs: make([]memberPair, len(ps))}
+		for x, mp := range ps {
+			rev.pairs[x] = memberPair{i: mp.j, j: mp.i, pji: mp.pij, pij: mp.pji}
+		}
+		m.setCoef(&rev)
+		m.units[k.v].edges = append(m.units[k.v].edges, rev)
+	}
+}
+
+// edgeCost is the cost between unit u on option o and the edge's unit on q.
+func (m *model) edgeCost(e *edge, o, q option) float64 {
+	lo, hi := max(o.sp.lo, q.sp.lo), min(o.sp.hi, q.sp.hi)
+	if hi <= lo {
+		return 0
+	}
+	return float64(hi-lo) * e.coef[o.wi][q.wi]
+}
+
+// setCoef fills e.coef from its member pairs: with ov MHz overlapping,
+// pairAt = ov·(ai·aj·pji/Wo + aj·ai·pij/Wq).
+func (m *model) setCoef(e *edge) {
+	for wo, Wo := range widthsByIndex {
+		for wq, Wq := range widthsByIndex {
+			c := 0.0
+			for _, mp := range e.pairs {
+				ai, aj := m.airtime(mp.i, Wo), m.airtime(mp.j, Wq)
+				c += ai * aj * (mp.pji[wq]/float64(Wo) + mp.pij[wo]/float64(Wq))
+			}
+			e.coef[wo][wq] = c
+		}
+	}
+}
+
+// total is the cost of choosing option x[u] for every unit u.
+func (m *model) total(x []int) float64 {
+	c := 0.0
+	for u := range m.units {
+		un := &m.units[u]
+		o := un.opts[x[u]]
+		c += o.unary
+		for k := range un.edges {
+			e := &un.edges[k]
+			if e.v > u {
+				c += m.edgeCost(e, o, m.units[e.v].opts[x[e.v]])
+			}
+		}
+	}
+	return c
+}
+
+// plan turns unit choices into a Plan (cost recomputed from scratch).
+func (m *model) plan(x []int, method string) Plan {
+	pl := Plan{Assign: make(map[string]Assignment, len(m.p.Radios)), Method: method}
+	for u, un := range m.units {
+		for _, i := range un.radios {
+			a := un.opts[x[u]].a
+			pl.Assign[m.p.Radios[i].ID] = a
+			if a != m.p.Radios[i].Current {
+				pl.Switches++
+			}
+		}
+	}
+	pl.Cost = m.total(x)
+	pl.CurrentCost = m.currentCost()
+	return pl
+}

@@ -1,0 +1,150 @@
+package wifiopt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Channel is a 20 MHz channel a radio may use in its regulatory domain.
+type Channel struct {
+	Number int  // IEEE channel number within the radio's band
+	DFS    bool // needs a channel availability check before use
+}
+
+// Assignment is a radio's operating channel: the primary 20 MHz channel
+// and the channel width in MHz.
+type Assignment struct {
+	Channel int
+	Width   int
+}
+
+// Radio is one mesh radio as the planner sees it.
+type Radio struct {
+	ID   string // unique among the Problem's radios
+	Node string // the mesh node the radio belongs to
+	Band Band
+	// Channels are the 20 MHz channels allowed here; a wide channel is
+	// allowed when every 20 MHz channel of its block is.
+	Channels []Channel
+	// Widths are the widths (MHz) the planner may choose; empty means the
+	// current width only.
+	Widths []int
+	// Current is the radio's assignment now; changing it costs a switch.
+	Current Assignment
+	// Load is the share of airtime (0..1) the radio's own traffic uses at
+	// its current width.
+	Load float64
+	// TxPowerDBm is the radio's transmit power. The planner does not change
+	// it yet; measured RSSI already reflects it.
+	TxPowerDBm float64
+	// BackhaulOf names the radio whose channel this radio must share
+	// because it carries a wireless backhaul to it; "" when none.
+	BackhaulOf string
+}
+
+// Link is a measured received signal between two mesh radios: To hears
+// From at RSSI dBm. Links may be asymmetric or missing; see Problem.
+type Link struct {
+	From, To string
+	RSSI     float64
+}
+
+// ForeignBSS is a network outside the mesh as one mesh radio hears it.
+type ForeignBSS struct {
+	Radio   string // ID of the mesh radio that measured it
+	Channel int    // primary channel, in the measuring radio's band
+	Width   int    // MHz; 0 means 20
+	RSSI    float64
+	// Load is the foreign network's airtime share (0..1), e.g. from its
+	// BSS Load element.
+	Load float64
+}
+
+// Busy is a channel survey's busy share on one 20 MHz channel, measured by
+// one mesh radio, that neither the mesh nor the listed ForeignBSSes
+// explain (non-Wi-Fi energy, unseen networks).
+type Busy struct {
+	Radio    string
+	Channel  int
+	Fraction float64 // 0..1
+}
+
+// Problem is everything the planner knows about a home.
+//
+// When only one direction of a Link is measured the other is taken to be
+// equal; when neither is, the two radios are taken not to hear each other.
+type Problem struct {
+	Radios  []Radio
+	RSSI    []Link
+	Foreign []ForeignBSS
+	Busy    []Busy
+	// SwitchCost is added for each radio whose assignment changes.
+	SwitchCost float64
+	// DFSCost is added on top of SwitchCost when the new channel includes
+	// a DFS channel (the radio is silent during the availability check).
+	DFSCost float64
+}
+
+// Options bound and seed the solvers. The zero value is usable.
+type Options struct {
+	// Seed makes Solve deterministic: equal seeds give equal plans unless
+	// Budget or the context stops the search early.
+	Seed uint64
+	// Budget caps the wall time of a search; 0 means no cap beyond ctx.
+	Budget time.Duration
+	// Restarts is the number of annealing runs Solve makes (default 4).
+	Restarts int
+	// Sweeps is the number of moves per unit and run, in units of the
+	// problem's size (default 150).
+	Sweeps int
+}
+
+// Plan is a solver's answer.
+type Plan struct {
+	Assign      map[string]Assignment // by radio ID
+	Cost        float64               // Evaluate of Assign
+	CurrentCost float64               // cost of the current assignments
+	Switches    int                   // radios whose assignment changes
+	Elapsed     time.Duration
+	Method      string // "anneal", "exact", "least-congested", "random"
+}
+
+// ErrInvalid is wrapped by every error about a malformed Problem or
+// assignment.
+var ErrInvalid = errors.New("wifiopt: invalid problem")
+
+// ErrNotProven is wrapped by Exact's error when the search stopped before
+// proving its plan optimal; the plan returned is the best found.
+var ErrNotProven = errors.New("wifiopt: optimum not proven")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+func finite(xs ...float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks a Problem: known bands, allowed current assignments,
+// unique IDs, existing references, finite numbers in range, and backhaul
+// groups that share a band and at least one channel.
+func Validate(p *Problem) error {
+	_, err := compile(p)
+	return err
+}
+
+// stopped reports whether the search must end: ctx done or deadline passed.
+func stopped(ctx context.Context, deadline time.Time) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	return !deadline.IsZero() && time.Now().After(deadline)
+}
