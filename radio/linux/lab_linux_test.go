@@ -1,0 +1,300 @@
+package linux
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/radio"
+	"github.com/uspmesh/uspmesh/radio/hostapd"
+	"github.com/uspmesh/uspmesh/radio/radiotest"
+)
+
+// The lab's radios (mac80211_hwsim radios=3): two APs and a station.
+const (
+	labAPIface   = "wlan0" // AP under test: 2.4 GHz channel 1, WPA2-PSK
+	labPeerIface = "wlan1" // peer AP: 5 GHz channel 36
+	labSTAIface  = "wlan2" // wpa_supplicant station
+	labSSID      = "uspmesh-lab-a"
+	labPSK       = "uspmesh-lab-secret"
+	labTimeout   = 20 * time.Second // generous: the guest runs under TCG
+)
+
+// TestLab runs inside the radio lab guest (scripts/radiolab.sh sets
+// USPMESH_RADIOLAB=1): real nl80211 on mac80211_hwsim, real hostapd and
+// wpa_supplicant.
+func TestLab(t *testing.T) {
+	if os.Getenv("USPMESH_RADIOLAB") != "1" {
+		t.Skip("runs inside the radio lab guest (make radiolab)")
+	}
+	dir := t.TempDir()
+	ctrl := filepath.Join(dir, "hostapd")
+	startHostapd(t, dir, ctrl, labAPIface, fmt.Sprintf(
+		"hw_mode=g\nchannel=1\nieee80211n=1\nssid=%s\nwpa=2\nwpa_passphrase=%s\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n", labSSID, labPSK))
+	startHostapd(t, dir, ctrl, labPeerIface, "hw_mode=a\nchannel=36\nieee80211n=1\nssid=uspmesh-lab-b\n")
+
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithTimeout(t.Context(), labTimeout)
+	defer cancel()
+	b, err := Open(ctx, Config{Interfaces: []string{labAPIface, labPeerIface}, HostapdCtrlDir: ctrl, SwitchTimeout: labTimeout, Logger: logger})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ap, peer := b.Radio(labAPIface), b.Radio(labPeerIface)
+	peerMAC := ifaceMAC(t, labPeerIface)
+
+	// mac80211_hwsim records survey data only for channels a scan visits
+	// (and times a channel from arriving on it to leaving it), so scan each
+	// AP's channel and a neighbour once before the survey tests.
+	for _, p := range []struct {
+		r     *Radio
+		freqs []int
+	}{{ap, []int{2412, 2417}}, {peer, []int{5180, 5200}}} {
+		if _, err := p.r.Scan(ctx, radio.ScanRequest{FreqsMHz: p.freqs}); err != nil {
+			t.Fatalf("priming scan on %s: %v", p.r.Interface(), err)
+		}
+	}
+
+	sta := &station{dir: dir}
+	t.Cleanup(sta.stop)
+	t.Run("Contract", func(t *testing.T) {
+		radiotest.Run(t, func(t *testing.T) radiotest.Target {
+			return radiotest.Target{
+				Radio:       ap,
+				PeerBSSID:   peerMAC,
+				PeerFreqMHz: 5180,
+				SwitchTo:    radio.SwitchRequest{Channel: 6, Width: 20, CSACount: 3},
+				Invalid:     radio.SwitchRequest{Channel: 14, Width: 20},
+				TxPowerDBm:  10,
+				Associate:   func(ctx context.Context) (net.HardwareAddr, error) { return sta.associate(ctx, ap) },
+				Timeout:     labTimeout,
+			}
+		})
+	})
+	t.Run("HostapdStatus", func(t *testing.T) { testHostapdStatus(t, ctrl, ap) })
+	t.Run("PeerCaps5GHz", func(t *testing.T) { testPeerCaps(t, peer) })
+	t.Run("SurveyNoise", func(t *testing.T) { testSurveyNoise(t, peer) })
+	t.Run("SwitchRefusals", func(t *testing.T) { testSwitchRefusals(t, ap) })
+	t.Run("LinkStats", func(t *testing.T) { testLinkStats(t, ap) })
+}
+
+// testWriter sends log lines to t.Log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
+}
+
+func ifaceMAC(t *testing.T, name string) net.HardwareAddr {
+	t.Helper()
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		t.Fatalf("interface %s: %v", name, err)
+	}
+	return ifi.HardwareAddr
+}
+
+// startHostapd runs hostapd on iface with body appended to the common
+// configuration, and waits until the AP is enabled.
+func startHostapd(t *testing.T, dir, ctrl, iface, body string) {
+	t.Helper()
+	conf := filepath.Join(dir, iface+".conf")
+	full := fmt.Sprintf("interface=%s\nctrl_interface=%s\ncountry_code=DE\nbeacon_int=100\n%s", iface, ctrl, body)
+	if err := os.WriteFile(conf, []byte(full), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command("hostapd", conf)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("hostapd %s: %v", iface, err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), labTimeout)
+	defer cancel()
+	for {
+		if st, err := hostapdStatus(ctx, ctrl, iface); err == nil && st.State == "ENABLED" {
+			return
+		}
+		select {
+		case <-done:
+			t.Fatalf("hostapd %s exited:\n%s", iface, out.String())
+		case <-ctx.Done():
+			t.Fatalf("hostapd %s not enabled in time:\n%s", iface, out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func hostapdStatus(ctx context.Context, ctrl, iface string) (hostapd.Status, error) {
+	c, err := hostapd.Dial(ctx, ctrl, iface)
+	if err != nil {
+		return hostapd.Status{}, err
+	}
+	defer c.Close()
+	return c.Status(ctx)
+}
+
+// station is wpa_supplicant on the lab's third radio.
+type station struct {
+	dir string
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	out bytes.Buffer
+}
+
+// associate starts wpa_supplicant for the AP's SSID, scanning only the
+// AP's current frequency (a full scan is slow under emulation).
+func (s *station) associate(ctx context.Context, ap *Radio) (net.HardwareAddr, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ifi, err := net.InterfaceByName(labSTAIface)
+	if err != nil {
+		return nil, err
+	}
+	if s.cmd != nil {
+		return ifi.HardwareAddr, nil
+	}
+	st, err := ap.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(s.dir, "wpa_supplicant.conf")
+	body := fmt.Sprintf("ctrl_interface=%s\nnetwork={\n\tssid=%q\n\tpsk=%q\n\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tscan_freq=%d\n}\n",
+		filepath.Join(s.dir, "wpa_supplicant"), labSSID, labPSK, st.FreqMHz)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		return nil, err
+	}
+	s.cmd = exec.Command("wpa_supplicant", "-i", labSTAIface, "-c", conf)
+	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
+	if err := s.cmd.Start(); err != nil {
+		s.cmd = nil
+		return nil, err
+	}
+	return ifi.HardwareAddr, nil
+}
+
+func (s *station) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	}
+}
+
+func labCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), labTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// testHostapdStatus checks hostapd's STATUS against nl80211's view.
+func testHostapdStatus(t *testing.T, ctrl string, ap *Radio) {
+	ctx := labCtx(t)
+	hs, err := hostapdStatus(ctx, ctrl, labAPIface)
+	if err != nil {
+		t.Fatalf("STATUS: %v", err)
+	}
+	st, err := ap.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs.State != "ENABLED" || hs.FreqMHz != st.FreqMHz || hs.Channel != st.Channel || !hs.HT {
+		t.Errorf("STATUS state=%s freq=%d channel=%d ht=%v; nl80211 freq=%d channel=%d",
+			hs.State, hs.FreqMHz, hs.Channel, hs.HT, st.FreqMHz, st.Channel)
+	}
+	if hs.WidthMHz() != st.Width {
+		t.Errorf("STATUS width %d, nl80211 width %d", hs.WidthMHz(), st.Width)
+	}
+	if len(hs.BSSes) != 1 || hs.BSSes[0].SSID != labSSID || !bytes.Equal(hs.BSSes[0].BSSID, st.BSSID) {
+		t.Errorf("STATUS BSSes %+v, want %s %v", hs.BSSes, labSSID, st.BSSID)
+	}
+	if st.SSID != labSSID {
+		t.Errorf("nl80211 SSID %q, want %q", st.SSID, labSSID)
+	}
+}
+
+// testPeerCaps checks the 5 GHz capabilities under the DE regulatory domain.
+func testPeerCaps(t *testing.T, peer *Radio) {
+	info, err := peer.Info(labCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := info.Caps
+	if c.Band != radio.Band5G {
+		t.Fatalf("band %s, want 5 GHz", c.Band)
+	}
+	ch := func(n int) radio.Channel {
+		i := slices.IndexFunc(c.Channels, func(x radio.Channel) bool { return x.Number == n })
+		if i < 0 {
+			t.Fatalf("channel %d missing from %v", n, c.Channels)
+		}
+		return c.Channels[i]
+	}
+	if c36 := ch(36); c36.DFS || c36.Disabled || c36.MaxPowerDBm <= 0 {
+		t.Errorf("channel 36 = %+v, want enabled, non-DFS, with a power limit", c36)
+	}
+	if c52 := ch(52); !c52.DFS {
+		t.Errorf("channel 52 = %+v, want DFS under DE", c52)
+	}
+	if !slices.Contains(c.Widths, 80) || !slices.Contains(c.Standards, "ac") {
+		t.Errorf("widths %v standards %v, want 80 MHz and ac", c.Widths, c.Standards)
+	}
+}
+
+// testSurveyNoise checks what the survey reports of the operating channel.
+func testSurveyNoise(t *testing.T, peer *Radio) {
+	ctx := labCtx(t)
+	entries, err := peer.Survey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Logf("survey %d MHz ch %d in-use %v noise %d active %v busy %v", e.FreqMHz, e.Channel, e.InUse, e.NoiseDBm, e.ActiveTime, e.BusyTime)
+		if e.InUse && (e.NoiseDBm >= 0 || e.NoiseDBm < -120) {
+			t.Errorf("in-use noise %d dBm", e.NoiseDBm)
+		}
+	}
+	if !slices.ContainsFunc(entries, func(e radio.SurveyEntry) bool { return e.InUse && e.FreqMHz == 5180 }) {
+		t.Errorf("no in-use entry for 5180 MHz in %d entries", len(entries))
+	}
+}
+
+// testSwitchRefusals checks width and band validation before hostapd.
+func testSwitchRefusals(t *testing.T, ap *Radio) {
+	for _, req := range []radio.SwitchRequest{{Channel: 36, Width: 20}, {Channel: 6, Width: 80}, {Channel: 1, Width: 160}, {Channel: 15, Width: 20}} {
+		_, err := ap.Switch(labCtx(t), req)
+		if !errors.Is(err, radio.ErrInvalidChannel) {
+			t.Errorf("Switch(%+v) = %v, want ErrInvalidChannel", req, err)
+		}
+	}
+}
+
+// testLinkStats checks that rtnetlink counters move with beacons/traffic.
+func testLinkStats(t *testing.T, ap *Radio) {
+	s, err := ap.LinkStats(labCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.TxPackets == 0 && s.RxPackets == 0 {
+		t.Errorf("no packets counted: %+v", s)
+	}
+}
