@@ -103,7 +103,7 @@ func Random(p *Problem, seed uint64) (Plan, error) {
 		return Plan{}, err
 	}
 	s := newSearch(m, rand.New(rand.NewPCG(seed, 0x7a4d)))
-	s.random()
+	s.random(s.movable)
 	pl := m.plan(s.x, "random")
 	pl.Elapsed = time.Since(start)
 	return pl, nil

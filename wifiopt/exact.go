@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -27,11 +26,7 @@ func Exact(ctx context.Context, p *Problem, opt Options) (Plan, error) {
 	if opt.Budget > 0 {
 		deadline = start.Add(opt.Budget)
 	}
-	s := newSearch(m, rand.New(rand.NewPCG(opt.Seed, 0xe4ac7)))
-	s.greedy()
-	s.anneal(ctx, deadline, 100)
-	s.descend()
-	x := s.x
+	x := m.anneal(ctx, deadline, opt)
 	proven := true
 	for _, comp := range m.components() {
 		b := newBranch(m, comp, x)

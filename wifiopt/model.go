@@ -52,6 +52,7 @@ type edge struct {
 type unit struct {
 	radios []int
 	opts   []option
+	bySpan map[span]int // option index by spectrum
 	edges  []edge
 }
 
@@ -275,7 +276,11 @@ func (m *model) buildUnits() error {
 		if len(opts) == 0 {
 			return invalid("radio %q: no channel allowed for every radio of its backhaul group", m.p.Radios[g[0]].ID)
 		}
-		m.units = append(m.units, unit{radios: g, opts: opts})
+		bySpan := make(map[span]int, len(opts))
+		for k, o := range opts {
+			bySpan[o.sp] = k
+		}
+		m.units = append(m.units, unit{radios: g, opts: opts, bySpan: bySpan})
 	}
 	return nil
 }
@@ -484,6 +489,24 @@ func (m *model) setCoef(e *edge) {
 func (m *model) total(x []int) float64 {
 	c := 0.0
 	for u := range m.units {
+		un := &m.units[u]
+		o := un.opts[x[u]]
+		c += o.unary
+		for k := range un.edges {
+			e := &un.edges[k]
+			if e.v > u {
+				c += m.edgeCost(e, o, m.units[e.v].opts[x[e.v]])
+			}
+		}
+	}
+	return c
+}
+
+// partCost is the cost of the units in part (edges leaving part count
+// once, as if their other end were in part too; components have none).
+func (m *model) partCost(x []int, part []int) float64 {
+	c := 0.0
+	for _, u := range part {
 		un := &m.units[u]
 		o := un.opts[x[u]]
 		c += o.unary

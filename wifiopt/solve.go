@@ -23,35 +23,60 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Plan, error) {
 	if opt.Budget > 0 {
 		deadline = start.Add(opt.Budget)
 	}
+	best := m.anneal(ctx, deadline, opt)
+	pl := m.plan(best, "anneal")
+	pl.Elapsed = time.Since(start)
+	return pl, ctx.Err()
+}
+
+// anneal runs the annealing search of Solve and returns the best option
+// per unit.
+func (m *model) anneal(ctx context.Context, deadline time.Time, opt Options) []int {
 	restarts, sweeps := opt.Restarts, opt.Sweeps
 	if restarts <= 0 {
-		restarts = 4
+		restarts = 8
 	}
 	if sweeps <= 0 {
 		sweeps = 150
 	}
 	s := newSearch(m, rand.New(rand.NewPCG(opt.Seed, 0x5eed)))
 	best := s.fromCurrent()
-	bestCost := m.total(best)
-	for r := 0; r < restarts && !stopped(ctx, deadline); r++ {
-		switch r {
-		case 0:
-			copy(s.x, best)
-		case 1:
-			s.greedy()
-		default:
-			s.random()
+	// Components of the interference graph (bands among them) never
+	// interact: each gets its own runs, temperature and best.
+	for _, comp := range m.components() {
+		s.movable = s.movable[:0:0]
+		for _, u := range comp {
+			if len(m.units[u].opts) > 1 {
+				s.movable = append(s.movable, u)
+			}
 		}
-		s.anneal(ctx, deadline, sweeps)
-		s.descend()
-		if c := m.total(s.x); c < bestCost {
-			bestCost = c
-			copy(best, s.x)
+		if len(s.movable) == 0 {
+			continue
+		}
+		bestCost := m.partCost(best, comp)
+		for r := 0; r < restarts && !stopped(ctx, deadline); r++ {
+			switch r {
+			case 0:
+				copy(s.x, best)
+			case 1:
+				s.greedy(comp)
+			default:
+				s.random(comp)
+			}
+			s.anneal(ctx, deadline, sweeps)
+			s.descend()
+			if c := m.partCost(s.x, comp); c < bestCost {
+				bestCost = c
+				for _, u := range comp {
+					best[u] = s.x[u]
+				}
+			}
+		}
+		for _, u := range comp {
+			s.x[u] = best[u]
 		}
 	}
-	pl := m.plan(best, "anneal")
-	pl.Elapsed = time.Since(start)
-	return pl, ctx.Err()
+	return best
 }
 
 // search is the mutable state of one annealing run.
@@ -61,6 +86,7 @@ type search struct {
 	x   []int // option per unit
 	// movable lists the units with more than one option.
 	movable []int
+	moved   [][2]int // scratch for swap: (unit, previous option)
 }
 
 func newSearch(m *model, rng *rand.Rand) *search {
@@ -111,9 +137,10 @@ func (s *search) delta(u, k int) float64 {
 
 // greedy assigns units one by one, each to its cheapest option given the
 // units already assigned.
-func (s *search) greedy() {
+func (s *search) greedy(units []int) {
 	done := make([]bool, len(s.m.units))
-	for _, u := range s.rng.Perm(len(s.m.units)) {
+	for _, k := range s.rng.Perm(len(units)) {
+		u := units[k]
 		un := &s.m.units[u]
 		best, bestC := 0, math.Inf(1)
 		for k, o := range un.opts {
@@ -133,9 +160,9 @@ func (s *search) greedy() {
 	}
 }
 
-func (s *search) random() {
-	for u, un := range s.m.units {
-		s.x[u] = s.rng.IntN(len(un.opts))
+func (s *search) random(units []int) {
+	for _, u := range units {
+		s.x[u] = s.rng.IntN(len(s.m.units[u].opts))
 	}
 }
 
@@ -162,10 +189,52 @@ func (s *search) anneal(ctx context.Context, deadline time.Time, sweeps int) {
 		if k >= s.x[u] {
 			k++
 		}
-		if d := s.delta(u, k); d <= 0 || s.rng.Float64() < math.Exp(-d/t) {
+		if s.rng.IntN(5) == 0 {
+			s.swap(u, k, t)
+		} else if d := s.delta(u, k); d <= 0 || s.rng.Float64() < math.Exp(-d/t) {
 			s.x[u] = k
 		}
 		t *= cool
+	}
+}
+
+// swap exchanges two channels around u: u and each neighbour of u on u's
+// current spectrum move to the spectrum of u's option k, and neighbours
+// there move the other way (where allowed). Relabelling channels in one
+// move lets the search leave local minima that single moves cannot.
+func (s *search) swap(u, k int, t float64) {
+	a, b := s.m.units[u].opts[s.x[u]].sp, s.m.units[u].opts[k].sp
+	moved := s.moved[:0]
+	d := 0.0
+	edges := s.m.units[u].edges
+	for n := -1; n < len(edges); n++ {
+		v := u
+		if n >= 0 {
+			v = edges[n].v
+		}
+		un := &s.m.units[v]
+		to := a
+		switch un.opts[s.x[v]].sp {
+		case a:
+			to = b
+		case b:
+		default:
+			continue
+		}
+		q, ok := un.bySpan[to]
+		if !ok {
+			continue
+		}
+		d += s.delta(v, q)
+		moved = append(moved, [2]int{v, s.x[v]})
+		s.x[v] = q
+	}
+	s.moved = moved
+	if d <= 0 || s.rng.Float64() < math.Exp(-d/t) {
+		return
+	}
+	for i := len(moved) - 1; i >= 0; i-- {
+		s.x[moved[i][0]] = moved[i][1]
 	}
 }
 
@@ -209,3 +278,4 @@ func (s *search) descend() {
 		}
 	}
 }
+

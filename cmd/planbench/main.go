@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/uspmesh/uspmesh/wifiopt"
 	"github.com/uspmesh/uspmesh/wifiopt/gen"
@@ -11,21 +10,14 @@ import (
 
 func main() {
 	ctx := context.Background()
-	for _, n := range []int{3, 5, 8, 20} {
-		for seed := uint64(1); seed <= 5; seed++ {
-			var p *wifiopt.Problem
-			if n <= 8 {
-				p = gen.Home(seed, n)
-			} else {
-				p = gen.Block(seed, n)
+	for _, n := range []int{20, 100} {
+		for seed := uint64(1); seed <= 2; seed++ {
+			p := gen.Block(seed, n)
+			l, _ := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: 2, Restarts: 16, Sweeps: 1000})
+			for _, o := range []wifiopt.Options{{Restarts: 8, Sweeps: 150}, {Restarts: 2, Sweeps: 400}, {Restarts: 1, Sweeps: 800}, {Restarts: 3, Sweeps: 200}} {
+				h, _ := wifiopt.Solve(ctx, p, o)
+				fmt.Printf("n=%d seed=%d %+v gap %.2f%% (%v)\n", n, seed, o, 100*(h.Cost-l.Cost)/l.Cost, h.Elapsed)
 			}
-			h, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: 1})
-			if err != nil {
-				panic(err)
-			}
-			e, err := wifiopt.Exact(ctx, p, wifiopt.Options{Budget: 20 * time.Second})
-			lc, _ := wifiopt.LeastCongested(p)
-			fmt.Printf("n=%d seed=%d cur=%.4f lc=%.4f heur=%.4f (%v) exact=%.4f (%v, %v) sw=%d\n", n, seed, h.CurrentCost, lc.Cost, h.Cost, h.Elapsed, e.Cost, e.Elapsed, err, h.Switches)
 		}
 	}
 }
