@@ -278,4 +278,3 @@ func (s *search) descend() {
 		}
 	}
 }
-

@@ -1,0 +1,122 @@
+package wifiopt
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+func ch24() []Channel {
+	out := make([]Channel, 11)
+	for i := range out {
+		out[i] = Channel{Number: i + 1}
+	}
+	return out
+}
+
+// tiny is two 2.4 GHz radios that hear each other at -82 dBm (contention
+// 0.5), both currently on channel 1.
+func tiny() *Problem {
+	return &Problem{
+		Radios: []Radio{
+			{ID: "a", Node: "n1", Band: Band2G4, Channels: ch24(), Current: Assignment{1, 20}, Load: 0.5},
+			{ID: "b", Node: "n2", Band: Band2G4, Channels: ch24(), Current: Assignment{1, 20}, Load: 0.4},
+		},
+		RSSI:       []Link{{From: "a", To: "b", RSSI: -82}, {From: "b", To: "a", RSSI: -82}},
+		SwitchCost: 0.01,
+	}
+}
+
+func TestEvaluateByHand(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(p *Problem)
+		assign map[string]Assignment
+		want   float64
+	}{
+		// 0.5·0.4·(1·0.5 + 1·0.5)
+		{"co-channel", nil, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2},
+		// 0.5·0.4·(0.75·0.5 + 0.75·0.5) + one switch
+		{"adjacent", nil, map[string]Assignment{"a": {1, 20}, "b": {2, 20}}, 0.15 + 0.01},
+		{"apart", nil, map[string]Assignment{"a": {1, 20}, "b": {6, 20}}, 0.01},
+		// One direction measured: taken as symmetric.
+		{"one link", func(p *Problem) { p.RSSI = p.RSSI[:1] }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2},
+		{"no link", func(p *Problem) { p.RSSI = nil }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0},
+		// Foreign BSS at -82 dBm with load 0.2 on a's channel: 0.5·0.2·1·0.5,
+		// and on channel 3 (overlap 0.5) for b on 1: 0.4·0.3·0.5·0.5.
+		{"foreign", func(p *Problem) {
+			p.RSSI = nil
+			p.Foreign = []ForeignBSS{{Radio: "a", Channel: 1, RSSI: -82, Load: 0.2}, {Radio: "b", Channel: 3, RSSI: -82, Load: 0.3}}
+		}, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.05 + 0.03},
+		// Busy 0.1 on a's channel: 0.5·0.1.
+		{"busy", func(p *Problem) {
+			p.RSSI = nil
+			p.Busy = []Busy{{Radio: "a", Channel: 1, Fraction: 0.1}, {Radio: "a", Channel: 2, Fraction: 0.9}}
+		}, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.05},
+		// DFS: switching onto a DFS channel costs SwitchCost + DFSCost.
+		{"dfs switch", func(p *Problem) {
+			p.RSSI = nil
+			p.DFSCost = 0.1
+			for i := range p.Radios {
+				p.Radios[i].Channels[10].DFS = true
+			}
+		}, map[string]Assignment{"a": {11, 20}, "b": {1, 20}}, 0.11},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tiny()
+			if tt.edit != nil {
+				tt.edit(p)
+			}
+			got, err := Evaluate(p, tt.assign)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("cost %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEvaluateWidth(t *testing.T) {
+	// A 5 GHz radio at 40 MHz with load 0.4 needs airtime 0.4·40/80 = 0.2
+	// at 80 MHz. Each radio hears the other at exactly the threshold per
+	// 20 MHz (contention 0.5).
+	chs := []Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}}
+	rssi80 := -82 + 10*math.Log10(4)
+	p := &Problem{Radios: []Radio{
+		{ID: "a", Band: Band5G, Channels: chs, Widths: []int{20, 40, 80}, Current: Assignment{36, 40}, Load: 0.4},
+		{ID: "b", Band: Band5G, Channels: chs, Widths: []int{20, 80}, Current: Assignment{44, 20}, Load: 0.1},
+	}, RSSI: []Link{{From: "a", To: "b", RSSI: rssi80}, {From: "b", To: "a", RSSI: -82}}}
+	// a on 36/80 (airtime 0.2), b on 44/20 (airtime 0.1): a loses
+	// 0.1·(20/80)·0.5 of its airtime, weighted 0.2; b loses 0.2·1·p(a at
+	// 80 MHz, heard at rssi80: 0.5), weighted 0.1.
+	got, err := Evaluate(p, map[string]Assignment{"a": {36, 80}, "b": {44, 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0.2*0.1*0.25*0.5 + 0.1*0.2*1*0.5
+	if math.Abs(got-want) > 1e-9 {
+		t.Errorf("cost %v, want %v", got, want)
+	}
+}
+
+func TestEvaluateRejects(t *testing.T) {
+	p := tiny()
+	p.Radios[1].BackhaulOf = "a"
+	tests := map[string]map[string]Assignment{
+		"missing radio":      {"a": {1, 20}},
+		"unknown radio":      {"a": {1, 20}, "b": {1, 20}, "c": {1, 20}},
+		"channel disallowed": {"a": {12, 20}, "b": {12, 20}},
+		"width disallowed":   {"a": {1, 40}, "b": {1, 40}},
+		"backhaul split":     {"a": {1, 20}, "b": {6, 20}},
+	}
+	for name, a := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Evaluate(p, a); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,96 @@
+package wifiopt
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+func TestOverlap24(t *testing.T) {
+	// 20 MHz channels 5 MHz apart: the overlap of two 20 MHz rectangles.
+	want := []float64{1, 0.75, 0.5, 0.25, 0, 0}
+	for sep, w := range want {
+		a := spanOf(Band2G4, []int{1})
+		b := spanOf(Band2G4, []int{1 + sep})
+		if got := overlap(a, b); math.Abs(got-w) > 1e-12 {
+			t.Errorf("separation %d: overlap %v, want %v", sep, got, w)
+		}
+	}
+	// Channel 14 sits 12 MHz above 13.
+	if got := overlap(spanOf(Band2G4, []int{13}), spanOf(Band2G4, []int{14})); math.Abs(got-0.4) > 1e-12 {
+		t.Errorf("13/14 overlap %v, want 0.4", got)
+	}
+}
+
+func TestBlocks(t *testing.T) {
+	tests := []struct {
+		name  string
+		band  Band
+		ch, w int
+		want  []int // nil: error
+	}{
+		{"2.4 20", Band2G4, 6, 20, []int{6}},
+		{"2.4 HT40+", Band2G4, 1, 40, []int{1, 5}},
+		{"2.4 HT40-", Band2G4, 11, 40, []int{7, 11}},
+		{"2.4 ch14 40", Band2G4, 14, 40, nil},
+		{"2.4 80", Band2G4, 6, 80, nil},
+		{"5 40 upper primary", Band5G, 40, 40, []int{36, 40}},
+		{"5 80", Band5G, 44, 80, []int{36, 40, 44, 48}},
+		{"5 160", Band5G, 60, 160, []int{36, 40, 44, 48, 52, 56, 60, 64}},
+		{"5 80 upper", Band5G, 157, 80, []int{149, 153, 157, 161}},
+		{"5 80 at 132", Band5G, 140, 80, []int{132, 136, 140, 144}},
+		{"5 bad channel", Band5G, 38, 20, nil},
+		{"5 width 60", Band5G, 36, 60, nil},
+		{"6 80", Band6G, 37, 80, []int{33, 37, 41, 45}},
+		{"6 160", Band6G, 1, 160, []int{1, 5, 9, 13, 17, 21, 25, 29}},
+		{"6 bad channel", Band6G, 2, 20, nil},
+		{"6 off the band", Band6G, 233, 160, nil},
+		{"unknown band", Band("60GHz"), 1, 20, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := block(tt.band, tt.ch, tt.w)
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("block = %v, want error", got)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Fatalf("block = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestWideOverlap(t *testing.T) {
+	w80 := spanOf(Band5G, []int{36, 40, 44, 48})
+	w20 := spanOf(Band5G, []int{44})
+	if got := overlap(w80, w20); got != 0.25 {
+		t.Errorf("80 MHz victim, 20 MHz neighbour: %v, want 0.25", got)
+	}
+	if got := overlap(w20, w80); got != 1 {
+		t.Errorf("20 MHz victim inside 80 MHz: %v, want 1", got)
+	}
+	if got := overlap(w20, spanOf(Band5G, []int{48})); got != 0 {
+		t.Errorf("adjacent 5 GHz channels: %v, want 0", got)
+	}
+}
+
+func TestContention(t *testing.T) {
+	tests := []struct {
+		rssi  float64
+		width int
+		want  float64
+	}{
+		{-82, 20, 0.5},
+		{-82 + 10*math.Log10(4), 80, 0.5}, // the same power per 20 MHz as -82 over 20
+		{-82 + 3*math.Log(9), 20, 0.9},
+		{-120, 20, 0}, // below negligible
+	}
+	for _, tt := range tests {
+		if got := contention(tt.rssi, tt.width); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("contention(%v, %d) = %v, want %v", tt.rssi, tt.width, got, tt.want)
+		}
+	}
+}
