@@ -95,10 +95,11 @@ type Options struct {
 	Seed uint64
 	// Budget caps the wall time of a search; 0 means no cap beyond ctx.
 	Budget time.Duration
-	// Restarts is the number of annealing runs Solve makes (default 4).
+	// Restarts is the number of annealing runs Solve makes per component
+	// (default 8).
 	Restarts int
-	// Sweeps is the number of moves per unit and run, in units of the
-	// problem's size (default 150).
+	// Sweeps is the length of one annealing run, in moves per movable
+	// unit of the component (default 150).
 	Sweeps int
 }
 
