@@ -10,7 +10,7 @@ NODES     ?= 5
 # Two cores on the reference machine: keep package parallelism modest.
 TESTFLAGS ?= -p 2 -count=1
 
-.PHONY: help deps build test unit multihost bench-mesh lint proto proto-check bench fuzz demo clean
+.PHONY: help deps build test unit multihost bench-mesh radiolab lint proto proto-check bench fuzz demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,14 +23,15 @@ build: ## build every package and command into ./bin
 	@mkdir -p $(BIN)
 	@if [ -d cmd ]; then $(GO) build -o $(BIN)/ ./cmd/...; fi
 
-# Multi-host packages: real meshd processes in network namespaces. They
-# run one package at a time, after the unit tests.
-MULTIHOST := ./cmd/vhome/
+# Multi-host packages: real meshd processes in network namespaces, and
+# the radio lab (a real kernel under qemu). They run one package at a
+# time, after the unit tests.
+MULTIHOST := ./cmd/vhome/ ./radio/linux/
 
 test: deps proto-check lint unit multihost ## the full test suite: deps, proto freshness, lint, unit and multi-host tests
 
 unit: ## unit and single-host tests (no deps, no lint)
-	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -x -F "$$(cd $(MULTIHOST) && $(GO) list .)")
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v -x -F "$$($(GO) list $(MULTIHOST))")
 
 multihost: ## the virtual-home tests (root: network namespaces), one package at a time
 	$(GO) test -p 1 -count=1 -timeout 20m $(MULTIHOST)
@@ -65,6 +66,9 @@ demo: ## build meshd and vhome, then watch a virtual home of NODES (5) meshd (ne
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/meshd ./cmd/vhome
 	$(BIN)/vhome demo -n $(NODES)
+
+radiolab: ## boot the radio lab (Debian kernel, mac80211_hwsim, hostapd under qemu) and run radio/linux's lab tests (root)
+	scripts/radiolab.sh
 
 bench-mesh: ## measure the mesh on virtual homes: start, failover, heal, idle bytes, memory (needs root)
 	@mkdir -p $(BIN)

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -74,6 +75,26 @@ type Config struct {
 	// peers DNS-SD finds.
 	Seeds []string `json:"seeds"`
 
+	// Radio is the radio backend: "none" (default: no radios), "sim" (a
+	// simulated RF world shared by the nodes of a virtual home) or
+	// "linux" (nl80211 and hostapd).
+	Radio string `json:"radio"`
+	// SimHome is the sim backend's home description (JSON, see homes/),
+	// SimNode this AP's name in it, SimAir the directory all nodes of the
+	// home share as their air.
+	SimHome string `json:"sim_home"`
+	SimNode string `json:"sim_node"`
+	SimAir  string `json:"sim_air"`
+	// SimCAC shortens the sim radios' channel availability check on DFS
+	// channels (default 60 s, as regulation requires); virtual homes use
+	// a few seconds.
+	SimCAC Duration `json:"sim_cac"`
+	// RadioInterfaces names the AP interfaces the linux backend manages
+	// (default every AP-mode interface); HostapdCtrlDir is hostapd's
+	// control socket directory (default /var/run/hostapd).
+	RadioInterfaces []string `json:"radio_interfaces"`
+	HostapdCtrlDir  string   `json:"hostapd_ctrl_dir"`
+
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
 
@@ -93,6 +114,26 @@ type ControllerConfig struct {
 	// at the reply-to of its requests.
 	MTP string `json:"mtp"`
 }
+
+// Duration is a time.Duration that JSON spells as Go does ("5s").
+type Duration time.Duration
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration string such as \"5s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // Roles a ControllerConfig may name.
 var roleNames = []string{"full", "read", "untrusted"}
@@ -122,6 +163,8 @@ func merge(c, f *Config) {
 		{&c.Manufacturer, &f.Manufacturer}, {&c.OUI, &f.OUI}, {&c.ModelName, &f.ModelName},
 		{&c.ProductClass, &f.ProductClass}, {&c.SerialNumber, &f.SerialNumber}, {&c.FriendlyName, &f.FriendlyName},
 		{&c.LogLevel, &f.LogLevel}, {&c.MeshSecretFile, &f.MeshSecretFile}, {&c.Profile, &f.Profile},
+		{&c.Radio, &f.Radio}, {&c.SimHome, &f.SimHome}, {&c.SimNode, &f.SimNode}, {&c.SimAir, &f.SimAir},
+		{&c.HostapdCtrlDir, &f.HostapdCtrlDir},
 	} {
 		if *p.dst == "" {
 			*p.dst = *p.src
@@ -142,6 +185,12 @@ func merge(c, f *Config) {
 		c.Interfaces = f.Interfaces
 	}
 	c.Seeds = append(c.Seeds, f.Seeds...)
+	if len(c.RadioInterfaces) == 0 {
+		c.RadioInterfaces = f.RadioInterfaces
+	}
+	if c.SimCAC == 0 {
+		c.SimCAC = f.SimCAC
+	}
 }
 
 // ConfigError names the configuration field at fault and why.
@@ -220,6 +269,17 @@ func (c *Config) Validate() error {
 				return &ConfigError{"psk_hex", "(hidden)", "want at least 16 bytes as hex"}
 			}
 		}
+	}
+	switch c.Radio {
+	case "", "none", "linux":
+	case "sim":
+		for _, f := range [][2]string{{"sim_home", c.SimHome}, {"sim_node", c.SimNode}, {"sim_air", c.SimAir}} {
+			if f[1] == "" {
+				return &ConfigError{f[0], "", "the sim radio backend needs sim_home, sim_node and sim_air"}
+			}
+		}
+	default:
+		return &ConfigError{"radio", c.Radio, "want " + strings.Join(radioBackends, ", ")}
 	}
 	if _, err := profileByName(c.Profile); err != nil {
 		return &ConfigError{"profile", c.Profile, err.Error()}

@@ -59,16 +59,22 @@ type meshProfile struct {
 	browse, browse2 time.Duration // first and maximum browse interval
 	keepAlive       time.Duration // leader's session keep-alive
 	refresh         time.Duration // member table refresh into the model
+	plan            time.Duration // leader's measure-plan-apply period
+	firstPlan       time.Duration // delay of the first round of a new leader
+	measure         time.Duration // bound on measuring one Agent
+	switchTimeout   time.Duration // bound on one radio switch, CSA included
 }
 
 func profileByName(name string) (meshProfile, error) {
 	switch name {
 	case "", "default":
-		return meshProfile{election: election.DefaultProfile(), browse: 5 * time.Second, browse2: discovery.DefaultMaxInterval,
-			keepAlive: 30 * time.Second, refresh: 2 * time.Second}, nil
+		return meshProfile{election: election.DefaultProfile(), browse: discovery.DefaultInterval, browse2: discovery.DefaultMaxInterval,
+			keepAlive: 30 * time.Second, refresh: 2 * time.Second,
+			plan: 2 * time.Minute, firstPlan: 10 * time.Second, measure: 20 * time.Second, switchTimeout: 90 * time.Second}, nil
 	case "fast":
 		return meshProfile{election: election.FastProfile(), browse: time.Second, browse2: 5 * time.Second,
-			keepAlive: 2 * time.Second, refresh: 250 * time.Millisecond}, nil
+			keepAlive: 2 * time.Second, refresh: 250 * time.Millisecond,
+			plan: 3 * time.Second, firstPlan: 2 * time.Second, measure: 10 * time.Second, switchTimeout: 30 * time.Second}, nil
 	}
 	return meshProfile{}, fmt.Errorf("want default or fast")
 }
@@ -114,10 +120,11 @@ func (n *Node) startMesh(ctx context.Context) error {
 		m.ctrlEP.Close()
 		return err
 	}
-	m.wg.Add(3)
+	m.wg.Add(4)
 	go m.discoveryLoop(ctx)
 	go m.electionLoop(ctx)
 	go m.sessionLoop(ctx)
+	go m.optimiseLoop(ctx)
 	return nil
 }
 

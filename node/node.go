@@ -23,6 +23,8 @@ import (
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/access"
 	"github.com/uspmesh/uspmesh/datamodel/tr181"
+	"github.com/uspmesh/uspmesh/radio"
+	"github.com/uspmesh/uspmesh/radio/bind"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -43,6 +45,8 @@ type Node struct {
 	work     chan coap.Inbound
 	fence    *fence
 	mesh     *mesh // nil when the node runs alone
+	radios   radio.Backend
+	wifi     *bind.Binding
 	// rolePaths are the provisioned Roles' paths by name.
 	rolePaths map[string]string
 	// configured are the Endpoint IDs of the configured Controllers.
@@ -87,15 +91,27 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if n.fence, err = openFence(cfg.StateDir); err != nil {
 		return nil, err
 	}
+	backend, radios, err := n.openRadios(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n.radios, n.wifi = backend, n.newBinding()
 	if err := n.buildModel(ctx, firstStart); err != nil {
+		n.closeRadios()
 		return nil, err
 	}
 	if err := n.buildUSP(ctx); err != nil {
+		n.closeRadios()
 		return nil, err
 	}
 	if err := n.listen(ctx); err != nil {
 		n.notifier.Close()
+		n.closeRadios()
 		return nil, err
+	}
+	if err := n.wifi.Start(n.runCtx, n.model, radios); err != nil {
+		_ = n.Close()
+		return nil, fmt.Errorf("wifi: %w", err)
 	}
 	if cfg.MeshSecretFile != "" {
 		if err := n.startMesh(n.runCtx); err != nil {
@@ -111,7 +127,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	s := tr181.NewSchema(tr181.Config{
 		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
 		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: Version,
-		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom,
+		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifi.Hooks(),
 		SendOnBoardRequest: func(ctx context.Context, controller string) error {
 			return n.notifier.SendOnBoardRequest(ctx, controller, usp.OnBoardInfo{
 				OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
@@ -235,6 +251,16 @@ func (n *Node) pskKeys() (key, peerKey func(string) ([]byte, error), err error) 
 	return key, peerKey, nil
 }
 
+// closeRadios stops the Wi-Fi binding and closes the radio backend.
+func (n *Node) closeRadios() {
+	if n.wifi != nil {
+		_ = n.wifi.Close()
+	}
+	if n.radios != nil {
+		_ = n.radios.Close()
+	}
+}
+
 // AgentID returns the Agent's Endpoint ID.
 func (n *Node) AgentID() usp.EndpointID { return n.agentID }
 
@@ -253,6 +279,7 @@ func (n *Node) Close() error {
 		if n.mesh != nil {
 			n.mesh.close()
 		}
+		n.closeRadios()
 		n.wg.Wait()
 		n.notifier.Close()
 		n.agent.Wait()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh installs what uspmesh's build and tests need on a Debian machine
-# that already has Go: protoc for `make proto` and its freshness check, and
+# that already has Go: protoc for `make proto` and its freshness check,
+# qemu and cpio for the radio lab, iproute2 for the virtual home, and
 # the pinned protoc-gen-go (the version in go.mod) into ./.bin. Idempotent:
 # it installs only what is missing. Debian packages need root.
 set -euo pipefail
@@ -8,6 +9,11 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+# The radio lab boots a Debian kernel with mac80211_hwsim under qemu.
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-system-x86)
+command -v cpio >/dev/null 2>&1 || need_apt+=(cpio)
+# The multi-host tests build network namespaces.
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then

@@ -108,6 +108,13 @@ Flags:
 	fs.IntVar(&cfg.GossipPort, "gossip-port", 0, "memberlist gossip port, UDP and TCP (default 7946)")
 	fs.IntVar(&cfg.ControllerPort, "controller-port", 0, "UDP port of this node's mesh Controller (default: Agent port + 1)")
 	fs.Var(&listFlag{&cfg.Seeds}, "seed", "static gossip seed ip:port (repeatable), besides the peers DNS-SD finds")
+	fs.StringVar(&cfg.Radio, "radio", "", "radio backend: none (default), sim or linux")
+	fs.StringVar(&cfg.SimHome, "sim-home", "", "sim backend: home description JSON (see homes/)")
+	fs.StringVar(&cfg.SimNode, "sim-node", "", "sim backend: this AP's name in the home description")
+	fs.StringVar(&cfg.SimAir, "sim-air", "", "sim backend: the air directory every node of the home shares")
+	simCAC := fs.Duration("sim-cac", 0, "sim backend: DFS channel availability check time (default 60s)")
+	fs.Var(&listFlag{&cfg.RadioInterfaces}, "radio-interface", "linux backend: AP interface to manage (repeatable; default all AP interfaces)")
+	fs.StringVar(&cfg.HostapdCtrlDir, "hostapd-ctrl-dir", "", "linux backend: hostapd control socket directory (default /var/run/hostapd)")
 	fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI]; ROLE is full, read or untrusted (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -116,6 +123,7 @@ Flags:
 		return fmt.Errorf("unexpected argument %q (see -help)", fs.Arg(0))
 	}
 	cfg.Controllers = ctrls
+	cfg.SimCAC = node.Duration(*simCAC)
 	if *configFile != "" {
 		if err := node.LoadFile(*configFile, &cfg); err != nil {
 			return err

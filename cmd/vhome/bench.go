@@ -27,7 +27,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	nodes := fs.Int("n", 5, "nodes per home")
 	runs := fs.Int("runs", 5, "runs per figure (medians are reported)")
-	idle := fs.Duration("idle", 60*time.Second, "idle period over which transmitted bytes and memory are read")
+	idle := fs.Duration("idle", 2*time.Minute, "idle period over which transmitted bytes and memory are read")
+	settle := fs.Duration("settle", 90*time.Second, "wait after agreement before the idle period (DNS-SD re-query backoff)")
 	meshd := fs.String("meshd", "", `meshd binary (default: "meshd" beside vhome, else on $PATH)`)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vhome bench [flags]\n\nMeasures the mesh on virtual homes (needs root) and prints medians over -runs.\n\nFlags:\n")
@@ -47,7 +48,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
-	idleFig, err := benchIdle(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Logger: log}, *idle, stderr)
+	idleFig, err := benchIdle(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Logger: log}, *settle, *idle, stderr)
 	if err != nil {
 		return err
 	}
@@ -70,8 +71,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(tw, "%s\t%v\t%v\t%v\t%d\t%s\n", k, ds[len(ds)/2].Round(10*time.Millisecond),
 			ds[0].Round(10*time.Millisecond), ds[len(ds)-1].Round(10*time.Millisecond), len(ds), targets[k])
 	}
-	fmt.Fprintf(tw, "default: idle tx per node (eth0 counters, %v)\t%.0f B/s\t%.0f B/s\t%.0f B/s\t%d\t≤ 500 B/s\n",
-		*idle, idleFig.txMedian, idleFig.txMin, idleFig.txMax, *nodes)
+	fmt.Fprintf(tw, "default: idle tx per node (eth0 counters, %v after %v)\t%.0f B/s\t%.0f B/s\t%.0f B/s\t%d\t≤ 500 B/s\n",
+		*idle, *settle, idleFig.txMedian, idleFig.txMin, idleFig.txMax, *nodes)
 	fmt.Fprintf(tw, "default: RSS per node, steady state\t%.1f MiB\t%.1f MiB\t%.1f MiB\t%d\t≤ 25 MiB\n",
 		idleFig.rssMedian, idleFig.rssMin, idleFig.rssMax, *nodes)
 	fmt.Fprintf(tw, "default: anonymous memory per node\t%.1f MiB\t%.1f MiB\t%.1f MiB\t%d\t≤ 12 MiB\n",
@@ -185,7 +186,7 @@ type idleFigures struct {
 
 // benchIdle lets a home settle with the default profile, then reads each
 // node's eth0 transmitted bytes over the idle period and its memory.
-func benchIdle(ctx context.Context, cfg HomeConfig, idle time.Duration, stderr io.Writer) (idleFigures, error) {
+func benchIdle(ctx context.Context, cfg HomeConfig, settle, idle time.Duration, stderr io.Writer) (idleFigures, error) {
 	var f idleFigures
 	h, err := StartHome(ctx, cfg)
 	if err != nil {
@@ -202,11 +203,11 @@ func benchIdle(ctx context.Context, cfg HomeConfig, idle time.Duration, stderr i
 			return f, fmt.Errorf("idle home: %w", err)
 		}
 	}
-	fmt.Fprintf(stderr, "bench: idle home agreed; settling 30s, then measuring %v\n", idle)
+	fmt.Fprintf(stderr, "bench: idle home agreed; settling %v, then measuring %v\n", settle, idle)
 	select {
 	case <-ctx.Done():
 		return f, ctx.Err()
-	case <-time.After(30 * time.Second):
+	case <-time.After(settle):
 	}
 	before := make([]uint64, cfg.Nodes)
 	for i := range all {

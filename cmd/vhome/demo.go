@@ -32,6 +32,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	meshd := fs.String("meshd", "", `meshd binary (default: "meshd" beside vhome, else on $PATH)`)
 	logLevel := fs.String("log-level", "info", "meshd's log level (debug, info, warn, error)")
 	profile := fs.String("profile", "default", "meshd's mesh timing profile: default or fast")
+	home := fs.String("home", "homes/house.json", `sim radio home description ("" runs the nodes without radios)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	h, err := StartHome(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Keep: *keep, Logger: log, Profile: *profile,
+	h, err := StartHome(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Keep: *keep, Logger: log, Profile: *profile, SimHome: *home,
 		ExtraArgs: func(int) []string { return []string{"-log-level", *logLevel} }})
 	if err != nil {
 		return err
@@ -103,6 +104,7 @@ type nodeView struct {
 	Term                 string
 	Score, Baseline      string   // Device.X_USPMESH_Mesh.Plan.
 	Peers                []string // Endpoint IDs of Device.X_USPMESH_Mesh.Node.{i}
+	Channels             []string // "band:channel/width" per radio
 	Problem              string   // "down", "no answer", ...
 }
 
@@ -123,7 +125,8 @@ func survey(ctx context.Context, h *Home) []nodeView {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(ctx, surveyWait)
 			defer cancel()
-			vals, err := h.Get(ctx, n.Index, "Device.DeviceInfo.FriendlyName", "Device.X_USPMESH_Mesh.")
+			vals, err := h.Get(ctx, n.Index, "Device.DeviceInfo.FriendlyName", "Device.X_USPMESH_Mesh.",
+				"Device.WiFi.Radio.*.Channel", "Device.WiFi.Radio.*.OperatingFrequencyBand", "Device.WiFi.Radio.*.CurrentOperatingChannelBandwidth")
 			if err != nil && len(vals) == 0 {
 				views[k].Problem = "no answer"
 				return
@@ -158,6 +161,15 @@ func (v *nodeView) fill(vals map[string]string) {
 	for _, r := range rows {
 		v.Peers = append(v.Peers, r.eid)
 	}
+	for i := 1; ; i++ {
+		p := fmt.Sprintf("Device.WiFi.Radio.%d.", i)
+		ch, ok := vals[p+"Channel"]
+		if !ok {
+			break
+		}
+		band := strings.TrimSuffix(vals[p+"OperatingFrequencyBand"], "GHz")
+		v.Channels = append(v.Channels, band+":"+ch+"/"+strings.TrimSuffix(vals[p+"CurrentOperatingChannelBandwidth"], "MHz"))
+	}
 }
 
 // renderTable prints the views as an aligned table; "-" stands for
@@ -165,22 +177,21 @@ func (v *nodeView) fill(vals map[string]string) {
 // its baseline when they differ.
 func renderTable(w io.Writer, views []nodeView) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tADDRESS\tAGENT\tNAME\tSTATUS\tLEADER\tTERM\tPLAN\tNODES")
+	fmt.Fprintln(tw, "#\tADDRESS\tAGENT\tNAME\tSTATUS\tLEADER\tTERM\tCHANNELS\tPLAN\tNODES")
 	for _, v := range views {
 		status := v.Status
 		if v.Problem != "" {
 			status = "(" + v.Problem + ")"
 		}
 		peers := strconv.Itoa(len(v.Peers))
-		if len(v.Peers) > 0 {
-			peers += " " + strings.Join(v.Peers, ",")
-		}
 		plan := dash(v.Score)
-		if v.Baseline != "" && v.Baseline != v.Score {
+		if v.Status != "Leader" {
+			plan = "-"
+		} else if v.Baseline != "" && v.Baseline != v.Score {
 			plan = v.Baseline + "->" + plan
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Index, dash(v.Addr), dash(v.AgentID), dash(v.Name),
-			dash(status), dash(v.Leader), dash(v.Term), plan, peers)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Index, dash(v.Addr), dash(v.AgentID), dash(v.Name),
+			dash(status), dash(v.Leader), dash(v.Term), dash(strings.Join(v.Channels, " ")), plan, peers)
 	}
 	_ = tw.Flush()
 }

@@ -45,6 +45,10 @@ type HomeConfig struct {
 	// follow the harness's own (-state-dir, -listen, -psk-hex,
 	// -controller proto::vhome=full, -friendly-name node<i>).
 	ExtraArgs func(i int) []string
+	// SimHome, when set, runs every meshd on the sim radio backend with
+	// this home description (homes/*.json): node i is AP "ap<i+1>", and
+	// the run dir's air/ is the shared air.
+	SimHome string
 	// NoMesh starts the nodes without a mesh secret: each runs alone.
 	NoMesh bool
 	// Profile is meshd's mesh timing profile, "default" or "fast"
@@ -90,6 +94,16 @@ func (c HomeConfig) withDefaults() (HomeConfig, error) {
 	var err error
 	if c.MeshdPath, err = findMeshd(c.MeshdPath); err != nil {
 		return c, err
+	}
+	if c.SimHome != "" {
+		abs, err := filepath.Abs(c.SimHome)
+		if err != nil {
+			return c, fmt.Errorf("vhome: sim home: %w", err)
+		}
+		c.SimHome = abs
+		if _, err := os.Stat(abs); err != nil {
+			return c, fmt.Errorf("vhome: sim home: %w", err)
+		}
 	}
 	if c.Self == "" {
 		if c.Self, err = os.Executable(); err != nil {
@@ -259,6 +273,10 @@ func (h *Home) startNode(ctx context.Context, m *member) error {
 	if h.cfg.Profile != "" {
 		argv = append(argv, "-profile", h.cfg.Profile)
 	}
+	if h.cfg.SimHome != "" {
+		argv = append(argv, "-radio", "sim", "-sim-home", h.cfg.SimHome, "-sim-node", SimNodeName(n.Index), "-sim-air", h.AirDir(),
+			"-sim-cac", SimCAC.String())
+	}
 	if h.cfg.ExtraArgs != nil {
 		argv = append(argv, h.cfg.ExtraArgs(n.Index)...)
 	}
@@ -276,6 +294,17 @@ func (h *Home) startNode(ctx context.Context, m *member) error {
 	h.log.Info("meshd up", "node", n.Index, "agent", st.agentID, "url", st.url)
 	return nil
 }
+
+// SimCAC is the DFS channel availability check of the virtual home's sim
+// radios: regulation says 60 s, which would leave a demo's radios silent
+// for a minute.
+const SimCAC = 3 * time.Second
+
+// SimNodeName is node i's AP name in a sim home description.
+func SimNodeName(i int) string { return fmt.Sprintf("ap%d", i+1) }
+
+// AirDir is the sim radios' shared air, in the run dir.
+func (h *Home) AirDir() string { return filepath.Join(h.runDir, "air") }
 
 // SecretFile is the home's mesh secret file, in the run dir.
 func (h *Home) SecretFile() string { return filepath.Join(h.runDir, "mesh.secret") }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/uspmesh/uspmesh/node"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
+	"github.com/uspmesh/uspmesh/usp"
 )
 
 // The mesh tests: discovery (issue 7) and the cluster, election and
@@ -211,7 +212,16 @@ func TestMeshDiscovery(t *testing.T) {
 // old leader, restarted, follows it; (e) a restarted node keeps its
 // identity, its persisted settings and the term it followed.
 func TestMeshElection(t *testing.T) {
-	h := startHome(t, HomeConfig{Nodes: 5, Profile: "fast"})
+	done := make(chan *uspmsg.Notify_OperationComplete, 16)
+	h := startHome(t, HomeConfig{Nodes: 5, Profile: "fast", SimHome: filepath.Join("..", "..", "homes", "house.json"),
+		OnNotify: func(_ usp.EndpointID, n *uspmsg.Notify) {
+			if oc := n.GetOperComplete(); oc != nil {
+				select {
+				case done <- oc:
+				default:
+				}
+			}
+		}})
 	all := seq(0, 5)
 	leader, term := awaitAgreement(t, h, all)
 
@@ -231,6 +241,42 @@ func TestMeshElection(t *testing.T) {
 		back, backTerm := awaitAgreement(t, h, all)
 		if back != newLeader || backTerm != newTerm {
 			t.Errorf("the old leader's return moved leadership: %s term %d, want %s term %d", back, backTerm, newLeader, newTerm)
+		}
+		// A switch carrying the old term is refused by every Agent's fence,
+		// whoever sends it; the current term is admitted.
+		target := (li + 1) % 5
+		tn, _ := h.Node(target)
+		cl, err := h.Client(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cl.Subscribe(t.Context(), tn.AgentID, usp.Subscription{NotifType: "OperationComplete",
+			ReferenceList: []string{"Device.WiFi.Radio.*.X_USPMESH_Switch()"}}); err != nil {
+			t.Fatal(err)
+		}
+		switchWith := func(termArg uint64, channel int) *uspmsg.Notify_OperationComplete {
+			t.Helper()
+			key := fmt.Sprintf("fence-%d", termArg)
+			if _, err := cl.Operate(t.Context(), tn.AgentID, "Device.WiFi.Radio.1.X_USPMESH_Switch()", key, map[string]string{
+				"Channel": strconv.Itoa(channel), "Term": strconv.FormatUint(termArg, 10)}); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				select {
+				case oc := <-done:
+					if oc.GetCommandKey() == key {
+						return oc
+					}
+				case <-time.After(20 * time.Second):
+					t.Fatalf("no OperationComplete for term %d", termArg)
+				}
+			}
+		}
+		if oc := switchWith(term, 11); oc.GetCmdFailure() == nil || oc.GetCmdFailure().GetErrCode() != 7002 {
+			t.Errorf("switch with the old term %d: %v, want a 7002 failure", term, oc)
+		}
+		if oc := switchWith(newTerm, 11); oc.GetCmdFailure() != nil {
+			t.Errorf("switch with the current term %d failed: %v", newTerm, oc.GetCmdFailure())
 		}
 		leader, term = back, backTerm
 	})

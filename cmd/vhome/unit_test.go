@@ -169,12 +169,13 @@ func TestFlattenGet(t *testing.T) {
 func TestRenderTable(t *testing.T) {
 	var b bytes.Buffer
 	renderTable(&b, []nodeView{
-		{Index: 0, Addr: "198.18.1.10", AgentID: "os::000000-A", Name: "node0", Status: "Leader", Leader: "os::000000-A", Term: "3", Score: "1.5", Baseline: "4.25", Peers: []string{"os::000000-A", "os::000000-B"}},
+		{Index: 0, Addr: "198.18.1.10", AgentID: "os::000000-A", Name: "node0", Status: "Leader", Leader: "os::000000-A", Term: "3", Score: "1.5", Baseline: "4.25", Peers: []string{"os::000000-A", "os::000000-B"},
+			Channels: []string{"2.4:1/20", "5:36/80"}},
 		{Index: 1, Addr: "198.18.1.11", AgentID: "os::000000-B", Problem: "no answer"},
 	})
-	want := `#  ADDRESS      AGENT         NAME   STATUS       LEADER        TERM  PLAN       NODES
-0  198.18.1.10  os::000000-A  node0  Leader       os::000000-A  3     4.25->1.5  2 os::000000-A,os::000000-B
-1  198.18.1.11  os::000000-B  -      (no answer)  -             -     -          0
+	want := `#  ADDRESS      AGENT         NAME   STATUS       LEADER        TERM  CHANNELS          PLAN       NODES
+0  198.18.1.10  os::000000-A  node0  Leader       os::000000-A  3     2.4:1/20 5:36/80  4.25->1.5  2
+1  198.18.1.11  os::000000-B  -      (no answer)  -             -     -                 -          0
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)

@@ -40,9 +40,25 @@ func mesh(m *datamodel.ObjectDef) {
 	// the node's Agent (answered its last keep-alive).
 	n.Param("Reachable", value.Boolean)
 
+	// Plan is the leader's latest channel plan: Score is its predicted
+	// cost, BaselineScore the cost of the channels it started from,
+	// MeasuredScore the cost re-measured after applying it.
 	p := m.Object("Plan")
 	p.Param("Score", value.Decimal)
 	p.Param("BaselineScore", value.Decimal)
+	p.Param("MeasuredScore", value.Decimal)
 	p.Param("LastRun", value.DateTime)
+	p.Param("LastApplied", value.DateTime)
+	p.Param("Term", value.UnsignedLong)
+	p.Param("Switches", value.UnsignedInt)
+	p.Param("PlanTime", value.UnsignedInt) // microseconds spent planning
 	str(p, "Status", 0).Def("Idle").Enum(planStatuses...)
+	str(p, "Message", 256)
+	a := table(p.Table("Assignment", []string{"Radio"}), datamodel.ObjReadOnly, false)
+	// Radio is "<Agent Endpoint ID>/<radio name>".
+	str(a, "Radio", 128)
+	a.Param("Channel", value.UnsignedInt)
+	str(a, "Bandwidth", 0)
+	a.Param("PreviousChannel", value.UnsignedInt)
+	str(a, "Status", 0).Def("Pending").Enum("Pending", "Unchanged", "Applied", "Failed", "RolledBack")
 }

@@ -220,6 +220,9 @@ var resultParams = []resultParam{
 	{name: "BasicDataTransferRates", typ: value.String, c: value.Constraint{List: true, MaxListLength: 256}},
 	{name: "SupportedDataTransferRates", typ: value.String, c: value.Constraint{List: true, MaxListLength: 256}},
 	{name: "DTIMPeriod", typ: value.UnsignedInt},
+	// X_USPMESH_Utilization is the BSS Load element's channel utilisation
+	// in percent, -1 when the BSS does not advertise it.
+	{name: "X_USPMESH_Utilization", typ: value.Int, c: value.Constraint{Ranges: []value.Range{{Min: "-1", Max: "100"}}}},
 }
 
 // neighboringWiFi declares Device.WiFi.NeighboringWiFiDiagnostic(), run by

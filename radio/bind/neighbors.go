@@ -149,6 +149,7 @@ func resultValues(rr *radioRow, bss radio.BSS, noise int) params {
 	if noise != 0 {
 		kv.set("Noise", strconv.Itoa(noise))
 	}
+	kv.set("X_USPMESH_Utilization", strconv.Itoa(max(-1, min(bss.Utilization, 100))))
 	return kv
 }
 
