@@ -32,11 +32,16 @@ func setParams(ctx context.Context, m *datamodel.Model, obj string, values map[s
 	if len(objs) != 1 {
 		return fmt.Errorf("%s names %d objects", obj, len(objs))
 	}
-	ups := changedUpdates(tx, objs[0], values)
+	return updateChanged(tx, objs[0], values)
+}
+
+// updateChanged writes the values that differ from obj's and commits.
+func updateChanged(tx *datamodel.Txn, obj datamodel.Object, values map[string]string) error {
+	ups := changedUpdates(tx, obj, values)
 	if len(ups) == 0 {
 		return nil
 	}
-	if _, err := tx.Update(objs[0], ups, internalWrite); err != nil {
+	if _, err := tx.Update(obj, ups, internalWrite); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -86,14 +91,7 @@ func upsertRow(ctx context.Context, m *datamodel.Model, table, keyParam, key str
 		return err
 	}
 	if len(objs) > 0 {
-		ups := changedUpdates(tx, objs[0], values)
-		if len(ups) == 0 {
-			return nil
-		}
-		if _, err := tx.Update(objs[0], ups, internalWrite); err != nil {
-			return err
-		}
-		return tx.Commit()
+		return updateChanged(tx, objs[0], values)
 	}
 	tp, err := path.Parse(table)
 	if err != nil {

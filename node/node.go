@@ -140,7 +140,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	}
 	n.model = m
 	if cfg.FriendlyName != "" && firstStart {
-		if err := setInternal(ctx, m, "Device.DeviceInfo.", "FriendlyName", cfg.FriendlyName); err != nil {
+		if err := setParams(ctx, m, "Device.DeviceInfo.", map[string]string{"FriendlyName": cfg.FriendlyName}); err != nil {
 			return &ConfigError{"friendly_name", cfg.FriendlyName, err.Error()}
 		}
 	}

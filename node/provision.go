@@ -124,27 +124,6 @@ func (n *Node) provisionMTP(ctx context.Context, c ControllerConfig) error {
 	return tx.Commit()
 }
 
-// setInternal sets one parameter of the object at obj as the Agent.
-func setInternal(ctx context.Context, m *datamodel.Model, obj, param, v string) error {
-	p, err := path.Parse(obj)
-	if err != nil {
-		return err
-	}
-	tx := m.Begin(ctx)
-	defer tx.Rollback()
-	objs, err := tx.Objects(p)
-	if err != nil {
-		return err
-	}
-	if len(objs) != 1 {
-		return fmt.Errorf("%s names %d objects", obj, len(objs))
-	}
-	if _, err := tx.Update(objs[0], []datamodel.ParamUpdate{{Param: param, Value: v, Required: true}}, datamodel.WriteOptions{Internal: true}); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // meshLeaderRole is the Role of the Controller of the leader this node
 // follows: it may read, write, operate and subscribe across the model,
 // but may not touch trust (roles, Controllers): a leader cannot entrench
