@@ -11,12 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/discovery"
 	"github.com/uspmesh/uspmesh/election"
-	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -47,7 +47,8 @@ type mesh struct {
 	leader   string            // Agent Endpoint ID of the leader followed
 	term     uint64
 	isLeader bool
-	notify   func(from usp.EndpointID, n *uspmsg.Notify)
+	// replan asks the leader's control loop for an early round.
+	replan atomic.Bool
 
 	assignMu sync.Mutex // serialises role assignments
 	wg       sync.WaitGroup
@@ -207,15 +208,6 @@ func (r meshRoute) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte
 		return fmt.Errorf("mesh: no address known for Agent %s", to)
 	}
 	return r.m.ctrlEP.Send(ctx, u, rec)
-}
-
-func (m *mesh) onNotify(from usp.EndpointID, nt *uspmsg.Notify) {
-	m.mu.Lock()
-	f := m.notify
-	m.mu.Unlock()
-	if f != nil {
-		f(from, nt)
-	}
 }
 
 // agentURL is this node's Agent USP URI as other nodes reach it.

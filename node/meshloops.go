@@ -2,14 +2,18 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/uspmesh/uspmesh/datamodel/path"
 	"github.com/uspmesh/uspmesh/discovery"
 	"github.com/uspmesh/uspmesh/election"
+	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -255,44 +259,87 @@ func (m *mesh) ensurePeerRole(ctx context.Context, ctrl string) {
 }
 
 // sessionLoop is the leader's Controller keeping a USP session to every
-// member Agent: a keep-alive Get on each, its outcome in the Node row's
-// Reachable.
+// member Agent: at once when it becomes leader, then every keep-alive
+// period, it subscribes (once per term) to the Agents' radio channels,
+// so that a change under the plan (radar, another tool) triggers a new
+// round, and otherwise sends a keep-alive Get. The outcome shows in the
+// Node rows' Reachable.
 func (m *mesh) sessionLoop(ctx context.Context) {
 	defer m.wg.Done()
-	tick := time.NewTicker(m.prof.keepAlive)
+	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
+	var ledTerm uint64
+	var next time.Time
+	subscribed := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		m.mu.Lock()
-		leading := m.isLeader
-		var agents []string
-		for name, mem := range m.members {
-			if mem.State == election.StateAlive && mem.Valid {
-				agents = append(agents, name)
-			}
+		term, leading := m.leading()
+		switch {
+		case !leading:
+			ledTerm = 0
+			continue
+		case term != ledTerm:
+			ledTerm, next = term, time.Time{}
+			clear(subscribed)
 		}
-		m.mu.Unlock()
-		if !leading {
+		if time.Now().Before(next) {
 			continue
 		}
-		for _, a := range agents {
+		next = time.Now().Add(m.prof.keepAlive)
+		for _, a := range m.aliveAgents() {
 			cctx, cancel := context.WithTimeout(ctx, m.prof.keepAlive)
-			_, err := m.client.Get(cctx, usp.EndpointID(a), 0, meshRoot+"Term")
+			var err error
+			if !subscribed[string(a)] {
+				if err = m.subscribeRadios(cctx, a, term); err == nil {
+					subscribed[string(a)] = true
+				}
+			} else {
+				_, err = m.client.Get(cctx, a, 0, meshRoot+"Term")
+			}
 			cancel()
 			if ctx.Err() != nil {
 				return
 			}
 			if err != nil {
-				m.log.Debug("keep-alive", "agent", a, "err", err)
+				m.log.Debug("session", "agent", a, "err", err)
 			}
-			if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", a,
+			if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", string(a),
 				map[string]string{"Reachable": strconv.FormatBool(err == nil)}); err != nil {
 				m.log.Warn("node row", "agent", a, "err", err)
 			}
 		}
+	}
+}
+
+// subscribeRadios subscribes the leader's Controller to Agent a's radio
+// channels for term; an existing subscription of that ID stands.
+func (m *mesh) subscribeRadios(ctx context.Context, a usp.EndpointID, term uint64) error {
+	id := fmt.Sprintf("mesh-leader-t%d", term)
+	_, _, err := m.client.Subscribe(ctx, a, usp.Subscription{ID: id, NotifType: "ValueChange",
+		ReferenceList: []string{"Device.WiFi.Radio.*.Channel"}})
+	var re *usp.ResponseError
+	if errors.As(err, &re) {
+		// Already subscribed (a unique-key clash on ID) counts as done.
+		if res, gerr := m.client.Get(ctx, a, 1, "Device.LocalAgent.Subscription.[ID=="+path.Quote(id)+"]."); gerr == nil {
+			for _, rr := range res.GetReqPathResults() {
+				if len(rr.GetResolvedPathResults()) > 0 {
+					return nil
+				}
+			}
+		}
+	}
+	return err
+}
+
+// onNotify handles the leader's notifications: a radio channel that
+// changed asks for a new plan round.
+func (m *mesh) onNotify(from usp.EndpointID, nt *uspmsg.Notify) {
+	if vc := nt.GetValueChange(); vc != nil && strings.HasSuffix(vc.GetParamPath(), ".Channel") {
+		m.log.Debug("radio channel changed", "agent", from, "path", vc.GetParamPath(), "value", vc.GetParamValue())
+		m.replan.Store(true)
 	}
 }

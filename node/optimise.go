@@ -53,9 +53,13 @@ func (m *mesh) optimiseLoop(ctx context.Context) {
 		case term != ledTerm:
 			ledTerm, next = term, time.Now().Add(m.prof.firstPlan)
 		}
+		if m.replan.Load() && time.Until(next) > m.prof.firstPlan {
+			next = time.Now().Add(m.prof.firstPlan) // let a burst of changes settle
+		}
 		if time.Now().Before(next) {
 			continue
 		}
+		m.replan.Store(false)
 		if err := m.optimise(ctx, term); err != nil && ctx.Err() == nil {
 			m.log.Warn("channel plan", "term", term, "err", err)
 			m.planStatus(ctx, "Error", err.Error())

@@ -242,6 +242,32 @@ func TestMeshElection(t *testing.T) {
 		if back != newLeader || backTerm != newTerm {
 			t.Errorf("the old leader's return moved leadership: %s term %d, want %s term %d", back, backTerm, newLeader, newTerm)
 		}
+		// The second wall: on every other node, the new leader's Controller
+		// holds the mesh-leader Role and its subscription; the old leader's
+		// holds the read-only mesh Role and no subscription.
+		err := waitFor(meshBound, func() error {
+			for _, i := range all {
+				n, _ := h.Node(i)
+				if string(n.AgentID) == newLeader || i == li {
+					continue
+				}
+				cs, err := readControllers(h, i)
+				if err != nil {
+					return err
+				}
+				nl, ol := cs[controllerOf(newLeader)], cs[controllerOf(leader)]
+				if !slices.Equal(nl.Roles, []string{"MeshLeader"}) || len(nl.Subscriptions) != 1 {
+					return fmt.Errorf("node %d: new leader's Controller %+v", i, nl)
+				}
+				if !slices.Equal(ol.Roles, []string{"MeshPeer"}) || len(ol.Subscriptions) != 0 {
+					return fmt.Errorf("node %d: old leader's Controller %+v", i, ol)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		// A switch carrying the old term is refused by every Agent's fence,
 		// whoever sends it; the current term is admitted.
 		target := (li + 1) % 5
@@ -250,7 +276,7 @@ func TestMeshElection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := cl.Subscribe(t.Context(), tn.AgentID, usp.Subscription{NotifType: "OperationComplete",
+		if _, _, err = cl.Subscribe(t.Context(), tn.AgentID, usp.Subscription{NotifType: "OperationComplete",
 			ReferenceList: []string{"Device.WiFi.Radio.*.X_USPMESH_Switch()"}}); err != nil {
 			t.Fatal(err)
 		}

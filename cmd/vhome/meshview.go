@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -99,4 +100,70 @@ func seq(from, to int) []int {
 		s = append(s, i)
 	}
 	return s
+}
+
+// controllerView is what node i says of one Controller: its role names
+// and the IDs of its subscriptions.
+type controllerView struct {
+	Roles         []string
+	Subscriptions []string
+}
+
+var (
+	ctrlParam = regexp.MustCompile(`^Device\.LocalAgent\.Controller\.(\d+)\.(EndpointID|AssignedRole)$`)
+	roleName  = regexp.MustCompile(`^(Device\.LocalAgent\.ControllerTrust\.Role\.\d+)\.Name$`)
+	subParam  = regexp.MustCompile(`^Device\.LocalAgent\.Subscription\.(\d+)\.(Recipient|ID)$`)
+)
+
+// readControllers returns node i's Controllers by Endpoint ID.
+func readControllers(h *Home, i int) (map[string]controllerView, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	vals, err := h.Get(ctx, i, "Device.LocalAgent.Controller.", "Device.LocalAgent.ControllerTrust.Role.", "Device.LocalAgent.Subscription.")
+	if err != nil {
+		return nil, err
+	}
+	roles := map[string]string{}
+	ctrls := map[string]map[string]string{}
+	subs := map[string]map[string]string{}
+	for k, v := range vals {
+		if m := roleName.FindStringSubmatch(k); m != nil {
+			roles[m[1]] = v
+		}
+		if m := ctrlParam.FindStringSubmatch(k); m != nil {
+			row := "Device.LocalAgent.Controller." + m[1]
+			if ctrls[row] == nil {
+				ctrls[row] = map[string]string{}
+			}
+			ctrls[row][m[2]] = v
+		}
+		if m := subParam.FindStringSubmatch(k); m != nil {
+			if subs[m[1]] == nil {
+				subs[m[1]] = map[string]string{}
+			}
+			subs[m[1]][m[2]] = v
+		}
+	}
+	out := map[string]controllerView{}
+	for row, c := range ctrls {
+		var cv controllerView
+		for _, r := range strings.Split(c["AssignedRole"], ",") {
+			if r = strings.TrimSuffix(strings.TrimSpace(r), "."); r != "" {
+				cv.Roles = append(cv.Roles, roles[r])
+			}
+		}
+		for _, s := range subs {
+			if strings.TrimSuffix(s["Recipient"], ".") == row {
+				cv.Subscriptions = append(cv.Subscriptions, s["ID"])
+			}
+		}
+		out[c["EndpointID"]] = cv
+	}
+	return out, nil
+}
+
+// controllerOf is the mesh Controller's Endpoint ID of the node whose
+// Agent is agentID ("os::OUI-SERIAL" → "self::ctrl-OUI-SERIAL").
+func controllerOf(agentID string) string {
+	return "self::ctrl-" + strings.TrimPrefix(agentID, "os::")
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +119,11 @@ func runningNodes(h *Home) []int {
 	return out
 }
 
+var (
+	clientLine    = regexp.MustCompile(`(?m)^Device\.WiFi\.AccessPoint\.\d+\.AssociatedDevice\.\d+\.MACAddress => `)
+	neighbourLine = regexp.MustCompile(`(?m)^Device\.WiFi\.NeighboringWiFiDiagnostic\.Result\.\d+\.BSSID => `)
+)
+
 func TestMeshOptimise(t *testing.T) {
 	h := startHome(t, HomeConfig{Nodes: 5, Profile: "fast", SimHome: filepath.Join("..", "..", "homes", "house.json")})
 	air, err := sim.OpenAir(h.AirDir())
@@ -152,6 +159,35 @@ func TestMeshOptimise(t *testing.T) {
 				t.Errorf("%s: model says channel %d, air %d", k, model[k], ch)
 			}
 		}
+	})
+
+	t.Run("WiFiThroughUSP", func(t *testing.T) {
+		// meshctl get Device.WiFi. shows each node's radios, its SSIDs,
+		// neighbours from the leader's scans and the home's clients.
+		clients, neighbours := 0, 0
+		for _, n := range h.Nodes() {
+			out, err := h.Exec(t.Context(), 0, filepath.Join(binDir, "meshctl"), "-secret-file", h.SecretFile(), "-timeout", "5s",
+				"-url", n.URL, "-agent", string(n.AgentID), "get", "Device.WiFi.")
+			if err != nil {
+				t.Fatalf("meshctl get Device.WiFi. on node %d: %v\n%s", n.Index, err, out)
+			}
+			s := string(out)
+			for _, want := range []string{"Device.WiFi.Radio.1.Channel => ", "Device.WiFi.Radio.2.OperatingFrequencyBand => 5GHz",
+				"Device.WiFi.SSID.1.BSSID => ", "Device.WiFi.Radio.1.Stats.Noise => -"} {
+				if !strings.Contains(s, want) {
+					t.Errorf("node %d: no %q in\n%s", n.Index, want, s)
+				}
+			}
+			clients += len(clientLine.FindAllString(s, -1))
+			neighbours += len(neighbourLine.FindAllString(s, -1))
+		}
+		if neighbours == 0 {
+			t.Errorf("no node shows neighbour scan results")
+		}
+		if clients == 0 {
+			t.Errorf("no node shows associated clients")
+		}
+		t.Logf("the home shows %d clients and %d neighbour sightings through USP", clients, neighbours)
 	})
 
 	t.Run("Steady", func(t *testing.T) {
@@ -198,12 +234,13 @@ func TestMeshOptimise(t *testing.T) {
 			RSSI: map[string]int{"ap3": -40, "ap4": -50}, Channel: ch5, Width: 80, Load: 0.9}}); err != nil {
 			t.Fatal(err)
 		}
-		_ = waitFor(meshBound, func() error {
+		applying := waitFor(meshBound, func() error {
 			if p, err := readPlan(h, li); err != nil || p.Status != "Applying" {
 				return fmt.Errorf("not applying")
 			}
 			return nil
-		})
+		}) == nil
+		t.Logf("killing the leader (node %d); it was applying a plan: %v", li, applying)
 		if err := h.Kill(li); err != nil {
 			t.Fatal(err)
 		}
