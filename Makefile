@@ -10,7 +10,7 @@ NODES     ?= 5
 # Two cores on the reference machine: keep package parallelism modest.
 TESTFLAGS ?= -p 2 -count=1
 
-.PHONY: help deps build test unit multihost bench-mesh radiolab lint proto proto-check bench fuzz demo clean
+.PHONY: help deps build test unit multihost bench-mesh radiolab size lint proto proto-check bench fuzz demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,11 @@ bench-mesh: ## measure the mesh on virtual homes: start, failover, heal, idle by
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/meshd ./cmd/vhome
 	$(BIN)/vhome bench -n $(NODES)
+
+size: ## stripped linux/arm64 meshd: bytes, and xz -9 bytes as firmware stores it (targets 16 MiB, 4 MiB)
+	@mkdir -p $(BIN)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/meshd-arm64 ./cmd/meshd
+	@echo "meshd linux/arm64 stripped: $$(stat -c %s $(BIN)/meshd-arm64) bytes; xz -9: $$(xz -9 -c $(BIN)/meshd-arm64 | wc -c) bytes"
 
 clean: ## remove build outputs
 	rm -rf $(BIN)

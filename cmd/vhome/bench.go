@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 )
@@ -73,6 +76,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(tw, "default: idle tx per node (eth0 counters, %v after %v)\t%.0f B/s\t%.0f B/s\t%.0f B/s\t%d\t≤ 500 B/s\n",
 		*idle, *settle, idleFig.txMedian, idleFig.txMin, idleFig.txMax, *nodes)
+	if idleFig.mdnsMedian >= 0 {
+		fmt.Fprintf(tw, "default: mDNS tx per node (tcpdump, same window)\t%.0f B/min\t%.0f B/min\t%.0f B/min\t%d\t-\n",
+			idleFig.mdnsMedian, idleFig.mdnsMin, idleFig.mdnsMax, *nodes)
+	}
 	fmt.Fprintf(tw, "default: RSS per node, steady state\t%.1f MiB\t%.1f MiB\t%.1f MiB\t%d\t≤ 25 MiB\n",
 		idleFig.rssMedian, idleFig.rssMin, idleFig.rssMax, *nodes)
 	fmt.Fprintf(tw, "default: anonymous memory per node\t%.1f MiB\t%.1f MiB\t%.1f MiB\t%d\t≤ 12 MiB\n",
@@ -180,6 +187,7 @@ func benchWait(ctx context.Context, t0 time.Time) error {
 
 type idleFigures struct {
 	txMedian, txMin, txMax       float64
+	mdnsMedian, mdnsMin, mdnsMax float64 // bytes per minute; -1 without tcpdump
 	rssMedian, rssMin, rssMax    float64
 	anonMedian, anonMin, anonMax float64
 }
@@ -216,10 +224,16 @@ func benchIdle(ctx context.Context, cfg HomeConfig, settle, idle time.Duration, 
 		}
 	}
 	start := time.Now()
+	mdns := make([]float64, cfg.Nodes)
+	var wg sync.WaitGroup
+	for i := range all {
+		wg.Go(func() { mdns[i] = mdnsBytes(ctx, h, i, idle) })
+	}
+	wg.Wait()
 	select {
 	case <-ctx.Done():
 		return f, ctx.Err()
-	case <-time.After(idle):
+	case <-time.After(time.Until(start.Add(idle))):
 	}
 	var tx, rss, anon []float64
 	for i := range all {
@@ -235,6 +249,10 @@ func benchIdle(ctx context.Context, cfg HomeConfig, settle, idle time.Duration, 
 		rss, anon = append(rss, r), append(anon, a)
 	}
 	f.txMedian, f.txMin, f.txMax = stats(tx)
+	for i := range mdns {
+		mdns[i] *= 60 / idle.Seconds()
+	}
+	f.mdnsMedian, f.mdnsMin, f.mdnsMax = stats(mdns)
 	f.rssMedian, f.rssMin, f.rssMax = stats(rss)
 	f.anonMedian, f.anonMin, f.anonMax = stats(anon)
 	return f, h.Close()
@@ -243,6 +261,37 @@ func benchIdle(ctx context.Context, cfg HomeConfig, settle, idle time.Duration, 
 func stats(v []float64) (median, lo, hi float64) {
 	slices.Sort(v)
 	return v[len(v)/2], v[0], v[len(v)-1]
+}
+
+// mdnsBytes counts the bytes of the mDNS frames node i sends on eth0
+// during d (tcpdump's pcap records, whole frames); -1 without tcpdump.
+func mdnsBytes(ctx context.Context, h *Home, i int, d time.Duration) float64 {
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		return -1
+	}
+	ctx, cancel := context.WithTimeout(ctx, d+5*time.Second)
+	defer cancel()
+	out, _ := h.Exec(ctx, i, "timeout", "-s", "INT", strconv.Itoa(int(d.Seconds())), "tcpdump", "-i", "eth0", "-Q", "out",
+		"-U", "-w", "-", "udp port 5353")
+	return float64(pcapBytes(out))
+}
+
+// pcapBytes sums the original lengths of a pcap stream's records.
+func pcapBytes(b []byte) int {
+	if len(b) < 24 {
+		return 0
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if binary.BigEndian.Uint32(b) == 0xa1b2c3d4 || binary.BigEndian.Uint32(b) == 0xa1b23c4d {
+		order = binary.BigEndian
+	}
+	total := 0
+	for off := 24; off+16 <= len(b); {
+		incl := int(order.Uint32(b[off+8:]))
+		total += int(order.Uint32(b[off+12:]))
+		off += 16 + incl
+	}
+	return total
 }
 
 // txBytes reads node i's eth0 transmitted-bytes counter.

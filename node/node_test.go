@@ -1,0 +1,185 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDeriveMeshKeys(t *testing.T) {
+	secret := bytes.Repeat([]byte{7}, MeshSecretLen)
+	a, err := DeriveMeshKeys(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := DeriveMeshKeys(secret)
+	if !bytes.Equal(a.Gossip, b.Gossip) || !bytes.Equal(a.PSK, b.PSK) || a.ClusterID != b.ClusterID {
+		t.Fatal("derivation is not deterministic")
+	}
+	if len(a.Gossip) != 32 || len(a.PSK) != 32 || len(a.ClusterID) != 16 {
+		t.Fatalf("sizes: gossip %d, psk %d, cluster id %q", len(a.Gossip), len(a.PSK), a.ClusterID)
+	}
+	if bytes.Equal(a.Gossip, a.PSK) || bytes.Equal(a.Gossip, secret) || bytes.Equal(a.PSK, secret) {
+		t.Fatal("keys are not independent of each other and of the secret")
+	}
+	other := bytes.Repeat([]byte{8}, MeshSecretLen)
+	c, _ := DeriveMeshKeys(other)
+	if c.ClusterID == a.ClusterID || bytes.Equal(c.PSK, a.PSK) {
+		t.Fatal("two homes share keys")
+	}
+	if _, err := DeriveMeshKeys(secret[:16]); err == nil {
+		t.Fatal("a 16-byte secret was accepted")
+	}
+}
+
+func TestMeshSecretFile(t *testing.T) {
+	s, err := MintMeshSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "mesh.secret")
+	if err := os.WriteFile(good, []byte("  "+s+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := ReadMeshSecret(good); err != nil || len(k) != MeshSecretLen {
+		t.Fatalf("ReadMeshSecret: %x, %v", k, err)
+	}
+	for name, content := range map[string]string{"short": s[:40], "not hex": strings.Repeat("zz", 32), "empty": ""} {
+		f := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		os.WriteFile(f, []byte(content), 0o600)
+		_, err := ReadMeshSecret(f)
+		if err == nil || strings.Contains(err.Error(), s[:10]) {
+			t.Errorf("%s: err %v (must refuse and never show the content)", name, err)
+		}
+	}
+	if _, err := ReadMeshSecret(filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing file accepted")
+	}
+}
+
+func TestFence(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	f, err := openFence(dir)
+	if err != nil || f.Term() != 0 {
+		t.Fatalf("new fence: term %d, %v", f.Term(), err)
+	}
+	if err := f.Admit(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Raise(5); err != nil {
+		t.Fatal(err)
+	}
+	var stale *StaleTermError
+	if err := f.Admit(ctx, 4); !errors.As(err, &stale) || stale.Term != 4 || stale.Highest != 5 {
+		t.Fatalf("Admit(4) after term 5: %v", err)
+	}
+	if err := f.Admit(ctx, 5); err != nil {
+		t.Fatalf("Admit(5): %v", err)
+	}
+	if err := f.Raise(2); err != nil || f.Term() != 5 {
+		t.Fatalf("Raise(2) lowered the fence: %d, %v", f.Term(), err)
+	}
+	// A restart keeps the highest term.
+	g, err := openFence(dir)
+	if err != nil || g.Term() != 5 {
+		t.Fatalf("reopened fence: term %d, %v", g.Term(), err)
+	}
+	if err := g.Admit(ctx, 1); err == nil {
+		t.Fatal("reopened fence admitted a stale term")
+	}
+	// A corrupt file is an error naming it, not a silent reset to 0.
+	if err := os.WriteFile(filepath.Join(dir, fenceFile), []byte("{garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openFence(dir); err == nil || !strings.Contains(err.Error(), fenceFile) {
+		t.Fatalf("corrupt fence file: %v", err)
+	}
+}
+
+func TestConfigValidateMesh(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "mesh.secret")
+	s, _ := MintMeshSecret()
+	os.WriteFile(secret, []byte(s), 0o600)
+	bad := filepath.Join(dir, "bad.secret")
+	os.WriteFile(bad, []byte("nope"), 0o600)
+	cases := []struct {
+		name  string
+		cfg   Config
+		field string // "" = valid
+	}{
+		{"mesh secret alone is enough security", Config{MeshSecretFile: secret}, ""},
+		{"no key at all", Config{}, "psk_hex"},
+		{"bad secret", Config{MeshSecretFile: bad}, "mesh_secret_file"},
+		{"bad profile", Config{MeshSecretFile: secret, Profile: "turbo"}, "profile"},
+		{"fast profile", Config{MeshSecretFile: secret, Profile: "fast"}, ""},
+		{"bad seed", Config{MeshSecretFile: secret, Seeds: []string{"host"}}, "seeds[0]"},
+		{"bad gossip port", Config{MeshSecretFile: secret, GossipPort: 70000}, "gossip_port"},
+		{"bad radio", Config{MeshSecretFile: secret, Radio: "wifi7"}, "radio"},
+		{"sim without home", Config{MeshSecretFile: secret, Radio: "sim", SimNode: "ap1", SimAir: dir}, "sim_home"},
+		{"sim", Config{MeshSecretFile: secret, Radio: "sim", SimHome: "h.json", SimNode: "ap1", SimAir: dir}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := c.cfg
+			cfg.applyDefaults()
+			err := cfg.Validate()
+			var ce *ConfigError
+			switch {
+			case c.field == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case c.field != "" && (!errors.As(err, &ce) || ce.Field != c.field):
+				t.Fatalf("error %v, want one naming %s", err, c.field)
+			}
+		})
+	}
+}
+
+func TestLoadFileDuration(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(f, []byte(`{"sim_cac":"3s","seeds":["192.0.2.1:7946"],"priority":2}`), 0o600)
+	var c Config
+	if err := LoadFile(f, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.SimCAC != Duration(3e9) || len(c.Seeds) != 1 || c.Priority != 2 {
+		t.Fatalf("loaded %+v", c)
+	}
+	os.WriteFile(f, []byte(`{"sim_cac":"soon"}`), 0o600)
+	if err := LoadFile(f, &c); err == nil {
+		t.Fatal("a bad duration was accepted")
+	}
+}
+
+// FuzzConfigFiles feeds arbitrary bytes to the node's file decoders: the
+// config file, the mesh secret and the fence. None may panic; a fence
+// that opens holds its term.
+func FuzzConfigFiles(f *testing.F) {
+	f.Add([]byte(`{"state_dir":"/tmp/x","priority":1,"sim_cac":"1s"}`))
+	f.Add([]byte(`{"term":12}`))
+	f.Add([]byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		name := filepath.Join(dir, "f")
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var c Config
+		_ = LoadFile(name, &c)
+		_, _ = ReadMeshSecret(name)
+		if err := os.WriteFile(filepath.Join(dir, fenceFile), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if fe, err := openFence(dir); err == nil {
+			if err := fe.Admit(context.Background(), fe.Term()); err != nil {
+				t.Fatalf("fence refuses its own term: %v", err)
+			}
+		}
+	})
+}
