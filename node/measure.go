@@ -113,6 +113,10 @@ func (m *mesh) measureAgent(ctx context.Context, a usp.EndpointID) ([]*measuredR
 		if !slices.Contains(r.allowed, ch) {
 			r.allowed = append(r.allowed, ch)
 		}
+		if v["AutoChannelEnable"] == "false" {
+			// Pinned by a Controller: the plan keeps it where it is.
+			r.allowed = []int{ch}
+		}
 		byRow[strings.TrimSuffix(path, ".")] = r
 		radios = append(radios, r)
 	}

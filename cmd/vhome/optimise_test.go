@@ -130,6 +130,15 @@ func TestMeshOptimise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The owner pins ap2's 2.4 GHz radio: the plan must leave it alone.
+	cl, err := h.Client(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n1, _ := h.Node(1)
+	if _, err := cl.Set(t.Context(), n1.AgentID, false, setObj(`Device.WiFi.Radio.[Name=="radio0"].`, "AutoChannelEnable", "false")); err != nil {
+		t.Fatal(err)
+	}
 	_, term := awaitAgreement(t, h, seq(0, 5))
 	start := airChannels(t, air)
 	t.Logf("start channels %v", start)
@@ -149,6 +158,9 @@ func TestMeshOptimise(t *testing.T) {
 		now := airChannels(t, air)
 		if maps := fmt.Sprint(now); maps == fmt.Sprint(start) {
 			t.Errorf("no radio moved: %v", now)
+		}
+		if now["ap2/radio0"] != start["ap2/radio0"] {
+			t.Errorf("the pinned radio ap2/radio0 moved: %d → %d", start["ap2/radio0"], now["ap2/radio0"])
 		}
 		model, err := modelChannels(h)
 		if err != nil {

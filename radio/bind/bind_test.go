@@ -206,7 +206,7 @@ func TestRowsFromRadios(t *testing.T) {
 		"Device.WiFi.Radio.2.CurrentOperatingChannelBandwidth":              "80MHz",
 		"Device.WiFi.Radio.2.PossibleChannels":                              "36,40,44,48,52,56,60,64,100,104,108,112,116,132,136,140",
 		"Device.WiFi.Radio.2.ChannelsInUse":                                 "36,40",
-		"Device.WiFi.Radio.2.AutoChannelSupported":                          "false",
+		"Device.WiFi.Radio.2.AutoChannelSupported":                          "true",
 		"Device.WiFi.Radio.2.TransmitPower":                                 "100",
 		"Device.WiFi.Radio.2.TransmitPowerSupported":                        "1,3,6,12,25,50,100",
 		"Device.WiFi.Radio.2.Stats.Noise":                                   "-92",
@@ -348,9 +348,16 @@ func TestTransmitPowerAndEnable(t *testing.T) {
 	if got := r.powers[0]; got < 16.98 || got > 16.99 {
 		t.Errorf("SetTxPower(%v), want 20 dBm - 3.01 dB", got)
 	}
-	for _, kv := range [][]string{{"TransmitPower", "-1"}, {"Enable", "false"}, {"AutoChannelEnable", "true"}, {"OperatingFrequencyBand", "2.4GHz"}} {
+	for _, kv := range [][]string{{"TransmitPower", "-1"}, {"Enable", "false"}, {"OperatingFrequencyBand", "2.4GHz"}} {
 		if err := f.set(t, "Device.WiFi.Radio.1.", kv...); codeOf(err) != datamodel.CodeInvalidValue {
 			t.Errorf("Set %v: %v, want 7012", kv, err)
+		}
+	}
+	// AutoChannelEnable pins the channel for the mesh's planner (false)
+	// or hands it back (true); either way the radio is not touched.
+	for _, v := range []string{"false", "true"} {
+		if err := f.set(t, "Device.WiFi.Radio.1.", "AutoChannelEnable", v); err != nil {
+			t.Errorf("Set AutoChannelEnable %s: %v", v, err)
 		}
 	}
 }

@@ -113,9 +113,7 @@ func checkChange(rr *radioRow, ch *datamodel.ObjectChange) error {
 				return invalid(p, "the radio backend of %s cannot enable or disable it", rr.info.Name)
 			}
 		case "AutoChannelEnable":
-			if c.New == "true" {
-				return invalid(p, "automatic channel selection is not supported (AutoChannelSupported is false)")
-			}
+			// Read by the mesh leader's planner; nothing to apply here.
 		case "OperatingFrequencyBand":
 			if c.New != string(caps.Band) {
 				return invalid(p, "radio %s operates in the %s band only", rr.info.Name, caps.Band)

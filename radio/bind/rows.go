@@ -111,8 +111,11 @@ func staticRadioValues(info radio.Info) params {
 	kv.set("SupportedStandards", standards(caps))
 	kv.set("OperatingStandards", standards(caps))
 	kv.set("PossibleChannels", possibleChannels(caps))
-	kv.set("AutoChannelSupported", "false")
-	kv.set("AutoChannelEnable", "false")
+	// The mesh leader chooses channels for the home: a radio takes part
+	// while AutoChannelEnable is true; a Controller pins its channel by
+	// setting it false (until the next start).
+	kv.set("AutoChannelSupported", "true")
+	kv.set("AutoChannelEnable", "true")
 	kv.set("TransmitPowerSupported", powerSupported(caps))
 	return kv
 }
