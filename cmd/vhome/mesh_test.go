@@ -193,6 +193,26 @@ func TestMeshDiscovery(t *testing.T) {
 		t.Logf("node %d back at %s, seen by all after %v", i, addr, time.Since(t0).Round(10*time.Millisecond))
 	})
 
+	t.Run("MeshctlByEndpointID", func(t *testing.T) {
+		// discover lists every USP endpoint on the LAN, other homes' too.
+		out, err := h.Exec(t.Context(), 0, filepath.Join(binDir, "meshctl"), "-discover-wait", "3s", "discover")
+		if err != nil {
+			t.Fatalf("meshctl discover: %v\n%s", err, out)
+		}
+		for _, n := range h.Nodes() {
+			if !strings.Contains(string(out), "agent       "+string(n.AgentID)) || !strings.Contains(string(out), controllerOf(string(n.AgentID))) {
+				t.Errorf("discover misses node %d's Agent or Controller:\n%s", n.Index, out)
+			}
+		}
+		// An Endpoint ID instead of a URL: meshctl finds it by DNS-SD.
+		n2, _ := h.Node(2)
+		out, err = h.Exec(t.Context(), 0, filepath.Join(binDir, "meshctl"), "-secret-file", h.SecretFile(), "-timeout", "5s",
+			"-agent", string(n2.AgentID), "get", "Device.DeviceInfo.FriendlyName")
+		if err != nil || !strings.Contains(string(out), "=> node2") {
+			t.Errorf("meshctl -agent %s get: %v\n%s", n2.AgentID, err, out)
+		}
+	})
+
 	t.Run("Status", func(t *testing.T) {
 		out, err := h.Exec(t.Context(), 0, filepath.Join(binDir, "meshctl"), "-secret-file", h.SecretFile(), "-timeout", "5s",
 			"-url", n0.URL, "-agent", string(n0.AgentID), "status")
