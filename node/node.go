@@ -1,11 +1,20 @@
 // Package node is the composition root of meshd: it turns a Config into a
 // running mesh node. It opens the state dir (identity, persistent data
-// model), builds the TR-181 model, access control, the USP Agent and its
-// Notifier, and serves them over the CoAP/DTLS MTP.
+// model, the leader term fence), the radio backend (none, sim or linux)
+// and builds the TR-181 model with the radios bound to Device.WiFi.,
+// access control, the USP Agent and its Notifier, and serves them over
+// the CoAP/DTLS MTP. With a mesh secret it also joins the home's mesh
+// (mesh.go): its own USP Controller on a second CoAP endpoint, DNS-SD
+// advertising and browsing, the memberlist cluster and leader election,
+// the mesh Roles, and, on the leader, sessions to every Agent and the
+// measure-plan-apply loop of the home's channels (measure.go,
+// optimise.go).
 //
-// Data enters as CoAP POSTs carrying USP Records; the Agent's answers leave
-// as new POSTs to each request's reply-to URI, and notifications to the
-// Controller's configured MTP (or the reply-to it last used).
+// Data enters as CoAP POSTs carrying USP Records, DNS-SD answers, gossip
+// and radio events; the Agent's answers leave as new POSTs to each
+// request's reply-to URI, notifications to the Controller's configured
+// MTP (or the reply-to it last used), and the leader's requests from its
+// Controller endpoint to the Agents' URIs.
 package node
 
 import (
