@@ -18,7 +18,9 @@ func CheckSearch(p *Problem, seed uint64, moves int) error {
 	}
 	s := newSearch(m, rand.New(rand.NewPCG(seed, 1)))
 	s.x = s.fromCurrent()
+	s.buildTables()
 	fresh := newSearch(m, nil)
+	fresh.buildTables()
 	for _, comp := range m.components() {
 		s.random(comp)
 		s.reset(comp)

@@ -21,13 +21,24 @@ type search struct {
 	off []int
 	f   []float64 // field per unit and option
 	sp  []optSpan // spectrum per unit and option
+	// tab holds every edge's cost by option pair: for unit u's edge e,
+	// row k (u's option) starts at tabOff[u][e] + k·(options of e.v).
+	// It is built by buildTables, for the searches that need it.
+	tab    []float64
+	tabOff [][]int
+	// spanID numbers the distinct spectra, per unit and option; optOf[u]
+	// is unit u's option by spectrum ID, or -1.
+	spanID []int32
+	optOf  [][]int32
 	// cost is the cost of the component being searched, kept up to date
 	// by move (it drifts by rounding; compare plans with partCost).
 	cost float64
 	// movable lists the units with more than one option.
 	movable []int
 	moved   []step // scratch for swap
-	inMoved []int  // per unit: 1 + its index in moved, or 0
+	// edgeOf[u·units+v] is 1 + the index of v in u's edges, or 0.
+	edgeOf []int32
+	until  []int // per unit and option: the last tabu iteration forbidding it
 }
 
 // optSpan is an option's spectrum and width index, packed for the inner
@@ -38,8 +49,7 @@ type optSpan struct{ lo, hi, wi int32 }
 type step struct{ u, from, to int }
 
 func newSearch(m *model, rng *rand.Rand) *search {
-	s := &search{m: m, rng: rng, x: make([]int, len(m.units)), off: make([]int, len(m.units)+1),
-		inMoved: make([]int, len(m.units))}
+	s := &search{m: m, rng: rng, x: make([]int, len(m.units)), off: make([]int, len(m.units)+1)}
 	for u, un := range m.units {
 		if len(un.opts) > 1 {
 			s.movable = append(s.movable, u)
@@ -78,12 +88,11 @@ func (s *search) reset(part []int) {
 	s.cost = 0
 	for _, u := range part {
 		un := &s.m.units[u]
-		fu, su := s.fields(u), s.sp[s.off[u]:s.off[u+1]]
+		fu := s.fields(u)
 		for k := range fu {
 			c := un.opts[k].unary
 			for e := range un.edges {
-				ed := &un.edges[e]
-				c += pairCost(ed, su[k], s.sp[s.off[ed.v]+s.x[ed.v]])
+				c += s.row(u, e, k)[s.x[un.edges[e].v]]
 			}
 			fu[k] = c
 		}
@@ -92,18 +101,54 @@ func (s *search) reset(part []int) {
 	}
 }
 
-// shift adds sign times unit u's edge costs on option k to its
-// neighbours' fields.
-func (s *search) shift(u, k int, sign float64) {
-	un := &s.m.units[u]
-	a := s.sp[s.off[u]+k]
-	for e := range un.edges {
-		ed := &un.edges[e]
-		fv, sv := s.fields(ed.v), s.sp[s.off[ed.v]:s.off[ed.v+1]]
-		for q := range fv {
-			if c := pairCost(ed, a, sv[q]); c != 0 {
-				fv[q] += sign * c
+// buildTables fills tab with every edge's costs by option pair, and the
+// spectrum IDs.
+func (s *search) buildTables() {
+	s.numberSpans()
+	s.tabOff = make([][]int, len(s.m.units))
+	n := 0
+	for u, un := range s.m.units {
+		s.tabOff[u] = make([]int, len(un.edges))
+		for e, ed := range un.edges {
+			s.tabOff[u][e] = n
+			n += len(un.opts) * len(s.m.units[ed.v].opts)
+		}
+	}
+	s.tab = make([]float64, n)
+	s.edgeOf = make([]int32, len(s.m.units)*len(s.m.units))
+	for u, un := range s.m.units {
+		su := s.sp[s.off[u]:s.off[u+1]]
+		for e := range un.edges {
+			ed := &un.edges[e]
+			s.edgeOf[u*len(s.m.units)+ed.v] = int32(e + 1)
+			sv := s.sp[s.off[ed.v]:s.off[ed.v+1]]
+			t := s.tab[s.tabOff[u][e]:]
+			for k, a := range su {
+				row := t[k*len(sv) : (k+1)*len(sv)]
+				for q, b := range sv {
+					row[q] = pairCost(ed, a, b)
+				}
 			}
+		}
+	}
+}
+
+// row is the cost of u's edge e with u on option k, by the other unit's
+// option.
+func (s *search) row(u, e, k int) []float64 {
+	v := s.m.units[u].edges[e].v
+	n := s.off[v+1] - s.off[v]
+	t := s.tabOff[u][e] + k*n
+	return s.tab[t : t+n]
+}
+
+// shift adds unit u's edge costs on option k to its neighbours' fields.
+func (s *search) shift(u, k int) {
+	edges := s.m.units[u].edges
+	for e := range edges {
+		fv, r := s.fields(edges[e].v), s.row(u, e, k)
+		for q := range fv {
+			fv[q] += r[q]
 		}
 	}
 }
@@ -115,13 +160,11 @@ func (s *search) move(u, k int) {
 		return
 	}
 	s.cost += s.delta(u, k)
-	un := &s.m.units[u]
-	a, b := s.sp[s.off[u]+o], s.sp[s.off[u]+k]
-	for e := range un.edges {
-		ed := &un.edges[e]
-		fv, sv := s.fields(ed.v), s.sp[s.off[ed.v]:s.off[ed.v+1]]
+	edges := s.m.units[u].edges
+	for e := range edges {
+		fv, ro, rk := s.fields(edges[e].v), s.row(u, e, o), s.row(u, e, k)
 		for q := range fv {
-			fv[q] += pairCost(ed, b, sv[q]) - pairCost(ed, a, sv[q])
+			fv[q] += rk[q] - ro[q]
 		}
 	}
 	s.x[u] = k
@@ -173,7 +216,7 @@ func (s *search) greedy(part []int) {
 		}
 		s.x[u] = best
 		s.cost += fu[best]
-		s.shift(u, best, 1)
+		s.shift(u, best)
 	}
 }
 
@@ -216,59 +259,85 @@ func (s *search) descend() {
 func (s *search) swap(u, k int, t float64) {
 	steps := s.swapSteps(u, k)
 	d := s.jointDelta(steps)
-	if d <= 0 || s.rng.Float64() < math.Exp(-d/t) {
+	if s.accept(d, t) {
 		for _, st := range steps {
 			s.move(st.u, st.to)
 		}
 	}
 }
 
+// accept is the Metropolis rule at temperature t for a change d in cost.
+// Moves more than 30 t uphill (odds below 1e-13) are refused without
+// drawing.
+func (s *search) accept(d, t float64) bool {
+	return d <= 0 || (d < 30*t && s.rng.Float64() < math.Exp(-d/t))
+}
+
 // swapSteps lists the steps of the channel swap of u to option k.
 func (s *search) swapSteps(u, k int) []step {
-	a, b := s.m.units[u].opts[s.x[u]].sp, s.m.units[u].opts[k].sp
+	a, b := s.spanID[s.off[u]+s.x[u]], s.spanID[s.off[u]+k]
 	s.moved = append(s.moved[:0], step{u, s.x[u], k})
-	for _, e := range s.m.units[u].edges {
-		v := e.v
-		un := &s.m.units[v]
+	edges := s.m.units[u].edges
+	for e := range edges {
+		v := edges[e].v
 		to := a
-		switch un.opts[s.x[v]].sp {
+		switch s.spanID[s.off[v]+s.x[v]] {
 		case a:
 			to = b
 		case b:
 		default:
 			continue
 		}
-		if q, ok := un.bySpan[to]; ok {
-			s.moved = append(s.moved, step{v, s.x[v], q})
+		if q := s.optOf[v][to]; q >= 0 {
+			s.moved = append(s.moved, step{v, s.x[v], int(q)})
 		}
 	}
 	return s.moved
+}
+
+// numberSpans gives every distinct spectrum an ID and every unit its
+// option by spectrum ID.
+func (s *search) numberSpans() {
+	ids := map[span]int32{}
+	s.spanID = make([]int32, len(s.sp))
+	for u, un := range s.m.units {
+		for k, o := range un.opts {
+			id, ok := ids[o.sp]
+			if !ok {
+				id = int32(len(ids))
+				ids[o.sp] = id
+			}
+			s.spanID[s.off[u]+k] = id
+		}
+	}
+	s.optOf = make([][]int32, len(s.m.units))
+	for u, un := range s.m.units {
+		s.optOf[u] = make([]int32, len(ids))
+		for i := range s.optOf[u] {
+			s.optOf[u][i] = -1
+		}
+		for k := range un.opts {
+			s.optOf[u][s.spanID[s.off[u]+k]] = int32(k)
+		}
+	}
 }
 
 // jointDelta is the change in cost when every step of steps (distinct
 // units) is made: the sum of the single deltas corrected by the edges
 // between moved units, whose both ends change.
 func (s *search) jointDelta(steps []step) float64 {
-	for i, st := range steps {
-		s.inMoved[st.u] = i + 1
-	}
 	d := 0.0
+	n := len(s.m.units)
 	for i, st := range steps {
 		d += s.delta(st.u, st.to)
-		for e := range s.m.units[st.u].edges {
-			ed := &s.m.units[st.u].edges[e]
-			j := s.inMoved[ed.v] - 1
-			if j <= i {
+		for _, w := range steps[i+1:] {
+			e := s.edgeOf[st.u*n+w.u] - 1
+			if e < 0 {
 				continue
 			}
-			w := steps[j]
-			vf, vt := s.sp[s.off[st.u]+st.from], s.sp[s.off[st.u]+st.to]
-			wf, wt := s.sp[s.off[w.u]+w.from], s.sp[s.off[w.u]+w.to]
-			d += pairCost(ed, vt, wt) - pairCost(ed, vt, wf) - pairCost(ed, vf, wt) + pairCost(ed, vf, wf)
+			vt, vf := s.row(st.u, int(e), st.to), s.row(st.u, int(e), st.from)
+			d += vt[w.to] - vt[w.from] - vf[w.to] + vf[w.from]
 		}
-	}
-	for _, st := range steps {
-		s.inMoved[st.u] = 0
 	}
 	return d
 }

@@ -29,17 +29,36 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Plan, error) {
 	return pl, ctx.Err()
 }
 
-// anneal runs the annealing search of Solve and returns the best option
-// per unit.
+// schedule shapes the search; defaultSchedule is what Solve uses, with
+// Options.Restarts and Options.Sweeps overriding their fields.
+type schedule struct {
+	restarts int // annealing runs per component
+	sweeps   int // moves per movable unit in one run
+	// hot and cold are the first and last temperatures of a run, as
+	// fractions of the temperature at which half of the typical uphill
+	// moves are accepted.
+	hot, cold float64
+	// swapEvery: one proposal in swapEvery is a channel swap.
+	swapEvery int
+	// polish is the length of the tabu search that ends a component's
+	// search, in iterations per movable unit; stall ends it early after
+	// that many iterations per movable unit without a better plan.
+	polish, stall float64
+}
+
+var defaultSchedule = schedule{restarts: 4, sweeps: 600, hot: 0.5, cold: 5e-3, swapEvery: 5}
+
+// anneal runs the search of Solve and returns the best option per unit.
 func (m *model) anneal(ctx context.Context, deadline time.Time, opt Options) []int {
-	restarts, sweeps := opt.Restarts, opt.Sweeps
-	if restarts <= 0 {
-		restarts = 8
+	sc := defaultSchedule
+	if opt.Restarts > 0 {
+		sc.restarts = opt.Restarts
 	}
-	if sweeps <= 0 {
-		sweeps = 150
+	if opt.Sweeps > 0 {
+		sc.sweeps = opt.Sweeps
 	}
 	s := newSearch(m, rand.New(rand.NewPCG(opt.Seed, 0x5eed)))
+	s.buildTables()
 	best := s.fromCurrent()
 	// Components of the interference graph (bands among them) never
 	// interact: each gets its own runs, temperature and best.
@@ -54,7 +73,15 @@ func (m *model) anneal(ctx context.Context, deadline time.Time, opt Options) []i
 			continue
 		}
 		bestCost := m.partCost(best, comp)
-		for r := 0; r < restarts && !stopped(ctx, deadline); r++ {
+		keep := func() {
+			if c := m.partCost(s.x, comp); c < bestCost {
+				bestCost = c
+				for _, u := range comp {
+					best[u] = s.x[u]
+				}
+			}
+		}
+		for r := 0; r < sc.restarts && !stopped(ctx, deadline); r++ {
 			switch r {
 			case 0:
 				copy(s.x, best)
@@ -65,26 +92,28 @@ func (m *model) anneal(ctx context.Context, deadline time.Time, opt Options) []i
 				s.random(comp)
 				s.reset(comp)
 			}
-			s.anneal(ctx, deadline, sweeps)
+			s.anneal(ctx, deadline, sc)
 			s.descend()
-			if c := m.partCost(s.x, comp); c < bestCost {
-				bestCost = c
-				for _, u := range comp {
-					best[u] = s.x[u]
-				}
-			}
+			keep()
 		}
 		for _, u := range comp {
 			s.x[u] = best[u]
+		}
+		if n := float64(len(s.movable)); sc.polish > 0 && !stopped(ctx, deadline) {
+			s.reset(comp)
+			s.tabu(ctx, deadline, int(sc.polish*n), int(sc.stall*n))
+			keep()
+			for _, u := range comp {
+				s.x[u] = best[u]
+			}
 		}
 	}
 	return best
 }
 
-// anneal runs Metropolis moves (one unit to one random option) with a
-// geometric cooling from a temperature that accepts half of the typical
-// uphill moves down to a thousandth of it.
-func (s *search) anneal(ctx context.Context, deadline time.Time, sweeps int) {
+// anneal runs Metropolis moves (one unit to one random option, or a
+// channel swap) with a geometric cooling between the temperatures of sc.
+func (s *search) anneal(ctx context.Context, deadline time.Time, sc schedule) {
 	if len(s.movable) == 0 {
 		return
 	}
@@ -92,9 +121,9 @@ func (s *search) anneal(ctx context.Context, deadline time.Time, sweeps int) {
 	if t0 <= 0 {
 		return
 	}
-	moves := sweeps * len(s.movable)
-	cool := math.Pow(1e-3, 1/float64(moves))
-	t := t0
+	moves := sc.sweeps * len(s.movable)
+	cool := math.Pow(sc.cold/sc.hot, 1/float64(moves))
+	t := t0 * sc.hot
 	for n := 0; n < moves; n++ {
 		if n&255 == 0 && stopped(ctx, deadline) {
 			return
@@ -104,11 +133,13 @@ func (s *search) anneal(ctx context.Context, deadline time.Time, sweeps int) {
 		if k >= s.x[u] {
 			k++
 		}
-		if s.rng.IntN(5) == 0 {
+		if s.rng.IntN(sc.swapEvery) == 0 {
 			s.swap(u, k, t)
-		} else if d := s.delta(u, k); d <= 0 || s.rng.Float64() < math.Exp(-d/t) {
+		} else if s.accept(s.delta(u, k), t) {
 			s.move(u, k)
+			ZZacc++
 		}
+		ZZprop++
 		t *= cool
 	}
 }
@@ -128,3 +159,5 @@ func (s *search) startTemperature() float64 {
 	}
 	return sum / float64(n) / math.Ln2
 }
+
+var ZZacc, ZZprop int
