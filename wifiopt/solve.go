@@ -137,9 +137,7 @@ func (s *search) anneal(ctx context.Context, deadline time.Time, sc schedule) {
 			s.swap(u, k, t)
 		} else if s.accept(s.delta(u, k), t) {
 			s.move(u, k)
-			ZZacc++
 		}
-		ZZprop++
 		t *= cool
 	}
 }
@@ -159,5 +157,3 @@ func (s *search) startTemperature() float64 {
 	}
 	return sum / float64(n) / math.Ln2
 }
-
-var ZZacc, ZZprop int
