@@ -90,11 +90,14 @@ func (s *search) reset(part []int) {
 		un := &s.m.units[u]
 		fu := s.fields(u)
 		for k := range fu {
-			c := un.opts[k].unary
-			for e := range un.edges {
-				c += s.row(u, e, k)[s.x[un.edges[e].v]]
+			fu[k] = un.opts[k].unary
+		}
+		for e := range un.edges {
+			v := un.edges[e].v
+			n, t := s.off[v+1]-s.off[v], s.tabOff[u][e]+s.x[v]
+			for k := range fu {
+				fu[k] += s.tab[t+k*n]
 			}
-			fu[k] = c
 		}
 		// Each edge is counted from both ends.
 		s.cost += (fu[s.x[u]] + un.opts[s.x[u]].unary) / 2

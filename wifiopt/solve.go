@@ -40,13 +40,19 @@ type schedule struct {
 	hot, cold float64
 	// swapEvery: one proposal in swapEvery is a channel swap.
 	swapEvery int
-	// polish is the length of the tabu search that ends a component's
-	// search, in iterations per movable unit; stall ends it early after
-	// that many iterations per movable unit without a better plan.
-	polish, stall float64
+	// equalise, when positive, lengthens the runs of mid-sized problems
+	// of n movable units by min(2, n/40, equalise/n) when that exceeds 1,
+	// so that they take about as long as one of equalise units: the time
+	// a plan may take is set by the largest homes, and mid-sized ones
+	// (which still gain from longer runs) use it. Small ones do not need
+	// it.
+	equalise int
+	// reheat, when positive, starts the runs after the second from the
+	// best plan so far, at hot·reheat, instead of from random plans.
+	reheat float64
 }
 
-var defaultSchedule = schedule{restarts: 4, sweeps: 600, hot: 0.5, cold: 5e-3, swapEvery: 5}
+var defaultSchedule = schedule{restarts: 4, sweeps: 600, hot: 0.5, cold: 5e-3, swapEvery: 5, equalise: 160, reheat: 0.25}
 
 // anneal runs the search of Solve and returns the best option per unit.
 func (m *model) anneal(ctx context.Context, deadline time.Time, opt Options) []int {
@@ -59,6 +65,9 @@ func (m *model) anneal(ctx context.Context, deadline time.Time, opt Options) []i
 	}
 	s := newSearch(m, rand.New(rand.NewPCG(opt.Seed, 0x5eed)))
 	s.buildTables()
+	if n := float64(len(s.movable)); opt.Sweeps <= 0 && sc.equalise > 0 {
+		sc.sweeps = int(float64(sc.sweeps) * max(1, min(2, n/40, float64(sc.equalise)/n)))
+	}
 	best := s.fromCurrent()
 	// Components of the interference graph (bands among them) never
 	// interact: each gets its own runs, temperature and best.
@@ -89,23 +98,25 @@ func (m *model) anneal(ctx context.Context, deadline time.Time, opt Options) []i
 			case 1:
 				s.greedy(comp)
 			default:
-				s.random(comp)
+				if sc.reheat > 0 {
+					for _, u := range comp {
+						s.x[u] = best[u]
+					}
+				} else {
+					s.random(comp)
+				}
 				s.reset(comp)
 			}
-			s.anneal(ctx, deadline, sc)
+			run := sc
+			if r >= 2 && sc.reheat > 0 {
+				run.hot *= sc.reheat
+			}
+			s.anneal(ctx, deadline, run)
 			s.descend()
 			keep()
 		}
 		for _, u := range comp {
 			s.x[u] = best[u]
-		}
-		if n := float64(len(s.movable)); sc.polish > 0 && !stopped(ctx, deadline) {
-			s.reset(comp)
-			s.tabu(ctx, deadline, int(sc.polish*n), int(sc.stall*n))
-			keep()
-			for _, u := range comp {
-				s.x[u] = best[u]
-			}
 		}
 	}
 	return best
