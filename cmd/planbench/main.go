@@ -43,6 +43,8 @@ type config struct {
 	exactLimit int
 	exactTime  time.Duration
 	refRuns    int
+	// refRestarts and refSweeps shape each long run of the reference.
+	refRestarts, refSweeps int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,10 +60,12 @@ radio, and plans each with:
   least-congested  every AP alone picks its least congested channel
   reference        wifiopt.Exact (branch and bound) when the class has at most
                    -exact-aps APs and it proves optimality within -exact-time;
-                   otherwise the best of -ref-runs long heuristic runs (4
-                   restarts x 2000 sweeps, about 13 times the default search)
-                   and of the heuristic's own plan; the table says which, and
-                   "best of N long runs" is not a proven optimum
+                   otherwise the best of -ref-runs independent long heuristic
+                   runs (-ref-restarts x -ref-sweeps each; by default 4 x 5000,
+                   about 8 times the default search of a 100-AP block and 4
+                   times that of a 50-AP one) and of the heuristic's own plan;
+                   the table says which ("best of N runs RxS"), and that is
+                   not a proven optimum
 
 Columns: gap = (heuristic - reference) / reference; vs LC = heuristic's cost
 reduction relative to least-congested; captured = sum of (LC - heuristic) over
@@ -80,7 +84,9 @@ Flags:
 	fs.BoolVar(&cfg.json, "json", false, "print JSON rows instead of a table")
 	fs.IntVar(&cfg.exactLimit, "exact-aps", 8, "largest AP count solved exactly")
 	fs.DurationVar(&cfg.exactTime, "exact-time", 10*time.Second, "time limit of one exact solve")
-	fs.IntVar(&cfg.refRuns, "ref-runs", 2, "long heuristic runs making the reference above -exact-aps")
+	fs.IntVar(&cfg.refRuns, "ref-runs", 3, "long heuristic runs making the reference above -exact-aps")
+	fs.IntVar(&cfg.refRestarts, "ref-restarts", 4, "annealing runs per component in one long reference run")
+	fs.IntVar(&cfg.refSweeps, "ref-sweeps", 5000, "sweeps per annealing run in one long reference run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,6 +99,9 @@ Flags:
 	}
 	if cfg.homes < 1 {
 		return fmt.Errorf("-homes must be at least 1")
+	}
+	if cfg.refRuns < 0 || cfg.refRestarts < 1 || cfg.refSweeps < 1 {
+		return fmt.Errorf("-ref-runs must be at least 0, -ref-restarts and -ref-sweeps at least 1")
 	}
 	var rows []row
 	for i, c := range cfg.classes {

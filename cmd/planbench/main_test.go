@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 )
 
@@ -22,17 +21,29 @@ func TestParseClasses(t *testing.T) {
 
 func TestRunJSON(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"-homes", "2", "-classes", "3,20", "-json", "-ref-runs", "1"}, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"-homes", "2", "-classes", "3,20", "-json", "-ref-runs", "1", "-ref-restarts", "2", "-ref-sweeps", "300"}, &out, &errOut); err != nil {
 		t.Fatal(err, errOut.String())
 	}
 	var rows []row
 	if err := json.Unmarshal(out.Bytes(), &rows); err != nil || len(rows) != 2 {
 		t.Fatalf("rows %v, %v: %s", rows, err, out.String())
 	}
-	if rows[0].Reference != "exact" || !strings.HasPrefix(rows[1].Reference, "best of 1") {
+	if rows[0].Reference != "exact" || rows[1].Reference != "best of 1 runs 2x300" {
 		t.Errorf("references %q, %q", rows[0].Reference, rows[1].Reference)
+	}
+	if rows[1].GapMean < 0 || rows[1].Captured <= 0 {
+		t.Errorf("unproven reference: gap %v%%, captured %v%%", rows[1].GapMean, rows[1].Captured)
 	}
 	if rows[0].GapWorst > 5 {
 		t.Errorf("gap to the optimum %v%% on 3-AP homes", rows[0].GapWorst)
+	}
+}
+
+func TestRunRejectsFlags(t *testing.T) {
+	for _, args := range [][]string{{"-homes", "0"}, {"-ref-runs", "-1"}, {"-ref-sweeps", "0"}, {"-ref-restarts", "0"}, {"extra"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
+			t.Errorf("run(%q) accepted", args)
+		}
 	}
 }

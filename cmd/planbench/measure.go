@@ -18,7 +18,7 @@ import (
 type row struct {
 	Class     string  `json:"class"`
 	Homes     int     `json:"homes"`
-	Reference string  `json:"reference"` // "exact", "best-of-N", or "exact k/n + best-of-N"
+	Reference string  `json:"reference"` // "exact", "best of N runs RxS", or "exact k/n, else best of N runs RxS"
 	GapMean   float64 `json:"gap_mean_pct"`
 	GapWorst  float64 `json:"gap_worst_pct"`
 	VsLCMean  float64 `json:"vs_lc_mean_pct"`
@@ -77,9 +77,9 @@ func measure(ctx context.Context, cfg config, c class, base uint64) (row, error)
 	case cfg.homes:
 		r.Reference = "exact"
 	case 0:
-		r.Reference = fmt.Sprintf("best of %d long runs", cfg.refRuns)
+		r.Reference = fmt.Sprintf("best of %d runs %dx%d", cfg.refRuns, cfg.refRestarts, cfg.refSweeps)
 	default:
-		r.Reference = fmt.Sprintf("exact %d/%d, else best of %d long runs", exact, cfg.homes, cfg.refRuns)
+		r.Reference = fmt.Sprintf("exact %d/%d, else best of %d runs %dx%d", exact, cfg.homes, cfg.refRuns, cfg.refRestarts, cfg.refSweeps)
 	}
 	slices.Sort(times)
 	var sum time.Duration
@@ -106,7 +106,7 @@ func reference(ctx context.Context, cfg config, c class, p *wifiopt.Problem, see
 		best = pl.Cost
 	}
 	for k := range cfg.refRuns {
-		pl, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: seed*31 + uint64(k) + 1, Restarts: 4, Sweeps: 2000})
+		pl, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: seed*31 + uint64(k) + 1, Restarts: cfg.refRestarts, Sweeps: cfg.refSweeps})
 		if err != nil {
 			return 0, false, err
 		}
