@@ -52,6 +52,7 @@ type Cluster struct {
 	awaitedSince time.Time // since when
 	lastPull     time.Time // last state pull from the awaited member
 	persistErr   string    // last failure to persist a new vote, logged once
+	bumpSince    time.Time // since when a term bump (rule 2) has been due
 	pulling      atomic.Bool
 
 	kick     chan struct{} // wakes the election loop

@@ -46,7 +46,21 @@ func (c *Cluster) elect() {
 	prev := c.decision
 	c.mu.Unlock()
 
+	// A bump above a higher line seen (rule 2) waits SyncAfter: that
+	// line's own claim may be just behind its followers' votes.
+	in.HoldBump = true
 	d := Decide(in)
+	in.HoldBump = false
+	if bump := Decide(in); bump != d {
+		if c.bumpSince.IsZero() {
+			c.bumpSince = time.Now()
+		}
+		if time.Since(c.bumpSince) >= c.cfg.Profile.SyncAfter {
+			d = bump
+		}
+	} else {
+		c.bumpSince = time.Time{}
+	}
 	c.pullIfWaiting(in, d)
 	if d == prev {
 		return

@@ -60,6 +60,12 @@ type Input struct {
 	// Settled says the start-up wait has passed: only a settled node makes
 	// a fresh claim. Following a claim needs no wait.
 	Settled bool
+	// HoldBump keeps a claimant that has seen a higher line on its current
+	// claim instead of bumping above it (rule 2). The election loop holds
+	// a bump for a short while: after a partition heals, the followers of
+	// the other side's leader may be seen before that leader's own claim,
+	// which must then win (higher term), not be outbid.
+	HoldBump bool
 }
 
 // Decision is the outcome of the leader rule for this node.
@@ -86,7 +92,8 @@ func (d Decision) Vote() Vote { return Vote{Term: d.Term, Leader: d.Leader} }
 //  2. The best claimant, if it is this node, keeps leading; if some member
 //     (or this node's own record) has seen a higher (term, leader), it
 //     bumps its term above that, still leading, so every member's fence
-//     accepts it. Every other claimant gives way.
+//     accepts it (unless HoldBump: then it keeps its claim for now).
+//     Every other claimant gives way.
 //  3. A non-claimant follows the best claim if it is not below its own
 //     persisted vote (a fence never goes backwards); otherwise it follows
 //     no one until the claimant bumps its term.
@@ -113,6 +120,8 @@ func Decide(in Input) Decision {
 	}
 	if !best.IsZero() {
 		switch {
+		case best.Leader == in.Self && best.Less(high) && in.HoldBump:
+			return Decision{Term: best.Term, Leader: in.Self, Claim: true}
 		case best.Leader == in.Self && best.Less(high):
 			return Decision{Term: high.Term + 1, Leader: in.Self, Claim: true}
 		case best.Leader == in.Self:

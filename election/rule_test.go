@@ -87,6 +87,30 @@ func TestDecide(t *testing.T) {
 		{"claim for term zero is ignored", "a", []View{claimant("b", 0, 0), fresh("a", 0)}, Vote{}, true, claim(1, "a")},
 		{"no members at all", "a", nil, v(2, "a"), true, none(2)},
 	}
+	// HoldBump: the same inputs as the bump cases keep the current claim;
+	// it changes nothing where no bump is due.
+	held := []struct {
+		name      string
+		self      string
+		members   []View
+		persisted Vote
+		want      Decision
+	}{
+		{"held bump keeps the claim", "y", []View{claimant("y", 0, 3), follower("c", 0, 5, "x")}, v(3, "y"), claim(3, "y")},
+		{"held bump past own record", "a", []View{claimant("a", 0, 2)}, v(4, "q"), claim(2, "a")},
+		{"healed side: followers seen before their leader", "a", []View{claimant("a", 0, 1), follower("b", 0, 1, "a"),
+			follower("c", 0, 2, "x"), follower("d", 0, 2, "x")}, v(1, "a"), claim(1, "a")},
+		{"hold does not stop giving way", "a", []View{claimant("a", 0, 1), claimant("x", 0, 2)}, v(1, "a"), follow(2, "x")},
+		{"hold does not stop a vacancy claim", "a", []View{fresh("a", 0), follower("b", 0, 4, "z")}, Vote{}, claim(5, "a")},
+	}
+	for _, tc := range held {
+		t.Run("hold/"+tc.name, func(t *testing.T) {
+			in := Input{Self: tc.self, Members: tc.members, Persisted: tc.persisted, Settled: true, HoldBump: true}
+			if got := Decide(in); got != tc.want {
+				t.Fatalf("Decide = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
 	if len(tests) < 25 {
 		t.Fatalf("only %d cases", len(tests))
 	}
