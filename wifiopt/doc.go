@@ -60,8 +60,12 @@
 //
 // Solve anneals each component (Metropolis single-unit moves plus
 // channel-swap moves that exchange two spectra among a unit and its
-// neighbours), from the current plan, a greedy plan and random plans, and
-// ends each run with a best-response descent. Exact is branch and bound
-// per component, seeded with Solve's plan; it is exponential and meant
-// for evaluation of homes up to about 8 APs.
+// neighbours), from the current plan, a greedy plan and then the best
+// plan so far, reheated, and ends each run with a best-response descent.
+// The search keeps, for every unit and option, the unit's cost there
+// given the others (its field), so a proposal costs one subtraction and
+// an accepted move updates only its neighbours' fields; the run length is
+// fixed by the problem's size, so equal seeds give equal plans. Exact is
+// branch and bound per component, seeded with Solve's plan; it is
+// exponential and meant for evaluation of homes up to about 8 APs.
 package wifiopt

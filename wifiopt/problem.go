@@ -96,10 +96,12 @@ type Options struct {
 	// Budget caps the wall time of a search; 0 means no cap beyond ctx.
 	Budget time.Duration
 	// Restarts is the number of annealing runs Solve makes per component
-	// (default 8).
+	// (default 4).
 	Restarts int
 	// Sweeps is the length of one annealing run, in moves per movable
-	// unit of the component (default 150).
+	// unit of the component (default 600, lengthened up to twice for
+	// problems of 40 to 160 movable units, which then take about as long
+	// as 160 units; a value set here is used as is).
 	Sweeps int
 }
 

@@ -8,11 +8,13 @@ import (
 )
 
 // Solve searches for a cheap plan by simulated annealing with restarts,
-// each run finished by a best-response descent. The first run starts from
-// the current channels, the second from a greedy construction, the rest
-// from random plans. With equal Options.Seed it returns equal plans,
-// unless Options.Budget or ctx cut the search short; when ctx is done it
-// returns the best plan so far together with ctx's error.
+// each run finished by a best-response descent. Per component, the first
+// run starts from the current channels, the second from a greedy
+// construction, and the rest reheat the best plan so far (at a quarter of
+// the first runs' starting temperature). With equal Options.Seed it
+// returns equal plans, unless Options.Budget or ctx cut the search short;
+// when ctx is done it returns the best plan so far together with ctx's
+// error.
 func Solve(ctx context.Context, p *Problem, opt Options) (Plan, error) {
 	start := time.Now()
 	m, err := compile(p)
