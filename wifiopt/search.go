@@ -22,10 +22,10 @@ type search struct {
 	f   []float64 // field per unit and option
 	sp  []optSpan // spectrum per unit and option
 	// tab holds every edge's cost by option pair: for unit u's edge e,
-	// row k (u's option) starts at tabOff[u][e] + k·(options of e.v).
-	// It is built by buildTables, for the searches that need it.
-	tab    []float64
-	tabOff [][]int
+	// row k (u's option) starts at adj[u][e].tab + k·adj[u][e].n. They
+	// are built by buildTables, for the searches that need them.
+	tab []float64
+	adj [][]link
 	// spanID numbers the distinct spectra, per unit and option; optOf[u]
 	// is unit u's option by spectrum ID, or -1.
 	spanID []int32
@@ -44,6 +44,10 @@ type search struct {
 // optSpan is an option's spectrum and width index, packed for the inner
 // loops.
 type optSpan struct{ lo, hi, wi int32 }
+
+// link is one of a unit's edges as the inner loops need it: the other
+// unit, its number of options and where the edge's table starts in tab.
+type link struct{ v, n, tab int }
 
 // step is one unit's part of a compound move.
 type step struct{ u, from, to int }
@@ -92,11 +96,10 @@ func (s *search) reset(part []int) {
 		for k := range fu {
 			fu[k] = un.opts[k].unary
 		}
-		for e := range un.edges {
-			v := un.edges[e].v
-			n, t := s.off[v+1]-s.off[v], s.tabOff[u][e]+s.x[v]
+		for _, l := range s.adj[u] {
+			t := l.tab + s.x[l.v]
 			for k := range fu {
-				fu[k] += s.tab[t+k*n]
+				fu[k] += s.tab[t+k*l.n]
 			}
 		}
 		// Each edge is counted from both ends.
@@ -104,17 +107,18 @@ func (s *search) reset(part []int) {
 	}
 }
 
-// buildTables fills tab with every edge's costs by option pair, and the
-// spectrum IDs.
+// buildTables fills tab with every edge's costs by option pair, adj, and
+// the spectrum IDs.
 func (s *search) buildTables() {
 	s.numberSpans()
-	s.tabOff = make([][]int, len(s.m.units))
+	s.adj = make([][]link, len(s.m.units))
 	n := 0
 	for u, un := range s.m.units {
-		s.tabOff[u] = make([]int, len(un.edges))
+		s.adj[u] = make([]link, len(un.edges))
 		for e, ed := range un.edges {
-			s.tabOff[u][e] = n
-			n += len(un.opts) * len(s.m.units[ed.v].opts)
+			nv := len(s.m.units[ed.v].opts)
+			s.adj[u][e] = link{v: ed.v, n: nv, tab: n}
+			n += len(un.opts) * nv
 		}
 	}
 	s.tab = make([]float64, n)
@@ -125,7 +129,7 @@ func (s *search) buildTables() {
 			ed := &un.edges[e]
 			s.edgeOf[u*len(s.m.units)+ed.v] = int32(e + 1)
 			sv := s.sp[s.off[ed.v]:s.off[ed.v+1]]
-			t := s.tab[s.tabOff[u][e]:]
+			t := s.tab[s.adj[u][e].tab:]
 			for k, a := range su {
 				row := t[k*len(sv) : (k+1)*len(sv)]
 				for q, b := range sv {
@@ -136,20 +140,18 @@ func (s *search) buildTables() {
 	}
 }
 
-// row is the cost of u's edge e with u on option k, by the other unit's
-// option.
-func (s *search) row(u, e, k int) []float64 {
-	v := s.m.units[u].edges[e].v
-	n := s.off[v+1] - s.off[v]
-	t := s.tabOff[u][e] + k*n
-	return s.tab[t : t+n]
+// row is the cost of edge l with its unit on option k, by the other
+// unit's option.
+func (s *search) row(l *link, k int) []float64 {
+	t := l.tab + k*l.n
+	return s.tab[t : t+l.n]
 }
 
 // shift adds unit u's edge costs on option k to its neighbours' fields.
 func (s *search) shift(u, k int) {
-	edges := s.m.units[u].edges
-	for e := range edges {
-		fv, r := s.fields(edges[e].v), s.row(u, e, k)
+	for e := range s.adj[u] {
+		l := &s.adj[u][e]
+		fv, r := s.fields(l.v), s.row(l, k)
 		for q := range fv {
 			fv[q] += r[q]
 		}
@@ -163,9 +165,9 @@ func (s *search) move(u, k int) {
 		return
 	}
 	s.cost += s.delta(u, k)
-	edges := s.m.units[u].edges
-	for e := range edges {
-		fv, ro, rk := s.fields(edges[e].v), s.row(u, e, o), s.row(u, e, k)
+	for e := range s.adj[u] {
+		l := &s.adj[u][e]
+		fv, ro, rk := s.fields(l.v), s.row(l, o), s.row(l, k)
 		for q := range fv {
 			fv[q] += rk[q] - ro[q]
 		}
@@ -280,9 +282,8 @@ func (s *search) accept(d, t float64) bool {
 func (s *search) swapSteps(u, k int) []step {
 	a, b := s.spanID[s.off[u]+s.x[u]], s.spanID[s.off[u]+k]
 	s.moved = append(s.moved[:0], step{u, s.x[u], k})
-	edges := s.m.units[u].edges
-	for e := range edges {
-		v := edges[e].v
+	for _, l := range s.adj[u] {
+		v := l.v
 		to := a
 		switch s.spanID[s.off[v]+s.x[v]] {
 		case a:
@@ -338,7 +339,8 @@ func (s *search) jointDelta(steps []step) float64 {
 			if e < 0 {
 				continue
 			}
-			vt, vf := s.row(st.u, int(e), st.to), s.row(st.u, int(e), st.from)
+			l := &s.adj[st.u][e]
+			vt, vf := s.row(l, st.to), s.row(l, st.from)
 			d += vt[w.to] - vt[w.from] - vf[w.to] + vf[w.from]
 		}
 	}
