@@ -61,10 +61,11 @@ radio, and plans each with:
   reference        wifiopt.Exact (branch and bound) when the class has at most
                    -exact-aps APs and it proves optimality within -exact-time;
                    otherwise the best of -ref-runs independent long heuristic
-                   runs (-ref-restarts x -ref-sweeps each; by default 4 x 5000,
-                   about 8 times the default search of a 100-AP block and 4
-                   times that of a 50-AP one) and of the heuristic's own plan;
-                   the table says which ("best of N runs RxS"), and that is
+                   runs with other seeds (by default 6 runs of 4 restarts x
+                   5000 sweeps: each about 8 times the default search of a
+                   100-AP block and 4 times that of a 50-AP one) and of the
+                   heuristic's own plan; the table says which ("best of N
+                   runs RxS"), and that is
                    not a proven optimum
 
 Columns: gap = (heuristic - reference) / reference; vs LC = heuristic's cost
@@ -84,7 +85,7 @@ Flags:
 	fs.BoolVar(&cfg.json, "json", false, "print JSON rows instead of a table")
 	fs.IntVar(&cfg.exactLimit, "exact-aps", 8, "largest AP count solved exactly")
 	fs.DurationVar(&cfg.exactTime, "exact-time", 10*time.Second, "time limit of one exact solve")
-	fs.IntVar(&cfg.refRuns, "ref-runs", 3, "long heuristic runs making the reference above -exact-aps")
+	fs.IntVar(&cfg.refRuns, "ref-runs", 6, "long heuristic runs making the reference above -exact-aps")
 	fs.IntVar(&cfg.refRestarts, "ref-restarts", 4, "annealing runs per component in one long reference run")
 	fs.IntVar(&cfg.refSweeps, "ref-sweeps", 5000, "sweeps per annealing run in one long reference run")
 	if err := fs.Parse(args); err != nil {
