@@ -65,8 +65,7 @@ radio, and plans each with:
                    5000 sweeps: each about 8 times the default search of a
                    100-AP block and 4 times that of a 50-AP one) and of the
                    heuristic's own plan; the table says which ("best of N
-                   runs RxS"), and that is
-                   not a proven optimum
+                   runs RxS"), and that is not a proven optimum
 
 Columns: gap = (heuristic - reference) / reference; vs LC = heuristic's cost
 reduction relative to least-congested; captured = sum of (LC - heuristic) over
