@@ -58,10 +58,12 @@
 // more generally in different components of the "can hear each other"
 // graph, are independent and are solved separately.
 //
-// Solve anneals each component (Metropolis single-unit moves plus
-// channel-swap moves that exchange two spectra among a unit and its
-// neighbours), from the current plan, a greedy plan and then the best
-// plan so far, reheated, and ends each run with a best-response descent.
+// Solve anneals each component (single-unit moves, Metropolis in small
+// components and heat bath in large ones, plus channel-swap moves that
+// exchange two spectra among a unit and its neighbours), from the current
+// plan, a greedy plan and then random plans (small components) or the
+// best plan so far, reheated (large ones), and ends each run with a
+// best-response descent.
 // The search keeps, for every unit and option, the unit's cost there
 // given the others (its field), so a proposal costs one subtraction and
 // an accepted move updates only its neighbours' fields; the run length is

@@ -38,7 +38,7 @@ type search struct {
 	moved   []step // scratch for swap
 	// edgeOf[u·units+v] is 1 + the index of v in u's edges, or 0.
 	edgeOf []int32
-	until  []int // per unit and option: the last tabu iteration forbidding it
+	w      []float64 // scratch for heatBath
 }
 
 // optSpan is an option's spectrum and width index, packed for the inner
@@ -346,3 +346,47 @@ func (s *search) jointDelta(steps []step) float64 {
 	}
 	return d
 }
+
+// heatBath moves unit u to an option drawn with probability proportional
+// to exp(-field/t) (options more than 30 t above the cheapest count as
+// impossible).
+func (s *search) heatBath(u int, t float64) {
+	fu := s.fields(u)
+	lo := fu[0]
+	for _, f := range fu[1:] {
+		if f < lo {
+			lo = f
+		}
+	}
+	w := s.w[:0]
+	sum := 0.0
+	inv := expSteps / t
+	for _, f := range fu {
+		x := 0.0
+		if z := (f - lo) * inv; z < expSteps*30 {
+			i := int(z)
+			x = expTable[i] + (z-float64(i))*(expTable[i+1]-expTable[i])
+		}
+		sum += x
+		w = append(w, sum)
+	}
+	s.w = w
+	r := s.rng.Float64() * sum
+	k := 0
+	for k < len(w)-1 && w[k] <= r {
+		k++
+	}
+	s.move(u, k)
+}
+
+// expTable[i] is exp(-i/expSteps) for exponents 0..30, for heatBath's
+// linear interpolation (relative error about 1e-4).
+const expSteps = 32
+
+var expTable = func() []float64 {
+	t := make([]float64, 30*expSteps+2)
+	for i := range t {
+		t[i] = math.Exp(-float64(i) / expSteps)
+	}
+	return t
+}()
