@@ -62,7 +62,7 @@ radio, and plans each with:
                    -exact-aps APs and it proves optimality within -exact-time;
                    otherwise the best of -ref-runs independent long heuristic
                    runs with other seeds (by default 6 runs of 4 restarts x
-                   5000 sweeps: each about 8 times the default search of a
+                   3000 sweeps: each about 7.5 times the default search of a
                    100-AP block and 4 times that of a 50-AP one) and of the
                    heuristic's own plan; the table says which ("best of N
                    runs RxS"), and that is not a proven optimum
@@ -86,7 +86,7 @@ Flags:
 	fs.DurationVar(&cfg.exactTime, "exact-time", 10*time.Second, "time limit of one exact solve")
 	fs.IntVar(&cfg.refRuns, "ref-runs", 6, "long heuristic runs making the reference above -exact-aps")
 	fs.IntVar(&cfg.refRestarts, "ref-restarts", 4, "annealing runs per component in one long reference run")
-	fs.IntVar(&cfg.refSweeps, "ref-sweeps", 5000, "sweeps per annealing run in one long reference run")
+	fs.IntVar(&cfg.refSweeps, "ref-sweeps", 3000, "sweeps per annealing run in one long reference run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
