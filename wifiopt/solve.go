@@ -64,13 +64,14 @@ type schedule struct {
 // blocks heat-bath runs came within 0.7-0.8% of the best plans known
 // where Metropolis runs of the same time came within 1.1-1.2%, and
 // reheating the best plan did better than random restarts; on homes of
-// 3-8 APs both missed the optimum more often.
+// 3-8 APs both missed the optimum more often, and on 20-AP blocks (20
+// movable units per band) they did no better.
 var (
 	smallSchedule = schedule{restarts: 4, sweeps: 600, hot: 0.5, cold: 5e-3, swapEvery: 5, equalise: 160}
 	largeSchedule = schedule{restarts: 4, sweeps: 400, hot: 0.3, cold: 5e-3, swapEvery: 5, equalise: 160, reheat: 0.25, heatBath: true}
 )
 
-const heatBathFrom = 20
+const heatBathFrom = 40
 
 // scheduleFor is the schedule of a component of n movable units in a
 // problem of total, with opt's overrides.
