@@ -99,9 +99,11 @@ type Options struct {
 	// (default 4).
 	Restarts int
 	// Sweeps is the length of one annealing run, in moves per movable
-	// unit of the component (default 600, lengthened up to twice for
-	// problems of 40 to 160 movable units, which then take about as long
-	// as 160 units; a value set here is used as is).
+	// unit of the component (default 600 Metropolis sweeps in components
+	// of fewer than 40 movable units, 400 heat-bath sweeps in larger
+	// ones, lengthened up to twice for problems of 40 to 160 movable units
+	// so that they take about as long as 160; a value set here is used as
+	// is).
 	Sweeps int
 }
 
