@@ -164,31 +164,25 @@ func decodeClients(data []byte) (ClientOverrides, error) {
 
 // mergeForeign applies overrides to the home's foreign networks by BSSID.
 func mergeForeign(base, over []Foreign) []Foreign {
-	out := slices.Clone(base)
-	for _, o := range over {
-		i := slices.IndexFunc(out, func(f Foreign) bool { return normMAC(f.BSSID) == normMAC(o.BSSID) })
-		switch {
-		case o.Gone && i >= 0:
-			out = slices.Delete(out, i, i+1)
-		case o.Gone:
-		case i >= 0:
-			out[i] = o
-		default:
-			out = append(out, o)
-		}
-	}
-	return out
+	return mergeBy(base, over, func(f Foreign) string { return normMAC(f.BSSID) }, func(f Foreign) bool { return f.Gone })
 }
 
 // mergeClients applies overrides to the home's clients by MAC.
 func mergeClients(base, over []Client) []Client {
+	return mergeBy(base, over, func(c Client) string { return normMAC(c.MAC) }, func(c Client) bool { return c.Gone })
+}
+
+// mergeBy applies overrides to base, matching entries by key: an
+// override replaces its match or is added, and one marked gone removes
+// its match.
+func mergeBy[T any](base, over []T, key func(T) string, gone func(T) bool) []T {
 	out := slices.Clone(base)
 	for _, o := range over {
-		i := slices.IndexFunc(out, func(c Client) bool { return normMAC(c.MAC) == normMAC(o.MAC) })
+		i := slices.IndexFunc(out, func(x T) bool { return key(x) == key(o) })
 		switch {
-		case o.Gone && i >= 0:
+		case gone(o) && i >= 0:
 			out = slices.Delete(out, i, i+1)
-		case o.Gone:
+		case gone(o):
 		case i >= 0:
 			out[i] = o
 		default:
