@@ -263,6 +263,9 @@ func (ms *measurement) problem() *wifiopt.Problem {
 		for _, c := range r.allowed {
 			chans = append(chans, wifiopt.Channel{Number: c, DFS: r.band == wifiopt.Band5G && c >= 52 && c <= 144})
 		}
+		// Widths stay as configured: the planner's objective values width
+		// only through contention, so with few neighbours it would narrow
+		// channels that carry traffic for nothing.
 		p.Radios = append(p.Radios, wifiopt.Radio{ID: r.id(), Node: string(r.agent), Band: r.band, Channels: chans,
 			Current: r.current, Load: meshRadioLoad})
 		for _, b := range r.bssids {

@@ -107,6 +107,7 @@ func radio(r *datamodel.ObjectDef) {
 	r.Param("Channel", value.UnsignedInt).RW().Def("1").Range(1, 255)
 	r.Param("AutoChannelSupported", value.Boolean)
 	r.Param("AutoChannelEnable", value.Boolean).RW()
+	str(r, "SupportedOperatingChannelBandwidths", 0).List().Enum(channelBandwidths...)
 	str(r, "OperatingChannelBandwidth", 0).RW().Enum(channelBandwidths...).Def("Auto")
 	str(r, "CurrentOperatingChannelBandwidth", 0).Enum(channelBandwidths[:len(channelBandwidths)-1]...).Def("20MHz")
 	r.Param("TransmitPowerSupported", value.Int).List().Range(-1, 100).Def("-1")

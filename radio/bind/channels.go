@@ -55,7 +55,8 @@ var bandBlocks = map[radio.Band]map[int][]int{
 
 // block returns the 20 MHz channels a width-MHz channel containing ch
 // occupies, or nil when ch starts no such block in band b. On 2.4 GHz a
-// 40 MHz channel is ch with ch+4 (or ch-4 when ch+4 does not exist).
+// 40 MHz channel is ch with ch+4 for primaries 1-7, with ch-4 for 8-13
+// (HT40+ and HT40-, as hostapd and the planner place it).
 func block(b radio.Band, ch, width int, enabled func(int) bool) []int {
 	n := width / 20
 	if width <= 20 {
@@ -66,7 +67,7 @@ func block(b radio.Band, ch, width int, enabled func(int) bool) []int {
 		if width != 40 {
 			return nil
 		}
-		if enabled(ch + 4) {
+		if ch <= 7 {
 			return []int{ch, ch + 4}
 		}
 		return []int{ch - 4, ch}

@@ -111,6 +111,7 @@ func staticRadioValues(info radio.Info) params {
 	kv.set("SupportedStandards", standards(caps))
 	kv.set("OperatingStandards", standards(caps))
 	kv.set("PossibleChannels", possibleChannels(caps))
+	kv.set("SupportedOperatingChannelBandwidths", widthList(caps.Widths))
 	// The mesh leader chooses channels for the home: a radio takes part
 	// while AutoChannelEnable is true; a Controller pins its channel by
 	// setting it false (until the next start).

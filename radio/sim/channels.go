@@ -36,10 +36,12 @@ func block(b radio.Band, allowed, widths []int, ch, width int) (span, bool) {
 		if width != 40 {
 			return span{}, false
 		}
+		// HT40 on 2.4 GHz: secondary channel above for primaries 1-7,
+		// below for 8-13 (as hostapd and the planner place it).
 		switch {
-		case slices.Contains(allowed, ch+4) && ch+4 <= 13:
+		case ch <= 7 && slices.Contains(allowed, ch+4):
 			chans = []int{ch, ch + 4}
-		case slices.Contains(allowed, ch-4) && ch-4 >= 1:
+		case ch >= 8 && ch <= 13 && slices.Contains(allowed, ch-4):
 			chans = []int{ch - 4, ch}
 		default:
 			return span{}, false
