@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -97,13 +98,12 @@ func (n *Node) startMesh(ctx context.Context) error {
 	}
 	ip, err := n.hostIP()
 	if err != nil {
-		return &ConfigError{"listen", cfg.Listen, err.Error()}
+		return err
 	}
 	m := &mesh{n: n, log: n.log.With("sub", "mesh"), keys: keys, prof: prof, ip: ip, fence: n.fence,
 		ctrlID: usp.EndpointID("self::ctrl-" + cfg.OUI + "-" + cfg.SerialNumber),
 		urls:   map[usp.EndpointID]string{}, seen: map[string]discovery.Peer{},
 		members: map[string]election.Member{}, roles: map[string]string{}}
-	n.mesh = m
 	if err := setParams(ctx, n.model, meshRoot, map[string]string{
 		"ClusterID": keys.ClusterID, "ControllerEndpointID": string(m.ctrlID), "Term": strconv.FormatUint(n.fence.Term(), 10),
 	}); err != nil {
@@ -121,12 +121,51 @@ func (n *Node) startMesh(ctx context.Context) error {
 		m.ctrlEP.Close()
 		return err
 	}
+	n.meshMu.Lock()
+	defer n.meshMu.Unlock()
+	if n.closing {
+		m.close()
+		return errors.New("mesh: node closing")
+	}
 	m.wg.Add(4)
 	go m.discoveryLoop(ctx)
 	go m.electionLoop(ctx)
 	go m.sessionLoop(ctx)
 	go m.optimiseLoop(ctx)
+	n.mesh.Store(m)
 	return nil
+}
+
+// errNoAddress: the node has no IPv4 address to be reached at yet.
+var errNoAddress = errors.New("no IPv4 address to reach this node at: listen on a specific address or name -interface")
+
+// meshRetry is how often a node without an address tries to join its
+// mesh again.
+const meshRetry = 5 * time.Second
+
+// retryMesh joins the mesh once the node has an address (an AP that
+// booted before its DHCP lease): the Agent serves meanwhile, alone.
+func (n *Node) retryMesh(ctx context.Context) {
+	defer n.wg.Done()
+	tick := time.NewTicker(meshRetry)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		err := n.startMesh(ctx)
+		switch {
+		case err == nil:
+			n.log.Info("mesh joined once an address came up")
+			return
+		case errors.Is(err, errNoAddress):
+		default:
+			n.log.Error("mesh not started; this node serves alone", "err", err)
+			return
+		}
+	}
 }
 
 // hostIP is the address this node is reached at: the host of Listen, or
@@ -160,7 +199,7 @@ func (n *Node) hostIP() (netip.Addr, error) {
 			}
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("no IPv4 address to reach this node at: listen on a specific address or name -interface")
+	return netip.Addr{}, errNoAddress
 }
 
 // listenController opens the mesh Controller's CoAP endpoint (DTLS

@@ -127,9 +127,9 @@ func (n *Node) serve(ctx context.Context) {
 }
 
 func (n *Node) handle(ctx context.Context, in coap.Inbound) {
-	if n.mesh != nil && in.Peer != "" && !n.configured[in.Peer] && !n.cfg.Insecure && n.cfg.CertFile == "" {
+	if m := n.mesh.Load(); m != nil && in.Peer != "" && !n.configured[in.Peer] && !n.cfg.Insecure && n.cfg.CertFile == "" {
 		// Authenticated with the mesh PSK: a member of the home.
-		n.mesh.ensurePeerRole(ctx, in.Peer)
+		m.ensurePeerRole(ctx, in.Peer)
 	}
 	rec, err := n.agent.HandleRecord(ctx, usp.EndpointID(in.Peer), in.Record)
 	if err != nil {

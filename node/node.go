@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/datamodel"
@@ -53,7 +54,9 @@ type Node struct {
 	book     addressBook
 	work     chan coap.Inbound
 	fence    *fence
-	mesh     *mesh // nil when the node runs alone
+	mesh     atomic.Pointer[mesh] // nil while the node runs alone
+	meshMu   sync.Mutex           // orders a (late) mesh start against Close
+	closing  bool                 // guarded by meshMu
 	radios   radio.Backend
 	wifi     *bind.Binding
 	// rolePaths are the provisioned Roles' paths by name.
@@ -123,7 +126,13 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("wifi: %w", err)
 	}
 	if cfg.MeshSecretFile != "" {
-		if err := n.startMesh(n.runCtx); err != nil {
+		err := n.startMesh(n.runCtx)
+		switch {
+		case errors.Is(err, errNoAddress):
+			log.Warn("mesh waiting for an IPv4 address; the Agent serves alone meanwhile", "retry", meshRetry)
+			n.wg.Add(1)
+			go n.retryMesh(n.runCtx)
+		case err != nil:
 			_ = n.Close()
 			return nil, err
 		}
@@ -285,8 +294,11 @@ func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
 		n.cancel()
-		if n.mesh != nil {
-			n.mesh.close()
+		n.meshMu.Lock()
+		n.closing = true
+		n.meshMu.Unlock()
+		if m := n.mesh.Load(); m != nil {
+			m.close()
 		}
 		n.closeRadios()
 		n.wg.Wait()
