@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -128,7 +129,9 @@ Usage: meshctl [flags] COMMAND [arguments]
 Commands:
 `)
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.args)
+		summary, _, _ := strings.Cut(c.help, ". ")
+		summary, _, _ = strings.Cut(summary, ";")
+		fmt.Fprintf(w, "  %-10s %-24s %s\n", c.name, c.args, strings.TrimSuffix(summary, "."))
 	}
 	fmt.Fprintf(w, `
 "meshctl COMMAND -help" explains a command. Examples:
