@@ -40,10 +40,23 @@
 //	+ Σ_f load_f · overlap(S_i, S_f) · P(RSSI_f, W_f)        foreign BSSes
 //	+ mean busy fraction over i's 20 MHz channels          survey
 //
-// and the cost of a plan is the sum over radios of a_i times that loss,
+// and the cost of a plan is the sum over radios of a_i times that loss
+// and of the unserved airtime
+//
+//	u_i(W) = max(0, L_i·W0_i/W − 1)
+//
 // plus SwitchCost for each radio whose assignment changes (plus DFSCost
 // when its new channel includes a DFS channel, for the availability
-// check). RSSI_ji is what i measured of j; when only the reverse was
+// check). A radio whose demand d = L·W0/W exceeds the channel is
+// saturated: it contends all the time (a = 1), so the contention terms
+// already count the airtime it loses to others at full weight, and u
+// counts the traffic that does not fit even in an idle channel. Its cost
+// loss + (d − 1) is then what its traffic needs minus what it gets,
+// d − (1 − loss); below saturation u is 0, and the cost is continuous at
+// d = 1. Narrowing a radio thus costs nothing only while its traffic
+// still fits. u depends on the radio's own width alone, so it is part of
+// the unit's unary cost (and of Solve's fields, Exact's bound and
+// Evaluate alike). RSSI_ji is what i measured of j; when only the reverse was
 // measured it is used for both; unmeasured pairs do not interact. Busy is
 // meant for busy time the listed BSSes do not explain; the caller must not
 // count the same network twice. Transmit power is not planned yet; the

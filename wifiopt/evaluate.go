@@ -2,7 +2,8 @@ package wifiopt
 
 // Evaluate returns the cost of assignment a (radio ID → channel and width)
 // for p: the airtime every radio loses to contention, weighted by its own
-// airtime, plus the switch costs. a must assign every radio an allowed
+// airtime, the airtime its traffic needs beyond its channel, and the
+// switch costs. a must assign every radio an allowed
 // channel and width, and radios of a backhaul group the same one.
 func Evaluate(p *Problem, a map[string]Assignment) (float64, error) {
 	m, err := compile(p)

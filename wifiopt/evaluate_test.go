@@ -1,6 +1,7 @@
 package wifiopt
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -99,6 +100,64 @@ func TestEvaluateWidth(t *testing.T) {
 	want := 0.2*0.1*0.25*0.5 + 0.1*0.2*1*0.5
 	if math.Abs(got-want) > 1e-9 {
 		t.Errorf("cost %v, want %v", got, want)
+	}
+}
+
+func TestUnservedLoad(t *testing.T) {
+	// A lone 5 GHz radio on 36/80 with widths 20, 40 and 80. Narrowing
+	// multiplies its demand L·80/W; what exceeds the channel is unserved
+	// and costs max(0, L·80/W − 1) on top of a·loss.
+	busyAbove := []Busy{{Radio: "a", Channel: 40, Fraction: 0.3}, {Radio: "a", Channel: 44, Fraction: 0.3}, {Radio: "a", Channel: 48, Fraction: 0.3}}
+	tests := []struct {
+		name string
+		load float64
+		busy []Busy
+		cost map[Assignment]float64 // Evaluate by hand, switch 0.01 included
+		want Assignment
+	}{
+		// 20 MHz: demand 2, unserved 1. 40 MHz: demand exactly 1.
+		{"quiet, load 0.5", 0.5, nil, map[Assignment]float64{
+			{36, 80}: 0, {36, 40}: 0.01, {36, 20}: 1 + 0.01,
+		}, Assignment{36, 80}},
+		// Busy 0.3 on 40-48: 80 MHz loses 0.5·0.9/4; 36/40 loses 1·0.3/2;
+		// 36/20 is idle but leaves 1 of airtime unserved.
+		{"busy above, load 0.5", 0.5, busyAbove, map[Assignment]float64{
+			{36, 80}: 0.5 * 0.9 / 4, {36, 40}: 0.3/2 + 0.01, {44, 40}: 0.3 + 0.01, {36, 20}: 1 + 0.01,
+		}, Assignment{36, 80}},
+		// Load 0.1 still fits at 20 MHz (demand 0.4): narrowing to the
+		// idle channel is cheaper, so the radio narrows.
+		{"busy above, load 0.1", 0.1, busyAbove, map[Assignment]float64{
+			{36, 80}: 0.1 * 0.9 / 4, {36, 40}: 0.2*0.3/2 + 0.01, {36, 20}: 0.01, {40, 20}: 0.4*0.3 + 0.01,
+		}, Assignment{36, 20}},
+		{"quiet, load 0.1", 0.1, nil, map[Assignment]float64{
+			{36, 80}: 0, {36, 40}: 0.01, {36, 20}: 0.01,
+		}, Assignment{36, 80}},
+	}
+	chs := []Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Problem{Radios: []Radio{
+				{ID: "a", Band: Band5G, Channels: chs, Widths: []int{20, 40, 80}, Current: Assignment{36, 80}, Load: tt.load},
+			}, Busy: tt.busy, SwitchCost: 0.01}
+			for a, want := range tt.cost {
+				got, err := Evaluate(p, map[string]Assignment{"a": a})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(got-want) > 1e-12 {
+					t.Errorf("Evaluate %v: cost %v, want %v", a, got, want)
+				}
+			}
+			for _, run := range []func(context.Context, *Problem, Options) (Plan, error){Solve, Exact} {
+				pl, err := run(context.Background(), p, Options{Seed: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := pl.Assign["a"]; got != tt.want || math.Abs(pl.Cost-tt.cost[tt.want]) > 1e-12 {
+					t.Errorf("%s: a on %v at cost %v, want %v at %v", pl.Method, got, pl.Cost, tt.want, tt.cost[tt.want])
+				}
+			}
+		})
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 )
 
 // randomProblem is a small problem over 2.4 and 5 GHz with random links,
-// foreign networks, widths and at most one backhaul pair.
+// foreign networks, widths (current and allowed) and at most one backhaul
+// pair.
 func randomProblem(rng *rand.Rand) *Problem {
 	p := &Problem{SwitchCost: 0.01 * rng.Float64(), DFSCost: 0.02 * rng.Float64()}
 	five := []Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}, {Number: 52, DFS: true}, {Number: 56, DFS: true}}
@@ -19,7 +20,9 @@ func randomProblem(rng *rand.Rand) *Problem {
 		if rng.IntN(2) == 0 {
 			r.Band, r.Channels, r.Widths, r.Current = Band2G4, ch24()[:7], []int{20}, Assignment{1 + rng.IntN(7), 20}
 		} else {
-			r.Band, r.Channels, r.Widths, r.Current = Band5G, five, []int{20, 40, 80}, Assignment{36, 20}
+			// Current widths up to 80 MHz, so that narrowing can leave
+			// load unserved.
+			r.Band, r.Channels, r.Widths, r.Current = Band5G, five, []int{20, 40, 80}, Assignment{36, []int{20, 40, 80}[rng.IntN(3)]}
 		}
 		p.Radios = append(p.Radios, r)
 	}

@@ -77,6 +77,13 @@ func (m *model) airtime(i, w int) float64 {
 	return min(1, m.info[i].demand/float64(w))
 }
 
+// unserved is the airtime radio i's traffic needs beyond the whole
+// channel at width w: max(0, L·W0/W − 1). It depends on i's own width
+// only, so it is part of the unary cost.
+func (m *model) unserved(i, w int) float64 {
+	return max(0, m.info[i].demand/float64(w)-1)
+}
+
 func compile(p *Problem) (*model, error) {
 	if p == nil {
 		return nil, invalid("nil problem")
@@ -354,8 +361,8 @@ func (r *Radio) anyDFS(chs []int) bool {
 }
 
 // radioUnary is radio i's cost on option o that does not depend on other
-// mesh radios: airtime lost to foreign networks and busy time, and the
-// switch.
+// mesh radios: airtime lost to foreign networks and busy time, the
+// airtime its traffic needs beyond the channel, and the switch.
 func (m *model) radioUnary(i int, o option) float64 {
 	r := &m.p.Radios[i]
 	inf := &m.info[i]
@@ -372,7 +379,7 @@ func (m *model) radioUnary(i int, o option) float64 {
 		}
 		lost += b / float64(len(o.chs))
 	}
-	cost := at * lost
+	cost := at*lost + m.unserved(i, o.a.Width)
 	if r.Current != o.a {
 		cost += m.p.SwitchCost
 		if o.dfs {
