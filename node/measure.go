@@ -36,6 +36,7 @@ type measuredRadio struct {
 	band    wifiopt.Band
 	current wifiopt.Assignment
 	allowed []int
+	widths  []int // MHz, the widths the radio supports (up to 160)
 	bssids  []string
 }
 
@@ -113,9 +114,14 @@ func (m *mesh) measureAgent(ctx context.Context, a usp.EndpointID) ([]*measuredR
 		if !slices.Contains(r.allowed, ch) {
 			r.allowed = append(r.allowed, ch)
 		}
+		for _, s := range strings.Split(v["SupportedOperatingChannelBandwidths"], ",") {
+			if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "MHz")); err == nil && n <= 160 {
+				r.widths = append(r.widths, n)
+			}
+		}
 		if v["AutoChannelEnable"] == "false" {
 			// Pinned by a Controller: the plan keeps it where it is.
-			r.allowed = []int{ch}
+			r.allowed, r.widths = []int{ch}, nil
 		}
 		byRow[strings.TrimSuffix(path, ".")] = r
 		radios = append(radios, r)
@@ -263,11 +269,12 @@ func (ms *measurement) problem() *wifiopt.Problem {
 		for _, c := range r.allowed {
 			chans = append(chans, wifiopt.Channel{Number: c, DFS: r.band == wifiopt.Band5G && c >= 52 && c <= 144})
 		}
-		// Widths stay as configured: the planner's objective values width
-		// only through contention, so with few neighbours it would narrow
-		// channels that carry traffic for nothing.
+		widths := r.widths
+		if !slices.Contains(widths, r.current.Width) {
+			widths = nil // unknown capabilities: keep the current width
+		}
 		p.Radios = append(p.Radios, wifiopt.Radio{ID: r.id(), Node: string(r.agent), Band: r.band, Channels: chans,
-			Current: r.current, Load: meshRadioLoad})
+			Widths: widths, Current: r.current, Load: meshRadioLoad})
 		for _, b := range r.bssids {
 			byBSSID[b] = r.id()
 		}
