@@ -3,7 +3,6 @@ package usp_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/path"
@@ -17,13 +16,7 @@ import (
 func benchAgent(b *testing.B) (*usp.Agent, *datamodel.Model) {
 	b.Helper()
 	ctx := context.Background()
-	s := tr181.NewSchema(tr181.Config{
-		Manufacturer: "uspmesh", ManufacturerOUI: "012345", ModelName: "AP-1", SerialNumber: "AP0001",
-		SoftwareVersion: "1.0.0", EndpointID: string(agentID),
-		Now: func() time.Time { return harnessClock }, Boot: harnessClock.Add(-time.Hour),
-		Recipient: usp.ControllerPathFrom,
-	})
-	m, err := datamodel.NewModel(ctx, s, datamodel.Config{})
+	m, err := datamodel.NewModel(ctx, tr181.NewSchema(testDevice()), datamodel.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -63,13 +63,7 @@ type estateConfig struct {
 func newEstate(t testing.TB, cfg estateConfig) *estate {
 	t.Helper()
 	ctx := context.Background()
-	s := tr181.NewSchema(tr181.Config{
-		Manufacturer: "uspmesh", ManufacturerOUI: "012345", ModelName: "AP-1", SerialNumber: "AP0001",
-		SoftwareVersion: "1.0.0", EndpointID: string(agentID),
-		Now: func() time.Time { return harnessClock }, Boot: harnessClock.Add(-time.Hour),
-		Recipient: usp.ControllerPathFrom,
-	})
-	m, err := datamodel.NewModel(ctx, s, datamodel.Config{})
+	m, err := datamodel.NewModel(ctx, tr181.NewSchema(testDevice()), datamodel.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,22 +47,27 @@ type harness struct {
 // and before the Agent is built (access control, for section 2).
 type harnessOption func(t *testing.T, m *datamodel.Model, cfg *usp.AgentConfig)
 
+// testDevice is the schema configuration of every test Agent: a fixed
+// identity, the harness clock, and subscriptions' Recipient from the
+// request's Controller.
+func testDevice() tr181.Config {
+	return tr181.Config{
+		Manufacturer: "uspmesh", ManufacturerOUI: "012345", ModelName: "AP-1", SerialNumber: "AP0001",
+		SoftwareVersion: "1.0.0", EndpointID: string(agentID),
+		Now: func() time.Time { return harnessClock }, Boot: harnessClock.Add(-time.Hour),
+		Recipient: usp.ControllerPathFrom,
+	}
+}
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	ctx := context.Background()
 	h := &harness{t: t, timers: make(chan time.Duration, 8), fire: make(chan time.Time, 8),
 		done: make(chan usp.OperationComplete, 8), reboot: make(chan struct{}, 4)}
-	clock := harnessClock
-	s := tr181.NewSchema(tr181.Config{
-		Manufacturer: "uspmesh", ManufacturerOUI: "012345", ModelName: "AP-1", SerialNumber: "AP0001",
-		SoftwareVersion: "1.0.0", EndpointID: string(agentID),
-		Now:       func() time.Time { return clock },
-		Boot:      clock.Add(-time.Hour),
-		After:     func(d time.Duration) <-chan time.Time { h.timers <- d; return h.fire },
-		Recipient: usp.ControllerPathFrom,
-		Reboot:    func(context.Context) error { h.reboot <- struct{}{}; return nil },
-	})
-	m, err := datamodel.NewModel(ctx, s, datamodel.Config{})
+	sc := testDevice()
+	sc.After = func(d time.Duration) <-chan time.Time { h.timers <- d; return h.fire }
+	sc.Reboot = func(context.Context) error { h.reboot <- struct{}{}; return nil }
+	m, err := datamodel.NewModel(ctx, tr181.NewSchema(sc), datamodel.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
