@@ -242,25 +242,36 @@ func TestMeshdCertificates(t *testing.T) {
 func TestMeshdSubscribe(t *testing.T) {
 	d := startMeshd(t, t.TempDir(), "-psk-hex", testPSK, "-controller", "proto::meshctl=full", "-controller", "proto::watcher=read")
 	sec := []string{"-psk-hex", testPSK}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	// The watcher has its own Endpoint ID: notifications follow the
 	// reply-to address each Controller last used.
-	sub := exec.CommandContext(ctx, filepath.Join(binDir, "meshctl"), append([]string{"-url", d.url, "-agent", d.agentID, "-listen", "127.0.0.1:0", "-id", "proto::watcher"},
+	sc := startWatcher(t, d, sec, "127.0.0.1:0")
+	mustRun(t, d, sec, "set", "Device.DeviceInfo.", "FriendlyName=Attic")
+	if !sc.Scan() || !strings.HasSuffix(sc.Text(), "Device.DeviceInfo.FriendlyName => Attic") {
+		t.Fatalf("notification: %q\n%s", sc.Text(), d.logs)
+	}
+}
+
+// startWatcher runs "meshctl subscribe" as Controller proto::watcher
+// listening at listen, on ValueChange of FriendlyName for 20 s, and
+// returns its output once the subscription is made; the process is
+// killed when t ends.
+func startWatcher(t *testing.T, d *daemon, sec []string, listen string) *bufio.Scanner {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	sub := exec.CommandContext(ctx, filepath.Join(binDir, "meshctl"), append([]string{"-url", d.url, "-agent", d.agentID,
+		"-listen", listen, "-id", "proto::watcher"},
 		append(sec, "subscribe", "-for", "20s", "ValueChange", "Device.DeviceInfo.FriendlyName")...)...)
 	out, _ := sub.StdoutPipe()
 	if err := sub.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Process.Kill()
+	t.Cleanup(func() { _ = sub.Process.Kill(); _ = sub.Wait() })
 	sc := bufio.NewScanner(out)
 	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "subscribed Device.LocalAgent.Subscription.") {
 		t.Fatalf("subscribe: %q\n%s", sc.Text(), d.logs)
 	}
-	mustRun(t, d, sec, "set", "Device.DeviceInfo.", "FriendlyName=Attic")
-	if !sc.Scan() || !strings.HasSuffix(sc.Text(), "Device.DeviceInfo.FriendlyName => Attic") {
-		t.Fatalf("notification: %q\n%s", sc.Text(), d.logs)
-	}
+	return sc
 }
 
 // TestMeshdOnBoardRequest: SendOnBoardRequest() on a Controller's row
@@ -276,22 +287,9 @@ func TestMeshdOnBoardRequest(t *testing.T) {
 	d := startMeshd(t, t.TempDir(), "-psk-hex", testPSK, "-oui", "00D09E", "-serial", "SN42", "-controller", "proto::meshctl=full",
 		"-controller", "proto::watcher=read,"+mtp)
 	sec := []string{"-psk-hex", testPSK}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	// The watcher listens at its MTP; its subscription makes it print
 	// every Notify it gets.
-	sub := exec.CommandContext(ctx, filepath.Join(binDir, "meshctl"), append([]string{"-url", d.url, "-agent", d.agentID,
-		"-listen", fmt.Sprintf("127.0.0.1:%d", port), "-id", "proto::watcher"},
-		append(sec, "subscribe", "-for", "20s", "ValueChange", "Device.DeviceInfo.FriendlyName")...)...)
-	out, _ := sub.StdoutPipe()
-	if err := sub.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Process.Kill()
-	sc := bufio.NewScanner(out)
-	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "subscribed ") {
-		t.Fatalf("subscribe: %q\n%s", sc.Text(), d.logs)
-	}
+	sc := startWatcher(t, d, sec, fmt.Sprintf("127.0.0.1:%d", port))
 	mustRun(t, d, sec, "operate", `Device.LocalAgent.Controller.[EndpointID=="proto::watcher"].SendOnBoardRequest()`)
 	if !sc.Scan() || !strings.Contains(sc.Text(), "onboard request") || !strings.Contains(sc.Text(), "00D09E") ||
 		!strings.Contains(sc.Text(), "SN42") {
