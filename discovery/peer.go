@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,21 @@ func (p Peer) AddrPort() netip.AddrPort {
 		return netip.AddrPort{}
 	}
 	return netip.AddrPortFrom(p.Addrs[0], uint16(p.Port))
+}
+
+// URL returns the USP URI p advertises: coaps:// when it requires
+// encryption, else coap://, at AddrPort and Path; "" when p has no
+// address.
+func (p Peer) URL() string {
+	ap := p.AddrPort()
+	if !ap.IsValid() {
+		return ""
+	}
+	scheme := "coap"
+	if p.Encrypt {
+		scheme = "coaps"
+	}
+	return fmt.Sprintf("%s://%s/%s", scheme, ap, strings.TrimPrefix(p.Path, "/"))
 }
 
 // clone returns a deep copy of p, so that what the Browser hands out

@@ -309,3 +309,20 @@ func TestAdvertiseConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPeerURL(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("fd00::7")
+	for _, tc := range []struct {
+		p    Peer
+		want string
+	}{
+		{Peer{Addrs: []netip.Addr{v6, v4}, Port: 5684, Path: "usp", Encrypt: true}, "coaps://192.0.2.7:5684/usp"},
+		{Peer{Addrs: []netip.Addr{v4}, Port: 5683, Path: "/usp"}, "coap://192.0.2.7:5683/usp"},
+		{Peer{Addrs: []netip.Addr{v6}, Port: 5684, Path: "usp", Encrypt: true}, "coaps://[fd00::7]:5684/usp"},
+		{Peer{Port: 5684, Path: "usp"}, ""},
+	} {
+		if got := tc.p.URL(); got != tc.want {
+			t.Errorf("%+v: URL() = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

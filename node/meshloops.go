@@ -46,24 +46,11 @@ func (m *mesh) onPeer(ctx context.Context, p discovery.Peer) {
 	if p.Kind != discovery.Agent || p.EndpointID == "" {
 		return
 	}
-	var addr netip.Addr
-	for _, a := range p.Addrs {
-		if a.Unmap().Is4() {
-			addr = a.Unmap()
-			break
-		}
-	}
-	if !addr.IsValid() && len(p.Addrs) > 0 {
-		addr = p.Addrs[0]
-	}
-	if !addr.IsValid() {
+	uri := p.URL()
+	if uri == "" {
 		return
 	}
-	scheme := "coap"
-	if p.Encrypt {
-		scheme = "coaps"
-	}
-	uri := fmt.Sprintf("%s://%s/%s", scheme, netip.AddrPortFrom(addr, uint16(p.Port)), p.Path)
+	addr := p.AddrPort().Addr()
 	m.mu.Lock()
 	m.seen[p.EndpointID] = p
 	if _, member := m.members[p.EndpointID]; !member {
@@ -71,7 +58,7 @@ func (m *mesh) onPeer(ctx context.Context, p discovery.Peer) {
 	}
 	seeds := append([]string(nil), m.n.cfg.Seeds...)
 	for _, s := range m.seen {
-		if a := firstIPv4(s.Addrs); a.IsValid() && s.Gossip > 0 {
+		if a := s.AddrPort().Addr(); a.Is4() && s.Gossip > 0 {
 			seeds = append(seeds, netip.AddrPortFrom(a, uint16(s.Gossip)).String())
 		}
 	}
@@ -92,15 +79,6 @@ func (m *mesh) onPeer(ctx context.Context, p discovery.Peer) {
 	if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", p.EndpointID, vals); err != nil {
 		m.log.Warn("node row", "peer", p.EndpointID, "err", err)
 	}
-}
-
-func firstIPv4(addrs []netip.Addr) netip.Addr {
-	for _, a := range addrs {
-		if a.Unmap().Is4() {
-			return a.Unmap()
-		}
-	}
-	return netip.Addr{}
 }
 
 // electionLoop follows leader changes and refreshes the member table into

@@ -43,25 +43,12 @@ func browseFor(ctx context.Context, kinds []discovery.Kind, wait time.Duration, 
 	}
 }
 
-// peerURL is the USP URI a DNS-SD entry advertises.
-func peerURL(p discovery.Peer) string {
-	scheme := "coap"
-	if p.Encrypt {
-		scheme = "coaps"
-	}
-	ap := p.AddrPort()
-	if !ap.IsValid() {
-		return ""
-	}
-	return fmt.Sprintf("%s://%s/%s", scheme, ap, strings.TrimPrefix(p.Path, "/"))
-}
-
 // lookupAgent finds the USP URI of the Agent id by DNS-SD.
 func lookupAgent(ctx context.Context, id string, wait time.Duration) (string, error) {
 	find := func(ps []discovery.Peer) string {
 		for _, p := range ps {
 			if p.EndpointID == id && p.Kind == discovery.Agent {
-				return peerURL(p)
+				return p.URL()
 			}
 		}
 		return ""
@@ -96,7 +83,7 @@ func cmdDiscover(ctx context.Context, o options, _ *cmdFlags, _ []string, out io
 		}
 		list := []entry{}
 		for _, p := range ps {
-			list = append(list, entry{p.Kind.String(), p.EndpointID, peerURL(p), p.Name, p.Cluster, p.Encrypt, p.Gossip})
+			list = append(list, entry{p.Kind.String(), p.EndpointID, p.URL(), p.Name, p.Cluster, p.Encrypt, p.Gossip})
 		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -105,7 +92,7 @@ func cmdDiscover(ctx context.Context, o options, _ *cmdFlags, _ []string, out io
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tENDPOINT ID\tURL\tNAME\tCLUSTER")
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Kind, p.EndpointID, peerURL(p), dash(p.Name), dash(p.Cluster))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Kind, p.EndpointID, p.URL(), dash(p.Name), dash(p.Cluster))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -157,7 +144,7 @@ func cmdStatus(ctx context.Context, o options, _ *cmdFlags, _ []string, out io.W
 			return fmt.Errorf("no Agent found by DNS-SD within %s (give -agent and -url)", o.wait)
 		}
 		for _, p := range ps {
-			targets[p.EndpointID] = peerURL(p)
+			targets[p.EndpointID] = p.URL()
 		}
 		for id := range targets {
 			o.agent = id
