@@ -46,22 +46,27 @@ func (c *Cluster) elect() {
 	prev := c.decision
 	c.mu.Unlock()
 
-	// A bump above a higher line seen (rule 2) waits SyncAfter: that
-	// line's own claim may be just behind its followers' votes.
+	// A bump above a higher line seen (rule 2) waits bumpHold SyncAfters:
+	// after a partition heals, that line's own claim may come after its
+	// followers' votes, or its leader may still be marked dead here until
+	// it refutes. Meanwhile its state is pulled from its leader.
 	in.HoldBump = true
 	d := Decide(in)
 	in.HoldBump = false
+	held := ""
 	if bump := Decide(in); bump != d {
 		if c.bumpSince.IsZero() {
 			c.bumpSince = time.Now()
 		}
-		if time.Since(c.bumpSince) >= c.cfg.Profile.SyncAfter {
+		if time.Since(c.bumpSince) >= bumpHold*c.cfg.Profile.SyncAfter {
 			d = bump
+		} else if h := highest(in).Leader; h != in.Self {
+			held = h
 		}
 	} else {
 		c.bumpSince = time.Time{}
 	}
-	c.pullIfWaiting(in, d)
+	c.pullIfWaiting(in, d, held)
 	if d == prev {
 		return
 	}
@@ -101,13 +106,19 @@ func (c *Cluster) elect() {
 	}
 }
 
+// bumpHold is how many SyncAfters a term bump waits for the higher
+// line's own claim.
+const bumpHold = 3
+
 // pullIfWaiting starts a full state exchange with the member whose claim
 // this node has awaited for SyncAfter or more, at most once per SyncAfter:
 // the claim may have been lost by gossip, while the awaited member always
-// holds its own latest metadata.
-func (c *Cluster) pullIfWaiting(in Input, d Decision) {
-	target := ""
-	if in.Settled {
+// holds its own latest metadata. held, when set, is the leader of a
+// higher line whose claim a held bump waits for; it is pulled even when
+// this node still holds it for dead.
+func (c *Cluster) pullIfWaiting(in Input, d Decision, held string) {
+	target := held
+	if target == "" && in.Settled {
 		target = Awaited(in, d)
 	}
 	now := time.Now()
@@ -120,6 +131,9 @@ func (c *Cluster) pullIfWaiting(in Input, d Decision) {
 	}
 	c.mu.Lock()
 	m, ok := c.alive[target]
+	if !ok && held != "" {
+		m, ok = c.gone[target]
+	}
 	c.mu.Unlock()
 	if !ok {
 		c.pulling.Store(false)

@@ -62,7 +62,7 @@ type Input struct {
 	Settled bool
 	// HoldBump keeps a claimant that has seen a higher line on its current
 	// claim instead of bumping above it (rule 2). The election loop holds
-	// a bump for a short while: after a partition heals, the followers of
+	// a bump for a few SyncAfters, pulling the higher line's state: after a partition heals, the followers of
 	// the other side's leader may be seen before that leader's own claim,
 	// which must then win (higher term), not be outbid.
 	HoldBump bool
@@ -101,23 +101,8 @@ func (d Decision) Vote() Vote { return Vote{Term: d.Term, Leader: d.Leader} }
 //     among members with priority ≥ 0 claims the highest term seen + 1,
 //     but only once settled; the others wait for its claim.
 func Decide(in Input) Decision {
-	high := in.Persisted
-	var best Vote
-	for _, v := range in.Members {
-		if seen := (Vote{Term: v.Term, Leader: v.Leader}); v.Leader != "" && high.Less(seen) {
-			high = seen
-		}
-		if !v.Claim || v.Term == 0 {
-			continue
-		}
-		c := Vote{Term: v.Term, Leader: v.Name}
-		if high.Less(c) {
-			high = c
-		}
-		if best.Less(c) {
-			best = c
-		}
-	}
+	high := highest(in)
+	best := bestClaim(in.Members)
 	if !best.IsZero() {
 		switch {
 		case best.Leader == in.Self && best.Less(high) && in.HoldBump:
@@ -136,6 +121,32 @@ func Decide(in Input) Decision {
 		return Decision{Term: high.Term + 1, Leader: in.Self, Claim: true}
 	}
 	return Decision{Term: high.Term}
+}
+
+// highest returns the highest (term, leader) line in: this node's
+// persisted vote, every member's advertised line and every claim.
+func highest(in Input) Vote {
+	high := in.Persisted
+	for _, v := range in.Members {
+		if seen := (Vote{Term: v.Term, Leader: v.Leader}); v.Leader != "" && high.Less(seen) {
+			high = seen
+		}
+		if c := (Vote{Term: v.Term, Leader: v.Name}); v.Claim && v.Term > 0 && high.Less(c) {
+			high = c
+		}
+	}
+	return high
+}
+
+// bestClaim returns the highest alive claim, or the zero Vote.
+func bestClaim(members []View) Vote {
+	var best Vote
+	for _, v := range members {
+		if c := (Vote{Term: v.Term, Leader: v.Name}); v.Claim && v.Term > 0 && best.Less(c) {
+			best = c
+		}
+	}
+	return best
 }
 
 // bestCandidate returns the name of the member that should claim when no
@@ -169,12 +180,7 @@ func Awaited(in Input, d Decision) string {
 	if d.Leader != "" {
 		return ""
 	}
-	var best Vote
-	for _, v := range in.Members {
-		if c := (Vote{Term: v.Term, Leader: v.Name}); v.Claim && v.Term > 0 && best.Less(c) {
-			best = c
-		}
-	}
+	best := bestClaim(in.Members)
 	name := best.Leader
 	if best.IsZero() {
 		name = bestCandidate(in.Members)
