@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -296,7 +297,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.MeshSecretFile != "" {
-		if _, err := ReadMeshSecret(c.MeshSecretFile); err != nil {
+		if _, err := meshkey.ReadSecret(c.MeshSecretFile); err != nil {
 			return &ConfigError{"mesh_secret_file", c.MeshSecretFile, err.Error()}
 		}
 	}

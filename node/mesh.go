@@ -18,6 +18,7 @@ import (
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/discovery"
 	"github.com/uspmesh/uspmesh/election"
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -29,7 +30,7 @@ import (
 type mesh struct {
 	n       *Node
 	log     *slog.Logger
-	keys    MeshKeys
+	keys    meshkey.Keys
 	prof    meshProfile
 	ctrlID  usp.EndpointID
 	ip      netip.Addr
@@ -84,11 +85,11 @@ func profileByName(name string) (meshProfile, error) {
 // startMesh brings the node into its mesh. ctx bounds the node's life.
 func (n *Node) startMesh(ctx context.Context) error {
 	cfg := n.cfg
-	secret, err := ReadMeshSecret(cfg.MeshSecretFile)
+	secret, err := meshkey.ReadSecret(cfg.MeshSecretFile)
 	if err != nil {
 		return &ConfigError{"mesh_secret_file", cfg.MeshSecretFile, err.Error()}
 	}
-	keys, err := DeriveMeshKeys(secret)
+	keys, err := meshkey.Derive(secret)
 	if err != nil {
 		return &ConfigError{"mesh_secret_file", cfg.MeshSecretFile, err.Error()}
 	}

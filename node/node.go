@@ -33,6 +33,7 @@ import (
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/access"
 	"github.com/uspmesh/uspmesh/datamodel/tr181"
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/radio"
 	"github.com/uspmesh/uspmesh/radio/bind"
 	"github.com/uspmesh/uspmesh/usp"
@@ -241,11 +242,11 @@ func (n *Node) pskKeys() (key, peerKey func(string) ([]byte, error), err error) 
 		configured = k
 	}
 	if n.cfg.MeshSecretFile != "" {
-		secret, err := ReadMeshSecret(n.cfg.MeshSecretFile)
+		secret, err := meshkey.ReadSecret(n.cfg.MeshSecretFile)
 		if err != nil {
 			return nil, nil, &ConfigError{"mesh_secret_file", n.cfg.MeshSecretFile, err.Error()}
 		}
-		keys, err := DeriveMeshKeys(secret)
+		keys, err := meshkey.Derive(secret)
 		if err != nil {
 			return nil, nil, err
 		}

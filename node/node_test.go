@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -11,59 +10,8 @@ import (
 	"testing"
 
 	"github.com/uspmesh/uspmesh/datamodel/path"
+	"github.com/uspmesh/uspmesh/meshkey"
 )
-
-func TestDeriveMeshKeys(t *testing.T) {
-	secret := bytes.Repeat([]byte{7}, MeshSecretLen)
-	a, err := DeriveMeshKeys(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := DeriveMeshKeys(secret)
-	if !bytes.Equal(a.Gossip, b.Gossip) || !bytes.Equal(a.PSK, b.PSK) || a.ClusterID != b.ClusterID {
-		t.Fatal("derivation is not deterministic")
-	}
-	if len(a.Gossip) != 32 || len(a.PSK) != 32 || len(a.ClusterID) != 16 {
-		t.Fatalf("sizes: gossip %d, psk %d, cluster id %q", len(a.Gossip), len(a.PSK), a.ClusterID)
-	}
-	if bytes.Equal(a.Gossip, a.PSK) || bytes.Equal(a.Gossip, secret) || bytes.Equal(a.PSK, secret) {
-		t.Fatal("keys are not independent of each other and of the secret")
-	}
-	other := bytes.Repeat([]byte{8}, MeshSecretLen)
-	c, _ := DeriveMeshKeys(other)
-	if c.ClusterID == a.ClusterID || bytes.Equal(c.PSK, a.PSK) {
-		t.Fatal("two homes share keys")
-	}
-	if _, err := DeriveMeshKeys(secret[:16]); err == nil {
-		t.Fatal("a 16-byte secret was accepted")
-	}
-}
-
-func TestMeshSecretFile(t *testing.T) {
-	s, err := MintMeshSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	good := filepath.Join(dir, "mesh.secret")
-	if err := os.WriteFile(good, []byte("  "+s+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if k, err := ReadMeshSecret(good); err != nil || len(k) != MeshSecretLen {
-		t.Fatalf("ReadMeshSecret: %x, %v", k, err)
-	}
-	for name, content := range map[string]string{"short": s[:40], "not hex": strings.Repeat("zz", 32), "empty": ""} {
-		f := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
-		os.WriteFile(f, []byte(content), 0o600)
-		_, err := ReadMeshSecret(f)
-		if err == nil || strings.Contains(err.Error(), s[:10]) {
-			t.Errorf("%s: err %v (must refuse and never show the content)", name, err)
-		}
-	}
-	if _, err := ReadMeshSecret(filepath.Join(dir, "missing")); err == nil {
-		t.Error("missing file accepted")
-	}
-}
 
 func TestFence(t *testing.T) {
 	dir := t.TempDir()
@@ -108,7 +56,7 @@ func TestFence(t *testing.T) {
 func TestConfigValidateMesh(t *testing.T) {
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "mesh.secret")
-	s, _ := MintMeshSecret()
+	s, _ := meshkey.MintSecret()
 	os.WriteFile(secret, []byte(s), 0o600)
 	bad := filepath.Join(dir, "bad.secret")
 	os.WriteFile(bad, []byte("nope"), 0o600)
@@ -175,7 +123,7 @@ func FuzzConfigFiles(f *testing.F) {
 		}
 		var c Config
 		_ = LoadFile(name, &c)
-		_, _ = ReadMeshSecret(name)
+		_, _ = meshkey.ReadSecret(name)
 		if err := os.WriteFile(filepath.Join(dir, fenceFile), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +141,7 @@ func FuzzConfigFiles(f *testing.F) {
 func TestMeshWaitsForAddress(t *testing.T) {
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "mesh.secret")
-	s, _ := MintMeshSecret()
+	s, _ := meshkey.MintSecret()
 	os.WriteFile(secret, []byte(s), 0o600)
 	n, err := New(context.Background(), Config{StateDir: filepath.Join(dir, "state"), Listen: ":0", Insecure: true,
 		MeshSecretFile: secret, Interfaces: []string{"no-such-if0"}, Logger: discardLogger()})

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/coap"
-	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -180,11 +180,11 @@ func security(cc *coap.Config, o options, self string) error {
 		}
 		cc.Cert = &coap.CertConfig{Certificate: cert, Roots: pool}
 	case o.secret != "" && o.pskHex == "" && o.pskFile == "":
-		secret, err := node.ReadMeshSecret(o.secret)
+		secret, err := meshkey.ReadSecret(o.secret)
 		if err != nil {
 			return fmt.Errorf("-secret-file: %w", err)
 		}
-		keys, err := node.DeriveMeshKeys(secret)
+		keys, err := meshkey.Derive(secret)
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/discovery"
-	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -110,7 +110,7 @@ func dash(s string) string {
 
 // cmdSecret mints a mesh secret.
 func cmdSecret(_ context.Context, _ options, _ *cmdFlags, _ []string, out io.Writer) error {
-	s, err := node.MintMeshSecret()
+	s, err := meshkey.MintSecret()
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -219,7 +219,7 @@ func (h *Home) start(ctx context.Context) error {
 		return fmt.Errorf("vhome: run dir: %w", err)
 	}
 	if !h.cfg.NoMesh {
-		secret, err := node.MintMeshSecret()
+		secret, err := meshkey.MintSecret()
 		if err == nil {
 			err = os.WriteFile(h.SecretFile(), []byte(secret+"\n"), 0o600)
 		}

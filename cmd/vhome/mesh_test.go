@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -44,7 +44,7 @@ func awaitAgreement(t *testing.T, h *Home, idx []int) (string, uint64) {
 // dir.
 func writeOtherSecret(t *testing.T) string {
 	t.Helper()
-	s, err := node.MintMeshSecret()
+	s, err := meshkey.MintSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
