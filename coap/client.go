@@ -16,7 +16,16 @@ import (
 	"github.com/plgd-dev/go-coap/v3/message/codes"
 )
 
-// clientPool keeps our client sessions, one per destination address, for
+// sessionKey names one client session: the destination address and the
+// Endpoint ID the sender means to reach there (WithPeer), which picks the
+// PSK. Two identities behind one address (a port reused by another
+// endpoint) get two sessions, each with its own key.
+type sessionKey struct {
+	addr netip.AddrPort
+	peer string
+}
+
+// clientPool keeps our client sessions, one per destination, for
 // as long as the peer answers (always-on): concurrent Sends to a new
 // destination share one dial; at MaxSessions the least recently used
 // session is closed.
@@ -33,7 +42,7 @@ type clientPool struct {
 
 	mu       sync.Mutex
 	closing  bool
-	sessions map[netip.AddrPort]*poolEntry
+	sessions map[sessionKey]*poolEntry
 }
 
 type poolEntry struct {
@@ -42,8 +51,10 @@ type poolEntry struct {
 	err  error
 }
 
-// session returns the live session to dst, dialing one if needed.
-func (p *clientPool) session(ctx context.Context, key netip.AddrPort, to string) (*clientSession, error) {
+// session returns the live session to dst for the peer ctx names
+// (WithPeer), dialing one if needed.
+func (p *clientPool) session(ctx context.Context, dst netip.AddrPort, to string) (*clientSession, error) {
+	key := sessionKey{addr: dst, peer: PeerFrom(ctx)}
 	for {
 		p.mu.Lock()
 		if p.closing {
@@ -81,7 +92,7 @@ func (p *clientPool) session(ctx context.Context, key netip.AddrPort, to string)
 }
 
 // settle records the end of a dial.
-func (p *clientPool) settle(key netip.AddrPort, ent *poolEntry, s *clientSession, err error) (*clientSession, error) {
+func (p *clientPool) settle(key sessionKey, ent *poolEntry, s *clientSession, err error) (*clientSession, error) {
 	p.mu.Lock()
 	closing := p.closing
 	if err == nil && closing {
@@ -118,9 +129,11 @@ func (p *clientPool) lruLocked() *clientSession {
 	return victim
 }
 
-// dial opens a session to dst from a new connected UDP socket (bound to
-// our listen IP when we have one, so that the source matches reply-to).
-func (p *clientPool) dial(dst netip.AddrPort, to string) (*clientSession, error) {
+// dial opens a session to key's address from a new connected UDP socket
+// (bound to our listen IP when we have one, so that the source matches
+// reply-to), keyed for key's peer.
+func (p *clientPool) dial(key sessionKey, to string) (*clientSession, error) {
+	dst := key.addr
 	var laddr *net.UDPAddr
 	if p.bindIP.IsValid() {
 		laddr = &net.UDPAddr{IP: p.bindIP.AsSlice()}
@@ -139,7 +152,7 @@ func (p *clientPool) dial(dst netip.AddrPort, to string) (*clientSession, error)
 		peerID string
 	)
 	if p.secure {
-		dc, err := dtls.ClientWithOptions(connectedPacketConn{uc}, uc.RemoteAddr(), p.setup.clientOptions(to, &peerID)...)
+		dc, err := dtls.ClientWithOptions(connectedPacketConn{uc}, uc.RemoteAddr(), p.setup.clientOptions(to, key.peer, &peerID)...)
 		if err != nil {
 			_ = uc.Close()
 			return nil, fmt.Errorf("coap: dtls client for %s: %w", dst, err)
@@ -156,7 +169,7 @@ func (p *clientPool) dial(dst netip.AddrPort, to string) (*clientSession, error)
 		}
 		conn = dc
 	}
-	s := newClientSession(p, to, dst, conn, replyTo, peerID)
+	s := newClientSession(p, to, key, conn, replyTo, peerID)
 	if !p.goTracked(s.readLoop) {
 		_ = conn.Close()
 		return nil, ErrClosed
@@ -169,17 +182,17 @@ func (p *clientPool) dial(dst netip.AddrPort, to string) (*clientSession, error)
 // completes a new handshake (see clientSession.suspect).
 func (p *clientPool) redial(old *clientSession) {
 	p.goTracked(func() {
-		fresh, err := p.dial(old.dst, old.to)
+		fresh, err := p.dial(old.key, old.to)
 		if err != nil {
 			p.log.Debug("redial after silence failed", "peer", old.dst, "err", err)
 			old.suspected.Store(false)
 			return
 		}
 		p.mu.Lock()
-		ent := p.sessions[old.dst]
+		ent := p.sessions[old.key]
 		swapped := !p.closing && ent != nil && ent.s == old
 		if swapped {
-			p.sessions[old.dst] = &poolEntry{s: fresh, done: closedChan()}
+			p.sessions[old.key] = &poolEntry{s: fresh, done: closedChan()}
 		}
 		p.mu.Unlock()
 		if !swapped {
@@ -210,8 +223,8 @@ func (p *clientPool) goTracked(f func()) bool {
 // forget drops a closed session from the pool.
 func (p *clientPool) forget(s *clientSession) {
 	p.mu.Lock()
-	if ent := p.sessions[s.dst]; ent != nil && ent.s == s {
-		delete(p.sessions, s.dst)
+	if ent := p.sessions[s.key]; ent != nil && ent.s == s {
+		delete(p.sessions, s.key)
 	}
 	p.mu.Unlock()
 }

@@ -48,9 +48,11 @@ type PSK struct {
 	// side asks it for Identity. It may return one mesh-wide key.
 	Key func(identity string) ([]byte, error)
 	// PeerKey, when set, gives the client side the key for a session to
-	// the USP URI to, instead of Key(Identity): an endpoint that shares
-	// one key with some peers and another with others picks per peer.
-	PeerKey func(to string) ([]byte, error)
+	// the USP URI to, meant for the Endpoint ID peer (the one the sender
+	// named with WithPeer, "" when it did not), instead of Key(Identity):
+	// an endpoint that shares one key with some peers and another with
+	// others picks by the identity it means to reach, never by address.
+	PeerKey func(to, peer string) ([]byte, error)
 }
 
 // CertConfig configures DTLS certificate mode (R-COAP.14–16): ECDSA

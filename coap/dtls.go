@@ -91,9 +91,10 @@ func (d *dtlsSetup) serverOptions(peerID *string) []dtls.ServerOption {
 		}))
 }
 
-// clientOptions configures one outbound session to the USP URI to;
-// *peerID receives the server's Endpoint ID when its certificate has one.
-func (d *dtlsSetup) clientOptions(to string, peerID *string) []dtls.ClientOption {
+// clientOptions configures one outbound session to the USP URI to, meant
+// for the Endpoint ID peer ("" when the sender did not say); *peerID
+// receives the server's Endpoint ID when its certificate has one.
+func (d *dtlsSetup) clientOptions(to, peer string, peerID *string) []dtls.ClientOption {
 	var opts []dtls.ClientOption
 	for _, o := range d.common() {
 		opts = append(opts, o)
@@ -104,7 +105,7 @@ func (d *dtlsSetup) clientOptions(to string, peerID *string) []dtls.ClientOption
 			dtls.WithPSKIdentityHint([]byte(psk.Identity)),
 			dtls.WithPSK(func([]byte) ([]byte, error) {
 				if psk.PeerKey != nil {
-					return psk.PeerKey(to)
+					return psk.PeerKey(to, peer)
 				}
 				return psk.Key(psk.Identity)
 			}))

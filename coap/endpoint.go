@@ -88,7 +88,7 @@ func Listen(ctx context.Context, cfg Config, h Handler) (*Endpoint, error) {
 		cfg: &e.cfg, secure: e.secure, setup: setup, log: e.log, ctx: e.ctx, wg: &e.wg,
 		port:     e.addr.Port(),
 		inflight: make(chan struct{}, cfg.MaxInflightTotal),
-		sessions: make(map[netip.AddrPort]*poolEntry),
+		sessions: make(map[sessionKey]*poolEntry),
 	}
 	if ip := e.addr.Addr(); !ip.IsUnspecified() {
 		e.clients.bindIP = ip

@@ -31,6 +31,7 @@ type clientSession struct {
 	pool    *clientPool
 	to      string // the USP URI it was dialed for
 	dst     netip.AddrPort
+	key     sessionKey
 	secure  bool
 	conn    sessionConn
 	replyTo string // our URI as this peer reaches it
@@ -70,11 +71,11 @@ type response struct {
 	payload []byte
 }
 
-func newClientSession(pool *clientPool, to string, dst netip.AddrPort, conn sessionConn, replyTo, peerID string) *clientSession {
+func newClientSession(pool *clientPool, to string, key sessionKey, conn sessionConn, replyTo, peerID string) *clientSession {
 	var seed [32]byte
 	_, _ = rand.Read(seed[:])
 	s := &clientSession{
-		pool: pool, to: to, dst: dst, secure: pool.secure, conn: conn,
+		pool: pool, to: to, dst: key.addr, key: key, secure: pool.secure, conn: conn,
 		replyTo: replyTo, peerID: peerID,
 		inflight: make(chan struct{}, pool.cfg.MaxInflight),
 		done:     make(chan struct{}),

@@ -1,6 +1,7 @@
 package coap
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -147,7 +148,7 @@ func TestClientRestartSamePort(t *testing.T) {
 	post := func(uc *net.UDPConn, body string) {
 		t.Helper()
 		var peer string
-		dc, err := dtls.ClientWithOptions(connectedPacketConn{uc}, uc.RemoteAddr(), setup.clientOptions("", &peer)...)
+		dc, err := dtls.ClientWithOptions(connectedPacketConn{uc}, uc.RemoteAddr(), setup.clientOptions("", "", &peer)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,4 +238,38 @@ func (e *Endpoint) onlyPeerLastSeen() (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// TestSessionKeyFollowsPeer: the client picks its PSK by the Endpoint ID
+// it means to reach (WithPeer), and keeps one session per identity, so a
+// session opened for one identity is never reused for another at the
+// same address.
+func TestSessionKeyFollowsPeer(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	b := listen(t, pskConfig("proto::agent-b", meshKey), sb.handle)
+	other := bytes.Repeat([]byte{0x5a}, 32)
+	cfg := pskConfig("proto::ctrl", meshKey)
+	cfg.PSK.PeerKey = func(_, peer string) ([]byte, error) {
+		if peer == "proto::agent-b" {
+			return meshKey, nil
+		}
+		return other, nil
+	}
+	cfg.HandshakeTimeout = 500 * time.Millisecond
+	a := listen(t, cfg, func(context.Context, Inbound) error { return nil })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Send(WithPeer(ctx, "proto::agent-b"), b.URL(), []byte("right key")); err != nil {
+		t.Fatalf("send with the peer's key: %v", err)
+	}
+	if got := sb.next(t); string(got.Record) != "right key" {
+		t.Fatalf("record %q", got.Record)
+	}
+	// Same address, another identity: its own session with its own
+	// key, which b does not share.
+	if err := a.Send(WithPeer(ctx, "proto::someone-else"), b.URL(), []byte("wrong key")); err == nil {
+		t.Fatal("a send meant for another identity reused the session keyed for agent-b")
+	}
+	sb.empty(t)
 }

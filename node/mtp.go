@@ -65,8 +65,7 @@ func (t transport) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte
 	if u == "" {
 		return fmt.Errorf("no MTP address known for %s", to)
 	}
-	t.n.destinations.Store(u, string(to))
-	return t.n.ep.Send(ctx, u, rec)
+	return t.n.ep.Send(coap.WithPeer(ctx, string(to)), u, rec)
 }
 
 // controllerMTP reads the first enabled CoAP MTP of the Controller row of
@@ -145,8 +144,7 @@ func (n *Node) handle(ctx context.Context, in coap.Inbound) {
 		n.log.Error("encode response", "err", err)
 		return
 	}
-	n.destinations.Store(in.ReplyTo, rec.GetToId())
-	if err := n.ep.Send(ctx, in.ReplyTo, b); err != nil {
+	if err := n.ep.Send(coap.WithPeer(ctx, rec.GetToId()), in.ReplyTo, b); err != nil {
 		n.log.Info("response not delivered", "to", rec.GetToId(), "reply_to", in.ReplyTo, "err", err)
 	}
 }

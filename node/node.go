@@ -64,9 +64,6 @@ type Node struct {
 	rolePaths map[string]string
 	// configured are the Endpoint IDs of the configured Controllers.
 	configured map[string]bool
-	// destinations maps a USP URI the Agent sends to, to the Endpoint ID
-	// it last sent there (which picks the DTLS key).
-	destinations sync.Map
 	cancel       context.CancelFunc
 	runCtx       context.Context
 	wg           sync.WaitGroup
@@ -229,10 +226,9 @@ func (n *Node) listen(ctx context.Context) error {
 // configured PSK; every other identity (mesh nodes, tools holding the
 // mesh secret) the PSK derived from the mesh secret.
 //
-// The client side picks by destination: a URI last used to answer or
-// notify a configured Controller gets the configured PSK, any other the
-// mesh PSK.
-func (n *Node) pskKeys() (key, peerKey func(string) ([]byte, error), err error) {
+// The client side picks by the identity it sends to (coap.WithPeer): a
+// configured Controller gets the configured PSK, any other the mesh PSK.
+func (n *Node) pskKeys() (key func(string) ([]byte, error), peerKey func(to, peer string) ([]byte, error), err error) {
 	var configured, meshKey []byte
 	if n.cfg.PSKHex != "" || n.cfg.PSKFile != "" {
 		k, err := n.cfg.pskKey()
@@ -262,11 +258,7 @@ func (n *Node) pskKeys() (key, peerKey func(string) ([]byte, error), err error) 
 		return nil, errors.New("no PSK configured")
 	}
 	key = func(identity string) ([]byte, error) { return pick(n.configured[identity]) }
-	peerKey = func(to string) ([]byte, error) {
-		id, _ := n.destinations.Load(to)
-		s, _ := id.(string)
-		return pick(n.configured[s])
-	}
+	peerKey = func(_, peer string) ([]byte, error) { return pick(n.configured[peer]) }
 	return key, peerKey, nil
 }
 
