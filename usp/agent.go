@@ -64,7 +64,8 @@ type AgentConfig struct {
 // Agent is a transport-free USP Agent: it turns each Record a Controller
 // sends into the Record to send back, over a data model. It is safe for
 // concurrent use; each Record is handled in the caller's goroutine, except
-// asynchronous commands, which run on their own.
+// asynchronous commands, which run on their own goroutines under a context
+// the Agent owns, until they end or Close cancels them.
 type Agent struct {
 	cfg AgentConfig
 	log *slog.Logger
@@ -79,7 +80,8 @@ type msgKey struct {
 	msgID string
 }
 
-// NewAgent returns an Agent for cfg.
+// NewAgent returns an Agent for cfg. Close it to end its asynchronous
+// commands.
 func NewAgent(cfg AgentConfig) (*Agent, error) {
 	if _, err := ParseEndpointID(string(cfg.EndpointID)); err != nil {
 		return nil, fmt.Errorf("usp: new agent: %w", err)
@@ -91,9 +93,7 @@ func NewAgent(cfg AgentConfig) (*Agent, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &Agent{cfg: cfg, log: log, inflight: map[msgKey]bool{}}
-	a.ops = newOperations(a)
-	return a, nil
+	return &Agent{cfg: cfg, log: log, inflight: map[msgKey]bool{}, ops: newOperations()}, nil
 }
 
 // EndpointID returns the Agent's Endpoint ID.
@@ -182,7 +182,9 @@ func (a *Agent) HandleMsg(ctx context.Context, from EndpointID, msg *uspmsg.Msg)
 	id := msg.GetHeader().GetMsgId()
 	switch body := msg.GetBody().GetMsgBody().(type) {
 	case *uspmsg.Body_Response:
-		a.ops.response(from, id, body.Response)
+		if fn := a.cfg.Responses; fn != nil {
+			fn(from, id, body.Response)
+		}
 		return nil
 	case *uspmsg.Body_Error:
 		a.log.Info("error message from controller", "from", from, "msg_id", id, "code", body.Error.GetErrCode(), "msg", body.Error.GetErrMsg())

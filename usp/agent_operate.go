@@ -3,65 +3,12 @@ package usp
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/path"
 	"github.com/uspmesh/uspmesh/datamodel/value"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 )
-
-// requestTable is where async commands in progress are listed (TR-181).
-const requestTable = "Device.LocalAgent.Request."
-
-// OperationComplete is the end of an asynchronous command, for the
-// OperationComplete notifications of subscribed Controllers.
-type OperationComplete struct {
-	// Originator is the Controller that started the command.
-	Originator EndpointID
-	// ObjPath is the path of the object the command belongs to, e.g.
-	// "Device." for Device.ScheduleTimer().
-	ObjPath string
-	// CommandName is the command's name with "()".
-	CommandName string
-	CommandKey  string
-	// Output holds the output arguments of a success.
-	Output map[string]string
-	// Err is non-nil for a failure; CodeOf gives its USP code.
-	Err error
-}
-
-// operations tracks the asynchronous commands in progress.
-type operations struct {
-	a         *Agent
-	mu        sync.Mutex
-	cancels   map[string]context.CancelFunc // by Request row path
-	listeners []func(OperationComplete)
-	wg        sync.WaitGroup
-}
-
-func newOperations(a *Agent) *operations {
-	return &operations{a: a, cancels: map[string]context.CancelFunc{}}
-}
-
-// OnOperationComplete registers fn to be called when an asynchronous
-// command ends, from the goroutine that ran it.
-func (a *Agent) OnOperationComplete(fn func(OperationComplete)) {
-	a.ops.mu.Lock()
-	defer a.ops.mu.Unlock()
-	a.ops.listeners = append(a.ops.listeners, fn)
-}
-
-// Wait blocks until every asynchronous command started so far has ended.
-func (a *Agent) Wait() { a.ops.wg.Wait() }
-
-// response passes a Response message a Controller sent this Agent (a
-// NotifyResp) to AgentConfig.Responses.
-func (o *operations) response(from EndpointID, msgID string, r *uspmsg.Response) {
-	if fn := o.a.cfg.Responses; fn != nil {
-		fn(from, msgID, r)
-	}
-}
 
 func (a *Agent) operate(ctx context.Context, perm Permissions, op *uspmsg.Operate) (*uspmsg.Response, *failure) {
 	p, err := path.Parse(op.GetCommand())
@@ -93,6 +40,11 @@ func cmdFailure(executed string, code ErrorCode, msg string) *opResult {
 		CmdFailure: &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(code), ErrMsg: msg}}}
 }
 
+func cmdOutput(executed string, out map[string]string) *opResult {
+	return &opResult{ExecutedCommand: executed, OperationResp: &uspmsg.OperateResp_OperationResult_ReqOutputArgs{
+		ReqOutputArgs: &uspmsg.OperateResp_OperationResult_OutputArgs{OutputArgs: out}}}
+}
+
 // operateOne runs one command on one object.
 func (a *Agent) operateOne(ctx context.Context, perm Permissions, op *uspmsg.Operate, t datamodel.CommandTarget) *opResult {
 	cd := t.Def
@@ -115,8 +67,7 @@ func (a *Agent) operateOne(ctx context.Context, perm Permissions, op *uspmsg.Ope
 		if err != nil {
 			return cmdFailure(executed, commandCode(err), err.Error())
 		}
-		return &opResult{ExecutedCommand: executed, OperationResp: &uspmsg.OperateResp_OperationResult_ReqOutputArgs{
-			ReqOutputArgs: &uspmsg.OperateResp_OperationResult_OutputArgs{OutputArgs: nonNil(out)}}}
+		return cmdOutput(executed, nonNil(out))
 	}
 	reqPath, err := a.startAsync(ctx, t, in, executed, op.GetCommandKey())
 	if err != nil {
@@ -170,96 +121,4 @@ func commandInputs(cd *datamodel.CommandDef, args map[string]string) (map[string
 		in[arg.Name] = v
 	}
 	return in, nil
-}
-
-// startAsync lists the command in Device.LocalAgent.Request.{i} and runs
-// it on its own goroutine; the row is removed when it ends.
-func (a *Agent) startAsync(ctx context.Context, t datamodel.CommandTarget, in map[string]string, executed, key string) (string, error) {
-	m := a.cfg.Model
-	reqPath := ""
-	if rp, err := path.Parse(requestTable); err == nil {
-		if _, err := m.Schema().Lookup(rp); err == nil {
-			tx := m.Begin(ctx)
-			tabs, err := tx.Tables(rp)
-			if err != nil || len(tabs) != 1 {
-				tx.Rollback()
-				return "", Errorf(ErrInternalError, "request table: %v", err)
-			}
-			res, err := tx.Add(tabs[0], []datamodel.ParamUpdate{
-				{Param: "Originator", Value: string(ControllerFrom(ctx))},
-				{Param: "Command", Value: executed},
-				{Param: "CommandKey", Value: key},
-				{Param: "Status", Value: "Active"},
-			}, datamodel.WriteOptions{Internal: true})
-			if err != nil {
-				tx.Rollback()
-				return "", Errorf(ErrResourcesExceeded, "cannot list the request: %v", err)
-			}
-			if err := tx.Commit(); err != nil {
-				return "", err
-			}
-			reqPath = res.Path
-		}
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	o := a.ops
-	o.mu.Lock()
-	o.cancels[reqPath] = cancel
-	o.mu.Unlock()
-	o.wg.Add(1)
-	go func() {
-		defer o.wg.Done()
-		defer cancel()
-		out, err := t.Def.Handler(runCtx, t.Row, in)
-		if err != nil && runCtx.Err() != nil {
-			err = Errorf(ErrCommandCanceled, "command canceled")
-		}
-		o.mu.Lock()
-		delete(o.cancels, reqPath)
-		fns := append([]func(OperationComplete){}, o.listeners...)
-		o.mu.Unlock()
-		a.removeRequest(reqPath)
-		oc := OperationComplete{Originator: ControllerFrom(ctx), ObjPath: t.Row.Path, CommandName: t.Def.Name + "()",
-			CommandKey: key, Output: nonNil(out), Err: err}
-		for _, fn := range fns {
-			fn(oc)
-		}
-	}()
-	return reqPath, nil
-}
-
-func (a *Agent) removeRequest(reqPath string) {
-	if reqPath == "" {
-		return
-	}
-	ctx := context.Background()
-	tx := a.cfg.Model.Begin(ctx)
-	defer tx.Rollback()
-	p, err := path.Parse(reqPath)
-	if err != nil {
-		return
-	}
-	objs, err := tx.Objects(p)
-	if err != nil || len(objs) != 1 {
-		return
-	}
-	if _, err := tx.Delete(objs[0], datamodel.WriteOptions{Internal: true}); err == nil {
-		if err := tx.Commit(); err != nil {
-			a.log.Warn("remove finished request", "path", reqPath, "err", err)
-		}
-	}
-}
-
-// cancelRequest is Device.LocalAgent.Request.{i}.Cancel(): it cancels the
-// command's context; the command then ends with 7023.
-func (a *Agent) cancelRequest(executed, rowPath string) *opResult {
-	a.ops.mu.Lock()
-	cancel := a.ops.cancels[rowPath]
-	a.ops.mu.Unlock()
-	if cancel == nil {
-		return cmdFailure(executed, ErrCommandFailure, "the request is not in progress")
-	}
-	cancel()
-	return &opResult{ExecutedCommand: executed, OperationResp: &uspmsg.OperateResp_OperationResult_ReqOutputArgs{
-		ReqOutputArgs: &uspmsg.OperateResp_OperationResult_OutputArgs{OutputArgs: map[string]string{}}}}
 }

@@ -95,7 +95,13 @@ func newEstate(t testing.TB, cfg estateConfig) *estate {
 		t.Fatal(err)
 	}
 	e.agent.OnOperationComplete(e.nt.OperationComplete)
-	t.Cleanup(e.agent.Wait)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := e.agent.Close(ctx); err != nil {
+			t.Errorf("agent close: %v", err)
+		}
+	})
 	e.net.attachAgent(e.agent)
 	ids := make([]usp.EndpointID, 0, len(cfg.controllers))
 	for id := range cfg.controllers {

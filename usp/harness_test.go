@@ -82,7 +82,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	a.OnOperationComplete(func(oc usp.OperationComplete) { h.done <- oc })
 	t.Cleanup(func() {
 		close(h.fire)
-		a.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.Close(ctx); err != nil {
+			t.Errorf("agent close: %v", err)
+		}
 	})
 	h.m, h.a = m, a
 	return h
