@@ -99,9 +99,10 @@ func NewAgent(cfg AgentConfig) (*Agent, error) {
 // EndpointID returns the Agent's Endpoint ID.
 func (a *Agent) EndpointID() EndpointID { return a.cfg.EndpointID }
 
-// HandleRecord processes the bytes of one Record received from an MTP.
-// peer is the Endpoint ID that the MTP authenticated (the DTLS PSK
-// identity or certificate), or "" when the MTP authenticates nobody.
+// HandleRecord processes the bytes of one Record received from an MTP:
+// DecodeRecord, then HandleDecoded. peer is the Endpoint ID that the MTP
+// authenticated (the DTLS PSK identity or certificate), or "" when the
+// MTP authenticates nobody.
 //
 // It returns the Record to send back to the Record's from_id, or nil when
 // nothing is to be sent: Records for another Endpoint, from this Agent's
@@ -113,6 +114,17 @@ func (a *Agent) HandleRecord(ctx context.Context, peer EndpointID, b []byte) (*u
 	rec, err := DecodeRecord(b)
 	if err != nil {
 		return nil, err
+	}
+	return a.HandleDecoded(ctx, peer, rec)
+}
+
+// HandleDecoded is HandleRecord for a Record the MTP already decoded with
+// DecodeRecord (to refuse bad bytes before acknowledging them), so that
+// it is not decoded twice. It reads rec and does not modify or keep it;
+// results and errors are HandleRecord's, and a nil rec is an error.
+func (a *Agent) HandleDecoded(ctx context.Context, peer EndpointID, rec *usprecord.Record) (*usprecord.Record, error) {
+	if rec == nil {
+		return nil, Errorf(ErrRecordNotParsed, "no record")
 	}
 	if err := CheckVersion(rec.GetVersion()); err != nil {
 		return nil, err
