@@ -31,7 +31,8 @@ type ClientConfig struct {
 }
 
 // Client is a USP Controller's request side: it sends requests to Agents,
-// matches their responses by msg_id, and receives their notifications.
+// matches their responses by the Agent they come from and their msg_id,
+// and receives their notifications.
 // Feed it every Record the MTP receives for the Controller (HandleRecord).
 // It is safe for concurrent use.
 type Client struct {
@@ -41,7 +42,14 @@ type Client struct {
 
 	mu      sync.Mutex
 	seq     uint64
-	pending map[string]chan *uspmsg.Msg
+	pending map[pendingKey]chan *uspmsg.Msg
+}
+
+// pendingKey names a request awaiting its response: the Agent it went to
+// and its msg_id. Only that Agent's Response or Error completes it.
+type pendingKey struct {
+	agent EndpointID
+	msgID string
 }
 
 // ResponseError is an Error message an Agent sent instead of a response.
@@ -87,14 +95,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	var b [4]byte
 	rand.Read(b[:])
-	return &Client{cfg: cfg, log: log, prefix: hex.EncodeToString(b[:]), pending: map[string]chan *uspmsg.Msg{}}, nil
+	return &Client{cfg: cfg, log: log, prefix: hex.EncodeToString(b[:]), pending: map[pendingKey]chan *uspmsg.Msg{}}, nil
 }
 
 // EndpointID returns the Controller's Endpoint ID.
 func (c *Client) EndpointID() EndpointID { return c.cfg.EndpointID }
 
-// Do sends req to Agent to and waits for its response, until ctx ends or
-// the timeout passes. An Error message comes back as *ResponseError.
+// Do sends req to Agent to and waits for that Agent's response, until
+// ctx ends or the timeout passes. An Error message comes back as
+// *ResponseError.
 func (c *Client) Do(ctx context.Context, to EndpointID, req *uspmsg.Request) (*uspmsg.Response, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -104,12 +113,13 @@ func (c *Client) Do(ctx context.Context, to EndpointID, req *uspmsg.Request) (*u
 	c.mu.Lock()
 	c.seq++
 	id := c.prefix + "-" + strconv.FormatUint(c.seq, 10)
+	key := pendingKey{to, id}
 	ch := make(chan *uspmsg.Msg, 1)
-	c.pending[id] = ch
+	c.pending[key] = ch
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		delete(c.pending, id)
+		delete(c.pending, key)
 		c.mu.Unlock()
 	}()
 	if err := c.send(ctx, to, NewRequest(id, req)); err != nil {
@@ -165,7 +175,8 @@ func MsgTypeName(req *uspmsg.Request) string {
 }
 
 // HandleRecord processes the bytes of one Record the MTP received for
-// this Controller: responses go to the waiting Do, Notify requests to
+// this Controller: responses go to the waiting Do (a Response or Error is
+// taken only from the Agent the request went to), Notify requests to
 // OnNotify (answered with NotifyResp when send_resp is set). peer is the
 // identity the MTP authenticated ("" when none); a Record whose from_id
 // differs from it is ignored.
@@ -186,15 +197,18 @@ func (c *Client) HandleRecord(ctx context.Context, peer EndpointID, b []byte) er
 	id := m.GetHeader().GetMsgId()
 	switch body := m.GetBody().GetMsgBody().(type) {
 	case *uspmsg.Body_Response, *uspmsg.Body_Error:
+		key := pendingKey{from, id}
 		c.mu.Lock()
-		ch := c.pending[id]
-		delete(c.pending, id)
+		ch := c.pending[key]
+		delete(c.pending, key)
 		c.mu.Unlock()
 		if ch == nil {
-			c.log.Debug("response to no pending request ignored", "msg_id", id) // R-MSG.9
+			// R-MSG.9; also a response from an Agent other than the one
+			// the request with this msg_id went to.
+			c.log.Debug("response to no pending request of this agent ignored", "from", from, "msg_id", id)
 			return nil
 		}
-		ch <- m
+		ch <- m // buffered, and only this sender: never blocks
 	case *uspmsg.Body_Request:
 		nt := body.Request.GetNotify()
 		if nt == nil {
