@@ -24,21 +24,40 @@ type ClientConfig struct {
 	// (default 30 s).
 	Timeout time.Duration
 	// OnNotify, when set, receives every Notify an Agent sends, after the
-	// Client answered it (NotifyResp when send_resp is set).
+	// Client answered it (NotifyResp when send_resp is set). It is called
+	// from the Client's goroutine, one call at a time in arrival order,
+	// never after Close returns; a slow OnNotify holds up the
+	// notifications behind it, and Close waits for it.
 	OnNotify func(from EndpointID, n *uspmsg.Notify)
+	// QueueLen bounds the requests (Notify) received and not yet answered
+	// (default 64); HandleRecord refuses one that finds the queue full.
+	QueueLen int
 	// Logger receives diagnostics; nil discards.
 	Logger *slog.Logger
 }
 
+// ErrClientClosed is the error of a request, or of a received Notify,
+// after Client.Close.
+var ErrClientClosed = errors.New("usp: client closed")
+
 // Client is a USP Controller's request side: it sends requests to Agents,
 // matches their responses by the Agent they come from and their msg_id,
-// and receives their notifications.
-// Feed it every Record the MTP receives for the Controller (HandleRecord).
-// It is safe for concurrent use.
+// and receives their notifications. Feed it every Record the MTP receives
+// for the Controller (HandleRecord): responses go straight to the waiting
+// request, Notify requests to a queue that the Client's own goroutine
+// answers and hands to OnNotify. It is safe for concurrent use; Close
+// stops it.
 type Client struct {
 	cfg    ClientConfig
 	log    *slog.Logger
 	prefix string
+
+	// life is cancelled by Close: it ends requests in progress and the
+	// goroutine that answers the queued notifications.
+	life   context.Context
+	cancel context.CancelCauseFunc
+	queue  chan inboundRequest
+	wg     sync.WaitGroup
 
 	mu      sync.Mutex
 	seq     uint64
@@ -93,9 +112,27 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = 64
+	}
 	var b [4]byte
 	rand.Read(b[:])
-	return &Client{cfg: cfg, log: log, prefix: hex.EncodeToString(b[:]), pending: map[pendingKey]chan *uspmsg.Msg{}}, nil
+	c := &Client{cfg: cfg, log: log, prefix: hex.EncodeToString(b[:]), pending: map[pendingKey]chan *uspmsg.Msg{},
+		queue: make(chan inboundRequest, cfg.QueueLen)}
+	c.life, c.cancel = context.WithCancelCause(context.Background())
+	c.wg.Add(1)
+	go c.answer()
+	return c, nil
+}
+
+// Close stops the Client: requests in progress return ErrClientClosed,
+// a NotifyResp being sent is abandoned, notifications still queued are
+// neither answered nor delivered, and later requests and notifications
+// are refused. It waits for the Client's goroutine (and so for an
+// OnNotify call in progress) to end. It is idempotent.
+func (c *Client) Close() {
+	c.cancel(ErrClientClosed)
+	c.wg.Wait()
 }
 
 // EndpointID returns the Controller's Endpoint ID.
@@ -110,6 +147,8 @@ func (c *Client) Do(ctx context.Context, to EndpointID, req *uspmsg.Request) (*u
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 	}
+	ctx, stop := c.bound(ctx)
+	defer stop()
 	c.mu.Lock()
 	c.seq++
 	id := c.prefix + "-" + strconv.FormatUint(c.seq, 10)
@@ -136,6 +175,9 @@ func (c *Client) Do(ctx context.Context, to EndpointID, req *uspmsg.Request) (*u
 		}
 		return m.GetBody().GetResponse(), nil
 	case <-ctx.Done():
+		if clientClosed(ctx) {
+			return nil, fmt.Errorf("usp: %s to %s: %w", MsgTypeName(req), to, ErrClientClosed)
+		}
 		return nil, fmt.Errorf("usp: %s to %s: no response: %w", MsgTypeName(req), to, ctx.Err())
 	}
 }
@@ -143,6 +185,8 @@ func (c *Client) Do(ctx context.Context, to EndpointID, req *uspmsg.Request) (*u
 // Send sends req without waiting for any response (Operate with
 // send_resp false).
 func (c *Client) Send(ctx context.Context, to EndpointID, req *uspmsg.Request) error {
+	ctx, stop := c.bound(ctx)
+	defer stop()
 	c.mu.Lock()
 	c.seq++
 	id := c.prefix + "-" + strconv.FormatUint(c.seq, 10)
@@ -150,7 +194,24 @@ func (c *Client) Send(ctx context.Context, to EndpointID, req *uspmsg.Request) e
 	return c.send(ctx, to, NewRequest(id, req))
 }
 
+// bound returns ctx, also cancelled (with cause ErrClientClosed) when the
+// Client closes; stop releases it.
+func (c *Client) bound(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	if c.life.Err() != nil {
+		cancel(context.Cause(c.life)) // now, not from AfterFunc's goroutine
+	}
+	unlink := context.AfterFunc(c.life, func() { cancel(context.Cause(c.life)) })
+	return ctx, func() {
+		unlink()
+		cancel(nil)
+	}
+}
+
 func (c *Client) send(ctx context.Context, to EndpointID, m *uspmsg.Msg) error {
+	if clientClosed(ctx) {
+		return fmt.Errorf("usp: send to %s: %w", to, ErrClientClosed)
+	}
 	rec, err := NewRecord(to, c.cfg.EndpointID, m)
 	if err != nil {
 		return err
@@ -160,10 +221,16 @@ func (c *Client) send(ctx context.Context, to EndpointID, m *uspmsg.Msg) error {
 		return err
 	}
 	if err := c.cfg.Transport.SendRecord(ctx, to, b); err != nil {
+		if clientClosed(ctx) {
+			err = ErrClientClosed
+		}
 		return fmt.Errorf("usp: send to %s: %w", to, err)
 	}
 	return nil
 }
+
+// clientClosed reports whether ctx ended because the Client closed.
+func clientClosed(ctx context.Context) bool { return errors.Is(context.Cause(ctx), ErrClientClosed) }
 
 // MsgTypeName names a request's type for messages ("Get", "Set", ...).
 func MsgTypeName(req *uspmsg.Request) string {
@@ -172,57 +239,4 @@ func MsgTypeName(req *uspmsg.Request) string {
 		return "request"
 	}
 	return t.String()
-}
-
-// HandleRecord processes the bytes of one Record the MTP received for
-// this Controller: responses go to the waiting Do (a Response or Error is
-// taken only from the Agent the request went to), Notify requests to
-// OnNotify (answered with NotifyResp when send_resp is set). peer is the
-// identity the MTP authenticated ("" when none); a Record whose from_id
-// differs from it is ignored.
-func (c *Client) HandleRecord(ctx context.Context, peer EndpointID, b []byte) error {
-	rec, err := DecodeRecord(b)
-	if err != nil {
-		return err
-	}
-	from := EndpointID(rec.GetFromId())
-	if EndpointID(rec.GetToId()) != c.cfg.EndpointID || from == c.cfg.EndpointID || (peer != "" && from != peer) {
-		c.log.Debug("record ignored", "to", rec.GetToId(), "from", from, "peer", peer)
-		return nil
-	}
-	m, err := MsgFromRecord(rec)
-	if err != nil {
-		return err
-	}
-	id := m.GetHeader().GetMsgId()
-	switch body := m.GetBody().GetMsgBody().(type) {
-	case *uspmsg.Body_Response, *uspmsg.Body_Error:
-		key := pendingKey{from, id}
-		c.mu.Lock()
-		ch := c.pending[key]
-		delete(c.pending, key)
-		c.mu.Unlock()
-		if ch == nil {
-			// R-MSG.9; also a response from an Agent other than the one
-			// the request with this msg_id went to.
-			c.log.Debug("response to no pending request of this agent ignored", "from", from, "msg_id", id)
-			return nil
-		}
-		ch <- m // buffered, and only this sender: never blocks
-	case *uspmsg.Body_Request:
-		nt := body.Request.GetNotify()
-		if nt == nil {
-			return c.send(ctx, from, NewError(id, Errorf(ErrMessageNotSupported, "a Controller takes only Notify requests")))
-		}
-		if nt.GetSendResp() {
-			resp := NewResponse(id, &uspmsg.Response{RespType: &uspmsg.Response_NotifyResp{NotifyResp: &uspmsg.NotifyResp{SubscriptionId: nt.GetSubscriptionId()}}})
-			if err := c.send(ctx, from, resp); err != nil {
-				c.log.Warn("NotifyResp not sent", "to", from, "err", err)
-			}
-		}
-		if c.cfg.OnNotify != nil {
-			c.cfg.OnNotify(from, nt)
-		}
-	}
-	return nil
 }

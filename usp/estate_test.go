@@ -125,6 +125,7 @@ func newEstate(t testing.TB, cfg estateConfig) *estate {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(tn.c.Close)
 		e.net.attachClient(tn.c)
 		e.tenants[id] = tn
 	}

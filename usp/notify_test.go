@@ -44,6 +44,7 @@ func newNotifyEnv(t *testing.T) *notifyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(e.client.Close)
 	e.net.attachAgent(e.agent)
 	e.net.attachClient(e.client)
 	return e
