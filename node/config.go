@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -139,59 +139,23 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Durat
 // Roles a ControllerConfig may name.
 var roleNames = []string{"full", "read", "untrusted"}
 
-// LoadFile reads a JSON config file into c; fields already set in c
-// (from flags) win. Unknown fields are an error naming them.
+// LoadFile reads the JSON config file name into c, replacing all of c
+// (a field the file leaves out is zero); c is unchanged on error. Unknown
+// fields are an error naming them. Command-line flags are applied to the
+// result by cmd/meshd, not here.
 func LoadFile(name string, c *Config) error {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	var f Config
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return fmt.Errorf("config %s: %w", name, err)
 	}
-	merge(c, &f)
+	*c = f
 	return nil
-}
-
-// merge fills the zero fields of c from f.
-func merge(c, f *Config) {
-	for _, p := range []struct{ dst, src *string }{
-		{&c.StateDir, &f.StateDir}, {&c.Listen, &f.Listen}, {&c.PSKHex, &f.PSKHex}, {&c.PSKFile, &f.PSKFile},
-		{&c.CertFile, &f.CertFile}, {&c.KeyFile, &f.KeyFile}, {&c.CAFile, &f.CAFile}, {&c.AgentID, &f.AgentID},
-		{&c.Manufacturer, &f.Manufacturer}, {&c.OUI, &f.OUI}, {&c.ModelName, &f.ModelName},
-		{&c.ProductClass, &f.ProductClass}, {&c.SerialNumber, &f.SerialNumber}, {&c.FriendlyName, &f.FriendlyName},
-		{&c.LogLevel, &f.LogLevel}, {&c.MeshSecretFile, &f.MeshSecretFile}, {&c.Profile, &f.Profile},
-		{&c.Radio, &f.Radio}, {&c.SimHome, &f.SimHome}, {&c.SimNode, &f.SimNode}, {&c.SimAir, &f.SimAir},
-		{&c.HostapdCtrlDir, &f.HostapdCtrlDir},
-	} {
-		if *p.dst == "" {
-			*p.dst = *p.src
-		}
-	}
-	c.Insecure = c.Insecure || f.Insecure
-	c.Controllers = append(c.Controllers, f.Controllers...)
-	if c.Priority == 0 {
-		c.Priority = f.Priority
-	}
-	if c.GossipPort == 0 {
-		c.GossipPort = f.GossipPort
-	}
-	if c.ControllerPort == 0 {
-		c.ControllerPort = f.ControllerPort
-	}
-	if len(c.Interfaces) == 0 {
-		c.Interfaces = f.Interfaces
-	}
-	c.Seeds = append(c.Seeds, f.Seeds...)
-	if len(c.RadioInterfaces) == 0 {
-		c.RadioInterfaces = f.RadioInterfaces
-	}
-	if c.SimCAC == 0 {
-		c.SimCAC = f.SimCAC
-	}
 }
 
 // ConfigError names the configuration field at fault and why.
@@ -204,7 +168,9 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("config: %s %q: %s", e.Field, e.Value, e.Reason)
 }
 
-// applyDefaults fills defaults that do not depend on the state dir.
+// applyDefaults fills defaults that do not depend on the state dir and
+// writes a hex OUI in upper case, as the Endpoint ID and
+// Device.DeviceInfo.ManufacturerOUI spell it.
 func (c *Config) applyDefaults() {
 	if c.StateDir == "" {
 		c.StateDir = "/var/lib/uspmesh"
@@ -217,6 +183,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.OUI == "" {
 		c.OUI = "000000"
+	}
+	if isHex(c.OUI) {
+		c.OUI = strings.ToUpper(c.OUI)
 	}
 	if c.Manufacturer == "" {
 		c.Manufacturer = "uspmesh"
@@ -238,12 +207,14 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// Validate checks c after defaults; the error names the field.
-func (c *Config) Validate() error {
+// Validate checks c after defaults; the error, a *ConfigError, names the
+// first field at fault. Validate changes nothing and reads no file: that
+// the files it names (PSK, certificates, mesh secret) can be read and
+// parsed is checked by the node when it opens them, at start.
+func (c Config) Validate() error {
 	if len(c.OUI) != 6 || !isHex(c.OUI) {
 		return &ConfigError{"oui", c.OUI, "want six hex digits (an IEEE OUI)"}
 	}
-	c.OUI = strings.ToUpper(c.OUI)
 	if c.AgentID != "" {
 		if _, err := usp.ParseEndpointID(c.AgentID); err != nil {
 			return &ConfigError{"agent_id", c.AgentID, err.Error()}
@@ -294,11 +265,6 @@ func (c *Config) Validate() error {
 	for i, s := range c.Seeds {
 		if _, err := netip.ParseAddrPort(s); err != nil {
 			return &ConfigError{fmt.Sprintf("seeds[%d]", i), s, "want ip:port"}
-		}
-	}
-	if c.MeshSecretFile != "" {
-		if _, err := meshkey.ReadSecret(c.MeshSecretFile); err != nil {
-			return &ConfigError{"mesh_secret_file", c.MeshSecretFile, err.Error()}
 		}
 	}
 	for i, ctl := range c.Controllers {
