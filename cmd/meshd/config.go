@@ -3,10 +3,143 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/uspmesh/uspmesh/node"
 )
+
+// usage is the text -help prints before the flags.
+const usage = `meshd: the uspmesh node daemon, a USP Agent over CoAP/DTLS.
+
+Usage: meshd [flags]
+
+Security is on by default: give the home's mesh secret (-mesh-secret-file),
+a pre-shared key for outside Controllers (-psk-hex or -psk-file) or
+certificate files (-cert, -key, -ca); -insecure serves plain CoAP (labs only).
+With a mesh secret the node finds the other nodes of its home by DNS-SD,
+joins their encrypted cluster and takes part in the leader election.
+
+A flag given on the command line overrides the -config file, even with a
+zero value (-insecure=false, -priority 0); a repeatable flag given at least
+once replaces the file's whole list.
+
+Examples:
+  meshctl secret > /etc/uspmesh/mesh.secret     # once per home
+  meshd -state-dir /var/lib/uspmesh -mesh-secret-file /etc/uspmesh/mesh.secret
+  meshd -state-dir /tmp/ap1 -listen 127.0.0.1:5684 -psk-hex $(openssl rand -hex 16) \
+        -controller proto::ops=full
+
+Flags:
+`
+
+// loadConfig builds the node's config from meshd's command line: the
+// -config file if given, then every flag given on the command line.
+func loadConfig(args []string) (node.Config, error) {
+	return newConfigFlags(os.Stderr).load(args)
+}
+
+// configFlags are meshd's flags. Each flag but -config sets one field of
+// a node.Config; set holds, by flag name, the function that does it with
+// the parsed value. Only the flags given on the command line are applied,
+// after the file is decoded: a given flag always wins, even with its zero
+// value, and a flag not given never erases a file's value. No list of
+// fields to merge is kept by hand.
+type configFlags struct {
+	fs   *flag.FlagSet
+	file string
+	set  map[string]func(*node.Config)
+}
+
+// newConfigFlags registers meshd's flags; usage and errors go to out.
+func newConfigFlags(out io.Writer) *configFlags {
+	f := &configFlags{fs: flag.NewFlagSet("meshd", flag.ContinueOnError), set: map[string]func(*node.Config){}}
+	f.fs.SetOutput(out)
+	f.fs.Usage = func() {
+		fmt.Fprint(f.fs.Output(), usage)
+		f.fs.PrintDefaults()
+	}
+	f.fs.StringVar(&f.file, "config", "", "JSON config file (flags override it)")
+	type conf = node.Config
+	f.str("state-dir", "state directory: identity, keys, persistent data model (default /var/lib/uspmesh)", func(c *conf) *string { return &c.StateDir })
+	f.str("listen", `CoAP listen address (default ":5684", ":5683" with -insecure)`, func(c *conf) *string { return &c.Listen })
+	f.boolean("insecure", "serve plain CoAP without DTLS (labs only)", func(c *conf) *bool { return &c.Insecure })
+	f.str("psk-hex", "DTLS pre-shared key, hex (at least 16 bytes)", func(c *conf) *string { return &c.PSKHex })
+	f.str("psk-file", "file holding the DTLS pre-shared key, hex", func(c *conf) *string { return &c.PSKFile })
+	f.str("cert", "DTLS certificate (PEM) for certificate mode", func(c *conf) *string { return &c.CertFile })
+	f.str("key", "private key (PEM) of -cert", func(c *conf) *string { return &c.KeyFile })
+	f.str("ca", "trust store (PEM) for peer certificates", func(c *conf) *string { return &c.CAFile })
+	f.str("agent-id", `Agent Endpoint ID (default "os::<OUI>-<serial>")`, func(c *conf) *string { return &c.AgentID })
+	f.str("oui", "manufacturer IEEE OUI, six hex digits (default 000000)", func(c *conf) *string { return &c.OUI })
+	f.str("serial", "serial number (default: random, kept in the state dir)", func(c *conf) *string { return &c.SerialNumber })
+	f.str("friendly-name", "Device.DeviceInfo.FriendlyName at first start", func(c *conf) *string { return &c.FriendlyName })
+	f.str("log-level", "debug, info, warn or error (default info)", func(c *conf) *string { return &c.LogLevel })
+	f.str("mesh-secret-file", "the home's mesh secret (hex; 'meshctl secret' mints one): join the mesh", func(c *conf) *string { return &c.MeshSecretFile })
+	f.integer("priority", "leader priority: higher wins a new election, negative never leads", func(c *conf) *int { return &c.Priority })
+	f.list("interface", "interface for DNS-SD and this node's address (repeatable; default all up)", func(c *conf) *[]string { return &c.Interfaces })
+	f.str("profile", "mesh timing profile: default (low traffic) or fast (quick failover)", func(c *conf) *string { return &c.Profile })
+	f.integer("gossip-port", "memberlist gossip port, UDP and TCP (default 7946)", func(c *conf) *int { return &c.GossipPort })
+	f.integer("controller-port", "UDP port of this node's mesh Controller (default: Agent port + 1)", func(c *conf) *int { return &c.ControllerPort })
+	f.list("seed", "static gossip seed ip:port (repeatable), besides the peers DNS-SD finds", func(c *conf) *[]string { return &c.Seeds })
+	f.str("radio", "radio backend: none (default), sim or linux", func(c *conf) *string { return &c.Radio })
+	f.str("sim-home", "sim backend: home description JSON (see homes/)", func(c *conf) *string { return &c.SimHome })
+	f.str("sim-node", "sim backend: this AP's name in the home description", func(c *conf) *string { return &c.SimNode })
+	f.str("sim-air", "sim backend: the air directory every node of the home shares", func(c *conf) *string { return &c.SimAir })
+	simCAC := f.fs.Duration("sim-cac", 0, "sim backend: DFS channel availability check time (default 60s)")
+	f.set["sim-cac"] = func(c *conf) { c.SimCAC = node.Duration(*simCAC) }
+	f.list("radio-interface", "linux backend: AP interface to manage (repeatable; default all AP interfaces)", func(c *conf) *[]string { return &c.RadioInterfaces })
+	f.str("hostapd-ctrl-dir", "linux backend: hostapd control socket directory (default /var/run/hostapd)", func(c *conf) *string { return &c.HostapdCtrlDir })
+	var ctrls controllerFlags
+	f.fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI]; ROLE is full, read or untrusted (repeatable)")
+	f.set["controller"] = func(c *conf) { c.Controllers = ctrls }
+	return f
+}
+
+func (f *configFlags) str(name, usage string, field func(*node.Config) *string) {
+	v := f.fs.String(name, "", usage)
+	f.set[name] = func(c *node.Config) { *field(c) = *v }
+}
+
+func (f *configFlags) boolean(name, usage string, field func(*node.Config) *bool) {
+	v := f.fs.Bool(name, false, usage)
+	f.set[name] = func(c *node.Config) { *field(c) = *v }
+}
+
+func (f *configFlags) integer(name, usage string, field func(*node.Config) *int) {
+	v := f.fs.Int(name, 0, usage)
+	f.set[name] = func(c *node.Config) { *field(c) = *v }
+}
+
+// list registers a repeatable flag whose values replace the file's list.
+func (f *configFlags) list(name, usage string, field func(*node.Config) *[]string) {
+	var v listFlag
+	f.fs.Var(&v, name, usage)
+	f.set[name] = func(c *node.Config) { *field(c) = v }
+}
+
+// load parses args, decodes the -config file if one is given and applies
+// the flags given on top of it.
+func (f *configFlags) load(args []string) (node.Config, error) {
+	if err := f.fs.Parse(args); err != nil {
+		return node.Config{}, err
+	}
+	if f.fs.NArg() > 0 {
+		return node.Config{}, fmt.Errorf("unexpected argument %q (see -help)", f.fs.Arg(0))
+	}
+	var cfg node.Config
+	if f.file != "" {
+		if err := node.LoadFile(f.file, &cfg); err != nil {
+			return node.Config{}, err
+		}
+	}
+	f.fs.Visit(func(fl *flag.Flag) {
+		if set := f.set[fl.Name]; set != nil {
+			set(&cfg)
+		}
+	})
+	return cfg, nil
+}
 
 // controllerFlags collects repeated -controller EID=ROLE[,MTP] flags.
 type controllerFlags []node.ControllerConfig
@@ -24,87 +157,11 @@ func (c *controllerFlags) Set(s string) error {
 }
 
 // listFlag collects a repeated string flag.
-type listFlag struct{ list *[]string }
+type listFlag []string
 
-func (l *listFlag) String() string {
-	if l.list == nil {
-		return ""
-	}
-	return strings.Join(*l.list, ",")
-}
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
 func (l *listFlag) Set(s string) error {
-	*l.list = append(*l.list, s)
+	*l = append(*l, s)
 	return nil
-}
-
-// loadConfig parses meshd's command line into a node.Config.
-func loadConfig(args []string) (node.Config, error) {
-	fs := flag.NewFlagSet("meshd", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `meshd: the uspmesh node daemon, a USP Agent over CoAP/DTLS.
-
-Usage: meshd [flags]
-
-Security is on by default: give the home's mesh secret (-mesh-secret-file),
-a pre-shared key for outside Controllers (-psk-hex or -psk-file) or
-certificate files (-cert, -key, -ca); -insecure serves plain CoAP (labs only).
-With a mesh secret the node finds the other nodes of its home by DNS-SD,
-joins their encrypted cluster and takes part in the leader election.
-
-Examples:
-  meshctl secret > /etc/uspmesh/mesh.secret     # once per home
-  meshd -state-dir /var/lib/uspmesh -mesh-secret-file /etc/uspmesh/mesh.secret
-  meshd -state-dir /tmp/ap1 -listen 127.0.0.1:5684 -psk-hex $(openssl rand -hex 16) \
-        -controller proto::ops=full
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	var cfg node.Config
-	var ctrls controllerFlags
-	configFile := fs.String("config", "", "JSON config file (flags override it)")
-	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory: identity, keys, persistent data model (default /var/lib/uspmesh)")
-	fs.StringVar(&cfg.Listen, "listen", "", `CoAP listen address (default ":5684", ":5683" with -insecure)`)
-	fs.BoolVar(&cfg.Insecure, "insecure", false, "serve plain CoAP without DTLS (labs only)")
-	fs.StringVar(&cfg.PSKHex, "psk-hex", "", "DTLS pre-shared key, hex (at least 16 bytes)")
-	fs.StringVar(&cfg.PSKFile, "psk-file", "", "file holding the DTLS pre-shared key, hex")
-	fs.StringVar(&cfg.CertFile, "cert", "", "DTLS certificate (PEM) for certificate mode")
-	fs.StringVar(&cfg.KeyFile, "key", "", "private key (PEM) of -cert")
-	fs.StringVar(&cfg.CAFile, "ca", "", "trust store (PEM) for peer certificates")
-	fs.StringVar(&cfg.AgentID, "agent-id", "", `Agent Endpoint ID (default "os::<OUI>-<serial>")`)
-	fs.StringVar(&cfg.OUI, "oui", "", "manufacturer IEEE OUI, six hex digits (default 000000)")
-	fs.StringVar(&cfg.SerialNumber, "serial", "", "serial number (default: random, kept in the state dir)")
-	fs.StringVar(&cfg.FriendlyName, "friendly-name", "", "Device.DeviceInfo.FriendlyName at first start")
-	fs.StringVar(&cfg.LogLevel, "log-level", "", "debug, info, warn or error (default info)")
-	fs.StringVar(&cfg.MeshSecretFile, "mesh-secret-file", "", "the home's mesh secret (hex; 'meshctl secret' mints one): join the mesh")
-	fs.IntVar(&cfg.Priority, "priority", 0, "leader priority: higher wins a new election, negative never leads")
-	fs.Var(&listFlag{&cfg.Interfaces}, "interface", "interface for DNS-SD and this node's address (repeatable; default all up)")
-	fs.StringVar(&cfg.Profile, "profile", "", "mesh timing profile: default (low traffic) or fast (quick failover)")
-	fs.IntVar(&cfg.GossipPort, "gossip-port", 0, "memberlist gossip port, UDP and TCP (default 7946)")
-	fs.IntVar(&cfg.ControllerPort, "controller-port", 0, "UDP port of this node's mesh Controller (default: Agent port + 1)")
-	fs.Var(&listFlag{&cfg.Seeds}, "seed", "static gossip seed ip:port (repeatable), besides the peers DNS-SD finds")
-	fs.StringVar(&cfg.Radio, "radio", "", "radio backend: none (default), sim or linux")
-	fs.StringVar(&cfg.SimHome, "sim-home", "", "sim backend: home description JSON (see homes/)")
-	fs.StringVar(&cfg.SimNode, "sim-node", "", "sim backend: this AP's name in the home description")
-	fs.StringVar(&cfg.SimAir, "sim-air", "", "sim backend: the air directory every node of the home shares")
-	simCAC := fs.Duration("sim-cac", 0, "sim backend: DFS channel availability check time (default 60s)")
-	fs.Var(&listFlag{&cfg.RadioInterfaces}, "radio-interface", "linux backend: AP interface to manage (repeatable; default all AP interfaces)")
-	fs.StringVar(&cfg.HostapdCtrlDir, "hostapd-ctrl-dir", "", "linux backend: hostapd control socket directory (default /var/run/hostapd)")
-	fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI]; ROLE is full, read or untrusted (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		return node.Config{}, err
-	}
-	if fs.NArg() > 0 {
-		return node.Config{}, fmt.Errorf("unexpected argument %q (see -help)", fs.Arg(0))
-	}
-	cfg.Controllers = ctrls
-	cfg.SimCAC = node.Duration(*simCAC)
-	if *configFile != "" {
-		if err := node.LoadFile(*configFile, &cfg); err != nil {
-			return node.Config{}, err
-		}
-	}
-	return cfg, nil
 }

@@ -5,8 +5,11 @@
 //
 //	meshd [flags]
 //
-// Flags override the JSON config file given with -config. meshd runs until
-// SIGINT or SIGTERM, then shuts down cleanly.
+// Flags override the JSON config file given with -config: a flag given on
+// the command line wins even with a zero value (-insecure=false), a flag
+// not given keeps the file's value, and a repeatable flag (-controller,
+// -seed, -interface, -radio-interface) given at least once replaces the
+// file's list. meshd runs until SIGINT or SIGTERM, then shuts down cleanly.
 package main
 
 import (
