@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -78,6 +79,8 @@ type session struct {
 	client *usp.Client
 	routes *routes
 	notify chan notification
+	done   chan struct{} // closed by Close: OnNotify stops waiting for a reader
+	once   sync.Once
 }
 
 type notification struct {
@@ -85,22 +88,37 @@ type notification struct {
 	n    *uspmsg.Notify
 }
 
-// routes sends each Record to its Agent's URI, or to the default one.
+// errNotListening is a send before the session's endpoint exists.
+var errNotListening = errors.New("the controller endpoint is not listening yet")
+
+// routes sends each Record to its Agent's URI, or to the default one,
+// through the session's endpoint once it is set (setEndpoint).
 type routes struct {
-	ep   *coap.Endpoint
 	def  string
 	mu   sync.Mutex
+	ep   *coap.Endpoint
 	urls map[usp.EndpointID]string
 }
 
 func (r *routes) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) error {
 	r.mu.Lock()
+	ep := r.ep
 	u, ok := r.urls[to]
 	r.mu.Unlock()
+	if ep == nil {
+		return errNotListening
+	}
 	if !ok {
 		u = r.def
 	}
-	return r.ep.Send(ctx, u, rec)
+	return ep.Send(ctx, u, rec)
+}
+
+// setEndpoint gives the routes the endpoint to send through.
+func (r *routes) setEndpoint(ep *coap.Endpoint) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ep = ep
 }
 
 // add routes Records for Agent id to url.
@@ -144,26 +162,50 @@ func dial(ctx context.Context, o options) (*session, error) {
 			return nil, err
 		}
 	}
-	s := &session{opts: o, to: to, notify: make(chan notification, 64), routes: &routes{def: o.url}}
-	var c *usp.Client
-	s.ep, err = coap.Listen(ctx, cc, func(ctx context.Context, in coap.Inbound) error {
+	return openSession(ctx, o, to, self, cc, coap.Listen)
+}
+
+// listenFunc opens a CoAP endpoint: coap.Listen, or a test's stand-in.
+type listenFunc func(ctx context.Context, cfg coap.Config, h coap.Handler) (*coap.Endpoint, error)
+
+// openSession builds the session's USP Client first and only then opens
+// the endpoint whose handler feeds it, so that a Record arriving as soon
+// as the endpoint listens (even before listen returns) finds the Client
+// ready. Until the endpoint exists the Client's sends fail
+// (errNotListening); receiving works from the start.
+func openSession(ctx context.Context, o options, to, self usp.EndpointID, cc coap.Config, listen listenFunc) (*session, error) {
+	s := &session{opts: o, to: to, notify: make(chan notification, 64), done: make(chan struct{}), routes: &routes{def: o.url}}
+	c, err := usp.NewClient(usp.ClientConfig{EndpointID: self, Transport: s.routes, Timeout: o.timeout,
+		OnNotify: func(from usp.EndpointID, n *uspmsg.Notify) {
+			select {
+			case s.notify <- notification{from, n}:
+			case <-s.done:
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	ep, err := listen(ctx, cc, func(ctx context.Context, in coap.Inbound) error {
 		return c.HandleRecord(ctx, usp.EndpointID(in.Peer), in.Record)
 	})
 	if err != nil {
+		c.Close()
 		return nil, fmt.Errorf("listen %s: %w", o.listen, err)
 	}
-	s.routes.ep = s.ep
-	c, err = usp.NewClient(usp.ClientConfig{EndpointID: self, Transport: s.routes, Timeout: o.timeout,
-		OnNotify: func(from usp.EndpointID, n *uspmsg.Notify) { s.notify <- notification{from, n} }})
-	if err != nil {
-		s.ep.Close()
-		return nil, err
-	}
-	s.client = c
+	s.routes.setEndpoint(ep)
+	s.ep, s.client = ep, c
 	return s, nil
 }
 
-func (s *session) Close() { s.ep.Close() }
+// Close stops the session's Client and closes its endpoint. It is
+// idempotent.
+func (s *session) Close() {
+	s.once.Do(func() {
+		close(s.done)
+		s.client.Close()
+		s.ep.Close()
+	})
+}
 
 // security fills the DTLS part of cc from the options.
 func security(cc *coap.Config, o options, self string) error {
