@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uspmesh/uspmesh/clock"
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/access"
 	"github.com/uspmesh/uspmesh/datamodel/path"
@@ -84,7 +85,7 @@ func newEstate(t testing.TB, cfg estateConfig) *estate {
 		ac = nil
 	}
 	e.nt, err = usp.NewNotifier(ctx, usp.NotifierConfig{Agent: agentID, Model: m, Transport: e.net.as(agentID),
-		Access: ac, Clock: newFakeClock(), Rand: func() float64 { return 0.5 }})
+		Access: ac, Clock: clock.NewFake(harnessClock), Rand: func() float64 { return 0.5 }})
 	if err != nil {
 		t.Fatal(err)
 	}

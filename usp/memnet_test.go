@@ -3,9 +3,7 @@ package usp_test
 import (
 	"context"
 	"errors"
-	"sort"
 	"sync"
-	"time"
 
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -66,82 +64,4 @@ func (e endpoint) SendRecord(ctx context.Context, to usp.EndpointID, b []byte) e
 		return err
 	}
 	return endpoint{e.n, to}.SendRecord(ctx, e.self, out)
-}
-
-// fakeClock is a Clock whose time moves only by Advance.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	at   time.Time
-	f    func()
-	done bool
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.done
-		t.done = true
-		return was
-	}
-}
-
-// Advance moves time forward by d, running due timers in time order
-// (each in the calling goroutine).
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	end := c.now.Add(d)
-	c.mu.Unlock()
-	for {
-		c.mu.Lock()
-		sort.SliceStable(c.timers, func(i, j int) bool { return c.timers[i].at.Before(c.timers[j].at) })
-		var next *fakeTimer
-		for _, t := range c.timers {
-			if !t.done && !t.at.After(end) {
-				next = t
-				break
-			}
-		}
-		if next == nil {
-			c.now = end
-			c.mu.Unlock()
-			return
-		}
-		next.done = true
-		if next.at.After(c.now) {
-			c.now = next.at
-		}
-		c.mu.Unlock()
-		next.f()
-	}
-}
-
-// pendingTimers counts timers not yet run or stopped.
-func (c *fakeClock) pendingTimers() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []time.Duration
-	for _, t := range c.timers {
-		if !t.done {
-			out = append(out, t.at.Sub(c.now))
-		}
-	}
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uspmesh/uspmesh/clock"
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/path"
 	"github.com/uspmesh/uspmesh/datamodel/value"
@@ -49,8 +50,8 @@ type NotifierConfig struct {
 	// Access, when set, decides which notifications each recipient may
 	// receive (its NotifyPermissions).
 	Access AccessControl
-	// Clock times retries and TimeToLive; nil means SystemClock.
-	Clock Clock
+	// Clock times retries and TimeToLive; nil means clock.System.
+	Clock clock.Clock
 	// Rand returns a number in [0, 1) for retry jitter; nil uses
 	// math/rand/v2.
 	Rand func() float64
@@ -103,9 +104,7 @@ func NewNotifier(ctx context.Context, cfg NotifierConfig) (*Notifier, error) {
 	if cfg.Model == nil || cfg.Transport == nil {
 		return nil, errors.New("usp: new notifier: model and transport are required")
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
 	}

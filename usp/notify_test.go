@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uspmesh/uspmesh/clock"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -19,14 +20,14 @@ type notifyEnv struct {
 	nt     *usp.Notifier
 	client *usp.Client
 	net    *memNet
-	clock  *fakeClock
+	clock  *clock.Fake
 	got    chan *uspmsg.Notify
 }
 
 func newNotifyEnv(t *testing.T) *notifyEnv {
 	t.Helper()
 	h := newHarness(t)
-	e := &notifyEnv{harness: h, net: newMemNet(), clock: newFakeClock(), got: make(chan *uspmsg.Notify, 64)}
+	e := &notifyEnv{harness: h, net: newMemNet(), clock: clock.NewFake(harnessClock), got: make(chan *uspmsg.Notify, 64)}
 	var err error
 	e.nt, err = usp.NewNotifier(context.Background(), usp.NotifierConfig{Agent: agentID, Model: h.m, Transport: e.net.as(agentID),
 		Clock: e.clock, Rand: func() float64 { return 0.5 }})
@@ -64,6 +65,14 @@ func (e *notifyEnv) set(obj, param, v string) {
 	_, err := e.client.Set(context.Background(), agentID, false, upd(obj, param+"!", v))
 	if err != nil {
 		e.t.Fatalf("set %s%s: %v", obj, param, err)
+	}
+}
+
+// retryArmed waits (bounded) until a retry timer is armed.
+func (e *notifyEnv) retryArmed() {
+	e.t.Helper()
+	if !e.clock.WaitTimers(1, 5*time.Second) {
+		e.t.Fatal("no retry scheduled within 5 s")
 	}
 }
 
@@ -137,22 +146,26 @@ func TestTP1_54RetryIntervals(t *testing.T) {
 	// With jitter 0.5, retry n waits the middle of [5·2^(n−1), 5·2^n] s:
 	// 7.5 s (5–10), 15 s (10–20), 30 s (20–40), 60 s (40–80).
 	for _, want := range []time.Duration{7500 * time.Millisecond, 15 * time.Second, 30 * time.Second, time.Minute} {
-		var waits []time.Duration
-		waitFor(t, func() bool { waits = e.clock.pendingTimers(); return len(waits) == 1 })
-		if waits[0] != want {
-			t.Fatalf("retry scheduled after %v, want %v", waits[0], want)
+		e.retryArmed()
+		// The retry is due exactly want after the send, not a
+		// millisecond before.
+		e.clock.Advance(want - time.Millisecond)
+		if n := e.clock.Timers(); n != 1 {
+			t.Fatalf("retry fired before %v", want)
 		}
-		e.clock.Advance(want)
+		e.clock.Advance(time.Millisecond)
 		if n := e.next(); n.GetValueChange().GetParamValue() != "x" || n.GetSubscriptionId() != first.GetSubscriptionId() {
 			t.Fatalf("retry %v", n)
 		}
 	}
 	// Once answered, retries stop.
 	e.net.drop = nil
-	waitFor(t, func() bool { return len(e.clock.pendingTimers()) == 1 })
+	e.retryArmed()
 	e.clock.Advance(2 * time.Minute)
 	e.next()
-	waitFor(t, func() bool { return len(e.clock.pendingTimers()) == 0 })
+	waitFor(t, func() bool { return e.clock.Timers() == 0 })
+	e.clock.Advance(time.Hour)
+	e.none()
 }
 
 func TestTP1_56NotifExpiration(t *testing.T) {
@@ -164,10 +177,10 @@ func TestTP1_56NotifExpiration(t *testing.T) {
 	e.set(row, "NotifExpiration", "20")
 	e.set("Device.DeviceInfo.", "FriendlyName", "x")
 	e.next()
-	waitFor(t, func() bool { return len(e.clock.pendingTimers()) > 0 })
+	e.retryArmed()
 	e.clock.Advance(8 * time.Second) // retry 1 at 7.5 s
 	e.next()
-	waitFor(t, func() bool { return len(e.clock.pendingTimers()) == 0 }) // the next (at 22.5 s) is past 20 s: none
+	waitFor(t, func() bool { return e.clock.Timers() == 0 }) // the next (at 22.5 s) is past 20 s: none
 	e.clock.Advance(time.Hour)
 	e.none()
 }

@@ -29,20 +29,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uspmesh/uspmesh/clock"
 	"github.com/uspmesh/uspmesh/radio"
 )
-
-// Clock is the backend's source of time.
-type Clock interface {
-	Now() time.Time
-	// After returns a channel that receives once d has passed.
-	After(d time.Duration) <-chan time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time                         { return time.Now() }
-func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Config configures one node's simulated radios. The zero value of each
 // duration and count means the default given beside it.
@@ -56,8 +45,8 @@ type Config struct {
 	// created when missing. A node that finds its own earlier state there
 	// resumes from it (the radio kept beaconing while meshd was away).
 	AirDir string
-	// Clock defaults to the wall clock.
-	Clock Clock
+	// Clock times switches, CAC, NOP and polls; nil means clock.System.
+	Clock clock.Clock
 	// CSAInterval is the beacon interval a channel-switch announcement
 	// counts in: 102.4 ms.
 	CSAInterval time.Duration
@@ -101,9 +90,7 @@ func TestConfig() Config {
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Clock == nil {
-		c.Clock = wallClock{}
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.CSAInterval <= 0 {
 		c.CSAInterval = d.CSAInterval
 	}
