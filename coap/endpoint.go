@@ -76,7 +76,7 @@ func Listen(ctx context.Context, cfg Config, h Handler) (*Endpoint, error) {
 	la := conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	e := &Endpoint{
 		cfg:    cfg,
-		log:    cfg.Logger.With("sub", "coap"),
+		log:    cfg.Logger,
 		conn:   conn,
 		addr:   netip.AddrPortFrom(la.Addr().Unmap(), la.Port()),
 		secure: !cfg.Insecure,
