@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command vhome is uspmesh's virtual home: N network namespaces, one per
 // access point, joined by a bridge, with one real meshd in each, and the
 // harness's own USP Controller (proto::vhome) in a namespace of its own to
