@@ -1,0 +1,146 @@
+package leader
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// Report is where the Loop records what it does, in the node's own data
+// model: Device.X_USPMESH_Mesh.Plan., its Assignment rows and the Node
+// rows' Reachable. Its methods are called from several goroutines at
+// once and must be safe for that; an error is logged, and an error of
+// Plan or Assignments before an apply stops the round.
+type Report interface {
+	// Plan writes the parameters of Device.X_USPMESH_Mesh.Plan. that s
+	// sets (s.Params renders them) and leaves the others.
+	Plan(ctx context.Context, s PlanStatus) error
+	// Assignments replaces the Plan.Assignment table: one row per radio
+	// measured, keyed by Radio; rows of radios not in as are deleted.
+	Assignments(ctx context.Context, as []Assignment) error
+	// AssignmentStatus sets the Status of the Assignment row of radio:
+	// StatusApplied, StatusFailed or StatusRolledBack.
+	AssignmentStatus(ctx context.Context, radio, status string) error
+	// Reachable records whether agent answered its last keep-alive (the
+	// Node row's Reachable).
+	Reachable(ctx context.Context, agent usp.EndpointID, ok bool) error
+}
+
+// Values of Device.X_USPMESH_Mesh.Plan.Status written by the Loop.
+const (
+	PlanIdle     = "Idle"     // no apply running; the channels stand
+	PlanApplying = "Applying" // a plan is being applied
+	PlanError    = "Error"    // the last round failed; Message says why
+)
+
+// Values of Device.X_USPMESH_Mesh.Plan.Assignment.{i}.Status.
+const (
+	StatusPending    = "Pending"    // planned, not yet switched
+	StatusUnchanged  = "Unchanged"  // the plan keeps the radio where it is
+	StatusApplied    = "Applied"    // switched and verified
+	StatusFailed     = "Failed"     // the switch failed and so did its rollback
+	StatusRolledBack = "RolledBack" // the switch failed; the radio is back
+)
+
+// maxMessage is the length of Device.X_USPMESH_Mesh.Plan.Message.
+const maxMessage = 256
+
+// PlanStatus is one update of Device.X_USPMESH_Mesh.Plan.: only the
+// fields set (non-nil, or a non-empty Status) are written.
+type PlanStatus struct {
+	// Status is PlanIdle, PlanApplying or PlanError; "" leaves it.
+	Status string
+	// Message says why a round ended as it did; "" clears it.
+	Message *string
+	// Term is the leader term the plan was made in.
+	Term *uint64
+	// LastRun is when the round measured and planned.
+	LastRun *time.Time
+	// LastApplied is when the round finished applying.
+	LastApplied *time.Time
+	// PlanTime is the time spent planning.
+	PlanTime *time.Duration
+	// Score is the plan's predicted cost, BaselineScore the cost of the
+	// channels the round started from, MeasuredScore the cost measured
+	// after applying.
+	Score, BaselineScore, MeasuredScore *float64
+	// Switches is the number of radios the plan switches.
+	Switches *int
+}
+
+// Params renders the fields set as the parameter values of
+// Device.X_USPMESH_Mesh.Plan.: dates in RFC 3339 UTC to the second,
+// scores with four decimals, PlanTime in microseconds, Message trimmed
+// and cut to 256 bytes.
+func (s PlanStatus) Params() map[string]string {
+	out := map[string]string{}
+	if s.Status != "" {
+		out["Status"] = s.Status
+	}
+	if s.Message != nil {
+		out["Message"] = clip(strings.TrimSpace(*s.Message), maxMessage)
+	}
+	if s.Term != nil {
+		out["Term"] = strconv.FormatUint(*s.Term, 10)
+	}
+	if s.LastRun != nil {
+		out["LastRun"] = s.LastRun.UTC().Format(time.RFC3339)
+	}
+	if s.LastApplied != nil {
+		out["LastApplied"] = s.LastApplied.UTC().Format(time.RFC3339)
+	}
+	if s.PlanTime != nil {
+		out["PlanTime"] = strconv.FormatInt(s.PlanTime.Microseconds(), 10)
+	}
+	for name, v := range map[string]*float64{"Score": s.Score, "BaselineScore": s.BaselineScore, "MeasuredScore": s.MeasuredScore} {
+		if v != nil {
+			out[name] = score(*v)
+		}
+	}
+	if s.Switches != nil {
+		out["Switches"] = strconv.Itoa(*s.Switches)
+	}
+	return out
+}
+
+// score renders a plan cost as Plan's Score parameters show it.
+func score(c float64) string { return strconv.FormatFloat(c, 'f', 4, 64) }
+
+// clip cuts s to at most n bytes without splitting a UTF-8 character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Assignment is one row of Device.X_USPMESH_Mesh.Plan.Assignment.: the
+// plan for one measured radio.
+type Assignment struct {
+	// Radio is the row's key, "<Agent Endpoint ID>/<radio name>".
+	Radio string
+	// Channel and Width (MHz) are where the plan puts the radio.
+	Channel, Width int
+	// PreviousChannel is the radio's channel when it was measured.
+	PreviousChannel int
+	// Status is StatusPending or StatusUnchanged.
+	Status string
+}
+
+// Params renders the row's parameters other than its key Radio:
+// Channel, Bandwidth ("20MHz", ...), PreviousChannel and Status.
+func (a Assignment) Params() map[string]string {
+	return map[string]string{
+		"Channel":         strconv.Itoa(a.Channel),
+		"Bandwidth":       strconv.Itoa(a.Width) + "MHz",
+		"PreviousChannel": strconv.Itoa(a.PreviousChannel),
+		"Status":          a.Status,
+	}
+}

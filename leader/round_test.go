@@ -1,0 +1,406 @@
+package leader
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/proto/uspmsg"
+	"github.com/uspmesh/uspmesh/wifiopt"
+)
+
+// firstRound makes the Loop leader of term 1 and moves the clock to its
+// first round.
+func (h *harness) firstRound(cfg Config) {
+	h.setTerm(1, true)
+	h.clk.Advance(cfg.FirstPlan)
+}
+
+// waitRounds waits until n Plan updates were made.
+func (h *harness) waitRounds(what string, n int) {
+	h.t.Helper()
+	waitFor(h.t, &h.rep.note, what, func() bool { return h.rep.planCount() >= n })
+}
+
+// checkTime fails unless the Plan parameter k is a time in [from, from+within].
+func checkTime(t *testing.T, v map[string]string, k string, from time.Time, within time.Duration) {
+	t.Helper()
+	got, err := time.Parse(time.RFC3339, v[k])
+	if err != nil || got.Before(from.Truncate(time.Second)) || got.After(from.Add(within)) {
+		t.Errorf("%s = %q, want a time within %v of %v", k, v[k], within, from)
+	}
+}
+
+// withoutVolatile returns the Plan parameters without those that depend
+// on how long things took (checked apart).
+func withoutVolatile(t *testing.T, p map[string]string) map[string]string {
+	t.Helper()
+	p = maps.Clone(p)
+	if s, ok := p["PlanTime"]; ok {
+		if _, err := strconv.ParseUint(s, 10, 32); err != nil {
+			t.Errorf("PlanTime = %q, want microseconds", s)
+		}
+	}
+	delete(p, "PlanTime")
+	delete(p, "LastRun")
+	delete(p, "LastApplied")
+	return p
+}
+
+func TestApplyLeavesFirstLeaderLast(t *testing.T) {
+	cfg := testConfig()
+	h := start(t, cfg, crowdedHome()...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's end", 2)
+	h.stop()
+
+	want := []string{"os::012345-B/wl0 40", "os::012345-C/wl0 44", "os::012345-A/wl0 48", "os::012345-A/wl1 11"}
+	var got []string
+	for _, s := range h.mesh.switches() {
+		got = append(got, s.radio+" "+s.channel)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("switches %q, want %q", got, want)
+	}
+	for _, o := range h.mesh.snapshot() {
+		if o.kind == "operate" && o.command != scanCommand {
+			if want := map[string]string{"Channel": o.args["Channel"], "Bandwidth": "20MHz", "CSACount": "5", "Term": "1"}; !maps.Equal(o.args, want) {
+				t.Errorf("%s args %v, want %v", o.command, o.args, want)
+			}
+		}
+	}
+	if got, want := h.rep.statusList(), []string{"os::012345-B/wl0 Applied", "os::012345-C/wl0 Applied",
+		"os::012345-A/wl0 Applied", "os::012345-A/wl1 Applied"}; !slices.Equal(got, want) {
+		t.Errorf("assignment statuses %q, want %q", got, want)
+	}
+	wantRows := []Assignment{
+		{Radio: "os::012345-A/wl0", Channel: 48, Width: 20, PreviousChannel: 36, Status: StatusPending},
+		{Radio: "os::012345-A/wl1", Channel: 11, Width: 20, PreviousChannel: 1, Status: StatusPending},
+		{Radio: "os::012345-B/wl0", Channel: 40, Width: 20, PreviousChannel: 36, Status: StatusPending},
+		{Radio: "os::012345-C/wl0", Channel: 44, Width: 20, PreviousChannel: 36, Status: StatusPending},
+		{Radio: "os::012345-D/wl0", Channel: 36, Width: 20, PreviousChannel: 36, Status: StatusUnchanged},
+	}
+	if !slices.Equal(h.rep.assignments, wantRows) {
+		t.Errorf("assignments\n%+v, want\n%+v", h.rep.assignments, wantRows)
+	}
+	start := epoch.Add(cfg.FirstPlan)
+	if got, want := withoutVolatile(t, h.rep.plans[0]), map[string]string{"Status": "Applying", "Message": "", "Term": "1",
+		"Switches": "4", "Score": "0.0800", "BaselineScore": "4.7999"}; !maps.Equal(got, want) {
+		t.Errorf("first Plan update %v, want %v", got, want)
+	}
+	checkTime(t, h.rep.plans[0], "LastRun", start, time.Minute)
+	if got, want := withoutVolatile(t, h.rep.plans[1]), map[string]string{"Status": "Idle", "MeasuredScore": "0.0000"}; !maps.Equal(got, want) {
+		t.Errorf("last Plan update %v, want %v", got, want)
+	}
+	checkTime(t, h.rep.plans[1], "LastApplied", start, time.Minute)
+	if n := h.rep.planCount(); n != 2 {
+		t.Errorf("%d Plan updates, want 2", n)
+	}
+}
+
+func TestFailedSwitchRolledBack(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		fail     [2]int // mode, times
+		switches []string
+		status   string
+		msg      string
+	}{
+		{"radio stays", [2]int{failVerify, 1}, []string{"40", "36"}, StatusRolledBack,
+			"switch os::012345-B/wl0 to 40/20 MHz: verify: radio reports channel 36"},
+		{"command fails", [2]int{failRefuse, 1}, []string{"40", "36"}, StatusRolledBack,
+			"switch os::012345-B/wl0 to 40/20 MHz: Device.WiFi.Radio.1.X_USPMESH_Switch(): 7022 switch refused"},
+		{"rollback fails too", [2]int{failRefuse, 2}, []string{"40", "36"}, StatusFailed,
+			"switch os::012345-B/wl0 to 40/20 MHz: Device.WiFi.Radio.1.X_USPMESH_Switch(): 7022 switch refused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			home := crowdedHome()
+			home[1].fail = map[string][2]int{"wl0": tt.fail}
+			h := start(t, cfg, home...)
+			h.firstRound(cfg)
+			// The round's Applying and Error, then Run's Error.
+			h.waitRounds("the round's error", 3)
+			h.stop()
+
+			var got []string
+			for _, s := range h.mesh.switches() {
+				if s.radio != "os::012345-B/wl0" {
+					t.Errorf("switch of %s after a failed switch", s.radio)
+				}
+				got = append(got, s.channel)
+			}
+			if !slices.Equal(got, tt.switches) {
+				t.Errorf("switches of B/wl0 to %q, want %q", got, tt.switches)
+			}
+			if got, want := h.rep.statusList(), []string{"os::012345-B/wl0 " + tt.status}; !slices.Equal(got, want) {
+				t.Errorf("assignment statuses %q, want %q", got, want)
+			}
+			if got, want := withoutVolatile(t, h.rep.plans[1]), map[string]string{"Status": "Error", "Message": tt.msg,
+				"MeasuredScore": "4.7999"}; !maps.Equal(got, want) {
+				t.Errorf("round's last Plan update %v, want %v", got, want)
+			}
+			if got, want := h.rep.plans[2], map[string]string{"Status": "Error", "Message": tt.msg}; !maps.Equal(got, want) {
+				t.Errorf("Run's Plan update %v, want %v", got, want)
+			}
+			if n := h.rep.planCount(); n != 3 {
+				t.Errorf("%d Plan updates, want 3", n)
+			}
+			if ch := h.mesh.channelOf(agentB, "wl0"); ch != 36 {
+				t.Errorf("B/wl0 on %d, want 36", ch)
+			}
+		})
+	}
+}
+
+func TestApplyStopsWhenDeposed(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[1].hold, home[1].inFlight = make(chan struct{}), make(chan string, 1)
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	select {
+	case cmd := <-home[1].inFlight:
+		if cmd != "Device.WiFi.Radio.1.X_USPMESH_Switch()" {
+			t.Fatalf("first switch %s, want B's radio 1", cmd)
+		}
+	case <-time.After(waitDeadline):
+		t.Fatal("no switch started")
+	}
+	// The term's first keep-alive, started with the term, has ended.
+	waitFor(t, &h.rep.note, "the keep-alive's outcomes", func() bool {
+		for _, a := range home {
+			if len(h.rep.reach(a.id)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	before := len(h.mesh.snapshot())
+	h.setTerm(1, false)
+	close(home[1].hold)
+	h.waitRounds("the deposed round's end", 3)
+	h.stop()
+
+	if got := h.mesh.switches(); len(got) != 1 || got[0].radio != "os::012345-B/wl0" || got[0].channel != "40" {
+		t.Errorf("switches %+v, want only B/wl0 to 40", got)
+	}
+	// After the switch in flight: its polls and its verification, no
+	// re-measurement and no other request.
+	for _, o := range h.mesh.snapshot()[before:] {
+		if o.to != agentB || o.kind != "get" || (o.paths[0] != "Device.WiFi.Radio.1.Channel" && o.paths[0][:26] != "Device.LocalAgent.Request.") {
+			t.Errorf("request after the term was lost: %+v", o)
+		}
+	}
+	if got, want := h.rep.statusList(), []string{"os::012345-B/wl0 Applied"}; !slices.Equal(got, want) {
+		t.Errorf("assignment statuses %q, want %q", got, want)
+	}
+	if got, want := withoutVolatile(t, h.rep.plans[1]), map[string]string{"Status": "Error", "Message": ErrDeposed.Error()}; !maps.Equal(got, want) {
+		t.Errorf("round's last Plan update %v, want %v", got, want)
+	}
+	if got, want := h.rep.plans[2], map[string]string{"Status": "Error", "Message": "no longer the leader of the plan's term"}; !maps.Equal(got, want) {
+		t.Errorf("Run's Plan update %v, want %v", got, want)
+	}
+}
+
+func TestMeasureStopsWhenDeposed(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[3].dead = true // D holds the measurement up until its timeout
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	waitFor(t, &h.mesh.note, "D's measurement", func() bool { return h.mesh.count(isGet(radioTable)) == 4 })
+	h.setTerm(1, false)
+	h.waitRounds("the deposed round's error", 1)
+	h.stop()
+
+	if got, want := h.rep.plans, []map[string]string{{"Status": "Error", "Message": ErrDeposed.Error()}}; len(got) != 1 || !maps.Equal(got[0], want[0]) {
+		t.Errorf("Plan updates %v, want %v", got, want)
+	}
+	if h.rep.assignments != nil || len(h.mesh.switches()) != 0 {
+		t.Errorf("a deposed round planned: assignments %v, switches %v", h.rep.assignments, h.mesh.switches())
+	}
+	// Only the live Agents' scans moved the clock: the round did not wait
+	// for D's measurement to time out.
+	if d := h.clk.Now().Sub(epoch); d >= cfg.FirstPlan+cfg.MeasureTimeout {
+		t.Errorf("clock at %v: the round waited for the measurement timeout", d)
+	}
+}
+
+// solveOnce measures home as the Loop would and solves it with seed 1,
+// the seed of term 1.
+func solveOnce(t *testing.T, home []*fakeAgent) wifiopt.Plan {
+	t.Helper()
+	clk := newTestClock(DefaultConfig().PollInterval)
+	m := newFakeMesh(clk, home...)
+	cfg := testConfig()
+	cfg.Self, cfg.Clock, cfg.Agents, cfg.Members, cfg.Report = home[0].id, clk, m, m.members, newFakeReport()
+	l, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := wifiopt.Solve(context.Background(), l.measure(context.Background(), l.agents()).problem(), wifiopt.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+func TestNoSwitchBelowGainThreshold(t *testing.T) {
+	weak := fakeBSS{radio: "wl0", bssid: "02:f1:00:00:00:01", channel: 36, rssi: -40}
+	for _, tt := range []struct {
+		name    string
+		foreign []fakeBSS
+		score   string
+	}{
+		// Moving off 36 saves 0.015 (> 0.01) of 0.485 (3 %).
+		{"below 5 % of the cost", append(busy("wl0", 36, 40, 44, 48), withUtil(weak, 7)), "0.4850"},
+		// Moving off 36 saves 0.005 (< 0.01) of 0.025 (20 %).
+		{"below 0.01", []fakeBSS{withUtil(weak, 5)}, "0.0250"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			home := []*fakeAgent{{id: agentA, radios: []*fakeRadio{radio5("wl0", 36, "02:00:00:00:0a:00")}, foreign: tt.foreign}}
+			if p := solveOnce(t, home); p.Switches != 1 || p.Cost >= p.CurrentCost {
+				t.Fatalf("premise: the best plan switches %d radios from %v to %v; want 1 with a gain", p.Switches, p.CurrentCost, p.Cost)
+			}
+			cfg := testConfig()
+			h := start(t, cfg, home...)
+			h.firstRound(cfg)
+			h.waitRounds("the round", 1)
+			h.stop()
+
+			if s := h.mesh.switches(); len(s) != 0 {
+				t.Errorf("switches %+v, want none", s)
+			}
+			if got, want := withoutVolatile(t, h.rep.plans[0]), map[string]string{"Status": "Idle", "Message": "no plan gains 5%",
+				"Term": "1", "Switches": "0", "Score": tt.score, "BaselineScore": tt.score, "MeasuredScore": tt.score}; !maps.Equal(got, want) {
+				t.Errorf("Plan update %v, want %v", got, want)
+			}
+			checkTime(t, h.rep.plans[0], "LastRun", epoch.Add(cfg.FirstPlan), time.Minute)
+			if want := []Assignment{{Radio: "os::012345-A/wl0", Channel: 36, Width: 20, PreviousChannel: 36, Status: StatusUnchanged}}; !slices.Equal(h.rep.assignments, want) {
+				t.Errorf("assignments %+v, want %+v", h.rep.assignments, want)
+			}
+			if n := h.rep.planCount(); n != 1 {
+				t.Errorf("%d Plan updates, want 1", n)
+			}
+		})
+	}
+}
+
+func withUtil(b fakeBSS, util int) fakeBSS {
+	b.util = util
+	return b
+}
+
+func TestSteadyStateSwitchesNothing(t *testing.T) {
+	cfg := testConfig()
+	h := start(t, cfg, crowdedHome()...)
+	h.firstRound(cfg)
+	h.waitRounds("the first round", 2)
+	waitFor(t, &h.clk.note, "the next round's timer", func() bool { return h.clk.countArmed(cfg.PlanPeriod) == 1 })
+	applied := len(h.mesh.switches())
+	end := h.clk.Now()
+	h.clk.Advance(cfg.PlanPeriod)
+	h.waitRounds("the periodic round", 3)
+	h.stop()
+
+	if got := h.mesh.switches(); len(got) != applied || applied != 4 {
+		t.Errorf("%d switches after the plan's %d, want 4 and none more", len(got), applied)
+	}
+	if got, want := withoutVolatile(t, h.rep.plans[2]), map[string]string{"Status": "Idle", "Message": "no plan gains 5%",
+		"Term": "1", "Switches": "0", "Score": "0.0000", "BaselineScore": "0.0000", "MeasuredScore": "0.0000"}; !maps.Equal(got, want) {
+		t.Errorf("periodic round's Plan %v, want %v", got, want)
+	}
+	checkTime(t, h.rep.plans[2], "LastRun", end.Add(cfg.PlanPeriod), time.Minute)
+	for _, a := range h.rep.assignments {
+		if a.Status != StatusUnchanged {
+			t.Errorf("assignment %+v, want Unchanged", a)
+		}
+	}
+}
+
+func TestReplanAfterChannelChangeDuringApply(t *testing.T) {
+	cfg := testConfig()
+	cfg.PlanPeriod = 50 * time.Minute
+	home := crowdedHome()
+	home[1].hold, home[1].inFlight = make(chan struct{}), make(chan string, 1)
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	<-home[1].inFlight
+	// The plan's own switch shows as a value change.
+	h.loop.Notify(agentB, valueChange("Device.WiFi.Radio.1.Channel", "40"))
+	close(home[1].hold)
+	h.waitRounds("the first round", 2)
+	// The next round comes FirstPlan after, not PlanPeriod.
+	waitFor(t, &h.clk.note, "an early round's timer", func() bool { return h.clk.countArmed(cfg.FirstPlan) == 2 })
+	end := h.clk.Now()
+	h.clk.Advance(cfg.FirstPlan)
+	h.waitRounds("the early round", 3)
+	waitFor(t, &h.clk.note, "the periodic round's timer", func() bool { return h.clk.countArmed(cfg.PlanPeriod) == 1 })
+	h.stop()
+	if got, want := firstGetAfter(h, end), end.Add(cfg.FirstPlan); !got.Equal(want) {
+		t.Errorf("next round began at %v, want %v (FirstPlan after the first)", got.Sub(epoch), want.Sub(epoch))
+	}
+}
+
+// firstGetAfter returns when the first measurement after t began.
+func firstGetAfter(h *harness, t time.Time) time.Time {
+	for _, o := range h.mesh.snapshot() {
+		if isGet(radioTable)(o) && o.at.After(t) {
+			return o.at
+		}
+	}
+	return time.Time{}
+}
+
+// valueChange is a ValueChange notification of p.
+func valueChange(p, v string) *uspmsg.Notify {
+	return &uspmsg.Notify{SubscriptionId: "mesh-leader-t1", Notification: &uspmsg.Notify_ValueChange_{
+		ValueChange: &uspmsg.Notify_ValueChange{ParamPath: p, ParamValue: v}}}
+}
+
+func TestSwitchTimesOut(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[1].stuck = true // B's switches never complete
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's error", 3)
+	h.stop()
+
+	msg := "switch os::012345-B/wl0 to 40/20 MHz: Device.WiFi.Radio.1.X_USPMESH_Switch() on os::012345-B: context deadline exceeded"
+	if got := h.rep.plans[2]; got["Status"] != "Error" || got["Message"] != msg {
+		t.Errorf("Plan %v, want Error %q", got, msg)
+	}
+	// The switch waited SwitchTimeout on the clock before its rollback
+	// (and some polls more: the test clock moves at each poll, without
+	// waiting for the timeout's callback to run).
+	sw := h.mesh.switches()
+	if len(sw) != 2 || sw[1].at.Sub(sw[0].at) < cfg.SwitchTimeout || sw[1].at.Sub(sw[0].at) >= 2*cfg.SwitchTimeout {
+		t.Errorf("switches %+v, want B to 40 then back to 36 a SwitchTimeout later", sw)
+	}
+	if got, want := h.rep.statusList(), []string{"os::012345-B/wl0 Failed"}; !slices.Equal(got, want) {
+		t.Errorf("assignment statuses %q, want %q", got, want)
+	}
+}
+
+func TestInvalidMeasurementReported(t *testing.T) {
+	home := crowdedHome()[:1]
+	home[0].radios[1].band = "60GHz" // a band the planner does not know
+	cfg := testConfig()
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's error", 1)
+	h.stop()
+	got := h.rep.plans
+	if len(got) != 1 || got[0]["Status"] != "Error" || !strings.HasPrefix(got[0]["Message"], "measurements: wifiopt: invalid problem") {
+		t.Errorf("Plan updates %v, want one Error about the measurements", got)
+	}
+	if h.rep.assignments != nil || len(h.mesh.switches()) != 0 {
+		t.Error("an invalid measurement was planned")
+	}
+}
