@@ -80,8 +80,8 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger := cfg.Logger.With("sub", "election", "node", cfg.Name)
-	mlLog := newMemberlistLogger(cfg.Logger.With("sub", "memberlist", "node", cfg.Name))
+	logger := cfg.Logger.With("node", cfg.Name)
+	mlLog := newMemberlistLogger(cfg.Logger.With("from", "memberlist", "node", cfg.Name))
 	nt, port, err := listen(cfg.BindAddr, cfg.BindPort, mlLog)
 	if err != nil {
 		return nil, err

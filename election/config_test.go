@@ -97,13 +97,13 @@ func (s *shared) WithAttrs(as []slog.Attr) slog.Handler {
 
 // find returns the first record whose "sub" attribute is sub and whose
 // message contains msg, and whether there was one.
-func (h *captureHandler) find(sub, msg string) (slog.Record, bool) {
+func (h *captureHandler) find(key, val, msg string) (slog.Record, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range h.records {
 		match := false
 		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "sub" && a.Value.String() == sub {
+			if a.Key == key && a.Value.String() == val {
 				match = true
 			}
 			return true
@@ -116,27 +116,41 @@ func (h *captureHandler) find(sub, msg string) (slog.Record, bool) {
 }
 
 // Memberlist's own log lines arrive through the Config's slog.Logger, at
-// their level, tagged sub=memberlist.
+// their level, tagged from=memberlist (the caller's own "sub" scope is
+// left as given).
 func TestMemberlistLogsGoToSlog(t *testing.T) {
 	capture := &captureHandler{}
 	h := newHarness(t, FastProfile())
-	h.logger = slog.New(capture)
+	h.logger = slog.New(capture).With("sub", "election")
 	a := h.start(h.config("a", 0, 0))
 	b := h.start(h.config("b", 0, 0))
 	if _, err := b.c.Join([]string{a.c.Addr().String()}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 3*time.Second, func() (bool, string) {
-		_, ok := capture.find("memberlist", "push/pull sync")
+		_, ok := capture.find("from", "memberlist", "push/pull sync")
 		return ok, "no memberlist log line"
 	})
-	r, _ := capture.find("memberlist", "push/pull sync")
+	r, _ := capture.find("from", "memberlist", "push/pull sync")
 	if r.Level != slog.LevelDebug || strings.HasPrefix(r.Message, "[") {
 		t.Fatalf("memberlist line as %v %q", r.Level, r.Message)
 	}
-	if _, ok := capture.find("election", "cluster started"); !ok {
+	if r, ok := capture.find("sub", "election", "cluster started"); !ok {
 		t.Fatal("no election log line")
+	} else if n := countAttr(r, "sub"); n != 1 {
+		t.Fatalf("%d sub scopes on the election's line, want the caller's one", n)
 	}
+}
+
+func countAttr(r slog.Record, key string) int {
+	n := 0
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			n++
+		}
+		return true
+	})
+	return n
 }
 
 func TestSlogWriterLevels(t *testing.T) {

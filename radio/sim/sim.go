@@ -164,7 +164,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := cfg.Logger.With("sub", "radio-sim", "node", cfg.Node)
+	log := cfg.Logger.With("node", cfg.Node)
 	b := &Backend{
 		cfg: cfg, home: home, ap: ap, air: air, log: log,
 		view: newView(air.Dir(), cfg.Node, home, log),
