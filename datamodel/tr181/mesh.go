@@ -8,8 +8,10 @@ import (
 // Enumerations of the vendor object Device.X_USPMESH_Mesh.
 var (
 	// meshStatuses are the values of Device.X_USPMESH_Mesh.Status: this
-	// node alone, an election running, following a leader, or leading.
-	meshStatuses = []string{"Alone", "Electing", "Follower", "Leader"}
+	// node alone, an election running, following a leader, leading, or
+	// degraded: the mesh could not start (StatusMessage says why) and the
+	// Agent serves alone while the node retries.
+	meshStatuses = []string{"Alone", "Electing", "Follower", "Leader", "Degraded"}
 	// meshNodeStatuses are the values of Device.X_USPMESH_Mesh.Node.{i}.Status.
 	meshNodeStatuses = []string{"Discovered", "Member", "Leader", "Lost"}
 	// planStatuses are the values of Device.X_USPMESH_Mesh.Plan.Status.
@@ -24,6 +26,8 @@ func mesh(m *datamodel.ObjectDef) {
 	str(m, "Leader", 64)
 	m.Param("Term", value.UnsignedLong)
 	str(m, "Status", 0).Def("Alone").Enum(meshStatuses...)
+	// StatusMessage says why the mesh is Degraded ("" otherwise).
+	str(m, "StatusMessage", 256)
 	// ControllerEndpointID is this node's own mesh Controller.
 	str(m, "ControllerEndpointID", 64)
 
