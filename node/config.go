@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"os"
 	"strings"
@@ -98,9 +97,6 @@ type Config struct {
 
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
-
-	// Logger overrides the logger built from LogLevel (tests).
-	Logger *slog.Logger `json:"-"`
 }
 
 // ControllerConfig provisions one trusted Controller.

@@ -18,15 +18,17 @@ import (
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/discovery"
 	"github.com/uspmesh/uspmesh/election"
+	"github.com/uspmesh/uspmesh/leader"
 	"github.com/uspmesh/uspmesh/meshkey"
+	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
 // mesh is the node's part in the home's cluster: its own Controller
 // (with a CoAP endpoint of its own, so its DTLS identity is its Endpoint
 // ID), DNS-SD advertising and browsing, the memberlist cluster and its
-// leader election, the mesh roles and the leader's sessions to every
-// Agent.
+// leader election, the mesh roles and, while this node leads, the
+// leader's control loop.
 type mesh struct {
 	n       *Node
 	log     *slog.Logger
@@ -34,25 +36,22 @@ type mesh struct {
 	prof    meshProfile
 	ctrlID  usp.EndpointID
 	ip      netip.Addr
-	ctrlEP  *coap.Endpoint
+	ctrlEP  Endpoint
 	client  *usp.Client
-	adv     *discovery.Advertiser
-	browser *discovery.Browser
+	disc    Discovery
 	cluster *election.Cluster
-	fence   *fence
+	loop    atomic.Pointer[leader.Loop]
+	terms   chan leader.Term
 
-	mu       sync.Mutex
-	urls     map[usp.EndpointID]string // Agent Endpoint ID → its USP URI
-	seen     map[string]discovery.Peer // Agent Endpoint ID → last DNS-SD sighting
-	members  map[string]election.Member
-	roles    map[string]string // Controller Endpoint ID → role assigned ("leader", "peer")
-	leader   string            // Agent Endpoint ID of the leader followed
-	term     uint64
-	isLeader bool
-	// replan asks the leader's control loop for an early round.
-	replan atomic.Bool
+	mu      sync.Mutex
+	urls    map[usp.EndpointID]string // Agent Endpoint ID → its USP URI
+	seen    map[string]discovery.Peer // Agent Endpoint ID → last DNS-SD sighting
+	members map[string]election.Member
+	roles   map[string]string // Controller Endpoint ID → role assigned ("leader", "peer")
+	leader  string            // Agent Endpoint ID of the leader followed
 
 	assignMu sync.Mutex // serialises role assignments
+	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
 
@@ -60,38 +59,82 @@ type mesh struct {
 type meshProfile struct {
 	election        election.Profile
 	browse, browse2 time.Duration // first and maximum browse interval
-	keepAlive       time.Duration // leader's session keep-alive
 	refresh         time.Duration // member table refresh into the model
-	plan            time.Duration // leader's measure-plan-apply period
-	firstPlan       time.Duration // delay of the first round of a new leader
-	measure         time.Duration // bound on measuring one Agent
-	switchTimeout   time.Duration // bound on one radio switch, CSA included
+	leader          leader.Config // the leader loop's timings
 }
 
 func profileByName(name string) (meshProfile, error) {
 	switch name {
 	case "", "default":
 		return meshProfile{election: election.DefaultProfile(), browse: discovery.DefaultInterval, browse2: discovery.DefaultMaxInterval,
-			keepAlive: 30 * time.Second, refresh: 2 * time.Second,
-			plan: 2 * time.Minute, firstPlan: 10 * time.Second, measure: 20 * time.Second, switchTimeout: 90 * time.Second}, nil
+			refresh: 2 * time.Second, leader: leader.DefaultConfig()}, nil
 	case "fast":
 		return meshProfile{election: election.FastProfile(), browse: time.Second, browse2: 5 * time.Second,
-			keepAlive: 2 * time.Second, refresh: 250 * time.Millisecond,
-			plan: 3 * time.Second, firstPlan: 2 * time.Second, measure: 10 * time.Second, switchTimeout: 30 * time.Second}, nil
+			refresh: 250 * time.Millisecond, leader: leader.FastConfig()}, nil
 	}
 	return meshProfile{}, fmt.Errorf("want default or fast")
 }
 
-// startMesh brings the node into its mesh. ctx bounds the node's life.
-func (n *Node) startMesh(ctx context.Context) error {
-	cfg := n.cfg
-	secret, err := meshkey.ReadSecret(cfg.MeshSecretFile)
-	if err != nil {
-		return &ConfigError{"mesh_secret_file", cfg.MeshSecretFile, err.Error()}
+// Mesh retry: a node whose mesh cannot start serves alone and tries
+// again, first after meshRetry, doubling up to meshRetryMax.
+const (
+	meshRetry    = 5 * time.Second
+	meshRetryMax = time.Minute
+)
+
+// errNoAddress: the node has no IPv4 address to be reached at yet.
+var errNoAddress = errors.New("no IPv4 address to reach this node at: listen on a specific address or name -interface")
+
+// meshNow returns the running mesh, or nil.
+func (n *Node) meshNow() *mesh {
+	n.meshMu.Lock()
+	defer n.meshMu.Unlock()
+	return n.mesh
+}
+
+// runMesh brings the node into its mesh, and while it cannot, leaves the
+// Agent serving alone with the reason in Device.X_USPMESH_Mesh. and the
+// log, and tries again with back-off until it can or the node closes.
+func (n *Node) runMesh() {
+	defer n.bg.Done()
+	wait := meshRetry
+	for {
+		err := n.startMesh(n.base)
+		if err == nil {
+			return
+		}
+		level := slog.LevelWarn
+		if errors.Is(err, errNoAddress) {
+			level = slog.LevelInfo
+		}
+		n.log.Log(n.base, level, "mesh not started; the Agent serves alone", "err", err, "retry", wait)
+		if serr := setParams(n.base, n.model, meshRoot, map[string]string{"Status": "Degraded",
+			"StatusMessage": truncate(err.Error(), 256)}); serr != nil {
+			n.log.Warn("mesh status", "err", serr)
+		}
+		select {
+		case <-n.stopMesh:
+			return
+		case <-n.deps.Clock.After(wait):
+		}
+		wait = min(2*wait, meshRetryMax)
 	}
-	keys, err := meshkey.Derive(secret)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// startMesh builds the mesh and starts its loops; on error whatever was
+// built is closed again.
+func (n *Node) startMesh(ctx context.Context) (err error) {
+	cfg := n.cfg
+	keys, err := readMeshKeys(cfg.MeshSecretFile)
 	if err != nil {
-		return &ConfigError{"mesh_secret_file", cfg.MeshSecretFile, err.Error()}
+		return err
 	}
 	prof, err := profileByName(cfg.Profile)
 	if err != nil {
@@ -101,12 +144,18 @@ func (n *Node) startMesh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m := &mesh{n: n, log: n.log.With("sub", "mesh"), keys: keys, prof: prof, ip: ip, fence: n.fence,
-		ctrlID: usp.EndpointID("self::ctrl-" + cfg.OUI + "-" + cfg.SerialNumber),
+	m := &mesh{n: n, log: n.log.With("sub", "mesh"), keys: keys, prof: prof, ip: ip,
+		ctrlID: usp.EndpointID("self::ctrl-" + strings.ToUpper(cfg.OUI) + "-" + cfg.SerialNumber),
 		urls:   map[usp.EndpointID]string{}, seen: map[string]discovery.Peer{},
-		members: map[string]election.Member{}, roles: map[string]string{}}
+		members: map[string]election.Member{}, roles: map[string]string{}, terms: make(chan leader.Term, 16)}
+	defer func() {
+		if err != nil {
+			m.close()
+		}
+	}()
 	if err := setParams(ctx, n.model, meshRoot, map[string]string{
 		"ClusterID": keys.ClusterID, "ControllerEndpointID": string(m.ctrlID), "Term": strconv.FormatUint(n.fence.Term(), 10),
+		"Status": "Electing", "StatusMessage": "",
 	}); err != nil {
 		return fmt.Errorf("mesh: %w", err)
 	}
@@ -114,59 +163,39 @@ func (n *Node) startMesh(ctx context.Context) error {
 		return err
 	}
 	if err := m.startCluster(ctx); err != nil {
-		m.ctrlEP.Close()
 		return err
 	}
 	if err := m.startDiscovery(ctx); err != nil {
-		m.cluster.Close()
-		m.ctrlEP.Close()
 		return err
 	}
+	lc := prof.leader
+	lc.Self, lc.Agents, lc.Members, lc.Report = n.agentID, m.client, m.aliveAgents, report{n: n}
+	lc.Clock, lc.Logger = n.deps.Clock, n.log.With("sub", "leader")
+	loop, err := leader.New(lc)
+	if err != nil {
+		return fmt.Errorf("mesh: leader loop: %w", err)
+	}
+	m.loop.Store(loop)
 	n.meshMu.Lock()
 	defer n.meshMu.Unlock()
 	if n.closing {
-		m.close()
 		return errors.New("mesh: node closing")
 	}
+	loopCtx, cancel := context.WithCancel(n.base)
+	m.cancel = cancel
 	m.wg.Add(4)
-	go m.discoveryLoop(ctx)
-	go m.electionLoop(ctx)
-	go m.sessionLoop(ctx)
-	go m.optimiseLoop(ctx)
-	n.mesh.Store(m)
+	go m.discoveryLoop(loopCtx)
+	go m.electionLoop(loopCtx)
+	go m.refreshLoop(loopCtx)
+	go func() {
+		defer m.wg.Done()
+		if err := loop.Run(loopCtx, m.terms); err != nil && loopCtx.Err() == nil {
+			m.log.Error("leader loop ended", "err", err)
+		}
+	}()
+	n.mesh = m
+	m.log.Info("mesh started", "controller", m.ctrlID, "cluster", keys.ClusterID, "addr", ip)
 	return nil
-}
-
-// errNoAddress: the node has no IPv4 address to be reached at yet.
-var errNoAddress = errors.New("no IPv4 address to reach this node at: listen on a specific address or name -interface")
-
-// meshRetry is how often a node without an address tries to join its
-// mesh again.
-const meshRetry = 5 * time.Second
-
-// retryMesh joins the mesh once the node has an address (an AP that
-// booted before its DHCP lease): the Agent serves meanwhile, alone.
-func (n *Node) retryMesh(ctx context.Context) {
-	defer n.wg.Done()
-	tick := time.NewTicker(meshRetry)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		err := n.startMesh(ctx)
-		switch {
-		case err == nil:
-			n.log.Info("mesh joined once an address came up")
-			return
-		case errors.Is(err, errNoAddress):
-		default:
-			n.log.Error("mesh not started; this node serves alone", "err", err)
-			return
-		}
-	}
 }
 
 // hostIP is the address this node is reached at: the host of Listen, or
@@ -203,51 +232,59 @@ func (n *Node) hostIP() (netip.Addr, error) {
 	return netip.Addr{}, errNoAddress
 }
 
-// listenController opens the mesh Controller's CoAP endpoint (DTLS
-// identity: the Controller's Endpoint ID) and its USP client.
+// listenController builds the mesh Controller's USP client, then opens
+// its CoAP endpoint (DTLS identity: the Controller's Endpoint ID), so
+// that a Record arriving at once finds the client there.
 func (m *mesh) listenController(ctx context.Context) error {
 	cfg := m.n.cfg
 	port := cfg.ControllerPort
-	if port == 0 && m.n.ep.Addr().Port() != 0 && m.n.ep.Addr().Port() < 65535 {
-		port = int(m.n.ep.Addr().Port()) + 1
+	if ap := m.n.ep.Addr().Port(); port == 0 && ap != 0 && ap < 65535 {
+		port = int(ap) + 1
 	}
-	addr := netip.AddrPortFrom(m.ip, uint16(port)).String()
-	cc := coap.Config{Listen: addr, Path: "usp-ctl", Role: coap.Controller, Insecure: cfg.Insecure,
-		Logger: m.log.With("sub", "coap-ctl")}
+	route := &meshRoute{m: m}
+	client, err := usp.NewClient(usp.ClientConfig{EndpointID: m.ctrlID, Transport: route, Timeout: 5 * time.Second,
+		OnNotify: m.onNotify, Logger: m.n.log.With("sub", "controller")})
+	if err != nil {
+		return err
+	}
+	m.client = client
+	cc := coap.Config{Listen: netip.AddrPortFrom(m.ip, uint16(port)).String(), Path: "usp-ctl", Role: coap.Controller,
+		Insecure: cfg.Insecure, Logger: m.n.log.With("sub", "coap-ctl")}
 	if !cfg.Insecure {
 		key := m.keys.PSK
 		cc.PSK = &coap.PSK{Identity: string(m.ctrlID), Key: func(string) ([]byte, error) { return key, nil }}
 	}
-	var client *usp.Client
-	ep, err := coap.Listen(ctx, cc, func(ctx context.Context, in coap.Inbound) error {
+	ep, err := m.n.deps.Listen(ctx, cc, func(ctx context.Context, in coap.Inbound) error {
 		return client.HandleRecord(ctx, usp.EndpointID(in.Peer), in.Record)
 	})
 	if err != nil {
-		return &ConfigError{"controller_port", strconv.Itoa(cfg.ControllerPort), err.Error()}
+		return &ConfigError{"controller_port", strconv.Itoa(port), err.Error()}
 	}
-	client, err = usp.NewClient(usp.ClientConfig{EndpointID: m.ctrlID, Transport: meshRoute{m}, Timeout: 5 * time.Second,
-		OnNotify: m.onNotify, Logger: m.log.With("sub", "controller")})
-	if err != nil {
-		ep.Close()
-		return err
-	}
-	m.ctrlEP, m.client = ep, client
+	m.ctrlEP = ep
+	route.ep.Store(&ep)
 	return nil
 }
 
 // meshRoute sends the mesh Controller's Records to the Agents' URIs
 // learnt from the cluster and from discovery.
-type meshRoute struct{ m *mesh }
+type meshRoute struct {
+	m  *mesh
+	ep atomic.Pointer[Endpoint] // set once the endpoint listens
+}
 
 // SendRecord implements usp.Transport.
-func (r meshRoute) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) error {
+func (r *meshRoute) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) error {
+	ep := r.ep.Load()
+	if ep == nil {
+		return errors.New("mesh: controller endpoint not listening yet")
+	}
 	r.m.mu.Lock()
 	u := r.m.urls[to]
 	r.m.mu.Unlock()
 	if u == "" {
 		return fmt.Errorf("mesh: no address known for Agent %s", to)
 	}
-	return r.m.ctrlEP.Send(ctx, u, rec)
+	return (*ep).Send(coap.WithPeer(ctx, string(to)), u, rec)
 }
 
 // agentURL is this node's Agent USP URI as other nodes reach it.
@@ -256,8 +293,7 @@ func (m *mesh) agentURL() string {
 	if m.n.cfg.Insecure {
 		scheme = "coap"
 	}
-	port := m.n.ep.Addr().Port()
-	return fmt.Sprintf("%s://%s/usp", scheme, netip.AddrPortFrom(m.ip, port))
+	return fmt.Sprintf("%s://%s/usp", scheme, netip.AddrPortFrom(m.ip, m.n.ep.Addr().Port()))
 }
 
 func (m *mesh) startCluster(ctx context.Context) error {
@@ -268,7 +304,7 @@ func (m *mesh) startCluster(ctx context.Context) error {
 		Meta: election.NodeMeta{AgentID: string(m.n.agentID), ControllerID: string(m.ctrlID), CoAP: m.agentURL(),
 			Capabilities: []string{"wifi"}},
 		Profile: m.prof.election, StateFile: filepath.Join(cfg.StateDir, "election.json"),
-		Logger: m.log,
+		Logger: m.n.log.With("sub", "election"),
 	})
 	if err != nil {
 		return &ConfigError{"gossip_port", strconv.Itoa(cfg.GossipPort), err.Error()}
@@ -288,27 +324,46 @@ func (m *mesh) startDiscovery(ctx context.Context) error {
 	agent.FriendlyName = cfg.FriendlyName
 	agent.Extra = map[string]string{"ctrl": string(m.ctrlID)}
 	ctrl.Kind, ctrl.EndpointID, ctrl.Port, ctrl.Path = discovery.Controller, string(m.ctrlID), int(m.ctrlEP.Addr().Port()), "usp-ctl"
-	adv, err := discovery.Advertise(ctx, discovery.AdvertiseConfig{Services: []discovery.Service{agent, ctrl},
-		Interfaces: cfg.Interfaces, HostName: "uspmesh-" + strings.ToLower(cfg.SerialNumber), Logger: m.log.With("sub", "mdns")})
+	log := m.n.log.With("sub", "mdns")
+	d, err := m.n.deps.Discover(ctx,
+		discovery.AdvertiseConfig{Services: []discovery.Service{agent, ctrl}, Interfaces: cfg.Interfaces,
+			HostName: "uspmesh-" + strings.ToLower(cfg.SerialNumber), Logger: log},
+		discovery.BrowseConfig{Kinds: []discovery.Kind{discovery.Agent}, Cluster: m.keys.ClusterID,
+			Self: []string{string(m.n.agentID), string(m.ctrlID)}, Interfaces: cfg.Interfaces,
+			Interval: m.prof.browse, MaxInterval: m.prof.browse2, Logger: log})
 	if err != nil {
-		return fmt.Errorf("mesh: advertise: %w", err)
+		return fmt.Errorf("mesh: discovery: %w", err)
 	}
-	b, err := discovery.Browse(ctx, discovery.BrowseConfig{Kinds: []discovery.Kind{discovery.Agent}, Cluster: m.keys.ClusterID,
-		Self: []string{string(m.n.agentID), string(m.ctrlID)}, Interfaces: cfg.Interfaces,
-		Interval: m.prof.browse, MaxInterval: m.prof.browse2, Logger: m.log.With("sub", "mdns")})
-	if err != nil {
-		adv.Close()
-		return fmt.Errorf("mesh: browse: %w", err)
-	}
-	m.adv, m.browser = adv, b
+	m.disc = d
 	return nil
 }
 
-// close stops the mesh parts (the loops end with ctx).
+// close stops the mesh: its loops (the leader loop among them), then the
+// Controller, the election and discovery. It is safe on a mesh that
+// started only in part.
 func (m *mesh) close() {
-	m.browser.Close()
-	m.adv.Close()
-	_ = m.cluster.Close()
+	if m.cancel != nil {
+		m.cancel()
+	}
 	m.wg.Wait()
-	m.ctrlEP.Close()
+	if m.client != nil {
+		m.client.Close()
+	}
+	if m.ctrlEP != nil {
+		_ = m.ctrlEP.Close()
+	}
+	if m.cluster != nil {
+		_ = m.cluster.Close()
+	}
+	if m.disc != nil {
+		m.disc.Close()
+	}
+}
+
+// onNotify hands the mesh Controller's notifications to the leader loop
+// (a radio channel that changed asks for a new round).
+func (m *mesh) onNotify(from usp.EndpointID, nt *uspmsg.Notify) {
+	if l := m.loop.Load(); l != nil {
+		l.Notify(from, nt)
+	}
 }

@@ -2,18 +2,15 @@ package node
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/uspmesh/uspmesh/datamodel/path"
 	"github.com/uspmesh/uspmesh/discovery"
 	"github.com/uspmesh/uspmesh/election"
-	"github.com/uspmesh/uspmesh/proto/uspmsg"
+	"github.com/uspmesh/uspmesh/leader"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -30,7 +27,7 @@ func (m *mesh) discoveryLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case p, ok := <-m.browser.Peers():
+		case p, ok := <-m.disc.Peers():
 			if !ok {
 				return
 			}
@@ -81,12 +78,26 @@ func (m *mesh) onPeer(ctx context.Context, p discovery.Peer) {
 	}
 }
 
-// electionLoop follows leader changes and refreshes the member table into
-// the model and the mesh roles.
+// aliveAgents lists the Agents of the alive members, this node's last:
+// the leader loop's Members.
+func (m *mesh) aliveAgents() []usp.EndpointID {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	self := string(m.n.agentID)
+	var out []usp.EndpointID
+	for name, mem := range m.members {
+		if mem.Valid && mem.State == election.StateAlive && name != self {
+			out = append(out, usp.EndpointID(name))
+		}
+	}
+	slices.Sort(out)
+	return append(out, m.n.agentID)
+}
+
+// electionLoop follows leader changes: the fence, the mesh status, the
+// roles, and the leader loop's term.
 func (m *mesh) electionLoop(ctx context.Context) {
 	defer m.wg.Done()
-	tick := time.NewTicker(m.prof.refresh)
-	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -97,7 +108,24 @@ func (m *mesh) electionLoop(ctx context.Context) {
 			}
 			m.onLeaderChange(ctx, ev)
 			m.refreshMembers(ctx)
-		case <-tick.C:
+			select {
+			case m.terms <- leader.Term{Term: ev.Term, Leading: ev.IsLeader}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// refreshLoop writes the member table into the model and the mesh roles
+// every refresh period: memberlist reports no member changes as events.
+func (m *mesh) refreshLoop(ctx context.Context) {
+	defer m.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.n.deps.Clock.After(m.prof.refresh):
 			m.refreshMembers(ctx)
 		}
 	}
@@ -107,10 +135,11 @@ func (m *mesh) electionLoop(ctx context.Context) {
 // leader and term, and moves the mesh-leader role.
 func (m *mesh) onLeaderChange(ctx context.Context, ev election.LeaderChange) {
 	m.mu.Lock()
-	m.leader, m.term, m.isLeader = ev.Leader, ev.Term, ev.IsLeader
+	m.leader = ev.Leader
 	m.mu.Unlock()
+	fence := m.n.fence
 	if ev.Leader != "" {
-		if err := m.fence.Raise(ev.Term); err != nil {
+		if err := fence.Raise(ev.Term); err != nil {
 			m.log.Error("fence", "err", err)
 		}
 	}
@@ -123,7 +152,7 @@ func (m *mesh) onLeaderChange(ctx context.Context, ev election.LeaderChange) {
 	}
 	m.log.Info("leader", "leader", ev.Leader, "term", ev.Term, "self", ev.IsLeader)
 	if err := setParams(ctx, m.n.model, meshRoot, map[string]string{"Leader": ev.Leader,
-		"Term": strconv.FormatUint(max(ev.Term, m.fence.Term()), 10), "Status": status}); err != nil {
+		"Term": strconv.FormatUint(max(ev.Term, fence.Term()), 10), "Status": status, "StatusMessage": ""}); err != nil {
 		m.log.Warn("mesh params", "err", err)
 	}
 }
@@ -233,91 +262,5 @@ func (m *mesh) ensurePeerRole(ctx context.Context, ctrl string) {
 	m.mu.Unlock()
 	if !known {
 		m.assign(ctx, ctrl, meshRolePeer)
-	}
-}
-
-// sessionLoop is the leader's Controller keeping a USP session to every
-// member Agent: at once when it becomes leader, then every keep-alive
-// period, it subscribes (once per term) to the Agents' radio channels,
-// so that a change under the plan (radar, another tool) triggers a new
-// round, and otherwise sends a keep-alive Get. The outcome shows in the
-// Node rows' Reachable.
-func (m *mesh) sessionLoop(ctx context.Context) {
-	defer m.wg.Done()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	var ledTerm uint64
-	var next time.Time
-	subscribed := map[string]bool{}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		term, leading := m.leading()
-		switch {
-		case !leading:
-			ledTerm = 0
-			continue
-		case term != ledTerm:
-			ledTerm, next = term, time.Time{}
-			clear(subscribed)
-		}
-		if time.Now().Before(next) {
-			continue
-		}
-		next = time.Now().Add(m.prof.keepAlive)
-		for _, a := range m.aliveAgents() {
-			cctx, cancel := context.WithTimeout(ctx, m.prof.keepAlive)
-			var err error
-			if !subscribed[string(a)] {
-				if err = m.subscribeRadios(cctx, a, term); err == nil {
-					subscribed[string(a)] = true
-				}
-			} else {
-				_, err = m.client.Get(cctx, a, 0, meshRoot+"Term")
-			}
-			cancel()
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil {
-				m.log.Debug("session", "agent", a, "err", err)
-			}
-			if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", string(a),
-				map[string]string{"Reachable": strconv.FormatBool(err == nil)}); err != nil {
-				m.log.Warn("node row", "agent", a, "err", err)
-			}
-		}
-	}
-}
-
-// subscribeRadios subscribes the leader's Controller to Agent a's radio
-// channels for term; an existing subscription of that ID stands.
-func (m *mesh) subscribeRadios(ctx context.Context, a usp.EndpointID, term uint64) error {
-	id := fmt.Sprintf("mesh-leader-t%d", term)
-	_, _, err := m.client.Subscribe(ctx, a, usp.Subscription{ID: id, NotifType: "ValueChange",
-		ReferenceList: []string{"Device.WiFi.Radio.*.Channel"}})
-	var re *usp.ResponseError
-	if errors.As(err, &re) {
-		// Already subscribed (a unique-key clash on ID) counts as done.
-		if res, gerr := m.client.Get(ctx, a, 1, "Device.LocalAgent.Subscription.[ID=="+path.Quote(id)+"]."); gerr == nil {
-			for _, rr := range res.GetReqPathResults() {
-				if len(rr.GetResolvedPathResults()) > 0 {
-					return nil
-				}
-			}
-		}
-	}
-	return err
-}
-
-// onNotify handles the leader's notifications: a radio channel that
-// changed asks for a new plan round.
-func (m *mesh) onNotify(from usp.EndpointID, nt *uspmsg.Notify) {
-	if vc := nt.GetValueChange(); vc != nil && strings.HasSuffix(vc.GetParamPath(), ".Channel") {
-		m.log.Debug("radio channel changed", "agent", from, "path", vc.GetParamPath(), "value", vc.GetParamValue())
-		m.replan.Store(true)
 	}
 }

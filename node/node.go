@@ -1,20 +1,28 @@
-// Package node is the composition root of meshd: it turns a Config into a
-// running mesh node. It opens the state dir (identity, persistent data
-// model, the leader term fence), the radio backend (none, sim or linux)
-// and builds the TR-181 model with the radios bound to Device.WiFi.,
-// access control, the USP Agent and its Notifier, and serves them over
-// the CoAP/DTLS MTP. With a mesh secret it also joins the home's mesh
-// (mesh.go): its own USP Controller on a second CoAP endpoint, DNS-SD
-// advertising and browsing, the memberlist cluster and leader election,
-// the mesh Roles, and, on the leader, sessions to every Agent and the
-// measure-plan-apply loop of the home's channels (measure.go,
-// optimise.go).
+// Package node is the composition root of meshd: it turns a Config and
+// its Deps into a running mesh node, and owns that node's one lifecycle.
 //
-// Data enters as CoAP POSTs carrying USP Records, DNS-SD answers, gossip
-// and radio events; the Agent's answers leave as new POSTs to each
-// request's reply-to URI, notifications to the Controller's configured
-// MTP (or the reply-to it last used), and the leader's requests from its
-// Controller endpoint to the Agents' URIs.
+// New opens the state dir (identity, persistent data model, the leader
+// term fence), binds the radios it is given to Device.WiFi., provisions
+// access control, builds the USP Agent and its Notifier and serves them
+// on the CoAP/DTLS MTP. With a mesh secret it also joins the home's mesh
+// (mesh.go): its own USP Controller on a second endpoint, DNS-SD, the
+// memberlist cluster and leader election, the mesh Roles, and, on the
+// leader, the control loop of package leader. A mesh that cannot start
+// (no address yet, a port taken, an unreadable secret) leaves the Agent
+// serving alone: the reason shows in Device.X_USPMESH_Mesh.Status and
+// StatusMessage and in the log, and the mesh is retried.
+//
+// Data enters as CoAP POSTs carrying USP Records (decoded once, queued
+// for the Agent's workers), DNS-SD sightings, gossip and radio events;
+// the Agent's answers leave as new POSTs to each request's reply-to,
+// notifications to the Controller's configured MTP (or the reply-to it
+// last used), and the leader's requests from its Controller endpoint.
+//
+// Close tears the node down in reverse order of construction: the
+// Agent's intake stops and its workers drain, the Agent cancels its
+// running commands, the Notifier stops, then the mesh (leader loop,
+// Controller, election, discovery), the Agent's endpoint and the Wi-Fi
+// binding. The radio backend belongs to whoever opened it.
 package node
 
 import (
@@ -26,8 +34,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/datamodel"
@@ -39,114 +48,118 @@ import (
 	"github.com/uspmesh/uspmesh/usp"
 )
 
-// workers is how many Records the Agent handles at once.
-const workers = 32
+// commandGrace bounds how long Close waits for the Agent's running
+// commands once they are cancelled.
+const commandGrace = 3 * time.Second
 
 // Node is one running mesh node.
 type Node struct {
 	cfg      Config
+	deps     Deps
 	log      *slog.Logger
 	agentID  usp.EndpointID
 	model    *datamodel.Model
 	access   *access.Evaluator
 	agent    *usp.Agent
 	notifier *usp.Notifier
-	ep       *coap.Endpoint
+	ep       Endpoint
+	intake   intake
 	book     addressBook
-	work     chan coap.Inbound
 	fence    *fence
-	mesh     atomic.Pointer[mesh] // nil while the node runs alone
-	meshMu   sync.Mutex           // orders a (late) mesh start against Close
-	closing  bool                 // guarded by meshMu
-	radios   radio.Backend
 	wifi     *bind.Binding
 	// rolePaths are the provisioned Roles' paths by name.
 	rolePaths map[string]string
 	// configured are the Endpoint IDs of the configured Controllers.
 	configured map[string]bool
-	cancel       context.CancelFunc
-	runCtx       context.Context
-	wg           sync.WaitGroup
-	once         sync.Once
+	// base is the context the node's parts run under; it is never
+	// cancelled: each part is closed explicitly, in order.
+	base context.Context
+
+	meshMu   sync.Mutex
+	mesh     *mesh         // nil while the node runs alone; guarded by meshMu
+	closing  bool          // guarded by meshMu
+	stopMesh chan struct{} // closed by Close: ends the mesh retries
+	bg       sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// New builds a node from cfg and starts serving. Close stops it.
-func New(ctx context.Context, cfg Config) (*Node, error) {
+// New builds a node from cfg and deps and starts serving; ctx bounds the
+// start only. Close stops the node.
+func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	cfg.applyDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = NewLogger(os.Stderr, cfg.LogLevel)
+	deps = deps.withDefaults()
+	n := &Node{cfg: cfg, deps: deps, log: deps.Logger, configured: map[string]bool{},
+		base: context.WithoutCancel(ctx), stopMesh: make(chan struct{})}
+	for _, c := range cfg.Controllers {
+		n.configured[c.EndpointID] = true
 	}
+	if err := n.start(ctx); err != nil {
+		_ = n.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+// start builds the parts in order; Close undoes whatever was built.
+func (n *Node) start(ctx context.Context) error {
+	cfg := &n.cfg
 	id, firstStart, err := loadIdentity(cfg.StateDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if cfg.SerialNumber == "" {
 		cfg.SerialNumber = id.SerialNumber
 	}
-	agentID := usp.EndpointID(cfg.AgentID)
-	if agentID == "" {
-		agentID = usp.EndpointID("os::" + cfg.OUI + "-" + cfg.SerialNumber)
-		if _, err := usp.ParseEndpointID(string(agentID)); err != nil {
-			return nil, &ConfigError{"serial_number", cfg.SerialNumber, "makes an invalid Endpoint ID: " + err.Error()}
+	n.agentID = usp.EndpointID(cfg.AgentID)
+	if n.agentID == "" {
+		n.agentID = usp.EndpointID("os::" + strings.ToUpper(cfg.OUI) + "-" + cfg.SerialNumber)
+		if _, err := usp.ParseEndpointID(string(n.agentID)); err != nil {
+			return &ConfigError{"serial_number", cfg.SerialNumber, "makes an invalid Endpoint ID: " + err.Error()}
 		}
-	}
-	n := &Node{cfg: cfg, log: log, agentID: agentID, work: make(chan coap.Inbound, 1024), configured: map[string]bool{}}
-	for _, c := range cfg.Controllers {
-		n.configured[c.EndpointID] = true
 	}
 	if n.fence, err = openFence(cfg.StateDir); err != nil {
-		return nil, err
+		return err
 	}
-	backend, radios, err := n.openRadios(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n.radios, n.wifi = backend, n.newBinding()
+	n.wifi = n.newBinding()
 	if err := n.buildModel(ctx, firstStart); err != nil {
-		n.closeRadios()
-		return nil, err
+		return err
 	}
-	if err := n.buildUSP(ctx); err != nil {
-		n.closeRadios()
-		return nil, err
+	if err := n.buildUSP(); err != nil {
+		return err
 	}
 	if err := n.listen(ctx); err != nil {
-		n.notifier.Close()
-		n.closeRadios()
-		return nil, err
+		return err
 	}
-	if err := n.wifi.Start(n.runCtx, n.model, radios); err != nil {
-		_ = n.Close()
-		return nil, fmt.Errorf("wifi: %w", err)
-	}
-	if cfg.MeshSecretFile != "" {
-		err := n.startMesh(n.runCtx)
-		switch {
-		case errors.Is(err, errNoAddress):
-			log.Warn("mesh waiting for an IPv4 address; the Agent serves alone meanwhile", "retry", meshRetry)
-			n.wg.Add(1)
-			go n.retryMesh(n.runCtx)
-		case err != nil:
-			_ = n.Close()
-			return nil, err
+	var radios []radio.Radio
+	if n.deps.Radios != nil {
+		if radios, err = n.deps.Radios.Radios(ctx); err != nil {
+			return fmt.Errorf("radio: %w", err)
 		}
 	}
-	return n, nil
+	if err := n.wifi.Start(n.base, n.model, radios); err != nil {
+		return fmt.Errorf("wifi: %w", err)
+	}
+	if cfg.MeshSecretFile != "" {
+		n.bg.Add(1)
+		go n.runMesh()
+	}
+	return nil
 }
 
 func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	cfg := n.cfg
 	s := tr181.NewSchema(tr181.Config{
-		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
+		Manufacturer: cfg.Manufacturer, ManufacturerOUI: strings.ToUpper(cfg.OUI), ModelName: cfg.ModelName,
 		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: Version,
 		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifi.Hooks(),
 		SendOnBoardRequest: func(ctx context.Context, controller string) error {
 			return n.notifier.SendOnBoardRequest(ctx, controller, usp.OnBoardInfo{
-				OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
+				OUI: strings.ToUpper(cfg.OUI), ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
 		},
 	})
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
@@ -163,27 +176,28 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	return n.provision(ctx)
 }
 
-func (n *Node) buildUSP(ctx context.Context) error {
+func (n *Node) buildUSP() error {
 	var err error
 	if n.access, err = access.New(n.model); err != nil {
 		return err
 	}
 	ac := accessControl{n.access}
-	n.notifier, err = usp.NewNotifier(ctx, usp.NotifierConfig{Agent: n.agentID, Model: n.model, Transport: transport{n},
-		Access: ac, Logger: n.log.With("sub", "notify")})
+	n.notifier, err = usp.NewNotifier(n.base, usp.NotifierConfig{Agent: n.agentID, Model: n.model, Transport: transport{n},
+		Access: ac, Clock: n.deps.Clock, Logger: n.log.With("sub", "notify")})
 	if err != nil {
 		return err
 	}
 	n.agent, err = usp.NewAgent(usp.AgentConfig{EndpointID: n.agentID, Model: n.model, Access: ac,
 		Controllers: usp.ControllerTable(n.model), Responses: n.notifier.HandleResponse, Logger: n.log.With("sub", "agent")})
 	if err != nil {
-		n.notifier.Close()
 		return err
 	}
 	n.agent.OnOperationComplete(n.notifier.OperationComplete)
 	return nil
 }
 
+// listen serves the Agent: workers first, then the endpoint, so that no
+// Record arrives before there is someone to take it.
 func (n *Node) listen(ctx context.Context) error {
 	cc := coap.Config{Listen: n.cfg.Listen, Path: "usp", Role: coap.Agent, Insecure: n.cfg.Insecure, Logger: n.log.With("sub", "coap")}
 	switch {
@@ -206,18 +220,13 @@ func (n *Node) listen(ctx context.Context) error {
 		}
 		cc.PSK = &coap.PSK{Identity: string(n.agentID), Key: keyFor, PeerKey: peerKey}
 	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	n.runCtx = runCtx
-	ep, err := coap.Listen(runCtx, cc, n.inbound)
+	n.intake.handle = n.handle
+	n.intake.start(n.base, workers)
+	ep, err := n.deps.Listen(n.base, cc, n.intake.accept)
 	if err != nil {
-		cancel()
 		return &ConfigError{"listen", n.cfg.Listen, err.Error()}
 	}
-	n.ep, n.cancel = ep, cancel
-	for range workers {
-		n.wg.Add(1)
-		go n.serve(runCtx)
-	}
+	n.ep = ep
 	n.log.Info("agent serving", "endpoint_id", n.agentID, "url", ep.URL(), "dtls", !n.cfg.Insecure)
 	return nil
 }
@@ -228,25 +237,21 @@ func (n *Node) listen(ctx context.Context) error {
 //
 // The client side picks by the identity it sends to (coap.WithPeer): a
 // configured Controller gets the configured PSK, any other the mesh PSK.
+// A mesh secret that cannot be read leaves only the configured PSK (the
+// mesh reports why it does not start).
 func (n *Node) pskKeys() (key func(string) ([]byte, error), peerKey func(to, peer string) ([]byte, error), err error) {
 	var configured, meshKey []byte
 	if n.cfg.PSKHex != "" || n.cfg.PSKFile != "" {
-		k, err := n.cfg.pskKey()
-		if err != nil {
+		if configured, err = n.cfg.pskKey(); err != nil {
 			return nil, nil, err
 		}
-		configured = k
 	}
 	if n.cfg.MeshSecretFile != "" {
-		secret, err := meshkey.ReadSecret(n.cfg.MeshSecretFile)
-		if err != nil {
-			return nil, nil, &ConfigError{"mesh_secret_file", n.cfg.MeshSecretFile, err.Error()}
-		}
-		keys, err := meshkey.Derive(secret)
-		if err != nil {
+		if keys, err := readMeshKeys(n.cfg.MeshSecretFile); err == nil {
+			meshKey = keys.PSK
+		} else if configured == nil {
 			return nil, nil, err
 		}
-		meshKey = keys.PSK
 	}
 	pick := func(useConfigured bool) ([]byte, error) {
 		switch {
@@ -262,14 +267,18 @@ func (n *Node) pskKeys() (key func(string) ([]byte, error), peerKey func(to, pee
 	return key, peerKey, nil
 }
 
-// closeRadios stops the Wi-Fi binding and closes the radio backend.
-func (n *Node) closeRadios() {
-	if n.wifi != nil {
-		_ = n.wifi.Close()
+// readMeshKeys reads the mesh secret file and derives its keys; the
+// error names the config field.
+func readMeshKeys(file string) (meshkey.Keys, error) {
+	secret, err := meshkey.ReadSecret(file)
+	if err != nil {
+		return meshkey.Keys{}, &ConfigError{"mesh_secret_file", file, err.Error()}
 	}
-	if n.radios != nil {
-		_ = n.radios.Close()
+	keys, err := meshkey.Derive(secret)
+	if err != nil {
+		return meshkey.Keys{}, &ConfigError{"mesh_secret_file", file, err.Error()}
 	}
+	return keys, nil
 }
 
 // AgentID returns the Agent's Endpoint ID.
@@ -281,25 +290,40 @@ func (n *Node) URL() string { return n.ep.URL() }
 // Model returns the node's data model.
 func (n *Node) Model() *datamodel.Model { return n.model }
 
-// Close stops serving, waits for work in progress and closes the MTP.
-// It is idempotent.
+// Close stops the node, tearing its parts down in reverse order of
+// construction (see the package doc). Running commands are cancelled and
+// waited for at most commandGrace. It is idempotent.
 func (n *Node) Close() error {
-	var err error
-	n.once.Do(func() {
-		n.cancel()
+	n.closeOnce.Do(func() {
+		var errs []error
 		n.meshMu.Lock()
 		n.closing = true
 		n.meshMu.Unlock()
-		if m := n.mesh.Load(); m != nil {
+		close(n.stopMesh)
+		n.intake.stop()
+		if n.agent != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), commandGrace)
+			if err := n.agent.Close(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("agent: %w", err))
+			}
+			cancel()
+		}
+		if n.notifier != nil {
+			n.notifier.Close()
+		}
+		n.bg.Wait() // the mesh retries end; no mesh starts after this
+		if m := n.meshNow(); m != nil {
 			m.close()
 		}
-		n.closeRadios()
-		n.wg.Wait()
-		n.notifier.Close()
-		n.agent.Wait()
-		err = n.ep.Close()
+		if n.ep != nil {
+			errs = append(errs, n.ep.Close())
+		}
+		if n.wifi != nil {
+			errs = append(errs, n.wifi.Close())
+		}
+		n.closeErr = errors.Join(errs...)
 	})
-	return err
+	return n.closeErr
 }
 
 // Version is the software version reported in DeviceInfo.

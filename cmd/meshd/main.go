@@ -41,11 +41,20 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	n, err := node.New(ctx, cfg)
+	log := node.NewLogger(os.Stderr, cfg.LogLevel)
+	radios, err := openRadios(ctx, cfg, log.With("sub", "radio"))
+	if err != nil {
+		return err
+	}
+	if radios != nil {
+		defer radios.Close()
+	}
+	n, err := node.New(ctx, cfg, node.Deps{Radios: radios, Logger: log})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("meshd: agent %s at %s\n", n.AgentID(), n.URL())
 	<-ctx.Done()
+	log.Info("shutting down", "signal", context.Cause(ctx))
 	return n.Close()
 }
