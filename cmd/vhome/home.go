@@ -390,6 +390,9 @@ func (h *Home) teardown() error {
 	}
 	h.mu.Unlock()
 	h.relayMu.Lock()
+	if c := h.client.Load(); c != nil {
+		c.Close()
+	}
 	if h.relay != nil {
 		h.relay.close()
 	}
