@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -327,4 +328,31 @@ func TestMeshdRestartKeepsState(t *testing.T) {
 		t.Fatalf("identity changed across restart: %s → %s", d.agentID, d2.agentID)
 	}
 	wantLines(t, mustRun(t, d2, sec, "get", "Device.DeviceInfo.FriendlyName"), "Device.DeviceInfo.FriendlyName => Porch")
+}
+
+// TestMeshdSIGTERMWithLongCommand: SIGTERM while a one-hour ScheduleTimer
+// runs ends meshd within 5 s, cleanly (the command is cancelled, not
+// waited for).
+func TestMeshdSIGTERMWithLongCommand(t *testing.T) {
+	d := startMeshd(t, t.TempDir(), "-psk-hex", testPSK, "-controller", "proto::meshctl=full")
+	sec := []string{"-psk-hex", testPSK}
+	wantLines(t, mustRun(t, d, sec, "operate", "Device.ScheduleTimer()", "DelaySeconds=3600"),
+		"Device.ScheduleTimer() started: Device.LocalAgent.Request.1.")
+	start := time.Now()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("meshd exit after SIGTERM: %v\n%s", err, d.logs)
+		}
+		t.Logf("meshd exited %v after SIGTERM with a one-hour command running", time.Since(start).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		d.cmd.Process.Kill()
+		<-done
+		t.Fatalf("meshd still running 5 s after SIGTERM with a one-hour command\n%s", d.logs)
+	}
 }
