@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"testing"
-
 )
 
 // TestPSKKeysFollowIdentity: the DTLS key is chosen by the Endpoint ID a
