@@ -145,7 +145,7 @@ func (n *Node) startMesh(ctx context.Context) (err error) {
 		return err
 	}
 	m := &mesh{n: n, log: n.log.With("sub", "mesh"), keys: keys, prof: prof, ip: ip,
-		ctrlID: usp.EndpointID("self::ctrl-" + strings.ToUpper(cfg.OUI) + "-" + cfg.SerialNumber),
+		ctrlID: usp.EndpointID("self::ctrl-" + cfg.OUI + "-" + cfg.SerialNumber),
 		urls:   map[usp.EndpointID]string{}, seen: map[string]discovery.Peer{},
 		members: map[string]election.Member{}, roles: map[string]string{}, terms: make(chan leader.Term, 16)}
 	defer func() {

@@ -34,7 +34,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -117,7 +116,7 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.agentID = usp.EndpointID(cfg.AgentID)
 	if n.agentID == "" {
-		n.agentID = usp.EndpointID("os::" + strings.ToUpper(cfg.OUI) + "-" + cfg.SerialNumber)
+		n.agentID = usp.EndpointID("os::" + cfg.OUI + "-" + cfg.SerialNumber)
 		if _, err := usp.ParseEndpointID(string(n.agentID)); err != nil {
 			return &ConfigError{"serial_number", cfg.SerialNumber, "makes an invalid Endpoint ID: " + err.Error()}
 		}
@@ -154,12 +153,12 @@ func (n *Node) start(ctx context.Context) error {
 func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	cfg := n.cfg
 	s := tr181.NewSchema(tr181.Config{
-		Manufacturer: cfg.Manufacturer, ManufacturerOUI: strings.ToUpper(cfg.OUI), ModelName: cfg.ModelName,
+		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
 		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: Version,
 		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifi.Hooks(),
 		SendOnBoardRequest: func(ctx context.Context, controller string) error {
 			return n.notifier.SendOnBoardRequest(ctx, controller, usp.OnBoardInfo{
-				OUI: strings.ToUpper(cfg.OUI), ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
+				OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
 		},
 	})
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
