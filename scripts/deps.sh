@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh installs what uspmesh's build and tests need on a Debian machine
 # that already has Go: protoc for `make proto` and its freshness check,
-# qemu and cpio for the radio lab, iproute2 for the virtual home, and
+# qemu and cpio for the radio lab, iproute2 for the virtual home,
+# mosquitto for the MQTT tests, and
 # the pinned protoc-gen-go (the version in go.mod) into ./.bin. Idempotent:
 # it installs only what is missing. Debian packages need root.
 set -euo pipefail
@@ -14,6 +15,10 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-system-x86)
 command -v cpio >/dev/null 2>&1 || need_apt+=(cpio)
 # The multi-host tests build network namespaces.
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# The MQTT MTP's tests run a real broker (the tests start their own
+# instances; the packaged service is not needed) and make a test CA.
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
