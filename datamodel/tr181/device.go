@@ -82,6 +82,14 @@ type Config struct {
 	// the command fail (7022) until the USP layer provides it.
 	SendOnBoardRequest func(ctx context.Context, controller string) error
 
+	// MTPState, when set, gives the live state of the MTP rows:
+	// param (Status, ResponseTopicDiscovered, ResponseInformation, the
+	// Stats counters, IsEncrypted, CurrentRetryCount) of the row at row
+	// (a Device.MQTT.Client.{i}., Device.LocalAgent.MTP.{i}. or
+	// Controller.{i}.MTP.{i}.WebSocket. path, trailing dot). ok false
+	// keeps the parameter's default.
+	MTPState func(ctx context.Context, row, param string) (v string, ok bool)
+
 	// WiFi connects Device.WiFi. to the node's radios. The zero value
 	// keeps the Wi-Fi objects plain data (see WiFiHooks).
 	WiFi WiFiHooks
@@ -110,6 +118,7 @@ func NewSchema(cfg Config) *datamodel.Schema {
 	b.time(root.Object("Time"))
 	b.localAgent(root.Object("LocalAgent"))
 	b.wifi(root.Object("WiFi"))
+	b.mqtt(root.Object("MQTT"))
 	mesh(root.Object("X_USPMESH_Mesh"))
 	return s
 }

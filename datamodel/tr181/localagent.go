@@ -24,7 +24,7 @@ func (b *builder) localAgent(la *datamodel.ObjectDef) {
 	str(la, "EndpointID", 64).Def(b.cfg.EndpointID)
 	str(la, "SoftwareVersion", 64).Def(b.cfg.SoftwareVersion)
 	la.Param("UpTime", value.UnsignedInt).Live(b.uptime).Counter()
-	str(la, "SupportedProtocols", 0).List().Enum(mtpProtocols...).Def("CoAP")
+	str(la, "SupportedProtocols", 0).List().Enum(mtpProtocols...).Def(strings.Join(supportedMTPs, ","))
 	str(la, "SupportedFingerprintAlgorithms", 0).List().
 		Enum("SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512").Def("SHA-256")
 	str(la, "AdvertisedDeviceSubtypes", 0).List().RW().Persist()
@@ -46,7 +46,7 @@ func (b *builder) localAgent(la *datamodel.ObjectDef) {
 		datamodel.Arg{Name: "FaultString", Type: value.String},
 	)
 
-	agentMTP(table(la.Table("MTP", []string{"Alias"}), datamodel.ObjAddDelete, true))
+	b.agentMTP(table(la.Table("MTP", []string{"Alias"}), datamodel.ObjAddDelete, true))
 	b.controller(table(la.Table("Controller", []string{"Alias"}, []string{"EndpointID"}), datamodel.ObjAddDelete, true))
 	b.subscription(table(la.Table("Subscription", []string{"Alias"}, []string{"Recipient", "ID"}), datamodel.ObjAddDelete, true))
 	request(table(la.Table("Request", []string{"Alias"}), datamodel.ObjReadOnly, false))
@@ -54,18 +54,19 @@ func (b *builder) localAgent(la *datamodel.ObjectDef) {
 }
 
 // agentMTP lays out Device.LocalAgent.MTP.{i}., the Agent's own MTPs.
-func agentMTP(m *datamodel.ObjectDef) {
+func (b *builder) agentMTP(m *datamodel.ObjectDef) {
 	alias(m)
 	m.Param("Enable", value.Boolean).RW()
-	str(m, "Status", 0).Def("Down").Enum("Up", "Down", "Error")
-	// Protocol's enumeration refers to SupportedProtocols: CoAP only.
-	str(m, "Protocol", 0).RW().Enum("CoAP").Def("CoAP")
+	str(m, "Status", 0).Enum("Up", "Down", "Error").Live(b.live("Status", "Down"))
+	// Protocol's enumeration refers to SupportedProtocols.
+	str(m, "Protocol", 0).RW().Enum(supportedMTPs...).Def("CoAP")
 	m.Param("EnableMDNS", value.Boolean).RW().Def("true")
 	coap := m.Object("CoAP")
 	str(coap, "Interfaces", 256).List().Ref().RW()
 	coap.Param("Port", value.UnsignedInt).RW().Def("5683").Range(1, 65535)
 	str(coap, "Path", 1024).RW()
 	coap.Param("EnableEncryption", value.Boolean).RW().Def("true")
+	b.agentMTPKinds(m)
 }
 
 // controller lays out Device.LocalAgent.Controller.{i}., the Controllers
@@ -109,6 +110,7 @@ func (b *builder) controller(c *datamodel.ObjectDef) {
 	coap.Param("Port", value.UnsignedInt).RW().Def("5683").Range(1, 65535)
 	str(coap, "Path", 1024).RW()
 	coap.Param("EnableEncryption", value.Boolean).RW().Def("true")
+	b.controllerMTPKinds(mtp)
 }
 
 // sendOnBoardRequest runs Controller.{i}.SendOnBoardRequest() through

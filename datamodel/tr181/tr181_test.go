@@ -172,7 +172,7 @@ func TestDeviceInfoIdentity(t *testing.T) {
 		{"Device.RootDataModelVersion", "2.19"},
 		{"Device.LocalAgent.EndpointID", "proto::agent-ap1"},
 		{"Device.LocalAgent.SoftwareVersion", "0.1.0"},
-		{"Device.LocalAgent.SupportedProtocols", "CoAP"},
+		{"Device.LocalAgent.SupportedProtocols", "CoAP,MQTT,WebSocket"},
 		{"Device.LocalAgent.SupportedFingerprintAlgorithms", "SHA-256"},
 		{"Device.LocalAgent.MTPNumberOfEntries", "0"},
 		{"Device.Time.Status", "Unsynchronized"},
@@ -323,6 +323,7 @@ func TestSchemaConsistent(t *testing.T) {
 	wantSecrets := []string{
 		"Device.WiFi.AccessPoint.{i}.Security.KeyPassphrase",
 		"Device.WiFi.AccessPoint.{i}.Security.SAEPassphrase",
+		"Device.MQTT.Client.{i}.Password",
 	}
 	if !reflect.DeepEqual(secrets, wantSecrets) {
 		t.Errorf("secured parameters %v, want %v", secrets, wantSecrets)

@@ -92,7 +92,7 @@ func TestAddRefusals(t *testing.T) {
 		{"Device.WiFi.AccessPoint.1.AssociatedDevice.", datamodel.WriteOptions{}, []string{"MACAddress", "02:00:00:00:00:01"}, datamodel.CodeNotCreatable},
 		{"Device.WiFi.AccessPoint.1.AssociatedDevice.", internal, []string{"MACAddress", "02-00-00-00-00-01"}, datamodel.CodeInvalidValue},
 		{"Device.LocalAgent.Request.", datamodel.WriteOptions{}, []string{"Command", "Device.Reboot()"}, datamodel.CodeNotCreatable},
-		{"Device.LocalAgent.MTP.", datamodel.WriteOptions{}, []string{"Protocol", "MQTT"}, datamodel.CodeInvalidValue},
+		{"Device.LocalAgent.MTP.", datamodel.WriteOptions{}, []string{"Protocol", "STOMP"}, datamodel.CodeInvalidValue},
 		{"Device.LocalAgent.MTP.", datamodel.WriteOptions{}, []string{"Protocol", "CoAP", "CoAP.Port", "5684"}, 0},
 	} {
 		t.Run(tc.table+strings.Join(tc.kv, ","), func(t *testing.T) {
