@@ -68,7 +68,7 @@ func TestTP1_39GetObject(t *testing.T) {
 	}
 	got := res[0].GetResolvedPathResults()
 	want := append([]*uspmsg.GetResp_ResolvedPathResult{resolved(la,
-		"EndpointID", string(agentID), "SoftwareVersion", "1.0.0", "UpTime", "3600", "SupportedProtocols", "CoAP",
+		"EndpointID", string(agentID), "SoftwareVersion", "1.0.0", "UpTime", "3600", "SupportedProtocols", "CoAP,MQTT,WebSocket",
 		"SupportedFingerprintAlgorithms", "SHA-256", "AdvertisedDeviceSubtypes", "", "MaxSubscriptionChangeAdoptionTime", "5",
 		"MTPNumberOfEntries", "0", "ControllerNumberOfEntries", "1", "SubscriptionNumberOfEntries", "0", "RequestNumberOfEntries", "0")},
 		controllerRow()...)
@@ -412,9 +412,10 @@ func subscriptionObj() *gsdmObj {
 
 var localAgentObjs = []string{
 	"Device.LocalAgent.", "Device.LocalAgent.MTP.{i}.", "Device.LocalAgent.MTP.{i}.CoAP.",
-	"Device.LocalAgent.Controller.{i}.", "Device.LocalAgent.Controller.{i}.BootParameter.{i}.",
+	"Device.LocalAgent.MTP.{i}.MQTT.", "Device.LocalAgent.MTP.{i}.WebSocket.", "Device.LocalAgent.Controller.{i}.", "Device.LocalAgent.Controller.{i}.BootParameter.{i}.",
 	"Device.LocalAgent.Controller.{i}.E2ESession.", "Device.LocalAgent.Controller.{i}.MTP.{i}.",
-	"Device.LocalAgent.Controller.{i}.MTP.{i}.CoAP.", "Device.LocalAgent.Subscription.{i}.",
+	"Device.LocalAgent.Controller.{i}.MTP.{i}.CoAP.", "Device.LocalAgent.Controller.{i}.MTP.{i}.MQTT.",
+	"Device.LocalAgent.Controller.{i}.MTP.{i}.WebSocket.", "Device.LocalAgent.Subscription.{i}.",
 	"Device.LocalAgent.Request.{i}.", "Device.LocalAgent.ControllerTrust.",
 	"Device.LocalAgent.ControllerTrust.Role.{i}.", "Device.LocalAgent.ControllerTrust.Role.{i}.Permission.{i}.",
 	"Device.LocalAgent.ControllerTrust.Credential.{i}.",
@@ -428,13 +429,13 @@ func TestTP1_72GSDMLocalAgentAllFlags(t *testing.T) {
 		t.Fatalf("objects %v\nwant %v", got, localAgentObjs)
 	}
 	wantProto(t, objs[0], localAgentObj())
-	wantProto(t, objs[8], subscriptionObj())
-	req := objs[9]
+	wantProto(t, objs[12], subscriptionObj())
+	req := objs[13]
 	if req.GetAccess() != uspmsg.GetSupportedDMResp_OBJ_READ_ONLY || len(req.GetSupportedCommands()) != 1 {
 		t.Fatalf("Request.{i}. %v", req)
 	}
 	wantProto(t, req.GetSupportedCommands()[0], &gsdmCmd{CommandName: "Cancel()", CommandType: uspmsg.GetSupportedDMResp_CMD_SYNC})
-	ctrl := objs[3]
+	ctrl := objs[5]
 	if ctrl.GetAccess() != uspmsg.GetSupportedDMResp_OBJ_ADD_DELETE || !ctrl.GetIsMultiInstance() ||
 		len(ctrl.GetSupportedCommands()) != 1 || ctrl.GetSupportedCommands()[0].GetCommandName() != "SendOnBoardRequest()" {
 		t.Fatalf("Controller.{i}. %v", ctrl)
@@ -500,7 +501,9 @@ func TestTP1_75GSDMTwoObjectsFirstLevel(t *testing.T) {
 		IsMultiInstance: true, UniqueKeySets: []*gsdmKeys{{KeyNames: []string{"Alias"}}},
 		SupportedParams: []*gsdmParam{param("Alias", true, tString), param("Enable", true, tBool), param("Status", false, tString),
 			param("Protocol", true, tString), param("EnableMDNS", true, tBool)}},
-		&gsdmObj{SupportedObjPath: "Device.LocalAgent.MTP.{i}.CoAP."}))
+		&gsdmObj{SupportedObjPath: "Device.LocalAgent.MTP.{i}.CoAP."},
+		&gsdmObj{SupportedObjPath: "Device.LocalAgent.MTP.{i}.MQTT."},
+		&gsdmObj{SupportedObjPath: "Device.LocalAgent.MTP.{i}.WebSocket."}))
 	c := ctrl.GetSupportedObjs()[0]
 	if len(c.GetSupportedParams()) != 16 || len(c.GetSupportedCommands()) != 1 || len(c.GetUniqueKeySets()) != 2 {
 		t.Fatalf("Controller.{i}. %v", c)
