@@ -272,17 +272,20 @@ func (p *clientPool) closeAll() {
 
 // sendRecord posts record to path on s: Block1 always present, 1024-byte
 // blocks, each waiting for 2.31 Continue, the last for 2.04 (R-COAP.5/.7).
+// All blocks carry one token, new for each Record.
 func (s *clientSession) sendRecord(ctx context.Context, path string, record []byte) error {
 	if len(record) > blockSize {
 		s.blockMu.Lock()
 		defer s.blockMu.Unlock()
 	}
+	token := s.reserveToken()
+	defer s.releaseToken(token)
 	offset, szx := 0, uint8(blockSZX)
 	for {
 		size := 16 << szx
 		end := min(offset+size, len(record))
 		b := block{num: uint32(offset / size), more: end < len(record), szx: szx}
-		r, err := s.post(ctx, path, b, len(record), record[offset:end])
+		r, err := s.post(ctx, path, token, b, len(record), record[offset:end])
 		if err != nil {
 			return err
 		}
@@ -303,8 +306,8 @@ func (s *clientSession) sendRecord(ctx context.Context, path string, record []by
 	}
 }
 
-// post sends one block as a CON POST.
-func (s *clientSession) post(ctx context.Context, path string, b block, total int, payload []byte) (response, error) {
+// post sends one block of a Record as a CON POST with the Record's token.
+func (s *clientSession) post(ctx context.Context, path string, token uint32, b block, total int, payload []byte) (response, error) {
 	release, err := s.acquire(ctx)
 	if err != nil {
 		return response{}, err
@@ -321,7 +324,7 @@ func (s *clientSession) post(ctx context.Context, path string, b block, total in
 		message.Option{ID: message.URIQuery, Value: []byte(replyToPrefix + s.replyTo)},
 		uintOption(message.Block1, b.value()),
 		uintOption(message.Size1, uint32(total)))
-	return s.roundTrip(ctx, message.Message{Code: codes.POST, Options: opts, Payload: payload})
+	return s.roundTrip(ctx, message.Message{Code: codes.POST, Options: opts, Payload: payload}, token)
 }
 
 func closedChan() chan struct{} {

@@ -228,3 +228,44 @@ func TestReassembler(t *testing.T) {
 		t.Fatal("expired transfer kept")
 	}
 }
+
+// TestServerBlock1Tokens: our reassembly keys on the peer (DTLS session
+// or NoSec source) and the USP path, not on the token, so a sender that
+// keeps one token for all blocks of a Record (TR-369, obuspa, our own
+// Send) and one that takes a new token per block are both reassembled.
+func TestServerBlock1Tokens(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	b := listen(t, nosecConfig(), sb.handle)
+	c := dialRaw(t, net.UDPAddrFromAddrPort(b.Addr()))
+	rt := replyToOpt(c.replyTo())
+	rec := bytes.Repeat([]byte("wxyz"), 700) // 2800 bytes, three blocks
+	for _, tc := range []struct {
+		name  string
+		token func(i int) message.Token
+	}{
+		{"one token per Record", func(int) message.Token { return message.Token{7, 7, 7, 7} }},
+		{"new token per block", func(i int) message.Token { return message.Token{1, 2, 3, byte(i)} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i, more := range []bool{true, true, false} {
+				m := uspPost(rec[i*1024:min((i+1)*1024, len(rec))], rt,
+					uintOption(message.Block1, block{num: uint32(i), more: more, szx: 6}.value()),
+					uintOption(message.Size1, uint32(len(rec))))
+				m.Token = tc.token(i)
+				r := c.do(m)
+				want := codes.Continue
+				if !more {
+					want = codes.Changed
+				}
+				if r.Code != want || !bytes.Equal(r.Token, m.Token) {
+					t.Fatalf("block %d: %v token %x, want %v token %x", i, r.Code, []byte(r.Token), want, []byte(m.Token))
+				}
+			}
+			if in := sb.next(t); !bytes.Equal(in.Record, rec) {
+				t.Fatalf("reassembled %d bytes, want %d", len(in.Record), len(rec))
+			}
+			sb.empty(t)
+		})
+	}
+}

@@ -26,7 +26,8 @@ type sessionConn interface {
 
 // clientSession is our client side towards one peer address: it sends CON
 // requests, matches ACKs by Message ID (and separate responses by token),
-// retransmits per RFC 7252 §4.2, and reads in its own goroutine.
+// retransmits per RFC 7252 §4.2, and reads in its own goroutine. Every
+// block of one Record carries the Record's token (see reserveToken).
 type clientSession struct {
 	pool    *clientPool
 	to      string // the USP URI it was dialed for
@@ -50,16 +51,27 @@ type clientSession struct {
 	err     error
 	done    chan struct{}
 	pending map[uint16]*exchange
-	tokens  map[uint32]*exchange
+	tokens  map[uint32]*exchange // the exchange in flight with each token
+	records map[uint32]struct{}  // tokens held by the Records being sent
 	nextMID uint16
 	rng     *mrand.ChaCha8
 }
 
 // exchange is one CON request waiting for its answer.
 type exchange struct {
-	mid   uint16
-	token uint32
-	resp  chan response
+	mid      uint16
+	token    uint32
+	hasToken bool  // false for a CoAP ping, which carries no token
+	blockNum int64 // NUM of the request's Block1 option, or -1
+	resp     chan response
+}
+
+// stale reports whether m, a separate response matched to ex by token,
+// answers an earlier block of the same Record: its Block1 echo names
+// another block (the blocks of a Record share one token).
+func (ex *exchange) stale(m *message.Message) bool {
+	v, present, ok := optUint(m.Options, message.Block1)
+	return present && ok && ex.blockNum >= 0 && int64(v>>4) != ex.blockNum
 }
 
 // response is the part of an answer the client needs.
@@ -81,6 +93,7 @@ func newClientSession(pool *clientPool, to string, key sessionKey, conn sessionC
 		done:     make(chan struct{}),
 		pending:  make(map[uint16]*exchange),
 		tokens:   make(map[uint32]*exchange),
+		records:  make(map[uint32]struct{}),
 		rng:      mrand.NewChaCha8(seed),
 	}
 	s.nextMID = uint16(s.rng.Uint64())
@@ -134,12 +147,16 @@ func (s *clientSession) readLoop() {
 func (s *clientSession) dispatch(m *message.Message) {
 	code := Code(m.Code)
 	s.mu.Lock()
-	var ex *exchange
+	var (
+		ex    *exchange
+		stale bool
+	)
 	switch {
 	case m.Type == message.Acknowledgement || m.Type == message.Reset:
 		ex = s.pending[uint16(m.MessageID)]
 	case code >= codeFirstResponse && len(m.Token) == tokenLen:
 		ex = s.tokens[binary.BigEndian.Uint32(m.Token)] // separate response
+		stale = ex != nil && ex.stale(m)
 	}
 	s.mu.Unlock()
 	if m.Type == message.Confirmable {
@@ -150,8 +167,8 @@ func (s *clientSession) dispatch(m *message.Message) {
 		}
 		_, _ = s.conn.Write(ack)
 	}
-	if ex == nil || (m.Code != codes.Empty && (len(m.Token) != tokenLen || binary.BigEndian.Uint32(m.Token) != ex.token)) {
-		return // not ours, or a response whose token does not match
+	if ex == nil || stale || (m.Code != codes.Empty && (len(m.Token) != tokenLen || binary.BigEndian.Uint32(m.Token) != ex.token)) {
+		return // not ours, a late answer to an earlier block, or a response whose token does not match
 	}
 	r := response{typ: m.Type, code: code, payload: append([]byte(nil), m.Payload...)}
 	if v, present, ok := optUint(m.Options, message.Block1); present && ok {
@@ -163,14 +180,40 @@ func (s *clientSession) dispatch(m *message.Message) {
 	}
 }
 
-// register allocates a Message ID and a token for a new exchange.
-func (s *clientSession) register() (*exchange, error) {
+// reserveToken picks a random token for one Record and holds it until
+// releaseToken: all blocks of the Record carry it, as a peer's Block1
+// reassembly may key on the token (obuspa does), and no other exchange
+// on s uses it meanwhile, not even between two blocks.
+func (s *clientSession) reserveToken() uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		tok := uint32(s.rng.Uint64())
+		if _, busy := s.records[tok]; !busy {
+			s.records[tok] = struct{}{}
+			return tok
+		}
+	}
+}
+
+func (s *clientSession) releaseToken(tok uint32) {
+	s.mu.Lock()
+	delete(s.records, tok)
+	s.mu.Unlock()
+}
+
+// register allocates a Message ID for ex and files it under its MID and,
+// when it has one, its token (reserved by the Record it belongs to; the
+// blocks of a Record are sent one after another, so the token is free).
+func (s *clientSession) register(ex *exchange) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, s.err
+		return s.err
 	}
-	ex := &exchange{resp: make(chan response, 2)}
+	if _, busy := s.tokens[ex.token]; busy && ex.hasToken {
+		return fmt.Errorf("coap: token %08x already in flight to %s", ex.token, s.dst)
+	}
 	for {
 		ex.mid = s.nextMID
 		s.nextMID++
@@ -178,21 +221,19 @@ func (s *clientSession) register() (*exchange, error) {
 			break
 		}
 	}
-	for {
-		ex.token = uint32(s.rng.Uint64())
-		if _, busy := s.tokens[ex.token]; !busy {
-			break
-		}
-	}
 	s.pending[ex.mid] = ex
-	s.tokens[ex.token] = ex
-	return ex, nil
+	if ex.hasToken {
+		s.tokens[ex.token] = ex
+	}
+	return nil
 }
 
 func (s *clientSession) unregister(ex *exchange) {
 	s.mu.Lock()
 	delete(s.pending, ex.mid)
-	delete(s.tokens, ex.token)
+	if ex.hasToken && s.tokens[ex.token] == ex {
+		delete(s.tokens, ex.token)
+	}
 	s.mu.Unlock()
 }
 
@@ -206,16 +247,21 @@ func (s *clientSession) initialTimeout() time.Duration {
 }
 
 // roundTrip sends m as a CON (a CoAP ping when m is empty) and waits for
-// its answer, retransmitting with exponential back-off. A request that
-// gets no answer at all closes the session, so that the next one redials.
-func (s *clientSession) roundTrip(ctx context.Context, m message.Message) (response, error) {
-	ex, err := s.register()
-	if err != nil {
+// its answer, retransmitting with exponential back-off. A request carries
+// token, which its caller reserved (reserveToken); a ping carries none.
+// A request that gets no answer at all closes the session, so that the
+// next one redials.
+func (s *clientSession) roundTrip(ctx context.Context, m message.Message, token uint32) (response, error) {
+	ex := &exchange{token: token, hasToken: m.Code != codes.Empty, blockNum: -1, resp: make(chan response, 2)}
+	if v, present, ok := optUint(m.Options, message.Block1); present && ok {
+		ex.blockNum = int64(v >> 4)
+	}
+	if err := s.register(ex); err != nil {
 		return response{}, err
 	}
 	defer s.unregister(ex)
 	m.Type, m.MessageID = message.Confirmable, int32(ex.mid)
-	if m.Code != codes.Empty {
+	if ex.hasToken {
 		m.Token = binary.BigEndian.AppendUint32(nil, ex.token)
 	}
 	data, err := encodeMessage(m, make([]byte, 0, 128+len(m.Payload)))
@@ -302,7 +348,7 @@ func (s *clientSession) acquire(ctx context.Context) (func(), error) {
 
 // ping probes the peer with an empty CON, answered by RST when it is up.
 func (s *clientSession) ping(ctx context.Context) error {
-	_, err := s.roundTrip(ctx, message.Message{Code: codes.Empty})
+	_, err := s.roundTrip(ctx, message.Message{Code: codes.Empty}, 0)
 	if errors.Is(err, ErrReset) {
 		return nil
 	}

@@ -169,3 +169,114 @@ func TestSendWireFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSendRecordOneToken checks on the wire that every block of one
+// multi-block Record carries the same token and that the next Record gets
+// another: a peer's reassembly may key on the token (obuspa does).
+func TestSendRecordOneToken(t *testing.T) {
+	checkLeaks(t)
+	peer := dialRawServer(t)
+	a := listen(t, nosecConfig(), newSink().handle)
+	to := "coap://" + peer.addr().String() + "/usp"
+
+	// sendRecord sends rec through a.Send, answers each block as a
+	// server does (2.31 with the Block1 echo, 2.04 for the last) and
+	// returns the token of every block.
+	sendRecord := func(rec []byte) []message.Token {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- a.Send(context.Background(), to, rec) }()
+		var tokens []message.Token
+		for more := true; more; {
+			m, src, _, ok := peer.recvFrom(2 * time.Second)
+			if !ok {
+				t.Fatalf("block %d not sent", len(tokens))
+			}
+			v, _, _ := optUint(m.Options, message.Block1)
+			b := decodeBlock(v)
+			if int(b.num) != len(tokens) {
+				t.Fatalf("got block %d, want %d", b.num, len(tokens))
+			}
+			tokens = append(tokens, append(message.Token(nil), m.Token...))
+			if more = b.more; more {
+				peer.ack(src, m, codes.Continue, message.Options{uintOption(message.Block1, v)}, nil)
+			} else {
+				peer.ack(src, m, codes.Changed, nil, nil)
+			}
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		return tokens
+	}
+
+	first := sendRecord(bytes.Repeat([]byte{1}, 3*blockSize+10))
+	second := sendRecord(bytes.Repeat([]byte{2}, 2*blockSize+1))
+	for _, rec := range []struct {
+		name   string
+		tokens []message.Token
+		blocks int
+	}{{"first", first, 4}, {"second", second, 3}} {
+		if len(rec.tokens) != rec.blocks {
+			t.Fatalf("%s Record: %d blocks, want %d", rec.name, len(rec.tokens), rec.blocks)
+		}
+		for i, tok := range rec.tokens {
+			if len(tok) != tokenLen || !bytes.Equal(tok, rec.tokens[0]) {
+				t.Errorf("%s Record: block %d token %x, block 0 token %x; want one token for all blocks", rec.name, i, []byte(tok), []byte(rec.tokens[0]))
+			}
+		}
+	}
+	if bytes.Equal(first[0], second[0]) {
+		t.Errorf("two Records share token %x; want a new token per Record", []byte(first[0]))
+	}
+}
+
+// TestSendRecordStaleSeparateResponse: the blocks of a Record share a
+// token, so a separate response to block 0 that the peer repeats (our ACK
+// was lost) while block 1 is in flight matches block 1's token; Send must
+// ACK it and keep waiting for block 1's own answer.
+func TestSendRecordStaleSeparateResponse(t *testing.T) {
+	checkLeaks(t)
+	peer := dialRawServer(t)
+	a := listen(t, nosecConfig(), newSink().handle)
+	to := "coap://" + peer.addr().String() + "/usp"
+	done := make(chan error, 1)
+	go func() { done <- a.Send(context.Background(), to, bytes.Repeat([]byte{3}, blockSize+1)) }()
+
+	b0, src, _, ok := peer.recvFrom(2 * time.Second)
+	if !ok {
+		t.Fatal("block 0 not sent")
+	}
+	peer.ack(src, b0, codes.Empty, nil, nil) // separate response follows
+	cont, err := encodeMessage(message.Message{
+		Token: b0.Token, Code: codes.Continue, MessageID: 0x5150, Type: message.Confirmable,
+		Options: message.Options{uintOption(message.Block1, block{num: 0, more: true, szx: 6}.value())},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantACK := func(what string) {
+		t.Helper()
+		m, _, _, ok := peer.recvFrom(2 * time.Second)
+		if !ok || m.Type != message.Acknowledgement || m.MessageID != 0x5150 {
+			t.Fatalf("%s: got %v MID %#x (ok %v), want the ACK of MID 0x5150", what, m.Type, m.MessageID, ok)
+		}
+	}
+	if _, err := peer.conn.WriteToUDPAddrPort(cont, src); err != nil {
+		t.Fatal(err)
+	}
+	wantACK("separate 2.31")
+
+	b1, _, _, ok := peer.recvFrom(2 * time.Second)
+	if v, _, _ := optUint(b1.Options, message.Block1); !ok || decodeBlock(v).num != 1 || !bytes.Equal(b1.Token, b0.Token) {
+		t.Fatalf("block 1: sent %v, Block1 %+v, token %x (block 0: %x)", ok, decodeBlock(v), []byte(b1.Token), []byte(b0.Token))
+	}
+	if _, err := peer.conn.WriteToUDPAddrPort(cont, src); err != nil { // the repeat
+		t.Fatal(err)
+	}
+	wantACK("repeated separate 2.31")
+	peer.ack(src, b1, codes.Changed, message.Options{uintOption(message.Block1, block{num: 1, szx: 6}.value())}, nil)
+	if err := <-done; err != nil {
+		t.Fatalf("Send: %v (the repeated answer to block 0 was taken for block 1's)", err)
+	}
+}
