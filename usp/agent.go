@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/uspmesh/uspmesh/datamodel"
@@ -59,7 +60,14 @@ type AgentConfig struct {
 	// Responses, when set, receives the Response messages Controllers
 	// send to the Agent (NotifyResp, for Notifier.HandleResponse).
 	Responses func(from EndpointID, msgID string, resp *uspmsg.Response)
+	// Subscribed, when set, is called with the request's context after a
+	// Controller's Add or Set created or changed a row of
+	// Device.LocalAgent.Subscription. and was committed: the MTP that
+	// carried that request is where the Controller listens for its
+	// notifications when its Controller row names no MTP.
+	Subscribed func(ctx context.Context, controller EndpointID)
 }
+
 
 // Agent is a transport-free USP Agent: it turns each Record a Controller
 // sends into the Record to send back, over a data model. It is safe for
@@ -272,7 +280,28 @@ func (a *Agent) dispatch(ctx context.Context, id string, req *uspmsg.Request) *u
 	if err != nil {
 		return NewError(id, &Error{Code: err.code, Msg: err.msg}, err.params...)
 	}
+	if a.cfg.Subscribed != nil && touchesSubscriptions(resp) {
+		a.cfg.Subscribed(ctx, ControllerFrom(ctx))
+	}
 	return NewResponse(id, resp)
+}
+
+// touchesSubscriptions reports whether an Add or Set response created or
+// updated a Subscription row.
+func touchesSubscriptions(resp *uspmsg.Response) bool {
+	for _, r := range resp.GetAddResp().GetCreatedObjResults() {
+		if strings.HasPrefix(r.GetOperStatus().GetOperSuccess().GetInstantiatedPath(), subscriptionTable) {
+			return true
+		}
+	}
+	for _, r := range resp.GetSetResp().GetUpdatedObjResults() {
+		for _, u := range r.GetOperStatus().GetOperSuccess().GetUpdatedInstResults() {
+			if strings.HasPrefix(u.GetAffectedPath(), subscriptionTable) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (a *Agent) permissions(ctx context.Context) Permissions {

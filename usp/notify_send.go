@@ -1,8 +1,10 @@
 package usp
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +23,8 @@ type outgoing struct {
 	expires time.Time
 	attempt int
 	stop    func() bool
+	// seq orders the notifications of a recipient.
+	seq uint64
 }
 
 func (o *outgoing) stopTimer() {
@@ -54,6 +58,7 @@ func (n *Notifier) push(o *outgoing, nt *uspmsg.Notify) {
 		return
 	}
 	n.seq++
+	o.seq = n.seq
 	id := "notify-" + n.prefix + "-" + strconv.FormatUint(n.seq, 10)
 	o.msg = NewRequest(id, &uspmsg.Request{ReqType: &uspmsg.Request_Notify{Notify: nt}})
 	if o.retry {
@@ -166,6 +171,51 @@ func (n *Notifier) retryParams(ctrlRow string) (m, k float64) {
 		}
 	}
 	return m, k
+}
+
+// Resume retries at once, in the order they were first sent, the
+// notifications to Controller to that wait for their next retry: call it
+// when an MTP to that Controller comes up (a reconnect), so that what
+// queued while it was down is delivered now rather than at the end of a
+// back-off. It returns at once; the retries run on a goroutine of the
+// Notifier (Close waits for it), beside the recipient's queue, so newer
+// notifications may overtake them. Notifications without NotifRetry were
+// never kept.
+func (n *Notifier) Resume(to EndpointID) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
+	var due []*outgoing
+	for _, o := range n.pending {
+		if o.to == to && o.stop != nil && o.stop() {
+			o.stop = nil // the timer had not fired: this retry is ours
+			due = append(due, o)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	slices.SortFunc(due, func(a, b *outgoing) int { return cmp.Compare(a.seq, b.seq) })
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for _, o := range due {
+			if !n.stillPending(o) {
+				continue
+			}
+			n.send(o)
+		}
+	}()
+}
+
+// stillPending reports whether o still awaits its NotifyResp and the
+// Notifier is open.
+func (n *Notifier) stillPending(o *outgoing) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return !n.closed && n.pending[o.msg.GetHeader().GetMsgId()] == o
 }
 
 // HandleResponse takes a Response message a Controller sent to the Agent:

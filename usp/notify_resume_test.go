@@ -1,0 +1,70 @@
+package usp_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// TestNotifierResume: notifications waiting for their retry (the MTP was
+// down) go out at once, in order, when Resume says the Controller is
+// reachable again; none waits for its back-off.
+func TestNotifierResume(t *testing.T) {
+	e := newNotifyEnv(t)
+	e.net.drop = func(from, to usp.EndpointID, b []byte) bool {
+		return from == ctrlID && strings.Contains(string(b), "notify-")
+	}
+	e.subscribe(usp.Subscription{NotifType: "ValueChange", ReferenceList: []string{"Device.DeviceInfo.FriendlyName"}, Retry: true})
+	want := []string{"a", "b", "c"}
+	for _, v := range want {
+		e.set("Device.DeviceInfo.", "FriendlyName", v)
+		if n := e.next(); n.GetValueChange().GetParamValue() != v {
+			t.Fatalf("first send %v, want %s", n, v)
+		}
+	}
+	if !e.clock.WaitTimers(3, 5e9) {
+		t.Fatal("three retries not armed")
+	}
+	e.net.drop = nil
+	e.nt.Resume(ctrlID)
+	for _, v := range want {
+		if n := e.next(); n.GetValueChange().GetParamValue() != v {
+			t.Fatalf("resumed %v, want %s", n, v)
+		}
+	}
+	// Answered now: no timer remains and no later retry comes.
+	waitFor(t, func() bool { return e.clock.Timers() == 0 })
+	e.none()
+	// A Resume with nothing pending does nothing.
+	e.nt.Resume(ctrlID)
+	e.none()
+}
+
+// TestAgentSubscribedHook: the hook runs after a committed Add of a
+// Subscription row, with the request's Controller, and not for other
+// writes.
+func TestAgentSubscribedHook(t *testing.T) {
+	var calls atomic.Int32
+	var who atomic.Value
+	h := newHarness(t, func(_ *testing.T, _ *datamodel.Model, c *usp.AgentConfig) {
+		c.Subscribed = func(ctx context.Context, id usp.EndpointID) {
+			calls.Add(1)
+			who.Store(id)
+		}
+	})
+	h.send(ctrlID, set(false, upd("Device.DeviceInfo.", "FriendlyName", "x")))
+	if calls.Load() != 0 {
+		t.Fatal("hook called for a write outside the Subscription table")
+	}
+	r := h.send(ctrlID, add(false, create("Device.LocalAgent.Subscription.", "NotifType", "ValueChange", "ReferenceList", "Device.DeviceInfo.FriendlyName")))
+	if r.GetBody().GetResponse().GetAddResp() == nil {
+		t.Fatalf("add: %v", r)
+	}
+	if calls.Load() != 1 || who.Load() != ctrlID {
+		t.Fatalf("hook calls %d from %v, want 1 from %s", calls.Load(), who.Load(), ctrlID)
+	}
+}
