@@ -68,7 +68,6 @@ type AgentConfig struct {
 	Subscribed func(ctx context.Context, controller EndpointID)
 }
 
-
 // Agent is a transport-free USP Agent: it turns each Record a Controller
 // sends into the Record to send back, over a data model. It is safe for
 // concurrent use; each Record is handled in the caller's goroutine, except
