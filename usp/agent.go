@@ -148,6 +148,10 @@ func (a *Agent) HandleDecoded(ctx context.Context, peer EndpointID, rec *uspreco
 		a.log.Warn("record from_id does not match the authenticated peer", "from", from, "peer", peer)
 		return nil, nil
 	}
+	if IsConnect(rec) {
+		a.log.Debug("connect record", "from", from)
+		return nil, nil
+	}
 	if d := rec.GetDisconnect(); d != nil {
 		// The Controller is closing its side; there is nothing to answer.
 		a.log.Info("disconnect record", "from", from, "code", d.GetReasonCode(), "reason", d.GetReason())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
+	"github.com/uspmesh/uspmesh/proto/usprecord"
 )
 
 // ClientConfig configures a Controller Client.
@@ -29,6 +30,10 @@ type ClientConfig struct {
 	// never after Close returns; a slow OnNotify holds up the
 	// notifications behind it, and Close waits for it.
 	OnNotify func(from EndpointID, n *uspmsg.Notify)
+	// OnConnect, when set, receives the connect and disconnect Records
+	// Agents send (an MQTTConnectRecord names the Agent's topic). It is
+	// called from HandleRecord's goroutine and must not block.
+	OnConnect func(from EndpointID, rec *usprecord.Record)
 	// QueueLen bounds the requests (Notify) received and not yet answered
 	// (default 64); HandleRecord refuses one that finds the queue full.
 	QueueLen int

@@ -38,6 +38,12 @@ func (c *Client) HandleRecord(ctx context.Context, peer EndpointID, b []byte) er
 		c.log.Debug("record ignored", "to", rec.GetToId(), "from", from, "peer", peer)
 		return nil
 	}
+	if IsConnect(rec) || rec.GetDisconnect() != nil {
+		if fn := c.cfg.OnConnect; fn != nil {
+			fn(from, rec)
+		}
+		return nil
+	}
 	m, err := MsgFromRecord(rec)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/proto/usprecord"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -66,5 +67,32 @@ func TestAgentSubscribedHook(t *testing.T) {
 	}
 	if calls.Load() != 1 || who.Load() != ctrlID {
 		t.Fatalf("hook calls %d from %v, want 1 from %s", calls.Load(), who.Load(), ctrlID)
+	}
+}
+
+// TestConnectRecords: an Agent takes MTP connect records quietly (no
+// answer, no error), and a Client hands them to OnConnect.
+func TestConnectRecords(t *testing.T) {
+	h := newHarness(t)
+	b, err := usp.EncodeRecord(usp.NewWebSocketConnect(agentID, ctrlID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := h.a.HandleRecord(context.Background(), "", b); rec != nil || err != nil {
+		t.Fatalf("agent answered a connect record: %v, %v", rec, err)
+	}
+	got := make(chan string, 1)
+	c, err := usp.NewClient(usp.ClientConfig{EndpointID: ctrlID, Transport: newMemNet().as(ctrlID),
+		OnConnect: func(from usp.EndpointID, rec *usprecord.Record) { got <- rec.GetMqttConnect().GetSubscribedTopic() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b, _ = usp.EncodeRecord(usp.NewMQTTConnect(ctrlID, agentID, "usp/agent/x"))
+	if err := c.HandleRecord(context.Background(), "", b); err != nil {
+		t.Fatal(err)
+	}
+	if topic := <-got; topic != "usp/agent/x" {
+		t.Fatalf("OnConnect topic %q", topic)
 	}
 }
