@@ -17,19 +17,24 @@ const (
 	Agent Kind = iota + 1
 	// Controller is a USP Controller, service type "_usp-ctr-coap._udp".
 	Controller
+	// AgentWebSocket is a USP Agent's WebSocket server, service type
+	// "_usp-agt-ws._tcp"; Port and Path are the server's.
+	AgentWebSocket
 )
 
 // kinds lists every Kind, in the order Browse starts them.
-var kinds = []Kind{Agent, Controller}
+var kinds = []Kind{Agent, Controller, AgentWebSocket}
 
-// ServiceType returns the DNS-SD service type of k for the CoAP MTP
-// (TR-369 §"DNS-SD"), or "" for an invalid Kind.
+// ServiceType returns the DNS-SD service type of k (TR-369 §"DNS-SD"),
+// or "" for an invalid Kind.
 func (k Kind) ServiceType() string {
 	switch k {
 	case Agent:
 		return "_usp-agt-coap._udp"
 	case Controller:
 		return "_usp-ctr-coap._udp"
+	case AgentWebSocket:
+		return "_usp-agt-ws._tcp"
 	}
 	return ""
 }
@@ -41,6 +46,8 @@ func (k Kind) String() string {
 		return "agent"
 	case Controller:
 		return "controller"
+	case AgentWebSocket:
+		return "agent-ws"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -59,7 +66,7 @@ func kindOfService(service string) (Kind, bool) {
 
 // Service is one USP endpoint to advertise.
 type Service struct {
-	// Kind picks the service type; it must be Agent or Controller.
+	// Kind picks the service type: Agent, Controller or AgentWebSocket.
 	Kind Kind
 	// EndpointID is the instance name. It must be an Endpoint ID that fits
 	// in a 63-byte DNS label; dots in it are escaped on the wire.
@@ -120,7 +127,7 @@ func (s Service) prepare() (registration, error) {
 		return registration{}, &ServiceError{Kind: s.Kind, EndpointID: s.EndpointID, Err: err}
 	}
 	if s.Kind.ServiceType() == "" {
-		return fail(fmt.Errorf("%w: kind %d is neither Agent nor Controller", ErrService, s.Kind))
+		return fail(fmt.Errorf("%w: unknown kind %d", ErrService, s.Kind))
 	}
 	if err := checkEndpointID(s.EndpointID); err != nil {
 		return fail(err)
@@ -153,7 +160,7 @@ func (s Service) prepare() (registration, error) {
 // encrypt, cluster, gossip, then Extra in key order.
 func (s Service) txtStrings() ([]string, error) {
 	txt := []string{keyPath + "=" + s.Path}
-	if s.Kind == Agent && s.FriendlyName != "" {
+	if s.Kind != Controller && s.FriendlyName != "" {
 		txt = append(txt, keyName+"="+s.FriendlyName)
 	}
 	if s.Encrypt {

@@ -14,13 +14,15 @@ func TestKind(t *testing.T) {
 	}{
 		{Agent, "_usp-agt-coap._udp", "agent"},
 		{Controller, "_usp-ctr-coap._udp", "controller"},
+		{AgentWebSocket, "_usp-agt-ws._tcp", "agent-ws"},
 		{0, "", "kind(0)"},
+		{9, "", "kind(9)"},
 	} {
 		if tc.k.ServiceType() != tc.typ || tc.k.String() != tc.String {
 			t.Errorf("Kind %d: %q %q", tc.k, tc.k.ServiceType(), tc.k.String())
 		}
 	}
-	for in, want := range map[string]Kind{"_usp-agt-coap._udp": Agent, "_USP-CTR-COAP._udp.": Controller} {
+	for in, want := range map[string]Kind{"_usp-agt-coap._udp": Agent, "_USP-CTR-COAP._udp.": Controller, "_usp-agt-ws._tcp.": AgentWebSocket} {
 		if k, ok := kindOfService(in); !ok || k != want {
 			t.Errorf("kindOfService(%q) = %v, %v", in, k, ok)
 		}
