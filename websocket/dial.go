@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -127,8 +128,8 @@ func dialOnce(ctx context.Context, cfg DialConfig, u string) (*Conn, error) {
 		Subprotocols: []string{Subprotocol},
 	})
 	if err != nil {
-		if resp != nil {
-			return nil, fmt.Errorf("websocket: dial %s: HTTP %s: %w", cfg.URL, resp.Status, err)
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			return nil, fmt.Errorf("websocket: dial %s: refused with HTTP %s %q: %w", cfg.URL, resp.Status, refusal(resp), err)
 		}
 		return nil, fmt.Errorf("websocket: dial %s: %w", cfg.URL, err)
 	}
@@ -145,6 +146,15 @@ func dialOnce(ctx context.Context, cfg DialConfig, u string) (*Conn, error) {
 	})
 	go c.run()
 	return c, nil
+}
+
+// refusal is the start of a refused handshake's response body.
+func refusal(resp *http.Response) string {
+	if resp.Body == nil {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	return strings.TrimSpace(string(b))
 }
 
 // checkServer checks the subprotocol (R-WS.12) and the server's Endpoint
