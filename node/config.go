@@ -95,6 +95,16 @@ type Config struct {
 	RadioInterfaces []string `json:"radio_interfaces"`
 	HostapdCtrlDir  string   `json:"hostapd_ctrl_dir"`
 
+	// MQTT connects the Agent to a broker for Controllers outside the
+	// home (nil: no MQTT MTP).
+	MQTT *MQTTConfig `json:"mqtt"`
+	// WebSocket serves the WebSocket MTP for in-home apps and browsers
+	// (nil: none).
+	WebSocket *WebSocketConfig `json:"websocket"`
+	// Roles are provisioned besides full, read and untrusted, for
+	// Controllers with narrower rights (an app, a security provider).
+	Roles []RoleConfig `json:"roles"`
+
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
 }
@@ -104,12 +114,19 @@ type ControllerConfig struct {
 	// EndpointID of the Controller, e.g. "proto::ops".
 	EndpointID string `json:"endpoint_id"`
 	// Role is "full" (read, write, operate, notify everything),
-	// "read" (read and notify everything) or "untrusted".
+	// "read" (read and notify everything), "untrusted", or the name of
+	// one of Config.Roles.
 	Role string `json:"role"`
-	// MTP is where the Controller receives Notify:
-	// coap[s]://host:port/path. Optional: a Controller is also answered
-	// at the reply-to of its requests.
+	// MTP is where the Controller receives Notify: coap[s]://host:port/path,
+	// or ws[s]://host:port/path, the Controller's WebSocket server, which
+	// the Agent keeps a session to. Optional: requests are always
+	// answered on the MTP and session they came in on, and a Controller
+	// without MTP gets its notifications where it subscribed from.
 	MTP string `json:"mtp"`
+	// MQTTTopic is the Controller's topic on the Agent's broker (the
+	// mqtt section): its notifications and the MQTTConnectRecord go
+	// there, and only Controllers with a topic are served over MQTT.
+	MQTTTopic string `json:"mqtt_topic"`
 }
 
 // Duration is a time.Duration that JSON spells as Go does ("5s").
@@ -201,6 +218,7 @@ func (c *Config) applyDefaults() {
 	if c.Profile == "" {
 		c.Profile = "default"
 	}
+	c.applyMTPDefaults()
 }
 
 // Validate checks c after defaults; the error, a *ConfigError, names the
@@ -264,20 +282,11 @@ func (c Config) Validate() error {
 		}
 	}
 	for i, ctl := range c.Controllers {
-		field := fmt.Sprintf("controllers[%d]", i)
 		if _, err := usp.ParseEndpointID(ctl.EndpointID); err != nil {
-			return &ConfigError{field + ".endpoint_id", ctl.EndpointID, err.Error()}
-		}
-		if !contains(roleNames, ctl.Role) {
-			return &ConfigError{field + ".role", ctl.Role, "want one of " + strings.Join(roleNames, ", ")}
-		}
-		if ctl.MTP != "" {
-			if _, err := parseMTP(ctl.MTP); err != nil {
-				return &ConfigError{field + ".mtp", ctl.MTP, err.Error()}
-			}
+			return &ConfigError{fmt.Sprintf("controllers[%d].endpoint_id", i), ctl.EndpointID, err.Error()}
 		}
 	}
-	return nil
+	return c.validateMTPs()
 }
 
 // pskKey returns the configured PSK bytes.
@@ -311,4 +320,4 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var errNoURL = errors.New("want coap://host:port/path or coaps://host:port/path")
+var errNoURL = errors.New("want coap[s]://host:port/path or ws[s]://host:port/path")

@@ -158,17 +158,17 @@ func TestIntakeRefusesAfterStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := usp.EncodeRecord(rec)
-	if err := in.accept(context.Background(), coap.Inbound{Record: b}); err != nil {
+	if err := in.offer(b, inbound{mtp: mtpCoAP}); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.accept(context.Background(), coap.Inbound{Record: []byte("garbage")}); err == nil {
+	if err := in.offer([]byte("garbage"), inbound{mtp: mtpCoAP}); err == nil {
 		t.Fatal("an undecodable Record was queued")
 	}
 	in.stop()
 	if handled != 1 {
 		t.Fatalf("handled %d Records before stop returned, want 1", handled)
 	}
-	if err := in.accept(context.Background(), coap.Inbound{Record: b}); !errors.Is(err, errClosing) {
+	if err := in.offer(b, inbound{mtp: mtpCoAP}); !errors.Is(err, errClosing) {
 		t.Fatalf("accept after stop: %v, want errClosing", err)
 	}
 	in.stop() // idempotent

@@ -324,9 +324,15 @@ func (m *mesh) startDiscovery(ctx context.Context) error {
 	agent.FriendlyName = cfg.FriendlyName
 	agent.Extra = map[string]string{"ctrl": string(m.ctrlID)}
 	ctrl.Kind, ctrl.EndpointID, ctrl.Port, ctrl.Path = discovery.Controller, string(m.ctrlID), int(m.ctrlEP.Addr().Port()), "usp-ctl"
+	services := []discovery.Service{agent, ctrl}
+	if w := m.n.wsNow(); w != nil && w.port() != 0 {
+		// Apps and browsers in the home find the Agent's WebSocket server.
+		services = append(services, discovery.Service{Kind: discovery.AgentWebSocket, EndpointID: string(m.n.agentID),
+			Port: w.port(), Path: w.path(), FriendlyName: cfg.FriendlyName, Encrypt: !cfg.WebSocket.Insecure})
+	}
 	log := m.n.log.With("sub", "mdns")
 	d, err := m.n.deps.Discover(ctx,
-		discovery.AdvertiseConfig{Services: []discovery.Service{agent, ctrl}, Interfaces: cfg.Interfaces,
+		discovery.AdvertiseConfig{Services: services, Interfaces: cfg.Interfaces,
 			HostName: "uspmesh-" + strings.ToLower(cfg.SerialNumber), Logger: log},
 		discovery.BrowseConfig{Kinds: []discovery.Kind{discovery.Agent}, Cluster: m.keys.ClusterID,
 			Self: []string{string(m.n.agentID), string(m.ctrlID)}, Interfaces: cfg.Interfaces,

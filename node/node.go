@@ -34,7 +34,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uspmesh/uspmesh/coap"
@@ -62,6 +64,9 @@ type Node struct {
 	agent    *usp.Agent
 	notifier *usp.Notifier
 	ep       Endpoint
+	coapRow  atomic.Value // string: the Agent's CoAP Device.LocalAgent.MTP row
+	mqtt     atomic.Pointer[mqttMTP]
+	ws       atomic.Pointer[wsMTP]
 	intake   intake
 	book     addressBook
 	fence    *fence
@@ -156,6 +161,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
 		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: Version,
 		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifi.Hooks(),
+		MTPState: n.mtpState,
 		SendOnBoardRequest: func(ctx context.Context, controller string) error {
 			return n.notifier.SendOnBoardRequest(ctx, controller, usp.OnBoardInfo{
 				OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
@@ -187,7 +193,8 @@ func (n *Node) buildUSP() error {
 		return err
 	}
 	n.agent, err = usp.NewAgent(usp.AgentConfig{EndpointID: n.agentID, Model: n.model, Access: ac,
-		Controllers: usp.ControllerTable(n.model), Responses: n.notifier.HandleResponse, Logger: n.log.With("sub", "agent")})
+		Controllers: usp.ControllerTable(n.model), Responses: n.notifier.HandleResponse, Subscribed: n.book.subscribed,
+		Logger: n.log.With("sub", "agent")})
 	if err != nil {
 		return err
 	}
@@ -221,13 +228,58 @@ func (n *Node) listen(ctx context.Context) error {
 	}
 	n.intake.handle = n.handle
 	n.intake.start(n.base, workers)
-	ep, err := n.deps.Listen(n.base, cc, n.intake.accept)
+	ep, err := n.deps.Listen(n.base, cc, n.acceptCoAP)
 	if err != nil {
 		return &ConfigError{"listen", n.cfg.Listen, err.Error()}
 	}
 	n.ep = ep
 	n.log.Info("agent serving", "endpoint_id", n.agentID, "url", ep.URL(), "dtls", !n.cfg.Insecure)
+	row, err := provisionRow(ctx, n.model, "Device.LocalAgent.MTP.", "Alias", mtpAliasCoAP, [][2]string{
+		{"Enable", "true"}, {"Protocol", mtpCoAP}, {"EnableMDNS", strconv.FormatBool(n.cfg.MeshSecretFile != "")},
+		{"CoAP.Port", strconv.Itoa(int(ep.Addr().Port()))}, {"CoAP.Path", "usp"},
+		{"CoAP.EnableEncryption", strconv.FormatBool(!n.cfg.Insecure)},
+	})
+	if err != nil {
+		return fmt.Errorf("provision CoAP MTP row: %w", err)
+	}
+	n.coapRow.Store(row)
+	if err := n.startWebSocket(ctx); err != nil {
+		return err
+	}
+	if n.cfg.MQTT != nil {
+		if err := n.startMQTT(ctx); err != nil {
+			return err
+		}
+	} else if err := deleteKeyed(ctx, n.model, "Device.LocalAgent.MTP.", "Alias", mtpAliasMQTT); err != nil {
+		return err
+	}
+	if n.cfg.WebSocket == nil {
+		if err := deleteKeyed(ctx, n.model, "Device.LocalAgent.MTP.", "Alias", mtpAliasWS); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// mqttNow and wsNow return the MQTT and WebSocket MTPs, or nil before
+// they start.
+func (n *Node) mqttNow() *mqttMTP { return n.mqtt.Load() }
+func (n *Node) wsNow() *wsMTP     { return n.ws.Load() }
+
+// mtpState is tr181.Config.MTPState: the live state of the MTP rows.
+func (n *Node) mtpState(_ context.Context, row, param string) (string, bool) {
+	if r, _ := n.coapRow.Load().(string); row == r && param == "Status" {
+		return "Up", true
+	}
+	if q := n.mqttNow(); q != nil {
+		if v, ok := q.state(row, param); ok {
+			return v, true
+		}
+	}
+	if w := n.wsNow(); w != nil {
+		return w.state(row, param)
+	}
+	return "", false
 }
 
 // pskKeys returns the DTLS PSK lookup: configured Controllers use the
@@ -313,6 +365,12 @@ func (n *Node) Close() error {
 		n.bg.Wait() // the mesh retries end; no mesh starts after this
 		if m := n.meshNow(); m != nil {
 			m.close()
+		}
+		if q := n.mqttNow(); q != nil {
+			errs = append(errs, q.close())
+		}
+		if w := n.wsNow(); w != nil {
+			errs = append(errs, w.close())
 		}
 		if n.ep != nil {
 			errs = append(errs, n.ep.Close())

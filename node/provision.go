@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/access"
 	"github.com/uspmesh/uspmesh/datamodel/path"
 	"github.com/uspmesh/uspmesh/usp"
@@ -25,6 +24,9 @@ func (a accessControl) Permissions(ctx context.Context, id usp.EndpointID) usp.P
 // assigned roles and CoAP MTPs. It is idempotent across restarts.
 func (n *Node) provision(ctx context.Context) error {
 	specs := []access.RoleSpec{access.FullAccess(), monitorRole(), access.Untrusted()}
+	for _, r := range n.cfg.Roles {
+		specs = append(specs, r.spec())
+	}
 	if n.cfg.MeshSecretFile != "" {
 		specs = append(specs, meshLeaderRole(), meshPeerRole())
 	}
@@ -38,6 +40,9 @@ func (n *Node) provision(ctx context.Context) error {
 		"read":      paths[monitorRole().Name],
 		"untrusted": paths[access.Untrusted().Name],
 	}
+	for _, r := range n.cfg.Roles {
+		role[r.Name] = paths[r.Name]
+	}
 	if err := access.SetTrust(ctx, n.model, access.Trust{Untrusted: []string{role["untrusted"]}, Secured: []string{role["full"]}}); err != nil {
 		return fmt.Errorf("provision untrusted role: %w", err)
 	}
@@ -45,11 +50,15 @@ func (n *Node) provision(ctx context.Context) error {
 		if err := access.AssignRole(ctx, n.model, c.EndpointID, []string{role[c.Role]}); err != nil {
 			return fmt.Errorf("provision controllers[%d]: %w", i, err)
 		}
-		if c.MTP == "" {
-			continue
+		if c.MTP != "" {
+			if err := n.provisionMTP(ctx, c); err != nil {
+				return &ConfigError{fmt.Sprintf("controllers[%d].mtp", i), c.MTP, err.Error()}
+			}
 		}
-		if err := n.provisionMTP(ctx, c); err != nil {
-			return &ConfigError{fmt.Sprintf("controllers[%d].mtp", i), c.MTP, err.Error()}
+		if c.MQTTTopic != "" {
+			if err := n.provisionCtrlMTP(ctx, c.EndpointID, mtpMQTT, [][2]string{{"Topic", c.MQTTTopic}}); err != nil {
+				return &ConfigError{fmt.Sprintf("controllers[%d].mqtt_topic", i), c.MQTTTopic, err.Error()}
+			}
 		}
 	}
 	return nil
@@ -67,61 +76,41 @@ func monitorRole() access.RoleSpec {
 	return r
 }
 
-// provisionMTP sets (or creates) the CoAP MTP row of a configured
-// Controller.
+// provisionMTP sets (or creates) the CoAP or WebSocket MTP row of a
+// configured Controller from its URI.
 func (n *Node) provisionMTP(ctx context.Context, c ControllerConfig) error {
 	u, err := parseMTP(c.MTP)
 	if err != nil {
 		return err
 	}
-	port := u.Port()
-	if port == "" {
-		port = "5684"
-		if u.Scheme == "coap" {
-			port = "5683"
+	protocol, secure, port := mtpCoAP, u.Scheme == "coaps", u.Port()
+	switch u.Scheme {
+	case "ws", "wss":
+		protocol, secure = mtpWebSocket, u.Scheme == "wss"
+		if port == "" {
+			port = map[bool]string{true: "443", false: "80"}[secure]
+		}
+	default:
+		if port == "" {
+			port = map[bool]string{true: "5684", false: "5683"}[secure]
 		}
 	}
-	tx := n.model.Begin(ctx)
-	defer tx.Rollback()
-	ctrl := `Device.LocalAgent.Controller.[EndpointID==` + path.Quote(c.EndpointID) + `].MTP.`
-	p, err := path.Parse(ctrl + `[Protocol=="CoAP"].`)
-	if err != nil {
-		return err
+	return n.provisionCtrlMTP(ctx, c.EndpointID, protocol, [][2]string{
+		{"Host", u.Hostname()}, {"Port", port}, {"Path", strings.TrimPrefix(u.Path, "/")},
+		{"EnableEncryption", strconv.FormatBool(secure)}})
+}
+
+// provisionCtrlMTP sets (or creates) the enabled MTP row of Protocol
+// protocol of Controller endpointID, with params on its sub-object.
+func (n *Node) provisionCtrlMTP(ctx context.Context, endpointID, protocol string, params [][2]string) error {
+	ctrl := `Device.LocalAgent.Controller.[EndpointID==` + path.Quote(endpointID) + `].MTP.`
+	sub := make([][2]string, 0, len(params)+1)
+	sub = append(sub, [2]string{"Enable", "true"})
+	for _, kv := range params {
+		sub = append(sub, [2]string{protocol + "." + kv[0], kv[1]})
 	}
-	objs, err := tx.Objects(p)
-	if err != nil {
-		return err
-	}
-	in := datamodel.WriteOptions{Internal: true}
-	if len(objs) == 0 {
-		tp, _ := path.Parse(ctrl)
-		tabs, err := tx.Tables(tp)
-		if err != nil || len(tabs) != 1 {
-			return fmt.Errorf("controller MTP table: %v", err)
-		}
-		res, err := tx.Add(tabs[0], []datamodel.ParamUpdate{{Param: "Protocol", Value: "CoAP", Required: true}, {Param: "Enable", Value: "true", Required: true}}, in)
-		if err != nil {
-			return err
-		}
-		rp, _ := path.Parse(res.Path)
-		if objs, err = tx.Objects(rp); err != nil {
-			return err
-		}
-	}
-	cp, _ := path.Parse(objs[0].Path() + "CoAP.")
-	co, err := tx.Objects(cp)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Update(co[0], []datamodel.ParamUpdate{
-		{Param: "Host", Value: u.Hostname(), Required: true},
-		{Param: "Port", Value: port, Required: true},
-		{Param: "Path", Value: strings.TrimPrefix(u.Path, "/"), Required: true},
-		{Param: "EnableEncryption", Value: strconv.FormatBool(u.Scheme == "coaps"), Required: true},
-	}, in); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err := provisionRow(ctx, n.model, ctrl, "Protocol", protocol, sub)
+	return err
 }
 
 // meshLeaderRole is the Role of the Controller of the leader this node

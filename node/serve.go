@@ -21,16 +21,34 @@ const queueLen = 1024
 // errClosing refuses Records that arrive while the node shuts down.
 var errClosing = errors.New("agent shutting down")
 
-// inbound is one decoded Record waiting for a worker.
+// MTP names, as Device.LocalAgent.MTP.{i}.Protocol spells them.
+const (
+	mtpCoAP      = "CoAP"
+	mtpMQTT      = "MQTT"
+	mtpWebSocket = "WebSocket"
+)
+
+// replyFunc sends the Agent's answer back over the MTP and session a
+// Record came in on; to is the answer's to_id.
+type replyFunc func(ctx context.Context, to string, record []byte) error
+
+// inbound is one decoded Record waiting for a worker, with the way back
+// to its sender.
 type inbound struct {
-	in  coap.Inbound
 	rec *usprecord.Record
+	// peer is the Endpoint ID the MTP authenticated (DTLS identity or
+	// certificate, WebSocket client certificate, a Controller provisioned
+	// for MQTT), or "" when none.
+	peer string
+	// mtp is the MTP it came over; source names the sender for the log.
+	mtp, source string
+	reply       replyFunc
 }
 
-// intake is the Agent's side of its MTP: the CoAP handler decodes each
-// Record once and queues it; workers run the Agent over the queue and
-// send the answers. stop refuses new Records and waits until the queue is
-// drained.
+// intake is the Agent's side of its MTPs: each MTP's handler decodes a
+// Record once and queues it (offer); workers run the Agent over the queue
+// and send each answer back the way its Record came. stop refuses new
+// Records and waits until the queue is drained.
 type intake struct {
 	handle func(ctx context.Context, q inbound)
 	log    *slog.Logger
@@ -54,21 +72,27 @@ func (t *intake) start(ctx context.Context, n int) {
 	}
 }
 
-// accept is the coap.Handler of the Agent's resource: an undecodable
-// Record is refused (CoAP 4.00), a good one queued; a full queue or a
-// node shutting down refuses it too, so the sender knows.
-func (t *intake) accept(_ context.Context, in coap.Inbound) error {
-	rec, err := usp.DecodeRecord(in.Record)
+// offer decodes raw and queues it as q's Record: an undecodable Record is
+// refused (CoAP answers 4.00), a good one queued; a full queue or a node
+// shutting down refuses it too, so that the MTP can tell the sender.
+func (t *intake) offer(raw []byte, q inbound) error {
+	rec, err := usp.DecodeRecord(raw)
 	if err != nil {
 		return err
 	}
+	q.rec = rec
+	return t.push(q)
+}
+
+// push queues q, whose Record the MTP decoded already.
+func (t *intake) push(q inbound) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if t.stopped || t.queue == nil {
 		return errClosing
 	}
 	select {
-	case t.queue <- inbound{in: in, rec: rec}:
+	case t.queue <- q:
 		return nil
 	default:
 		return fmt.Errorf("agent busy: %d records queued", cap(t.queue))
@@ -89,29 +113,37 @@ func (t *intake) stop() {
 	t.wg.Wait()
 }
 
-// handle runs the Agent over one Record and sends its answer to the
-// Record's reply-to.
+// acceptCoAP is the coap.Handler of the Agent's resource: the answer
+// goes to the Record's reply-to over the Agent's CoAP endpoint.
+func (n *Node) acceptCoAP(_ context.Context, in coap.Inbound) error {
+	replyTo := in.ReplyTo
+	return n.intake.offer(in.Record, inbound{peer: in.Peer, mtp: mtpCoAP, source: in.Source.String(),
+		reply: func(ctx context.Context, to string, b []byte) error {
+			return n.ep.Send(coap.WithPeer(ctx, to), replyTo, b)
+		}})
+}
+
+// handle runs the Agent over one Record and sends its answer back the
+// way the Record came.
 func (n *Node) handle(ctx context.Context, q inbound) {
-	in := q.in
-	if m := n.meshNow(); m != nil && in.Peer != "" && !n.configured[in.Peer] && !n.cfg.Insecure && n.cfg.CertFile == "" {
+	if m := n.meshNow(); m != nil && q.mtp == mtpCoAP && q.peer != "" && !n.configured[q.peer] && !n.cfg.Insecure && n.cfg.CertFile == "" {
 		// Authenticated with the mesh PSK: a member of the home.
-		m.ensurePeerRole(ctx, in.Peer)
+		m.ensurePeerRole(ctx, q.peer)
 	}
-	rec, err := n.agent.HandleDecoded(ctx, usp.EndpointID(in.Peer), q.rec)
+	rec, err := n.agent.HandleDecoded(withRoute(ctx, q), usp.EndpointID(q.peer), q.rec)
 	if err != nil {
-		n.log.Info("record refused", "from", in.Source, "err", err)
+		n.log.Info("record refused", "mtp", q.mtp, "from", q.source, "err", err)
 		return
 	}
 	if rec == nil {
 		return
 	}
-	n.book.learn(usp.EndpointID(rec.GetToId()), in.ReplyTo)
 	b, err := usp.EncodeRecord(rec)
 	if err != nil {
 		n.log.Error("encode response", "err", err)
 		return
 	}
-	if err := n.ep.Send(coap.WithPeer(ctx, rec.GetToId()), in.ReplyTo, b); err != nil {
-		n.log.Info("response not delivered", "to", rec.GetToId(), "reply_to", in.ReplyTo, "err", err)
+	if err := q.reply(ctx, rec.GetToId(), b); err != nil {
+		n.log.Info("response not delivered", "mtp", q.mtp, "to", rec.GetToId(), "source", q.source, "err", err)
 	}
 }
