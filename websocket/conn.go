@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	ws "github.com/coder/websocket"
@@ -54,6 +55,7 @@ type Conn struct {
 	handler       Handler
 	keepAlive     time.Duration
 	log           *slog.Logger
+	pongs         *atomic.Int64 // pongs received, counted by the library's callback
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -72,6 +74,7 @@ type connParams struct {
 	keepAlive     time.Duration
 	maxRecord     int
 	log           *slog.Logger
+	pongs         *atomic.Int64
 }
 
 // newConn wraps an established WebSocket; start must follow.
@@ -86,6 +89,7 @@ func newConn(ctx context.Context, c *ws.Conn, p connParams) *Conn {
 		handler:       p.handler,
 		keepAlive:     p.keepAlive,
 		log:           p.log.With("peer", p.peerID, "remote", p.remote),
+		pongs:         p.pongs,
 		ctx:           ctx,
 		cancel:        cancel,
 		done:          make(chan struct{}),
@@ -209,7 +213,9 @@ func (c *Conn) pingLoop() {
 		if err == nil {
 			continue
 		}
-		if c.ctx.Err() != nil {
+		if c.ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			// The session is ending for another reason, which the read
+			// loop reports.
 			return
 		}
 		c.setErr(fmt.Errorf("%w: %w", ErrKeepAlive, err))
@@ -236,6 +242,15 @@ func certEndpointID(cs *tls.ConnectionState) string {
 	}
 	return ""
 }
+
+// pongCounter returns a counter and the coder/websocket callback feeding it.
+func pongCounter() (*atomic.Int64, func(context.Context, []byte)) {
+	n := new(atomic.Int64)
+	return n, func(context.Context, []byte) { n.Add(1) }
+}
+
+// Pongs is how many pongs the peer has sent in answer to keep-alive pings.
+func (c *Conn) Pongs() int64 { return c.pongs.Load() }
 
 // withDefaults resolves the keep-alive and record size settings.
 func withDefaults(keepAlive time.Duration, maxRecord int) (time.Duration, int) {

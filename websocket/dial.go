@@ -122,10 +122,12 @@ func dialOnce(ctx context.Context, cfg DialConfig, u string) (*Conn, error) {
 	catcher := &extensionCatcher{base: tr}
 	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
+	pongs, onPong := pongCounter()
 	wc, resp, err := ws.Dial(hctx, u, &ws.DialOptions{
-		HTTPClient:   &http.Client{Transport: catcher},
-		HTTPHeader:   http.Header{"Sec-WebSocket-Extensions": {FormatExtension(cfg.EndpointID)}},
-		Subprotocols: []string{Subprotocol},
+		HTTPClient:     &http.Client{Transport: catcher},
+		HTTPHeader:     http.Header{"Sec-WebSocket-Extensions": {FormatExtension(cfg.EndpointID)}},
+		Subprotocols:   []string{Subprotocol},
+		OnPongReceived: onPong,
 	})
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
@@ -142,7 +144,8 @@ func dialOnce(ctx context.Context, cfg DialConfig, u string) (*Conn, error) {
 	c := newConn(context.WithoutCancel(ctx), wc, connParams{
 		peerID: peerID, authenticated: authenticated, remote: remote,
 		handler: cfg.Handler, keepAlive: keepAlive, maxRecord: maxRecord,
-		log: orDiscard(cfg.Logger).With("sub", "websocket"),
+		log:   orDiscard(cfg.Logger).With("sub", "websocket"),
+		pongs: pongs,
 	})
 	go c.run()
 	return c, nil

@@ -139,10 +139,10 @@ func TestDialConfigValidation(t *testing.T) {
 func TestServerCloseEndsSessionsAndLeaksNothing(t *testing.T) {
 	checkNoLeak(t)
 	ev := newSessions()
-	srv := startServer(t, ev.config(ServerConfig{EndpointID: ctlID, Handler: echo, KeepAlive: 10 * time.Millisecond}))
+	srv := startServer(t, ev.config(ServerConfig{EndpointID: ctlID, Handler: echo, KeepAlive: 50 * time.Millisecond}))
 	var conns []*Conn
 	for _, eid := range []string{"proto::a", "proto::b", "proto::c"} {
-		c, err := DialOnce(testCtx(t), DialConfig{URL: srv.URL(), EndpointID: eid, KeepAlive: 10 * time.Millisecond})
+		c, err := DialOnce(testCtx(t), DialConfig{URL: srv.URL(), EndpointID: eid, KeepAlive: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

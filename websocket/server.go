@@ -227,8 +227,10 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) {
 	if offeredExt && s.cfg.EndpointID != "" {
 		w.Header().Set("Sec-WebSocket-Extensions", FormatExtension(s.cfg.EndpointID))
 	}
+	pongs, onPong := pongCounter()
 	wc, err := ws.Accept(w, r, &ws.AcceptOptions{
-		Subprotocols: []string{Subprotocol},
+		Subprotocols:   []string{Subprotocol},
+		OnPongReceived: onPong,
 		// Any origin: browser apps served from another origin (an in-home
 		// app) are a real use. Origin is not authentication here; that is
 		// the TLS client certificate's or the USP layer's job.
@@ -245,6 +247,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) {
 	c := newConn(s.ctx, wc, connParams{
 		peerID: peerID, authenticated: authenticated, remote: r.RemoteAddr,
 		handler: s.cfg.Handler, keepAlive: s.cfg.KeepAlive, maxRecord: s.cfg.MaxRecord, log: s.log,
+		pongs: pongs,
 	})
 	s.serve(c)
 }

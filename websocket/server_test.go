@@ -46,10 +46,10 @@ func echo(ctx context.Context, c *Conn, record []byte) {
 func TestEcho(t *testing.T) {
 	checkNoLeak(t)
 	ev := newSessions()
-	srv := startServer(t, ev.config(ServerConfig{EndpointID: ctlID, Handler: echo, KeepAlive: 20 * time.Millisecond}))
+	srv := startServer(t, ev.config(ServerConfig{EndpointID: ctlID, Handler: echo}))
 	got := make(chan []byte, 256)
 	c, err := DialOnce(testCtx(t), DialConfig{
-		URL: srv.URL(), EndpointID: agentID, PeerID: ctlID, KeepAlive: 20 * time.Millisecond,
+		URL: srv.URL(), EndpointID: agentID, PeerID: ctlID,
 		Handler: func(_ context.Context, _ *Conn, r []byte) { got <- r },
 	})
 	if err != nil {
@@ -272,6 +272,27 @@ func TestSameEndpointIDReplacesSession(t *testing.T) {
 	}
 	if err := first.Send(t.Context(), []byte("x")); err == nil {
 		t.Fatal("send on the replaced session succeeded")
+	}
+}
+
+func TestKeepAliveKeepsAnsweringPeer(t *testing.T) {
+	checkNoLeak(t)
+	ev := newSessions()
+	srv := startServer(t, ev.config(ServerConfig{EndpointID: ctlID, Handler: echo, KeepAlive: 20 * time.Millisecond}))
+	c, err := DialOnce(testCtx(t), DialConfig{URL: srv.URL(), EndpointID: agentID, KeepAlive: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close("test over")
+	sc := recv(t, ev.up, 5*time.Second, "session")
+	waitFor(t, 5*time.Second, "five pongs each way", func() bool { return sc.Pongs() >= 5 && c.Pongs() >= 5 })
+	select {
+	case err := <-ev.closed:
+		t.Fatalf("session ended: %v", err)
+	default:
+	}
+	if srv.Session(agentID) != sc {
+		t.Fatal("session gone")
 	}
 }
 
