@@ -78,26 +78,10 @@ type Server struct {
 // Listen starts a Server on cfg.Listen. It serves until Close or until ctx
 // ends; ctx also bounds the sessions.
 func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
-	if cfg.Path == "" {
-		cfg.Path = DefaultPath
+	if err := cfg.resolve(); err != nil {
+		return nil, err
 	}
-	if !strings.HasPrefix(cfg.Path, "/") {
-		return nil, fmt.Errorf("websocket: listen: path %q does not start with /", cfg.Path)
-	}
-	if cfg.EndpointID != "" {
-		if err := validEndpointID(cfg.EndpointID); err != nil {
-			return nil, fmt.Errorf("websocket: listen: %w", err)
-		}
-	}
-	if cfg.RequireCert && cfg.TLS == nil {
-		return nil, errors.New("websocket: listen: RequireCert needs a TLS config")
-	}
-	if cfg.Listen == "" {
-		cfg.Listen = ":0"
-	}
-	cfg.KeepAlive, cfg.MaxRecord = withDefaults(cfg.KeepAlive, cfg.MaxRecord)
 	log := orDiscard(cfg.Logger).With("sub", "websocket")
-
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
 	if err != nil {
@@ -118,19 +102,49 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		served:   make(chan struct{}),
 		sessions: make(map[string]*Conn),
 	}
+	s.start(ctx)
+	log.Info("listening", "url", s.URL())
+	return s, nil
+}
+
+// resolve checks cfg and fills in its defaults.
+func (cfg *ServerConfig) resolve() error {
+	if cfg.Path == "" {
+		cfg.Path = DefaultPath
+	}
+	if !strings.HasPrefix(cfg.Path, "/") {
+		return fmt.Errorf("websocket: listen: path %q does not start with /", cfg.Path)
+	}
+	if cfg.EndpointID != "" {
+		if err := validEndpointID(cfg.EndpointID); err != nil {
+			return fmt.Errorf("websocket: listen: %w", err)
+		}
+	}
+	if cfg.RequireCert && cfg.TLS == nil {
+		return errors.New("websocket: listen: RequireCert needs a TLS config")
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = ":0"
+	}
+	cfg.KeepAlive, cfg.MaxRecord = withDefaults(cfg.KeepAlive, cfg.MaxRecord)
+	return nil
+}
+
+// start serves HTTP on s.ln and arranges Close when ctx ends.
+func (s *Server) start(ctx context.Context) {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	mux := http.NewServeMux()
-	mux.HandleFunc(cfg.Path, s.upgrade)
+	mux.HandleFunc(s.cfg.Path, s.upgrade)
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: serverReadHeaderTimeout,
 		MaxHeaderBytes:    serverMaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	go func() {
 		defer close(s.served)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("serve", "err", err)
+		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
 		}
 	}()
 	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
@@ -138,8 +152,6 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		<-s.served
 		stop()
 	}()
-	log.Info("listening", "url", s.URL())
-	return s, nil
 }
 
 // Addr is the address the server listens on.
