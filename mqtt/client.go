@@ -304,7 +304,7 @@ func (c *Client) connect() (*paho.Client, <-chan error, Session, error) {
 		}
 		return nil, nil, Session{}, fmt.Errorf("mqtt: CONNECT to %s: %w", c.cfg.Broker, err)
 	}
-	sess := Session{ClientID: pc.ClientID()}
+	sess := Session{ClientID: pc.ClientID(), c: c}
 	if p := ca.Properties; p != nil {
 		sess.AssignedClientID = p.AssignedClientID
 		sess.ResponseInformation = p.ResponseInfo

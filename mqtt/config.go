@@ -114,8 +114,9 @@ type Config struct {
 	// messages.
 	Handler func(ctx context.Context, m Message)
 	// OnUp is called after each successful connect and subscribe, before
-	// the Client watches the session again; Publish works from it (send
-	// the MQTTConnectRecords here). Nil does nothing.
+	// the Client watches the session again; publish from it with
+	// Session.Publish (send the MQTTConnectRecords here). It may run
+	// before Dial returns. Nil does nothing.
 	OnUp func(ctx context.Context, s Session)
 	// Logger receives the Client's logs; nil discards them. The caller
 	// scopes it (logger.With("sub", "mqtt", "broker", ...)).
@@ -148,6 +149,18 @@ type Session struct {
 	SubscribeTopics []string
 	// Subscribed are the topic filters the broker accepted.
 	Subscribed []string
+
+	c *Client
+}
+
+// Publish publishes through the Client this Session belongs to (see
+// Client.Publish). It lets OnUp publish without holding the *Client,
+// which Dial may not have returned yet.
+func (s Session) Publish(ctx context.Context, topic string, payload []byte, responseTopic string) error {
+	if s.c == nil {
+		return fmt.Errorf("mqtt: publish to %q: %w", topic, ErrNotConnected)
+	}
+	return s.c.Publish(ctx, topic, payload, responseTopic)
 }
 
 func (c Config) withDefaults() Config {

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -135,9 +136,12 @@ func classify(err error) (Status, string) {
 		return StatusErrorBrokerUnreachable, "unreachable"
 	}
 	var ne net.Error
-	if errors.As(err, &ne) {
-		return StatusErrorBrokerUnreachable, "network"
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return StatusErrorBrokerUnreachable, "timeout"
 	}
+	// The broker was reached but the session failed: a reset during
+	// CONNECT, a TLS alert, a protocol error. (A broker refusing a missing
+	// client certificate under TLS 1.3 often shows only as a reset.)
 	return StatusError, "error"
 }
 
