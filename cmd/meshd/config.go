@@ -11,7 +11,8 @@ import (
 )
 
 // usage is the text -help prints before the flags.
-const usage = `meshd: the uspmesh node daemon, a USP Agent over CoAP/DTLS.
+const usage = `meshd: the uspmesh node daemon, a USP Agent over CoAP/DTLS, MQTT
+and WebSocket.
 
 Usage: meshd [flags]
 
@@ -24,6 +25,12 @@ joins their encrypted cluster and takes part in the leader election.
 A flag given on the command line overrides the -config file, even with a
 zero value (-insecure=false, -priority 0); a repeatable flag given at least
 once replaces the file's whole list.
+
+Controllers outside the home reach the same Agent through the operator's
+MQTT broker (-mqtt-broker; each such Controller needs its topic:
+-controller proto::ops=full,mqtt:usp/controller/ops) or, for apps and
+browsers in the home, the WebSocket server (-ws-listen, with TLS client
+certificates: -ws-cert, -ws-key, -ws-client-ca).
 
 Examples:
   meshctl secret > /etc/uspmesh/mesh.secret     # once per home
@@ -90,8 +97,30 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.set["sim-cac"] = func(c *conf) { c.SimCAC = node.Duration(*simCAC) }
 	f.list("radio-interface", "linux backend: AP interface to manage (repeatable; default all AP interfaces)", func(c *conf) *[]string { return &c.RadioInterfaces })
 	f.str("hostapd-ctrl-dir", "linux backend: hostapd control socket directory (default /var/run/hostapd)", func(c *conf) *string { return &c.HostapdCtrlDir })
+	mq := func(c *conf) *node.MQTTConfig {
+		if c.MQTT == nil {
+			c.MQTT = &node.MQTTConfig{}
+		}
+		return c.MQTT
+	}
+	f.str("mqtt-broker", "MQTT MTP: the operator's broker, mqtt://host[:port] or mqtts://host[:port]", func(c *conf) *string { return &mq(c).Broker })
+	f.str("mqtt-topic", `MQTT MTP: the Agent's topic (default "usp/agent/<Endpoint ID>")`, func(c *conf) *string { return &mq(c).Topic })
+	f.str("mqtt-ca", "MQTT MTP: trust store (PEM) for an mqtts broker (default system roots)", func(c *conf) *string { return &mq(c).CAFile })
+	f.str("mqtt-user", "MQTT MTP: broker user name", func(c *conf) *string { return &mq(c).Username })
+	f.str("mqtt-password-file", "MQTT MTP: file holding the broker password", func(c *conf) *string { return &mq(c).PasswordFile })
+	ws := func(c *conf) *node.WebSocketConfig {
+		if c.WebSocket == nil {
+			c.WebSocket = &node.WebSocketConfig{}
+		}
+		return c.WebSocket
+	}
+	f.str("ws-listen", `WebSocket MTP: serve apps and browsers on this address (e.g. ":5685")`, func(c *conf) *string { return &ws(c).Listen })
+	f.str("ws-cert", "WebSocket MTP: server certificate (PEM)", func(c *conf) *string { return &ws(c).CertFile })
+	f.str("ws-key", "WebSocket MTP: private key (PEM) of -ws-cert", func(c *conf) *string { return &ws(c).KeyFile })
+	f.str("ws-client-ca", "WebSocket MTP: CA (PEM) of the Controllers' client certificates", func(c *conf) *string { return &ws(c).ClientCAFile })
+	f.boolean("ws-insecure", "WebSocket MTP: plain ws, Controllers named by their handshake (labs only)", func(c *conf) *bool { return &ws(c).Insecure })
 	var ctrls controllerFlags
-	f.fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI]; ROLE is full, read or untrusted (repeatable)")
+	f.fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI][,mqtt:TOPIC]; ROLE is full, read, untrusted or a configured role; MTP_URI coap[s]:// or ws[s]://; TOPIC its topic on the -mqtt-broker (repeatable)")
 	f.set["controller"] = func(c *conf) { c.Controllers = ctrls }
 	return f
 }
@@ -149,10 +178,21 @@ func (c *controllerFlags) String() string { return fmt.Sprint(*c) }
 func (c *controllerFlags) Set(s string) error {
 	id, rest, ok := strings.Cut(s, "=")
 	if !ok || id == "" {
-		return fmt.Errorf("want ENDPOINT_ID=ROLE[,MTP_URI], e.g. proto::ops=full,coaps://192.0.2.1:5684/usp")
+		return fmt.Errorf("want ENDPOINT_ID=ROLE[,MTP_URI][,mqtt:TOPIC], e.g. proto::ops=full,coaps://192.0.2.1:5684/usp")
 	}
-	role, mtp, _ := strings.Cut(rest, ",")
-	*c = append(*c, node.ControllerConfig{EndpointID: id, Role: role, MTP: mtp})
+	parts := strings.Split(rest, ",")
+	cc := node.ControllerConfig{EndpointID: id, Role: parts[0]}
+	for _, p := range parts[1:] {
+		switch {
+		case strings.HasPrefix(p, "mqtt:"):
+			cc.MQTTTopic = strings.TrimPrefix(p, "mqtt:")
+		case cc.MTP == "":
+			cc.MTP = p
+		default:
+			return fmt.Errorf("%q: one MTP URI at most, besides mqtt:TOPIC", s)
+		}
+	}
+	*c = append(*c, cc)
 	return nil
 }
 

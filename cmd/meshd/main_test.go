@@ -126,6 +126,18 @@ func TestLoadConfigFlags(t *testing.T) {
 		{[]string{"-radio-interface", "wlan0"}, node.Config{RadioInterfaces: []string{"wlan0"}}},
 		{[]string{"-hostapd-ctrl-dir", "/h"}, node.Config{HostapdCtrlDir: "/h"}},
 		{[]string{"-controller", "proto::ops=full"}, node.Config{Controllers: []node.ControllerConfig{{EndpointID: "proto::ops", Role: "full"}}}},
+		{[]string{"-controller", "proto::app=guest,wss://192.0.2.7:443/usp,mqtt:usp/ctl/app"}, node.Config{Controllers: []node.ControllerConfig{
+			{EndpointID: "proto::app", Role: "guest", MTP: "wss://192.0.2.7:443/usp", MQTTTopic: "usp/ctl/app"}}}},
+		{[]string{"-mqtt-broker", "mqtts://b:8883"}, node.Config{MQTT: &node.MQTTConfig{Broker: "mqtts://b:8883"}}},
+		{[]string{"-mqtt-topic", "usp/agent/a"}, node.Config{MQTT: &node.MQTTConfig{Topic: "usp/agent/a"}}},
+		{[]string{"-mqtt-ca", "/ca"}, node.Config{MQTT: &node.MQTTConfig{CAFile: "/ca"}}},
+		{[]string{"-mqtt-user", "ap"}, node.Config{MQTT: &node.MQTTConfig{Username: "ap"}}},
+		{[]string{"-mqtt-password-file", "/p"}, node.Config{MQTT: &node.MQTTConfig{PasswordFile: "/p"}}},
+		{[]string{"-ws-listen", ":5685"}, node.Config{WebSocket: &node.WebSocketConfig{Listen: ":5685"}}},
+		{[]string{"-ws-cert", "/c"}, node.Config{WebSocket: &node.WebSocketConfig{CertFile: "/c"}}},
+		{[]string{"-ws-key", "/k"}, node.Config{WebSocket: &node.WebSocketConfig{KeyFile: "/k"}}},
+		{[]string{"-ws-client-ca", "/ca"}, node.Config{WebSocket: &node.WebSocketConfig{ClientCAFile: "/ca"}}},
+		{[]string{"-ws-insecure"}, node.Config{WebSocket: &node.WebSocketConfig{Insecure: true}}},
 	}
 	// The table names every flag but -config.
 	named := map[string]bool{"config": true}
