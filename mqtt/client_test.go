@@ -131,7 +131,7 @@ func binaryRecord(n int) []byte {
 // with "re:", and the controller on usp/ctl/b forwards what it gets to ch.
 func agentAndController(t *testing.T, addr string, agentIn, ctlIn chan Message, edit func(agent, ctl *Config)) (agent, ctl *Client) {
 	t.Helper()
-	agentCfg := Config{Broker: addr, ClientID: "agent-a", EndpointID: "proto::agent-a", Topics: []string{"usp/agent/a"}}
+	agentCfg := Config{Broker: addr, ClientID: "agent-a", EndpointID: "proto::agent-a", Topics: []string{"usp/agent/a"}, RequestResponseInfo: true}
 	ctlCfg := Config{Broker: addr, Topics: []string{"usp/ctl/b"}, Handler: sink(ctlIn)}
 	if edit != nil {
 		edit(&agentCfg, &ctlCfg)

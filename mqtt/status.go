@@ -32,6 +32,7 @@ type RefusedError struct {
 	Reason string
 }
 
+// Error says which reason code the broker gave.
 func (e *RefusedError) Error() string {
 	if e.Reason != "" {
 		return fmt.Sprintf("mqtt: broker refused the connection: reason code 0x%02x (%s): %s", e.Code, reasonName(e.Code), e.Reason)
@@ -46,6 +47,7 @@ type SubscribeError struct {
 	Refused map[string]byte
 }
 
+// Error lists the refused topic filters.
 func (e *SubscribeError) Error() string {
 	if len(e.Refused) == 0 {
 		return "mqtt: no topic to subscribe to (configure Topics, or have the broker send subscribe-topic)"
@@ -61,6 +63,7 @@ type DisconnectError struct {
 	Reason string
 }
 
+// Error says which reason code the broker gave.
 func (e *DisconnectError) Error() string {
 	return fmt.Sprintf("mqtt: broker disconnected: reason code 0x%02x (%s) %s", e.Code, reasonName(e.Code), e.Reason)
 }

@@ -1,6 +1,10 @@
 package mqtt
 
-import "testing"
+import (
+	"context"
+	"strings"
+	"testing"
+)
 
 func TestMatchTopic(t *testing.T) {
 	tests := []struct {
@@ -60,4 +64,27 @@ func FuzzTopic(f *testing.F) {
 			t.Fatalf("MatchTopic(%q, %q) = %v for a wildcard-free filter", filter, topic, m)
 		}
 	})
+}
+
+func TestSessionFilters(t *testing.T) {
+	cfg := Config{Topics: []string{"usp/agent/+", "usp/agent/a"}}.withDefaults()
+	c := &Client{cfg: cfg, log: cfg.Logger, ctx: context.Background()}
+	tests := []struct {
+		name string
+		s    Session
+		want []string
+	}{
+		{"configured only", Session{}, []string{"usp/agent/+", "usp/agent/a"}},
+		{"subscribe-topic added once", Session{SubscribeTopics: []string{"usp/x/#", "usp/agent/a", "bad/#/x"}}, []string{"usp/agent/+", "usp/agent/a", "usp/x/#"}},
+		{"response information covered", Session{ResponseInformation: "usp/agent/b"}, []string{"usp/agent/+", "usp/agent/a"}},
+		{"response information added", Session{ResponseInformation: "reply/a"}, []string{"usp/agent/+", "usp/agent/a", "reply/a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.filters(tt.s)
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("filters = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
