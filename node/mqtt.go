@@ -151,7 +151,7 @@ func secs(d time.Duration, def int) string {
 	if d <= 0 {
 		return strconv.Itoa(def)
 	}
-	return strconv.Itoa(int(d / time.Second))
+	return strconv.Itoa(max(1, int(d/time.Second)))
 }
 
 func cmpOr(v, def int) int {
