@@ -40,13 +40,13 @@ func TestSessionReceivesBeforeListenReturns(t *testing.T) {
 	ctx := context.Background()
 	o := defaults()
 	o.url, o.listen, o.timeout = "coap://127.0.0.1:9/usp", "127.0.0.1:0", 5*time.Second
-	cc := coap.Config{Listen: o.listen, Path: "usp-ctl", Role: coap.Controller, Insecure: true}
+	cc := coap.Config{Listen: o.listen, Path: o.replyPath, Role: coap.Controller, Insecure: true}
 	var early error
 	listen := func(ctx context.Context, cfg coap.Config, h coap.Handler) (*coap.Endpoint, error) {
 		early = h(ctx, coap.Inbound{Record: notifyRecord(t)}) // NoSec: no authenticated peer
 		return coap.Listen(ctx, cfg, h)
 	}
-	s, err := openSession(ctx, o, testAgent, testSelf, cc, listen)
+	s, err := openSession(ctx, o, testAgent, testSelf, openCoAP(cc, &routes{def: o.url}, listen))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +64,11 @@ func TestSessionReceivesBeforeListenReturns(t *testing.T) {
 	}
 }
 
-// TestRoutesBeforeEndpoint: a send before the endpoint exists is an
+// TestSendBeforeOpen: a send before the session's MTP is open is an
 // error, not a nil dereference.
-func TestRoutesBeforeEndpoint(t *testing.T) {
-	r := &routes{def: "coap://127.0.0.1:9/usp"}
-	if err := r.SendRecord(context.Background(), testAgent, []byte{0}); !errors.Is(err, errNotListening) {
-		t.Fatalf("send before the endpoint: %v", err)
+func TestSendBeforeOpen(t *testing.T) {
+	g := &gate{}
+	if err := g.SendRecord(context.Background(), testAgent, []byte{0}); !errors.Is(err, errNotListening) {
+		t.Fatalf("send before the MTP is open: %v", err)
 	}
 }

@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var s *session
 	if !c.offline {
 		var err error
-		if s, err = dial(ctx, o); err != nil {
+		if s, err = dial(ctx, o, stderr); err != nil {
 			fmt.Fprintln(stderr, "meshctl:", err)
 			return 1
 		}

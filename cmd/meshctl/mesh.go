@@ -152,7 +152,14 @@ func cmdStatus(ctx context.Context, o options, _ *cmdFlags, _ []string, out io.W
 			break
 		}
 	}
-	s, err := dial(ctx, o)
+	if o.url == "" && o.wsListen == "" {
+		// dial finds -agent's coap[s]:// URI by DNS-SD.
+	} else if t, err := resolveTarget(o); err != nil {
+		return err
+	} else if t.kind != mtpCoAP {
+		return fmt.Errorf("status works over CoAP only (the mesh's nodes answer at their coap[s]:// URIs): give a coap[s]:// -url or none")
+	}
+	s, err := dial(ctx, o, io.Discard)
 	if err != nil {
 		return err
 	}
