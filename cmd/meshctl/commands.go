@@ -68,9 +68,9 @@ func commands() []command {
 				fs.IntVar(&f.c, "c", 1, "requests in flight")
 				fs.StringVar(&f.path, "path", "Device.DeviceInfo.SoftwareVersion", "path to Get")
 			}, run: cmdBench},
-		{name: "discover", args: "", help: "List the USP Agents and Controllers advertised on the LAN by DNS-SD (any vendor, any mesh), for -discover-wait.",
+		{name: "discover", args: "", help: "List the USP Agents and Controllers advertised on the LAN by DNS-SD (any vendor, any mesh), for -discover-wait; CoAP only.",
 			own: cmdDiscover},
-		{name: "status", args: "", help: "Show the mesh as every node sees it: status, leader, term and members per node, and whether all agree (exit 1 when not). Starts from -agent (found by DNS-SD without -url) or, without -agent, from every Agent DNS-SD finds. Use -secret-file for the mesh's DTLS key.",
+		{name: "status", args: "", help: "Show the mesh as every node sees it: status, leader, term and members per node, and whether all agree (exit 1 when not). Starts from -agent (found by DNS-SD without -url) or, without -agent, from every Agent DNS-SD finds. Use -secret-file for the mesh's DTLS key; CoAP only.",
 			own: cmdStatus},
 		{name: "secret", args: "", help: "Print a new random mesh secret (32 bytes, hex) for meshd -mesh-secret-file.", own: cmdSecret},
 		{name: "mint-psk", args: "", help: "Print a new random 16-byte pre-shared key in hex.", offline: true,

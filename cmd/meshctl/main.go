@@ -1,7 +1,9 @@
 // Command meshctl is a USP Controller on the command line: it sends Get,
 // Set, Add, Delete, Operate, GetInstances, GetSupportedDM and
-// GetSupportedProtocol to any USP Agent over CoAP or CoAP/DTLS, subscribes
-// to notifications, and measures an Agent's latency and throughput.
+// GetSupportedProtocol to any USP Agent over CoAP (plain or DTLS), MQTT
+// (through a broker) or WebSocket (to the Agent's server, or with the Agent
+// connecting to meshctl's), subscribes to notifications, and measures an
+// Agent's latency and throughput.
 //
 // Usage:
 //
@@ -134,8 +136,33 @@ Commands:
 		fmt.Fprintf(w, "  %-10s %-24s %s\n", c.name, c.args, strings.TrimSuffix(summary, "."))
 	}
 	fmt.Fprintf(w, `
-"meshctl COMMAND -help" explains a command. Examples:
+"meshctl COMMAND -help" explains a command.
+
+The MTP follows -url (every command but discover and status, which speak
+CoAP only):
+  coap[s]://host:port/path   the Agent's CoAP resource; answers come back to
+                             -listen at -reply-path. DTLS with -psk-hex,
+                             -secret-file or -cert/-key/-ca.
+  mqtt[s]://broker[:port]/AGENT-TOPIC
+                             Records go to the Agent's topic (the URL path
+                             without its leading '/'; '/' and ':' are fine,
+                             escape '?' and '#'); answers come to -mqtt-topic.
+                             mqtts verifies the broker with -ca (or the system
+                             roots), -cert/-key is an optional client
+                             certificate; -mqtt-user, -mqtt-password-file.
+  ws[s]://host:port/path     a session to the Agent's WebSocket server; wss
+                             verifies it with -ca and presents -cert/-key, the
+                             certificate naming this Controller (-id).
+  -ws-listen host:port       no -url: meshctl serves WebSocket at -ws-path and
+                             waits up to -timeout for the Agent (-agent) to
+                             connect, as it does to a Controller whose MTP is
+                             ws[s]://this-host:port/usp (wss with -cert/-key/-ca).
+
+Examples:
   meshctl -url coaps://127.0.0.1:5684/usp -agent os::000000-AP1 -psk-hex KEY get Device.DeviceInfo.
+  meshctl -url mqtt://127.0.0.1:1883/usp/agent/os::000000-AP1 -agent os::000000-AP1 -id proto::ops get Device.DeviceInfo.
+  meshctl -url wss://192.168.1.1:5685/usp -agent os::000000-AP1 -cert ctl.crt -key ctl.key -ca ca.crt get Device.DeviceInfo.
+  meshctl -ws-listen :5686 -agent os::000000-AP1 -timeout 60s subscribe ValueChange Device.DeviceInfo.
   meshctl discover                                  # USP endpoints on the LAN (DNS-SD)
   meshctl -secret-file mesh.secret -agent os::000000-AP1 status   # the mesh, as every node sees it
 
