@@ -55,7 +55,7 @@ func (o *options) register(fs *flag.FlagSet, def options) {
 	fs.StringVar(&o.key, "key", def.key, "private key (PEM) of -cert")
 	fs.StringVar(&o.ca, "ca", def.ca, "trust store (PEM) for the Agent's certificate (coaps, wss, -ws-listen) or the MQTT broker's (mqtts; default system roots)")
 	fs.StringVar(&o.secret, "secret-file", def.secret, "coaps: the home's mesh secret file: DTLS with the mesh PSK derived from it ($MESHCTL_SECRET_FILE)")
-	fs.StringVar(&o.mqttTopic, "mqtt-topic", def.mqttTopic, "MQTT: this Controller's response topic, subscribed to (default usp/controller/<-id>/<8 random hex digits>, one per process)")
+	fs.StringVar(&o.mqttTopic, "mqtt-topic", def.mqttTopic, "MQTT: this Controller's response topic, subscribed to (default usp/controller/<-id>/<8 random hex digits>, one per process); for subscribe, give the topic the Agent has configured for this Controller (its Controller.{i}.MTP.{i}.MQTT.Topic, meshd's controllers[].mqtt_topic): notifications go there")
 	fs.StringVar(&o.mqttUser, "mqtt-user", def.mqttUser, "MQTT: broker user name")
 	fs.StringVar(&o.mqttPasswordFile, "mqtt-password-file", def.mqttPasswordFile, "MQTT: file holding the broker password")
 	fs.StringVar(&o.wsListen, "ws-listen", def.wsListen, "WebSocket: serve on host:port and wait (up to -timeout) for the session of -agent, an Agent that connects out to its Controller; TLS with -cert/-key/-ca, plain ws without -cert")

@@ -146,7 +146,10 @@ CoAP only):
   mqtt[s]://broker[:port]/AGENT-TOPIC
                              Records go to the Agent's topic (the URL path
                              without its leading '/'; '/' and ':' are fine,
-                             escape '?' and '#'); answers come to -mqtt-topic.
+                             escape '?' and '#'); answers come to -mqtt-topic,
+                             notifications to the topic the Agent has
+                             configured for this Controller (so subscribe
+                             with -mqtt-topic set to it).
                              mqtts verifies the broker with -ca (or the system
                              roots), -cert/-key is an optional client
                              certificate; -mqtt-user, -mqtt-password-file.
