@@ -78,6 +78,9 @@ type RoleConfig struct {
 	Name string `json:"name"`
 	// Permissions are its Permission rows, in increasing precedence.
 	Permissions []PermissionConfig `json:"permissions"`
+	// Secured puts the Role in ControllerTrust.SecuredRoles: its
+	// Controllers read secured parameters (passphrases) in clear.
+	Secured bool `json:"secured"`
 }
 
 // PermissionConfig is one Permission row of a configured Role: the

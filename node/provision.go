@@ -43,7 +43,13 @@ func (n *Node) provision(ctx context.Context) error {
 	for _, r := range n.cfg.Roles {
 		role[r.Name] = paths[r.Name]
 	}
-	if err := access.SetTrust(ctx, n.model, access.Trust{Untrusted: []string{role["untrusted"]}, Secured: []string{role["full"]}}); err != nil {
+	secured := []string{role["full"]}
+	for _, r := range n.cfg.Roles {
+		if r.Secured {
+			secured = append(secured, role[r.Name])
+		}
+	}
+	if err := access.SetTrust(ctx, n.model, access.Trust{Untrusted: []string{role["untrusted"]}, Secured: secured}); err != nil {
 		return fmt.Errorf("provision untrusted role: %w", err)
 	}
 	for i, c := range n.cfg.Controllers {

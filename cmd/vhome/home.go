@@ -51,8 +51,15 @@ type HomeConfig struct {
 	// this home description (homes/*.json): node i is AP "ap<i+1>", and
 	// the run dir's air/ is the shared air.
 	SimHome string
+	// NodeArgs, when set, returns more meshd flags for a node, knowing
+	// its addresses and files (after ExtraArgs's).
+	NodeArgs func(n Node) []string
 	// NoMesh starts the nodes without a mesh secret: each runs alone.
 	NoMesh bool
+	// Cloud adds "the operator's cloud": a namespace on the home's LAN
+	// running a Mosquitto broker (plain and TLS, BrokerURL), started
+	// before the nodes; every node connects to it over TLS.
+	Cloud bool
 	// Profile is meshd's mesh timing profile, "default" or "fast"
 	// (default: meshd's).
 	Profile string
@@ -170,6 +177,8 @@ type Home struct {
 	members []*member
 	topo    sync.Mutex // serializes network changes
 
+	cloud *cloud // nil without HomeConfig.Cloud
+
 	relayMu sync.Mutex
 	relay   *relay
 	client  atomic.Pointer[usp.Client]
@@ -230,6 +239,9 @@ func (h *Home) start(ctx context.Context) error {
 		}
 	}
 	planned := h.net.namespaces(n)
+	if h.cfg.Cloud {
+		planned = append(planned, h.net.cloudNS())
+	}
 	marker, err := writeMarker(markerDir, newMarker(h.cfg.Prefix, planned, h.runDir, h.ownDir && !h.cfg.Keep))
 	if err != nil {
 		return err
@@ -237,6 +249,11 @@ func (h *Home) start(ctx context.Context) error {
 	h.marker = marker
 	if err := h.net.build(ctx, n); err != nil {
 		return err
+	}
+	if h.cfg.Cloud {
+		if err := h.startCloud(ctx); err != nil {
+			return err
+		}
 	}
 	for i := range n {
 		h.members = append(h.members, &member{node: Node{
@@ -279,8 +296,15 @@ func (h *Home) startNode(ctx context.Context, m *member) error {
 		argv = append(argv, "-radio", "sim", "-sim-home", h.cfg.SimHome, "-sim-node", SimNodeName(n.Index), "-sim-air", h.AirDir(),
 			"-sim-cac", SimCAC.String())
 	}
+	if h.cloud != nil {
+		// The home's APs are managed by the operator through its broker.
+		argv = append(argv, "-mqtt-broker", h.BrokerURL(true), "-mqtt-ca", h.BrokerCA())
+	}
 	if h.cfg.ExtraArgs != nil {
 		argv = append(argv, h.cfg.ExtraArgs(n.Index)...)
+	}
+	if h.cfg.NodeArgs != nil {
+		argv = append(argv, h.cfg.NodeArgs(n)...)
 	}
 	st, err := startMeshd(ctx, n.Namespace, argv, n.LogPath, h.cfg.StartTimeout)
 	if err != nil {
@@ -397,6 +421,9 @@ func (h *Home) teardown() error {
 		h.relay.close()
 	}
 	h.relayMu.Unlock()
+	if h.cloud != nil && h.cloud.proc != nil {
+		procs = append(procs, h.cloud.proc)
+	}
 	var wg sync.WaitGroup
 	for _, p := range procs {
 		wg.Go(func() { _ = p.stop(3 * time.Second) })

@@ -144,6 +144,27 @@ func (h *Home) Exec(ctx context.Context, i int, args ...string) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
+	return execIn(ctx, n.Namespace, args...)
+}
+
+// ExecCloud is Exec in the cloud's namespace (HomeConfig.Cloud): a
+// Controller of the operator's, outside the home.
+func (h *Home) ExecCloud(ctx context.Context, args ...string) ([]byte, error) {
+	if h.cloud == nil {
+		return nil, errors.New("vhome: the home has no cloud")
+	}
+	return execIn(ctx, h.cloud.ns, args...)
+}
+
+// ExecController is Exec in the harness Controller's namespace, on the
+// home's LAN but on no node: an app on a phone in the home.
+func (h *Home) ExecController(ctx context.Context, args ...string) ([]byte, error) {
+	return execIn(ctx, h.net.ctlNS(), args...)
+}
+
+// execIn runs args in namespace ns, bounded by ctx (execTimeout when it
+// has no deadline), and returns its stdout.
+func execIn(ctx context.Context, ns string, args ...string) ([]byte, error) {
 	if len(args) == 0 {
 		return nil, errors.New("vhome: exec: no command")
 	}
@@ -152,7 +173,7 @@ func (h *Home) Exec(ctx context.Context, i int, args ...string) ([]byte, error) 
 		ctx, cancel = context.WithTimeout(ctx, execTimeout)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.Namespace}, args...)...)
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
@@ -160,7 +181,7 @@ func (h *Home) Exec(ctx context.Context, i int, args ...string) ([]byte, error) 
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return out, fmt.Errorf("vhome: exec %s in %s: %w: %s", strings.Join(args, " "), n.Namespace, err, bytes.TrimSpace(stderr.Bytes()))
+		return out, fmt.Errorf("vhome: exec %s in %s: %w: %s", strings.Join(args, " "), ns, err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return out, nil
 }
