@@ -368,4 +368,10 @@ func TestMeshctlWebSocketListen(t *testing.T) {
 	})
 	d := startMeshd(t, filepath.Join(dir, "state"), "-insecure", "-serial", "WSL01", "-config", cfg)
 	wantLines(t, waitListener(t, d, done), "Device.LocalAgent.EndpointID => "+agent)
+	// The Agent reconnects to the next meshctl (TR-369 retry: 5 to 10 s),
+	// which subscribes and prints the notifications of a change made by
+	// another process over CoAP.
+	sc := startSubscriber(t, d, "-ws-listen", addr, "-agent", agent, "-timeout", "15s")
+	mustRun(t, d, nil, "set", "Device.DeviceInfo.", "FriendlyName=Garage")
+	wantNotify(t, d, sc, "Garage")
 }
