@@ -123,6 +123,8 @@ type gate struct {
 	link link
 }
 
+// SendRecord sends rec through the link, or fails with errNotListening
+// before the link is set.
 func (g *gate) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) error {
 	g.mu.Lock()
 	l := g.link
@@ -133,6 +135,7 @@ func (g *gate) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) er
 	return l.SendRecord(ctx, to, rec)
 }
 
+// set gives the gate the session's open link.
 func (g *gate) set(l link) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
