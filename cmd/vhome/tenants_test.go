@@ -3,14 +3,17 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -182,6 +185,8 @@ func TestTenants(t *testing.T) {
 		}
 	})
 
+	t.Run("broker restart", func(t *testing.T) { brokerRestart(t, h, meshctl) })
+
 	t.Run("security", func(t *testing.T) {
 		seen := 0
 		for _, n := range nodes {
@@ -206,6 +211,131 @@ func TestTenants(t *testing.T) {
 			t.Fatal("the security provider saw no associated station in the whole home")
 		}
 	})
+}
+
+// brokerRestart: the cloud's broker restarts while the operator is
+// subscribed (NotifRetry) and 1,000 ValueChanges happen across the
+// restart: every Agent reconnects, and every notification arrives
+// (duplicates, which QoS 1 and retries allow, are counted).
+func brokerRestart(t *testing.T, h *Home, meshctl string) {
+	ctx := t.Context()
+	n := h.Nodes()[0]
+	c, err := h.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Retries one second after a failed attempt (the minimum).
+	if _, err := c.Set(ctx, n.AgentID, false, setObj(`Device.LocalAgent.Controller.[EndpointID=="`+operatorID+`"].`,
+		"USPNotifRetryMinimumWaitInterval", "1")); err != nil {
+		t.Fatal(err)
+	}
+	sub := exec.CommandContext(ctx, "ip", "netns", "exec", h.CloudNamespace(), meshctl,
+		"-url", h.BrokerURL(true)+"/usp/agent/"+string(n.AgentID), "-agent", string(n.AgentID), "-id", operatorID,
+		"-ca", h.BrokerCA(), "-mqtt-topic", "usp/controller/operator", "-timeout", "10s",
+		"subscribe", "-retry", "-for", "120s", "ValueChange", "Device.DeviceInfo.FriendlyName")
+	sub.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stdout, err := sub.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	sub.Stderr = &stderr
+	if err := sub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(-sub.Process.Pid, syscall.SIGKILL); _ = sub.Wait() }()
+	values := make(chan string, 4096)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if _, v, ok := strings.Cut(sc.Text(), " => "); ok {
+				values <- v
+			}
+		}
+		close(values)
+	}()
+	// The subscription is up once a warm-up change arrives (the Agent
+	// may take up to MaxSubscriptionChangeAdoptionTime to adopt it).
+	warm := time.After(20 * time.Second)
+	for k, up := 0, false; !up; k++ {
+		if _, err := c.Set(ctx, n.AgentID, false, setObj("Device.DeviceInfo.", "FriendlyName", fmt.Sprint("warm-", k))); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case v, ok := <-values:
+			if !ok {
+				t.Fatalf("subscriber ended: %s", stderr.String())
+			}
+			up = strings.HasPrefix(v, "warm-")
+		case <-time.After(500 * time.Millisecond):
+		case <-warm:
+			t.Fatalf("the subscriber got nothing in 20 s: %s", stderr.String())
+		}
+	}
+	const total = 1000
+	var reconnected time.Duration
+	errs := make(chan error, 1)
+	go func() {
+		for i := range total {
+			switch i {
+			case total / 3:
+				if err := h.StopBroker(); err != nil {
+					errs <- err
+					return
+				}
+			case 2 * total / 3:
+				start := time.Now()
+				if err := h.StartBroker(ctx); err != nil {
+					errs <- err
+					return
+				}
+				if err := waitFor(30*time.Second, func() error {
+					for _, m := range h.Nodes() {
+						v, err := h.Get(ctx, m.Index, "Device.MQTT.Client.1.Status")
+						if err != nil || v["Device.MQTT.Client.1.Status"] != "Connected" {
+							return fmt.Errorf("node %d: %v %v", m.Index, v, err)
+						}
+					}
+					return nil
+				}); err != nil {
+					errs <- err
+					return
+				}
+				reconnected = time.Since(start)
+			}
+			if _, err := c.Set(ctx, n.AgentID, false, setObj("Device.DeviceInfo.", "FriendlyName", fmt.Sprint("v", i))); err != nil {
+				errs <- fmt.Errorf("set %d: %w", i, err)
+				return
+			}
+		}
+		errs <- nil
+	}()
+	seen := map[string]int{}
+	deadline := time.After(120 * time.Second)
+	for len(seen) < total {
+		select {
+		case v, ok := <-values:
+			if !ok {
+				t.Fatalf("subscriber ended after %d: %s", len(seen), stderr.String())
+			}
+			if strings.HasPrefix(v, "v") {
+				seen[v]++
+			}
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs = nil
+		case <-deadline:
+			t.Fatalf("%d of %d notifications arrived in 120 s", len(seen), total)
+		}
+	}
+	dups := 0
+	for _, k := range seen {
+		dups += k - 1
+	}
+	t.Logf("broker restart: all %d Agents reconnected %v after the broker was back; %d of %d notifications, %d duplicates",
+		len(h.Nodes()), reconnected.Round(time.Millisecond), len(seen), total, dups)
 }
 
 // refused reports whether meshctl failed with USP error 7006.
