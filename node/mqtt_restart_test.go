@@ -29,7 +29,7 @@ func TestMQTTBrokerRestartLosesNoNotification(t *testing.T) {
 	// in flight.
 	coap := dialNode(t, n, testCtl, testPSK)
 	if _, err := coap.client.Set(ctx, n.AgentID(), false, &uspmsg.Set_UpdateObject{
-		ObjPath: `Device.LocalAgent.Controller.[EndpointID=="` + testCtl + `"].`,
+		ObjPath:       `Device.LocalAgent.Controller.[EndpointID=="` + testCtl + `"].`,
 		ParamSettings: []*uspmsg.Set_UpdateParamSetting{{Param: "USPNotifRetryMinimumWaitInterval", Value: "1", Required: true}}}); err != nil {
 		t.Fatal(err)
 	}

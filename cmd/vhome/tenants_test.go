@@ -348,4 +348,3 @@ func mapValues(m map[string]string) []string {
 	}
 	return out
 }
-
