@@ -115,6 +115,9 @@ func FuzzConfigFiles(f *testing.F) {
 	f.Add([]byte(`{"state_dir":"/tmp/x","priority":1,"sim_cac":"1s"}`))
 	f.Add([]byte(`{"term":12}`))
 	f.Add([]byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"))
+	f.Add([]byte(`{"insecure":true,"mqtt":{"broker":"mqtts://[::1]:8883"},"websocket":{"listen":":1","insecure":true},` +
+		`"roles":[{"name":"r","permissions":[{"targets":["Device."],"param":"r---"}]}],` +
+		`"controllers":[{"endpoint_id":"proto::a","role":"r","mtp":"wss://h:1/p","mqtt_topic":"t"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		dir := t.TempDir()
 		name := filepath.Join(dir, "f")
@@ -122,7 +125,10 @@ func FuzzConfigFiles(f *testing.F) {
 			t.Fatal(err)
 		}
 		var c Config
-		_ = LoadFile(name, &c)
+		if LoadFile(name, &c) == nil {
+			c.applyDefaults()
+			_ = c.Validate() // the MTP sections' URIs, roles and topics
+		}
 		_, _ = meshkey.ReadSecret(name)
 		if err := os.WriteFile(filepath.Join(dir, fenceFile), b, 0o600); err != nil {
 			t.Fatal(err)

@@ -172,3 +172,18 @@ func TestWSSNeedsCert(t *testing.T) {
 		t.Fatalf("-ws-listen -cert without -key: %v", err)
 	}
 }
+
+// FuzzParseTarget: any -url gives a target or a clear error, never a
+// panic; an MQTT target always names an agent topic.
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{"coaps://127.0.0.1:5684/usp", "mqtt://b:1883/usp/agent/os::1", "mqtts://[::1]/a%2Fb",
+		"ws://h:1/usp", "wss://h/usp?x=1", "mqtt://b", "gopher://x", "%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		tg, err := parseTarget(raw)
+		if err == nil && tg.kind == mtpMQTT && tg.topic == "" {
+			t.Fatalf("%q: MQTT target without a topic", raw)
+		}
+	})
+}
