@@ -69,6 +69,7 @@ type Node struct {
 	ws       atomic.Pointer[wsMTP]
 	intake   intake
 	book     addressBook
+	refusals *refusals
 	fence    *fence
 	wifi     *bind.Binding
 	// rolePaths are the provisioned Roles' paths by name.
@@ -97,7 +98,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		return nil, err
 	}
 	deps = deps.withDefaults()
-	n := &Node{cfg: cfg, deps: deps, log: deps.Logger, configured: map[string]bool{},
+	n := &Node{cfg: cfg, deps: deps, log: deps.Logger, configured: map[string]bool{}, refusals: newRefusals(deps.Logger, deps.Clock),
 		base: context.WithoutCancel(ctx), stopMesh: make(chan struct{})}
 	for _, c := range cfg.Controllers {
 		n.configured[c.EndpointID] = true

@@ -144,7 +144,7 @@ func dialOnce(ctx context.Context, cfg DialConfig, u string) (*Conn, error) {
 	c := newConn(context.WithoutCancel(ctx), wc, connParams{
 		peerID: peerID, authenticated: authenticated, remote: remote,
 		handler: cfg.Handler, keepAlive: keepAlive, maxRecord: maxRecord,
-		log:   orDiscard(cfg.Logger).With("sub", "websocket"),
+		log:   orDiscard(cfg.Logger),
 		pongs: pongs,
 	})
 	go c.run()
@@ -222,7 +222,7 @@ func Dial(ctx context.Context, cfg DialConfig) (*Link, error) {
 	l := &Link{
 		cfg:    cfg,
 		url:    u,
-		log:    orDiscard(cfg.Logger).With("sub", "websocket", "url", cfg.URL),
+		log:    orDiscard(cfg.Logger).With("url", cfg.URL),
 		rand:   randFloat,
 		cancel: cancel,
 		done:   make(chan struct{}),

@@ -81,7 +81,7 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	if err := cfg.resolve(); err != nil {
 		return nil, err
 	}
-	log := orDiscard(cfg.Logger).With("sub", "websocket")
+	log := orDiscard(cfg.Logger)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
 	if err != nil {
