@@ -61,7 +61,7 @@ func dialMQTT(t testing.TB, addr, id, topic, agentTopic string) *mqttCtl {
 
 // mqttNode starts a node on broker b serving testCtl over MQTT at
 // usp/ctl/test, with fast reconnects.
-func mqttNode(t *testing.T, b *mqtttest.Broker) *Node {
+func mqttNode(t testing.TB, b *mqtttest.Broker) *Node {
 	cfg := baseConfig(t)
 	cfg.MQTT = &MQTTConfig{Broker: "mqtt://" + b.Addr(), RetryMin: Duration(100 * time.Millisecond), RetryMax: Duration(time.Second)}
 	cfg.Controllers[0].MQTTTopic = "usp/ctl/test"
@@ -204,7 +204,7 @@ type wsCtl struct {
 	notes  chan *uspmsg.Notify
 }
 
-func wsController(t *testing.T, n *Node, id string) *wsCtl {
+func wsController(t testing.TB, n *Node, id string) *wsCtl {
 	t.Helper()
 	c := &wsCtl{notes: make(chan *uspmsg.Notify, 64)}
 	ready := make(chan struct{})

@@ -1,0 +1,75 @@
+package node
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/mqtt/mqtttest"
+	"github.com/uspmesh/uspmesh/usp"
+)
+
+// BenchmarkGetRoundTrip is one Controller's Get of one parameter, answer
+// received, over each MTP of one node on loopback: CoAP/DTLS direct,
+// MQTT through a real Mosquitto, WebSocket (plain, on the Agent's
+// server). Run with -count 5 for medians: go test -run '^$' -bench
+// GetRoundTrip -count 5 ./node/
+func BenchmarkGetRoundTrip(b *testing.B) {
+	broker := mqtttest.Start(b, mqtttest.Options{})
+	cfg := baseConfig(b)
+	cfg.MQTT = &MQTTConfig{Broker: "mqtt://" + broker.Addr()}
+	cfg.WebSocket = &WebSocketConfig{Listen: "127.0.0.1:0", Insecure: true}
+	cfg.Controllers[0].MQTTTopic = "usp/ctl/bench"
+	n := startNode(b, cfg, Deps{})
+	deadline := time.Now().Add(10 * time.Second)
+	for get(b, n, "Device.MQTT.Client.1.Status") != "Connected" {
+		if time.Now().After(deadline) {
+			b.Fatal("no MQTT session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	clients := []struct {
+		name string
+		c    *usp.Client
+	}{
+		{"CoAP-DTLS", dialNode(b, n, testCtl, testPSK).client},
+		{"MQTT", dialMQTT(b, broker.Addr(), testCtl, "usp/ctl/bench", "usp/agent/"+string(n.AgentID())).client},
+		{"WebSocket", wsController(b, n, testCtl).client},
+	}
+	for _, c := range clients {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := c.c.Get(ctx, n.AgentID(), 0, "Device.DeviceInfo.SoftwareVersion"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMQTTIdleBytes measures what an idle node's MQTT session costs:
+// TCP payload bytes, both ways, per keep-alive interval (PINGREQ and
+// PINGRESP), with a one-second keep-alive over five seconds. At the
+// default keep-alive (60 s) an idle node spends that much per minute.
+func BenchmarkMQTTIdleBytes(b *testing.B) {
+	broker := mqtttest.Start(b, mqtttest.Options{})
+	cfg := baseConfig(b)
+	cfg.MQTT = &MQTTConfig{Broker: "mqtt://" + broker.Addr(), KeepAlive: Duration(time.Second)}
+	n := startNode(b, cfg, Deps{})
+	deadline := time.Now().Add(10 * time.Second)
+	for get(b, n, "Device.MQTT.Client.1.Status") != "Connected" {
+		if time.Now().After(deadline) {
+			b.Fatal("no MQTT session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	const window = 5 * time.Second
+	for b.Loop() {
+		s0 := n.mqttNow().client.Stats()
+		time.Sleep(window) // the measured interval itself: idle time is what is measured
+		s1 := n.mqttNow().client.Stats()
+		bytes := float64(s1.BytesSent + s1.BytesReceived - s0.BytesSent - s0.BytesReceived)
+		b.ReportMetric(bytes/window.Seconds(), "bytes/keepalive")
+	}
+}
