@@ -4,7 +4,9 @@
 // New opens the state dir (identity, persistent data model, the leader
 // term fence), binds the radios it is given to Device.WiFi., provisions
 // access control, builds the USP Agent and its Notifier and serves them
-// on the CoAP/DTLS MTP. With a mesh secret it also joins the home's mesh
+// on the CoAP/DTLS MTP and, when configured, over MQTT (a client of the
+// operator's broker, mqtt.go) and WebSocket (a server for apps, and a
+// session to each Controller with a ws[s]:// MTP, ws.go). With a mesh secret it also joins the home's mesh
 // (mesh.go): its own USP Controller on a second endpoint, DNS-SD, the
 // memberlist cluster and leader election, the mesh Roles, and, on the
 // leader, the control loop of package leader. A mesh that cannot start
@@ -12,11 +14,14 @@
 // serving alone: the reason shows in Device.X_USPMESH_Mesh.Status and
 // StatusMessage and in the log, and the mesh is retried.
 //
-// Data enters as CoAP POSTs carrying USP Records (decoded once, queued
-// for the Agent's workers), DNS-SD sightings, gossip and radio events;
-// the Agent's answers leave as new POSTs to each request's reply-to,
-// notifications to the Controller's configured MTP (or the reply-to it
-// last used), and the leader's requests from its Controller endpoint.
+// Data enters as USP Records on any MTP (CoAP POSTs, MQTT PUBLISHes on
+// the Agent's topic, WebSocket messages; each decoded once and queued for
+// the Agent's workers), DNS-SD sightings, gossip and radio events. Each
+// answer leaves the way its request came (a POST to the reply-to, a
+// PUBLISH to the Response Topic, the same WebSocket session);
+// notifications go to the Controller's enabled MTP rows by Order, else
+// its live WebSocket session, else the MTP it subscribed over (mtp.go);
+// the leader's requests leave from its Controller endpoint.
 //
 // Close tears the node down in reverse order of construction: the
 // Agent's intake stops and its workers drain, the Agent cancels its
