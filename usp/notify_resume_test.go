@@ -2,9 +2,12 @@ package usp_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/proto/usprecord"
@@ -94,5 +97,52 @@ func TestConnectRecords(t *testing.T) {
 	}
 	if topic := <-got; topic != "usp/agent/x" {
 		t.Fatalf("OnConnect topic %q", topic)
+	}
+}
+
+// gatedTransport holds every send until the gate opens.
+type gatedTransport struct {
+	next usp.Transport
+	gate chan struct{}
+}
+
+func (g gatedTransport) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) error {
+	<-g.gate
+	return g.next.SendRecord(ctx, to, rec)
+}
+
+// TestNotifierHoldsRetryOnFullQueue: NotifRetry notifications that find
+// their recipient's queue full (a slow MTP) wait and are all delivered,
+// where they used to be dropped.
+func TestNotifierHoldsRetryOnFullQueue(t *testing.T) {
+	gate := make(chan struct{})
+	var open sync.Once
+	openGate := func() { open.Do(func() { close(gate) }) }
+	e := newNotifyEnvWith(t, func(c *usp.NotifierConfig) {
+		c.QueueLen = 2
+		c.Transport = gatedTransport{next: c.Transport, gate: gate}
+	})
+	t.Cleanup(openGate) // before the Notifier's Close, which waits for a held send
+	e.subscribe(usp.Subscription{NotifType: "ValueChange", ReferenceList: []string{"Device.DeviceInfo.FriendlyName"}, Retry: true})
+	const total = 10
+	for i := range total {
+		e.set("Device.DeviceInfo.", "FriendlyName", fmt.Sprint("n", i))
+	}
+	if _, dropped := e.nt.Stats(); dropped != 0 {
+		t.Fatalf("%d notifications dropped on a full queue", dropped)
+	}
+	openGate()
+	seen := map[string]bool{}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(seen) < total && time.Now().Before(deadline) {
+		select {
+		case n := <-e.got:
+			seen[n.GetValueChange().GetParamValue()] = true
+		case <-time.After(20 * time.Millisecond):
+			e.clock.Advance(time.Second) // the held ones try the queue again
+		}
+	}
+	if len(seen) != total {
+		t.Fatalf("%d of %d notifications delivered: %v", len(seen), total, seen)
 	}
 }

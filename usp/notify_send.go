@@ -75,6 +75,10 @@ func (n *Notifier) push(o *outgoing, nt *uspmsg.Notify) {
 	case q <- o:
 		n.queued++
 	default:
+		if o.retry && n.holdLocked(o) {
+			n.queued++
+			return
+		}
 		n.dropped++
 		delete(n.pending, id)
 		n.log.Warn("notification queue full: notification dropped", "to", o.to, "msg_id", id)
@@ -146,6 +150,9 @@ func (n *Notifier) resend(o *outgoing) {
 	select {
 	case n.queues[o.to] <- o:
 	default:
+		if n.holdLocked(o) {
+			return
+		}
 		delete(n.pending, id)
 		n.dropped++
 		n.log.Warn("notification queue full: retry dropped", "to", o.to, "msg_id", id)
@@ -172,6 +179,40 @@ func (n *Notifier) retryParams(ctrlRow string) (m, k float64) {
 	}
 	return m, k
 }
+
+// holdBackoff is how long a NotifRetry notification that found its
+// recipient's queue full waits before it tries the queue again (plus up
+// to as much jitter). It is local back-pressure, not a TR-369 retry: the
+// notification was not sent.
+const holdBackoff = time.Second
+
+// holdLocked keeps o, a NotifRetry notification that found its
+// recipient's queue full, and tries the queue again after holdBackoff,
+// unless its retry window has ended or the recipient already has
+// holdFactor×QueueLen notifications waiting (the bound on what a
+// Controller that cannot keep up may cost). It reports whether o was
+// kept. The caller holds n.mu.
+func (n *Notifier) holdLocked(o *outgoing) bool {
+	wait := holdBackoff + time.Duration(float64(holdBackoff)*n.cfg.Rand())
+	if !o.expires.IsZero() && n.cfg.Clock.Now().Add(wait).After(o.expires) {
+		return false
+	}
+	waiting := 0
+	for _, p := range n.pending {
+		if p.to == o.to {
+			waiting++
+		}
+	}
+	if waiting > holdFactor*n.cfg.QueueLen {
+		return false
+	}
+	o.stop = n.cfg.Clock.AfterFunc(wait, func() { n.resend(o) })
+	return true
+}
+
+// holdFactor bounds a recipient's waiting NotifRetry notifications to
+// this many times its queue length.
+const holdFactor = 16
 
 // Resume retries at once, in the order they were first sent, the
 // notifications to Controller to that wait for their next retry: call it

@@ -24,13 +24,21 @@ type notifyEnv struct {
 	got    chan *uspmsg.Notify
 }
 
-func newNotifyEnv(t *testing.T) *notifyEnv {
+func newNotifyEnv(t *testing.T) *notifyEnv { return newNotifyEnvWith(t, nil) }
+
+// newNotifyEnvWith is newNotifyEnv with the Notifier's config adjusted by
+// opt.
+func newNotifyEnvWith(t *testing.T, opt func(*usp.NotifierConfig)) *notifyEnv {
 	t.Helper()
 	h := newHarness(t)
 	e := &notifyEnv{harness: h, net: newMemNet(), clock: clock.NewFake(harnessClock), got: make(chan *uspmsg.Notify, 64)}
 	var err error
-	e.nt, err = usp.NewNotifier(context.Background(), usp.NotifierConfig{Agent: agentID, Model: h.m, Transport: e.net.as(agentID),
-		Clock: e.clock, Rand: func() float64 { return 0.5 }})
+	nc := usp.NotifierConfig{Agent: agentID, Model: h.m, Transport: e.net.as(agentID),
+		Clock: e.clock, Rand: func() float64 { return 0.5 }}
+	if opt != nil {
+		opt(&nc)
+	}
+	e.nt, err = usp.NewNotifier(context.Background(), nc)
 	if err != nil {
 		t.Fatal(err)
 	}
