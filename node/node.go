@@ -36,6 +36,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -174,12 +175,16 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 		},
 	})
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
+	// A data model file that is not there (first start, or removed to
+	// reset the model) starts from the configured values.
+	_, statErr := os.Stat(store.Path)
+	freshModel := errors.Is(statErr, fs.ErrNotExist)
 	m, err := datamodel.NewModel(ctx, s, datamodel.Config{Store: store, Logger: n.log.With("sub", "datamodel")})
 	if err != nil {
 		return err
 	}
 	n.model = m
-	if cfg.FriendlyName != "" && firstStart {
+	if cfg.FriendlyName != "" && (firstStart || freshModel) {
 		if err := setParams(ctx, m, "Device.DeviceInfo.", map[string]string{"FriendlyName": cfg.FriendlyName}); err != nil {
 			return &ConfigError{"friendly_name", cfg.FriendlyName, err.Error()}
 		}
