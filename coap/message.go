@@ -144,6 +144,35 @@ func knownCritical(id message.OptionID) bool {
 	return false
 }
 
+// repeatable reports whether RFC 7252 §5.10 and RFC 7959 let option id
+// occur more than once in a request (of the options we understand).
+func repeatable(id message.OptionID) bool {
+	return id == message.URIPath || id == message.URIQuery
+}
+
+// badCriticalOption returns the first critical option of opts that the
+// server must answer 4.02 for (RFC 7252 §5.4.1, §5.4.5): one it does not
+// understand, or a second occurrence of one that is not repeatable.
+func badCriticalOption(opts message.Options) (message.OptionID, bool) {
+	for i, o := range opts {
+		if o.ID&1 == 0 {
+			continue // elective: an unknown or repeated one is ignored
+		}
+		if !knownCritical(o.ID) {
+			return o.ID, true
+		}
+		if repeatable(o.ID) {
+			continue
+		}
+		for _, prev := range opts[:i] {
+			if prev.ID == o.ID {
+				return o.ID, true
+			}
+		}
+	}
+	return 0, false
+}
+
 // diagnostic cuts an error text to a diagnostic payload.
 func diagnostic(s string) []byte {
 	if len(s) > maxDiagnostic {

@@ -137,10 +137,11 @@ func (s *server) handleDatagram(ctx context.Context, p *peer, data []byte, now t
 
 // answer routes one CON request (TR-369 R-COAP.4–.13).
 func (s *server) answer(ctx context.Context, p *peer, req *message.Message, now time.Time) answer {
-	for _, o := range req.Options {
-		if o.ID&1 == 1 && !knownCritical(o.ID) {
-			return failure(CodeBadOption, fmt.Sprintf("unsupported critical option %d", o.ID))
+	if id, bad := badCriticalOption(req.Options); bad {
+		if knownCritical(id) {
+			return failure(CodeBadOption, fmt.Sprintf("critical option %d repeated", id))
 		}
+		return failure(CodeBadOption, fmt.Sprintf("unsupported critical option %d", id))
 	}
 	switch optPath(req.Options) {
 	case ".well-known/core":

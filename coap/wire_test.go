@@ -280,3 +280,54 @@ func TestSendRecordStaleSeparateResponse(t *testing.T) {
 		t.Fatalf("Send: %v (the repeated answer to block 0 was taken for block 1's)", err)
 	}
 }
+
+// TestRepeatedCriticalOption: a request repeating a critical option that
+// is not repeatable (Block1, Block2, Uri-Host, Uri-Port, Accept) is
+// answered 4.02 Bad Option and delivers nothing (RFC 7252 §5.4.5, §5.4.1);
+// a repeated elective option is ignored, repeatable ones are allowed.
+func TestRepeatedCriticalOption(t *testing.T) {
+	checkLeaks(t)
+	sb := newSink()
+	b := listen(t, nosecConfig(), sb.handle)
+	c := dialRaw(t, net.UDPAddrFromAddrPort(b.Addr()))
+	rt := replyToOpt(c.replyTo())
+	b1 := func(num uint32, more bool) message.Option {
+		return uintOption(message.Block1, block{num: num, more: more, szx: 6}.value())
+	}
+	for _, tc := range []struct {
+		name string
+		req  message.Message
+		code codes.Code
+	}{
+		{"two Block1", uspPost([]byte("two blocks"), rt, b1(0, false), b1(1, false)), codes.BadOption},
+		{"two equal Block1", uspPost([]byte("same twice"), rt, b1(0, false), b1(0, false)), codes.BadOption},
+		{"two Block2", uspPost([]byte("x"), rt, uintOption(message.Block2, 0), uintOption(message.Block2, 0)), codes.BadOption},
+		{"two Uri-Host", uspPost([]byte("x"), rt,
+			message.Option{ID: message.URIHost, Value: []byte("a")}, message.Option{ID: message.URIHost, Value: []byte("b")}), codes.BadOption},
+		{"two Uri-Port", uspPost([]byte("x"), rt, uintOption(message.URIPort, 1), uintOption(message.URIPort, 2)), codes.BadOption},
+		{"two Accept", uspPost([]byte("x"), rt, uintOption(message.Accept, 42), uintOption(message.Accept, 42)), codes.BadOption},
+		{"two Size1 (elective) are ignored", uspPost([]byte("size1 twice"), rt, b1(0, false),
+			uintOption(message.Size1, 11), uintOption(message.Size1, 11)), codes.Changed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := encodeMessage(tc.req, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back message.Message // the datagram really carries both options
+			if err := decodeMessage(raw, &back); err != nil || len(back.Options) != len(tc.req.Options) {
+				t.Fatalf("encoded %d options, decoded %d (%v)", len(tc.req.Options), len(back.Options), err)
+			}
+			r := c.do(tc.req)
+			if r.Type != message.Acknowledgement || r.Code != tc.code {
+				t.Fatalf("got %v %v %q, want ACK %v", r.Type, r.Code, r.Payload, tc.code)
+			}
+			if tc.code == codes.Changed {
+				if in := sb.next(t); string(in.Record) != string(tc.req.Payload) {
+					t.Fatalf("handler got %q", in.Record)
+				}
+			}
+			sb.empty(t)
+		})
+	}
+}
