@@ -1,38 +1,126 @@
 package coap
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
 
-// budget is a byte budget shared by all Block1 reassemblies of an
-// Endpoint, so that many half-finished transfers cannot exhaust memory.
+// budget bounds the memory of all Block1 reassemblies of an Endpoint: max
+// bytes for all of them together, perPeer bytes for those of one source
+// address (over all its ports and sessions). A transfer that needs room
+// beyond either bound takes it from others instead of being refused:
+// beyond perPeer the oldest other transfer of its own address is dropped,
+// beyond max the oldest transfer of the address holding the most. So no
+// sender, from however many ports, can lock others out; a dropped
+// transfer's next block is answered 4.08.
 type budget struct {
-	mu   sync.Mutex
-	max  int
-	used int
+	mu      sync.Mutex
+	max     int
+	perPeer int
+	used    int
+	byAddr  map[netip.Addr]int
+	live    map[*transfer]struct{}
+	seq     uint64
 }
 
-func (b *budget) take(n int) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.used+n > b.max {
-		return false
-	}
-	b.used += n
-	return true
+// transfer is one Block1 reassembly in progress. Its fields are guarded
+// by the budget's mu, so that another peer's transfer can drop it (and
+// free its buffer) at once.
+type transfer struct {
+	owner   netip.Addr
+	seq     uint64 // start order
+	buf     []byte
+	charged int  // bytes of budget held for buf
+	dropped bool // to make room for another transfer
 }
 
-func (b *budget) give(n int) {
-	b.mu.Lock()
-	b.used -= n
-	b.mu.Unlock()
+func newBudget(max, perPeer int) *budget {
+	return &budget{max: max, perPeer: perPeer, byAddr: make(map[netip.Addr]int), live: make(map[*transfer]struct{})}
 }
 
 func (b *budget) inUse() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.used
+}
+
+// heldBy reports the bytes held for the transfers of addr.
+func (b *budget) heldBy(addr netip.Addr) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.byAddr[addr]
+}
+
+func (b *budget) startLocked(owner netip.Addr) *transfer {
+	b.seq++
+	t := &transfer{owner: owner, seq: b.seq}
+	b.live[t] = struct{}{}
+	return t
+}
+
+// releaseLocked forgets t and gives back what it holds.
+func (b *budget) releaseLocked(t *transfer) {
+	if _, ok := b.live[t]; !ok {
+		return
+	}
+	delete(b.live, t)
+	b.used -= t.charged
+	if n := b.byAddr[t.owner] - t.charged; n > 0 {
+		b.byAddr[t.owner] = n
+	} else {
+		delete(b.byAddr, t.owner)
+	}
+	t.charged, t.buf = 0, nil
+}
+
+// chargeLocked takes extra bytes for t, dropping other transfers to make
+// room; it reports false when even that cannot make room.
+func (b *budget) chargeLocked(t *transfer, extra int) bool {
+	for b.byAddr[t.owner]+extra > b.perPeer {
+		v := b.victimLocked(t, true)
+		if v == nil {
+			return false
+		}
+		b.dropLocked(v)
+	}
+	for b.used+extra > b.max {
+		v := b.victimLocked(t, false)
+		if v == nil {
+			return false
+		}
+		b.dropLocked(v)
+	}
+	b.used += extra
+	b.byAddr[t.owner] += extra
+	t.charged += extra
+	return true
+}
+
+// victimLocked picks the transfer to drop for t: the oldest of t's own
+// address when sameOwner, else the oldest of the address holding the
+// most. It never picks t.
+func (b *budget) victimLocked(t *transfer, sameOwner bool) *transfer {
+	var victim *transfer
+	for v := range b.live {
+		switch {
+		case v == t || v.charged == 0 || (sameOwner && v.owner != t.owner):
+		case victim == nil:
+			victim = v
+		case !sameOwner && b.byAddr[v.owner] != b.byAddr[victim.owner]:
+			if b.byAddr[v.owner] > b.byAddr[victim.owner] {
+				victim = v
+			}
+		case v.seq < victim.seq:
+			victim = v
+		}
+	}
+	return victim
+}
+
+func (b *budget) dropLocked(t *transfer) {
+	b.releaseLocked(t)
+	t.dropped = true
 }
 
 // reassembler collects the Block1 transfer (RFC 7959 §2.5) of one peer:
@@ -42,10 +130,10 @@ func (b *budget) inUse() int {
 type reassembler struct {
 	max     int // largest record accepted
 	budget  *budget
+	owner   netip.Addr // the peer's source address, for the budget
 	timeout time.Duration
 
-	buf     []byte // nil when no transfer is in progress
-	charged int    // bytes of budget held for buf
+	cur     *transfer // nil when no transfer is in progress
 	expires time.Time
 }
 
@@ -85,66 +173,96 @@ func (r *reassembler) add(b block, size1 int, payload []byte, now time.Time) out
 			return fail(CodeRequestEntityTooLarge, "record exceeds the maximum record size")
 		}
 		return outcome{record: append([]byte{}, payload...)}
+	}
+	r.budget.mu.Lock()
+	defer r.budget.mu.Unlock()
+	return r.addLocked(b, size1, payload, now)
+}
+
+// addLocked takes one block of a multi-block transfer.
+func (r *reassembler) addLocked(b block, size1 int, payload []byte, now time.Time) outcome {
+	fail := func(c Code, diag string) outcome {
+		r.dropLocked()
+		return outcome{code: c, diag: diag}
+	}
+	t := r.cur
+	switch {
 	case b.num == 0:
-		r.reset() // a new transfer replaces the one in progress
-	case r.buf == nil:
+		r.dropLocked() // a new transfer replaces the one in progress
+		t = nil
+	case t == nil:
 		return fail(CodeRequestEntityIncomplete, "no Block1 transfer in progress")
-	case uint64(b.num)*uint64(size) != uint64(len(r.buf)):
+	case t.dropped:
+		return fail(CodeRequestEntityIncomplete, "Block1 transfer dropped to make room for other senders")
+	case uint64(b.num)*uint64(b.size()) != uint64(len(t.buf)):
 		return fail(CodeRequestEntityIncomplete, "block out of order")
 	}
-	if len(r.buf)+len(payload) > r.max {
+	have := 0
+	if t != nil {
+		have = len(t.buf)
+	}
+	if have+len(payload) > r.max {
 		return fail(CodeRequestEntityTooLarge, "record exceeds the maximum record size")
 	}
-	if !r.grow(len(r.buf)+len(payload), size1) {
+	if t == nil {
+		t = r.budget.startLocked(r.owner)
+		r.cur = t
+	}
+	if !r.growLocked(t, have+len(payload), size1) {
 		return fail(CodeServiceUnavailable, "too many transfers in progress")
 	}
-	r.buf = append(r.buf, payload...)
+	t.buf = append(t.buf, payload...)
 	r.expires = now.Add(r.timeout)
 	if b.more {
 		return outcome{code: CodeContinue}
 	}
-	rec := r.buf
-	r.buf = nil
-	r.release()
+	rec := t.buf
+	t.buf = nil
+	r.dropLocked()
 	return outcome{record: rec}
 }
 
-// grow makes room for need bytes, charging the budget for the capacity.
-func (r *reassembler) grow(need, size1 int) bool {
-	if need <= cap(r.buf) && r.buf != nil {
+// growLocked makes room for need bytes, charging the budget for the
+// capacity.
+func (r *reassembler) growLocked(t *transfer, need, size1 int) bool {
+	if need <= cap(t.buf) && t.buf != nil {
 		return true
 	}
-	newCap := max(need, 2*cap(r.buf), blockSize)
+	newCap := max(need, 2*cap(t.buf), blockSize)
 	if size1 >= need {
 		newCap = max(need, size1)
 	}
 	newCap = min(newCap, r.max)
-	if !r.budget.take(newCap - r.charged) {
+	if !r.budget.chargeLocked(t, newCap-t.charged) {
 		return false
 	}
-	nb := make([]byte, len(r.buf), newCap)
-	copy(nb, r.buf)
-	r.buf = nb
-	r.charged = newCap
+	nb := make([]byte, len(t.buf), newCap)
+	copy(nb, t.buf)
+	t.buf = nb
 	return true
+}
+
+// dropLocked ends the transfer in progress, if any.
+func (r *reassembler) dropLocked() {
+	if r.cur != nil {
+		r.budget.releaseLocked(r.cur)
+		r.cur = nil
+	}
 }
 
 // reset drops the transfer in progress, if any.
 func (r *reassembler) reset() {
-	r.buf = nil
-	r.release()
+	r.budget.mu.Lock()
+	r.dropLocked()
+	r.budget.mu.Unlock()
 }
 
-func (r *reassembler) release() {
-	if r.charged > 0 {
-		r.budget.give(r.charged)
-		r.charged = 0
-	}
-}
-
-// expire drops a transfer that saw no block since its timeout.
+// expire drops a transfer that saw no block since its timeout, or that
+// was dropped for another.
 func (r *reassembler) expire(now time.Time) {
-	if r.buf != nil && now.After(r.expires) {
-		r.reset()
+	r.budget.mu.Lock()
+	if t := r.cur; t != nil && (t.dropped || now.After(r.expires)) {
+		r.dropLocked()
 	}
+	r.budget.mu.Unlock()
 }

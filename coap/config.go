@@ -117,8 +117,11 @@ type Config struct {
 	// beyond it: 4.13) and send. Default 1 MiB.
 	MaxRecordSize int
 	// MaxReassemblyBytes caps the memory of all Block1 reassemblies in
-	// progress together; beyond it a transfer is refused with 5.03.
-	// Default 4 MiB.
+	// progress together. The transfers of one source address hold at most
+	// a quarter of it (but at least MaxRecordSize); beyond that a new one
+	// displaces the address's oldest, and beyond the cap the oldest of the
+	// address holding the most. A displaced transfer's next block gets
+	// 4.08. Default 4 MiB.
 	MaxReassemblyBytes int
 	// ReassemblyTimeout drops a Block1 transfer with no new block for
 	// this long. Default 60s.

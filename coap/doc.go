@@ -39,8 +39,9 @@
 //     sessions are capped and closed when idle; a client that restarts on
 //     the same address and port gets a new session beside the old one
 //     (RFC 6347 §4.2.8), which pion alone would ignore;
-//   - duplicate detection, Block1 reassembly (with a shared memory budget)
-//     and NoSec peer state are all bounded and expire.
+//   - duplicate detection, Block1 reassembly (with a memory budget shared
+//     fairly between source addresses) and NoSec peer state are all
+//     bounded and expire.
 //
 // DTLS requires the extended master secret (RFC 7627, as RFC 7925 asks)
 // and offers only the RFC 7925 suites: TLS_PSK_WITH_AES_128_CCM_8 and

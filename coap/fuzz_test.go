@@ -72,21 +72,26 @@ func FuzzServerPacket(f *testing.F) {
 	})
 }
 
-// FuzzBlock1 runs arbitrary block sequences through the reassembler: it
-// must never panic, never hold more than the cap, and account its budget
-// exactly.
+// FuzzBlock1 runs arbitrary block sequences through two reassemblers of
+// different addresses sharing a budget: it must never panic, never hold
+// more than the caps, and account its budget exactly.
 func FuzzBlock1(f *testing.F) {
 	f.Add([]byte{0, 0x0e, 0, 0xff, 1, 0x0e, 0, 0xff, 2, 0x06, 0, 10})
 	f.Add([]byte{0, 0x0e, 3, 0xff, 2, 0x0e, 0, 0xff})
 	f.Add([]byte{0, 0x0b, 1, 0x80, 4, 0x0c, 2, 0x40, 0, 0x07, 0, 1})
+	f.Add([]byte{0, 0x0e, 2, 0xff, 0, 0x8e, 2, 0xff, 1, 0x0e, 0, 0xff, 1, 0x8e, 0, 0xff})
 	const maxRecord = 5000
 	f.Fuzz(func(t *testing.T, steps []byte) {
-		bud := &budget{max: 6000}
-		r := reassembler{max: maxRecord, budget: bud, timeout: time.Second}
+		bud := newBudget(6000, 5000)
+		rs := []*reassembler{
+			{max: maxRecord, budget: bud, owner: netip.MustParseAddr("192.0.2.1"), timeout: time.Second},
+			{max: maxRecord, budget: bud, owner: netip.MustParseAddr("192.0.2.2"), timeout: time.Second},
+		}
 		now := time.Now()
 		payload := make([]byte, 2048)
 		for len(steps) >= 4 {
-			// num, M|SZX, Size1 selector, payload length (scaled)
+			// num, which|M|SZX, Size1 selector, payload length (scaled)
+			r := rs[steps[1]>>7]
 			b := block{num: uint32(steps[0]), more: steps[1]&0x08 != 0, szx: steps[1] & 0x07}
 			size1 := []int{-1, 0, 2048, maxRecord + 1}[steps[2]%4]
 			n := int(steps[3]) * 8
@@ -97,17 +102,24 @@ func FuzzBlock1(f *testing.F) {
 			if out.code == 0 && len(out.record) > maxRecord {
 				t.Fatalf("record of %d bytes over the cap", len(out.record))
 			}
-			if len(r.buf) > maxRecord || cap(r.buf) > maxRecord {
-				t.Fatalf("buffer %d/%d over the cap", len(r.buf), cap(r.buf))
+			charged := 0
+			for _, r := range rs {
+				buf, c := r.held()
+				if len(buf) > maxRecord || cap(buf) > maxRecord || c > bud.perPeer {
+					t.Fatalf("buffer %d/%d, charged %d, over the cap", len(buf), cap(buf), c)
+				}
+				charged += c
 			}
-			if used := bud.inUse(); used != r.charged || used > bud.max {
-				t.Fatalf("budget %d, charged %d, max %d", used, r.charged, bud.max)
+			if used := bud.inUse(); used != charged || used > bud.max {
+				t.Fatalf("budget %d, charged %d, max %d", used, charged, bud.max)
 			}
 			steps = steps[4:]
 			now = now.Add(100 * time.Millisecond)
 			r.expire(now)
 		}
-		r.reset()
+		for _, r := range rs {
+			r.reset()
+		}
 		if bud.inUse() != 0 {
 			t.Fatalf("budget %d after reset", bud.inUse())
 		}

@@ -37,6 +37,7 @@ func (s *server) newPeer(identity string, source netip.AddrPort, now time.Time) 
 		reasm: reassembler{
 			max:     s.cfg.MaxRecordSize,
 			budget:  s.budget,
+			owner:   source.Addr(),
 			timeout: s.cfg.ReassemblyTimeout,
 		},
 	}
@@ -79,7 +80,7 @@ func newServer(cfg *Config, h Handler) *server {
 		cfg:     cfg,
 		secure:  !cfg.Insecure,
 		handler: h,
-		budget:  &budget{max: cfg.MaxReassemblyBytes},
+		budget:  newBudget(cfg.MaxReassemblyBytes, max(cfg.MaxRecordSize, cfg.MaxReassemblyBytes/4)),
 		wellKnown: fmt.Appendf(nil, `</%s>;if="%s";rt="bbf.usp.endpoint";title="%s";ct=%d`,
 			cfg.Path, cfg.Role, cfg.Role.title(), mediaOctetStream),
 		exchangeLifetime: span + 200*time.Second + cfg.ACKTimeout,

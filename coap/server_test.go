@@ -172,7 +172,7 @@ func TestServerRaw(t *testing.T) {
 }
 
 func TestReassembler(t *testing.T) {
-	bud := &budget{max: 3000}
+	bud := newBudget(3000, 3000)
 	r := reassembler{max: 2500, budget: bud, timeout: time.Second}
 	now := time.Now()
 	kb := bytes.Repeat([]byte{1}, 1024)
@@ -209,22 +209,26 @@ func TestReassembler(t *testing.T) {
 		if out.code != s.code || (s.code == 0 && len(out.record) != s.size) {
 			t.Fatalf("%s: got %v (%d bytes, %q), want %v (%d bytes)", s.name, out.code, len(out.record), out.diag, s.code, s.size)
 		}
-		if bud.inUse() > bud.max || len(r.buf) > r.max {
-			t.Fatalf("%s: budget %d, buffer %d", s.name, bud.inUse(), len(r.buf))
+		if buf, _ := r.held(); bud.inUse() > bud.max || len(buf) > r.max {
+			t.Fatalf("%s: budget %d, buffer %d", s.name, bud.inUse(), len(buf))
 		}
 	}
 	if bud.inUse() != 0 {
 		t.Fatalf("budget holds %d after the transfers", bud.inUse())
 	}
 
-	// The budget is shared: a second transfer that does not fit gets 5.03.
+	// The budget is shared: a second transfer that does not fit takes the
+	// room of the first, whose next block is then refused.
 	other := reassembler{max: 2500, budget: bud, timeout: time.Second}
 	r.add(block{0, true, 6}, 2500, kb, now)
-	if out := other.add(block{0, true, 6}, 2500, kb, now); out.code != CodeServiceUnavailable {
+	if out := other.add(block{0, true, 6}, 2500, kb, now); out.code != CodeContinue {
 		t.Fatalf("over budget: %v", out.code)
 	}
-	r.expire(now.Add(2 * time.Second))
-	if bud.inUse() != 0 || r.buf != nil {
+	if out := r.add(block{1, true, 6}, 2500, kb, now); out.code != CodeRequestEntityIncomplete {
+		t.Fatalf("dropped transfer continued: %v", out.code)
+	}
+	other.expire(now.Add(2 * time.Second))
+	if buf, _ := other.held(); bud.inUse() != 0 || buf != nil {
 		t.Fatal("expired transfer kept")
 	}
 }
