@@ -23,6 +23,11 @@ type LeaderChange struct {
 	Leader string
 	// IsLeader says this node is the leader for Term.
 	IsLeader bool
+	// PersistErr, while not nil, is why this node cannot write its state
+	// file: it does not stand for leadership and follows no new term
+	// until a retry (every Profile.PersistRetry) succeeds; an event with
+	// PersistErr nil says it stands again.
+	PersistErr error
 }
 
 // eventBuffer is the capacity of the Events channel; when the reader
@@ -46,12 +51,15 @@ type Cluster struct {
 	meta      []byte            // encoded metadata memberlist advertises
 	seeds     []string
 	pushClaim bool // a new claim awaits its push to the members
+	// persistFail is the last failure to write the state file, nil once
+	// a write succeeds; while set, this node has withdrawn from candidacy.
+	persistFail error
 
 	// Owned by the election loop.
 	awaited      string    // member whose claim this node waits for
 	awaitedSince time.Time // since when
 	lastPull     time.Time // last state pull from the awaited member
-	persistErr   string    // last failure to persist a new vote, logged once
+	lastProbe    time.Time // last write of the state file while it fails
 	bumpSince    time.Time // since when a term bump (rule 2) has been due
 	pulling      atomic.Bool
 
@@ -79,6 +87,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	persisted, err := loadState(cfg.StateFile)
 	if err != nil {
 		return nil, err
+	}
+	if persisted.Term < cfg.MinTerm {
+		persisted = Vote{Term: cfg.MinTerm}
 	}
 	logger := cfg.Logger.With("node", cfg.Name)
 	mlLog := newMemberlistLogger(cfg.Logger.With("from", "memberlist", "node", cfg.Name))
@@ -151,10 +162,11 @@ func (c *Cluster) memberlistConfig(t memberlist.NodeAwareTransport, port int, lo
 // encodeMetaLocked encodes this node's current metadata.
 func (c *Cluster) encodeMetaLocked() []byte {
 	return encodeMeta(c.cfg.Name, wireMeta{
-		Priority: c.cfg.Priority,
-		Vote:     c.persisted,
-		Claim:    c.decision.Claim,
-		Node:     c.cfg.Meta,
+		Priority:  c.cfg.Priority,
+		Vote:      c.persisted,
+		Claim:     c.decision.Claim && c.persistFail == nil,
+		Withdrawn: c.persistFail != nil,
+		Node:      c.cfg.Meta,
 	})
 }
 
@@ -190,7 +202,7 @@ func (c *Cluster) SetSeeds(addrs []string) {
 func (c *Cluster) Leader() (term uint64, leader string, isLeader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.decision.Term, c.decision.Leader, c.decision.Claim
+	return c.decision.Term, c.decision.Leader, c.decision.Claim && c.persistFail == nil
 }
 
 // Events returns the channel of leader changes, closed by Close. If the

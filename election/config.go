@@ -60,8 +60,16 @@ type Config struct {
 	StartupWait time.Duration
 	// StateFile persists the highest (term, leader) followed, written
 	// atomically before a new term is announced. Default none (kept in
-	// memory only, so a restarted node forgets its fence).
+	// memory only, so a restarted node forgets its fence). While it
+	// cannot be written, the node withdraws from candidacy (see
+	// LeaderChange.PersistErr).
 	StateFile string
+	// MinTerm is a term this node is known to have accepted already, kept
+	// elsewhere (the node's own fence): when the state file holds a lower
+	// term, or none (first start, or a corrupt file set aside), the node
+	// starts from MinTerm, so it neither follows a lower claim nor claims
+	// a term at or below it. Default 0.
+	MinTerm uint64
 	// Logger receives the cluster's logs and memberlist's own. Default
 	// discard.
 	Logger *slog.Logger

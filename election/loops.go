@@ -38,12 +38,15 @@ func (c *Cluster) settled() bool {
 
 // elect runs the leader rule once. A new (term, leader) is persisted
 // before it is advertised or reported; if it cannot be persisted, it is
-// not followed, and the rule is tried again on the next check. Only this
-// loop changes the decision and the persisted vote.
+// not followed, and this node withdraws from candidacy until a retry of
+// the state file succeeds (retryPersist). Only this loop changes the
+// decision, the persisted vote and the withdrawal.
 func (c *Cluster) elect() {
+	c.retryPersist()
 	c.mu.Lock()
 	in := Input{Self: c.cfg.Name, Members: c.viewsLocked(), Persisted: c.persisted, Settled: c.settled()}
 	prev := c.decision
+	withdrawn := c.persistFail != nil
 	c.mu.Unlock()
 
 	// A bump above a higher line seen (rule 2) waits bumpHold SyncAfters:
@@ -66,23 +69,25 @@ func (c *Cluster) elect() {
 	} else {
 		c.bumpSince = time.Time{}
 	}
-	c.pullIfWaiting(in, d, held)
+	if !withdrawn {
+		// A withdrawn node cannot follow the claim it would wait for.
+		c.pullIfWaiting(in, d, held)
+	}
 	if d == prev {
 		return
 	}
 	advance := d.Leader != "" && in.Persisted.Less(d.Vote())
 	if advance {
+		if withdrawn {
+			return // followed once retryPersist can write again
+		}
 		if err := saveState(c.cfg.StateFile, d.Vote()); err != nil {
-			// Logged at Error once per distinct failure, not every check.
-			level := slog.LevelDebug
-			if msg := err.Error(); msg != c.persistErr {
-				c.persistErr, level = msg, slog.LevelError
-			}
-			c.log.Log(context.Background(), level, "new term not followed: cannot persist it",
-				"term", d.Term, "leader", d.Leader, "err", err)
+			c.log.Error("state file not writable: new term not followed, not standing for leadership until it is",
+				"term", d.Term, "leader", d.Leader, "err", err, "retry", c.cfg.Profile.PersistRetry)
+			c.lastProbe = time.Now()
+			c.setPersistFail(err)
 			return
 		}
-		c.persistErr = ""
 	}
 	c.mu.Lock()
 	if advance {
@@ -95,6 +100,7 @@ func (c *Cluster) elect() {
 	if d.Claim && (!prev.Claim || d.Term != prev.Term) {
 		c.pushClaim = true
 	}
+	ev := c.eventLocked()
 	c.mu.Unlock()
 
 	if changed {
@@ -102,8 +108,53 @@ func (c *Cluster) elect() {
 	}
 	if d.Leader != prev.Leader || d.Claim != prev.Claim || (d.Leader != "" && d.Term != prev.Term) {
 		c.log.Info("leader changed", "term", d.Term, "leader", d.Leader, "is_leader", d.Claim)
-		c.emit(LeaderChange{Term: d.Term, Leader: d.Leader, IsLeader: d.Claim})
+		c.emit(ev)
 	}
+}
+
+// retryPersist, while this node has withdrawn, writes its state file
+// again every PersistRetry; once a write succeeds the node stands for
+// leadership again. The vote written is the persisted one, or the zero
+// Vote while that is only a MinTerm floor (which the state file cannot
+// express, and whose own store keeps it).
+func (c *Cluster) retryPersist() {
+	c.mu.Lock()
+	failing, v := c.persistFail != nil, c.persisted
+	c.mu.Unlock()
+	if !failing || time.Since(c.lastProbe) < c.cfg.Profile.PersistRetry {
+		return
+	}
+	c.lastProbe = time.Now()
+	if v.Leader == "" {
+		v = Vote{}
+	}
+	if err := saveState(c.cfg.StateFile, v); err != nil {
+		c.log.Debug("state file still not writable", "err", err)
+		return
+	}
+	c.log.Info("state file writable again: standing for leadership")
+	c.setPersistFail(nil)
+}
+
+// setPersistFail records whether the state file can be written (err nil)
+// or not, re-advertises the metadata (which says whether this node
+// stands) and reports the change as an event.
+func (c *Cluster) setPersistFail(err error) {
+	c.mu.Lock()
+	c.persistFail = err
+	c.meta = c.encodeMetaLocked()
+	ev := c.eventLocked()
+	c.mu.Unlock()
+	wake(c.announce)
+	wake(c.kick)
+	c.emit(ev)
+}
+
+// eventLocked is the LeaderChange of the current state. A withdrawn node
+// does not lead, even before the rule has run again.
+func (c *Cluster) eventLocked() LeaderChange {
+	d := c.decision
+	return LeaderChange{Term: d.Term, Leader: d.Leader, IsLeader: d.Claim && c.persistFail == nil, PersistErr: c.persistFail}
 }
 
 // bumpHold is how many SyncAfters a term bump waits for the higher

@@ -105,6 +105,7 @@ func (c *Cluster) observe(n *memberlist.Node, state MemberState) {
 	wm, err := decodeMeta(n.Name, n.Meta)
 	if err == nil {
 		m.Priority, m.Term, m.Leader, m.Claim = wm.Priority, wm.Vote.Term, wm.Vote.Leader, wm.Claim
+		m.Withdrawn = wm.Withdrawn
 		m.Meta, m.Valid = wm.Node, true
 	} else if state == StateAlive {
 		c.log.Warn("member metadata ignored", "member", n.Name, "err", err)
@@ -145,13 +146,15 @@ func (c *Cluster) trimGoneLocked() {
 // selfViewLocked is this node's own view, from its current state rather
 // than from memberlist's copy of its metadata, which may lag.
 func (c *Cluster) selfViewLocked() View {
+	withdrawn := c.persistFail != nil
 	return View{
-		Name:     c.cfg.Name,
-		Priority: c.cfg.Priority,
-		Term:     c.persisted.Term,
-		Leader:   c.persisted.Leader,
-		Claim:    c.decision.Claim,
-		Since:    c.start,
+		Name:      c.cfg.Name,
+		Priority:  c.cfg.Priority,
+		Term:      c.persisted.Term,
+		Leader:    c.persisted.Leader,
+		Claim:     c.decision.Claim && !withdrawn,
+		Withdrawn: withdrawn,
+		Since:     c.start,
 	}
 }
 

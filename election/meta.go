@@ -26,10 +26,11 @@ type NodeMeta struct {
 // wireMeta is the memberlist metadata of a node: its election state and
 // its NodeMeta.
 type wireMeta struct {
-	Priority int
-	Vote     Vote
-	Claim    bool
-	Node     NodeMeta
+	Priority  int
+	Vote      Vote
+	Claim     bool
+	Withdrawn bool
+	Node      NodeMeta
 }
 
 const (
@@ -40,6 +41,9 @@ const (
 	// flagLeaderSelf says the advertised leader is the node itself; its
 	// name is then not repeated.
 	flagLeaderSelf = 1 << 1
+	// flagWithdrawn says the node cannot persist its vote and does not
+	// stand for leadership. Older nodes ignore it.
+	flagWithdrawn = 1 << 2
 	// maxNameLen bounds node names, so that any leader name fits the
 	// metadata budget reserved for it.
 	maxNameLen = 128
@@ -64,6 +68,9 @@ func encodeMeta(self string, m wireMeta) []byte {
 	}
 	if m.Vote.Leader == self && self != "" {
 		flags |= flagLeaderSelf
+	}
+	if m.Withdrawn {
+		flags |= flagWithdrawn
 	}
 	b = append(b, metaVersion, flags)
 	b = binary.AppendVarint(b, int64(m.Priority))
@@ -98,6 +105,7 @@ func decodeMeta(name string, b []byte) (wireMeta, error) {
 	}
 	flags := d.byte()
 	m.Claim = flags&flagClaim != 0
+	m.Withdrawn = flags&flagWithdrawn != 0
 	m.Priority = int(d.varint())
 	m.Vote.Term = d.uvarint()
 	if flags&flagLeaderSelf != 0 {

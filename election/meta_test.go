@@ -21,6 +21,8 @@ func TestMetaRoundTrip(t *testing.T) {
 				Capabilities: []string{"wifiopt", "dfs"}}}},
 		{"following other", "b", wireMeta{Priority: -3, Vote: Vote{7, "a"}}},
 		{"huge term", "b", wireMeta{Vote: Vote{1<<64 - 1, "z"}}},
+		{"withdrawn", "b", wireMeta{Priority: 3, Vote: Vote{7, "a"}, Withdrawn: true}},
+		{"term floor without leader", "b", wireMeta{Vote: Vote{7, ""}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,6 +74,9 @@ type Profile struct {
 	SyncAfter time.Duration
 	// LeaveTimeout bounds the wait for the leave broadcast on Close.
 	LeaveTimeout time.Duration
+	// PersistRetry is how often a node that cannot write its state file
+	// (and so has withdrawn from candidacy) tries again.
+	PersistRetry time.Duration
 }
 
 // DefaultProfile is tuned for a home LAN of up to about eight APs with
@@ -99,6 +102,7 @@ func DefaultProfile() Profile {
 		AnnounceTimeout:         1 * time.Second,        // five gossip rounds
 		SyncAfter:               1 * time.Second,        // five gossip rounds without the claim
 		LeaveTimeout:            1 * time.Second,        // do not hold up shutdown
+		PersistRetry:            5 * time.Second,        // one small write per 5 s on a failing flash
 	}
 }
 
@@ -123,6 +127,7 @@ func FastProfile() Profile {
 		AnnounceTimeout:         500 * time.Millisecond, // five gossip rounds
 		SyncAfter:               400 * time.Millisecond, // four gossip rounds without the claim
 		LeaveTimeout:            500 * time.Millisecond, // tests close many nodes
+		PersistRetry:            500 * time.Millisecond, // tests repair a state dir and wait
 	}
 }
 
@@ -156,6 +161,7 @@ func (p Profile) withDefaults() Profile {
 	fill(&p.AnnounceTimeout, d.AnnounceTimeout)
 	fill(&p.SyncAfter, d.SyncAfter)
 	fill(&p.LeaveTimeout, d.LeaveTimeout)
+	fill(&p.PersistRetry, d.PersistRetry)
 	return p
 }
 

@@ -41,6 +41,10 @@ type View struct {
 	// Claim says the member claims leadership for Term (then Leader is
 	// Name).
 	Claim bool
+	// Withdrawn says the member cannot persist its vote (a read-only or
+	// full state dir): it does not stand for leadership, and a claim it
+	// still advertises does not count, until it can persist again.
+	Withdrawn bool
 	// Since is when this node saw the member become alive. It is for
 	// status only: the rule ignores it, because observation times differ
 	// from node to node and every node must order candidates alike.
@@ -85,8 +89,8 @@ func (d Decision) Vote() Vote { return Vote{Term: d.Term, Leader: d.Leader} }
 // Decide applies the leader rule. It is pure: the same Input always gives
 // the same Decision, on every node.
 //
-//  1. A claim is a member advertising Claim for a term ≥ 1; the best alive
-//     claim is the highest (term, name). While any claim is alive nobody
+//  1. A claim is a member advertising Claim for a term ≥ 1, unless it has
+//     withdrawn; the best alive claim is the highest (term, name). While any claim is alive nobody
 //     makes a fresh one: leadership is sticky, so a higher-priority member
 //     joining or returning does not take over.
 //  2. The best claimant, if it is this node, keeps leading; if some member
@@ -98,8 +102,9 @@ func (d Decision) Vote() Vote { return Vote{Term: d.Term, Leader: d.Leader} }
 //     persisted vote (a fence never goes backwards); otherwise it follows
 //     no one until the claimant bumps its term.
 //  4. With no claim alive, the best candidate by (priority desc, name asc)
-//     among members with priority ≥ 0 claims the highest term seen + 1,
-//     but only once settled; the others wait for its claim.
+//     among members with priority ≥ 0 that have not withdrawn claims the
+//     highest term seen + 1, but only once settled; the others wait for
+//     its claim.
 func Decide(in Input) Decision {
 	high := highest(in)
 	best := bestClaim(in.Members)
@@ -124,11 +129,12 @@ func Decide(in Input) Decision {
 }
 
 // highest returns the highest (term, leader) line in: this node's
-// persisted vote, every member's advertised line and every claim.
+// persisted vote, every member's advertised line and every claim. A line
+// without a leader (a term floor, see Config.MinTerm) counts by its term.
 func highest(in Input) Vote {
 	high := in.Persisted
 	for _, v := range in.Members {
-		if seen := (Vote{Term: v.Term, Leader: v.Leader}); v.Leader != "" && high.Less(seen) {
+		if seen := (Vote{Term: v.Term, Leader: v.Leader}); high.Less(seen) {
 			high = seen
 		}
 		if c := (Vote{Term: v.Term, Leader: v.Name}); v.Claim && v.Term > 0 && high.Less(c) {
@@ -142,7 +148,7 @@ func highest(in Input) Vote {
 func bestClaim(members []View) Vote {
 	var best Vote
 	for _, v := range members {
-		if c := (Vote{Term: v.Term, Leader: v.Name}); v.Claim && v.Term > 0 && best.Less(c) {
+		if c := (Vote{Term: v.Term, Leader: v.Name}); v.Claim && !v.Withdrawn && v.Term > 0 && best.Less(c) {
 			best = c
 		}
 	}
@@ -151,12 +157,12 @@ func bestClaim(members []View) Vote {
 
 // bestCandidate returns the name of the member that should claim when no
 // leader is alive: highest priority, then lowest name; "" when no member
-// stands.
+// stands (withdrawn members do not).
 func bestCandidate(members []View) string {
 	var best *View
 	for i := range members {
 		v := &members[i]
-		if v.Priority < 0 || v.Name == "" {
+		if v.Priority < 0 || v.Withdrawn || v.Name == "" {
 			continue
 		}
 		if best == nil || v.Priority > best.Priority ||

@@ -16,6 +16,9 @@ func claimant(name string, prio int, term uint64) View {
 	return View{Name: name, Priority: prio, Term: term, Leader: name, Claim: true}
 }
 
+// withdrawn is a member that cannot persist its vote.
+func withdrawn(v View) View { v.Withdrawn = true; return v }
+
 // fresh is a member that has never followed anyone.
 func fresh(name string, prio int) View { return View{Name: name, Priority: prio} }
 
@@ -86,6 +89,20 @@ func TestDecide(t *testing.T) {
 		{"self absent from members never claims", "a", []View{fresh("b", -1)}, Vote{}, true, none(0)},
 		{"claim for term zero is ignored", "a", []View{claimant("b", 0, 0), fresh("a", 0)}, Vote{}, true, claim(1, "a")},
 		{"no members at all", "a", nil, v(2, "a"), true, none(2)},
+
+		// Withdrawn members (state file not writable) do not stand.
+		{"withdrawn best candidate skipped", "b", []View{withdrawn(fresh("a", 9)), fresh("b", 0), fresh("c", 0)}, Vote{}, true, claim(1, "b")},
+		{"withdrawn self never claims", "a", []View{withdrawn(fresh("a", 9)), fresh("b", 0)}, Vote{}, true, none(0)},
+		{"withdrawn claimant's claim does not count", "c", []View{withdrawn(claimant("a", 0, 3)), follower("b", 0, 3, "a"), follower("c", 0, 3, "a")}, v(3, "a"), true, none(3)},
+		{"survivor claims above a withdrawn claimant", "b", []View{withdrawn(claimant("a", 0, 3)), follower("b", 0, 3, "a"), follower("c", 0, 3, "a")}, v(3, "a"), true, claim(4, "b")},
+		{"withdrawn self still decides whom it would follow", "a", []View{withdrawn(fresh("a", 9)), claimant("b", 0, 1)}, Vote{}, true, follow(1, "b")},
+		{"only withdrawn members: nobody claims", "b", []View{withdrawn(fresh("a", 0)), withdrawn(fresh("b", 0))}, Vote{}, true, none(0)},
+
+		// A term floor without a leader (Config.MinTerm).
+		{"floor: claim above it", "a", []View{fresh("a", 0)}, v(5, ""), true, claim(6, "a")},
+		{"floor: same-term claim followed", "a", []View{fresh("a", 0), claimant("b", 0, 5)}, v(5, ""), true, follow(5, "b")},
+		{"floor: lower claim not followed", "a", []View{fresh("a", 0), claimant("b", 0, 4)}, v(5, ""), true, none(5)},
+		{"floor of a member: leader bumps above it", "b", []View{follower("a", 0, 5, ""), claimant("b", 0, 4)}, v(4, "b"), true, claim(6, "b")},
 	}
 	// HoldBump: the same inputs as the bump cases keep the current claim;
 	// it changes nothing where no bump is due.

@@ -132,7 +132,8 @@ func (m *mesh) refreshLoop(ctx context.Context) {
 }
 
 // onLeaderChange persists the term followed (the fence), publishes the
-// leader and term, and moves the mesh-leader role.
+// leader and term, and moves the mesh-leader role. While the election
+// cannot write its state file, the mesh says Degraded and why.
 func (m *mesh) onLeaderChange(ctx context.Context, ev election.LeaderChange) {
 	m.mu.Lock()
 	m.leader = ev.Leader
@@ -143,8 +144,11 @@ func (m *mesh) onLeaderChange(ctx context.Context, ev election.LeaderChange) {
 			m.log.Error("fence", "err", err)
 		}
 	}
-	status := "Follower"
+	status, msg := "Follower", ""
 	switch {
+	case ev.PersistErr != nil:
+		// The election logged the failure once; it retries by itself.
+		status, msg = "Degraded", truncate("cannot persist the leader term, not a candidate: "+ev.PersistErr.Error(), 256)
 	case ev.Leader == "":
 		status = "Electing"
 	case ev.IsLeader:
@@ -152,7 +156,7 @@ func (m *mesh) onLeaderChange(ctx context.Context, ev election.LeaderChange) {
 	}
 	m.log.Info("leader", "leader", ev.Leader, "term", ev.Term, "self", ev.IsLeader)
 	if err := setParams(ctx, m.n.model, meshRoot, map[string]string{"Leader": ev.Leader,
-		"Term": strconv.FormatUint(max(ev.Term, fence.Term()), 10), "Status": status, "StatusMessage": ""}); err != nil {
+		"Term": strconv.FormatUint(max(ev.Term, fence.Term()), 10), "Status": status, "StatusMessage": msg}); err != nil {
 		m.log.Warn("mesh params", "err", err)
 	}
 }

@@ -1,0 +1,91 @@
+package node
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// breakStateDir moves dir aside and puts a regular file in its place, so
+// that nothing can be written in it, even by root (chmod does not stop
+// root). The returned function puts the directory back.
+func breakStateDir(t *testing.T, dir string) (repair func()) {
+	t.Helper()
+	aside := dir + ".aside"
+	if err := os.Rename(dir, aside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a directory\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(aside, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestUnpersistableNodeWithdraws: the node the rule prefers (highest
+// priority) loses its state dir right after its mesh starts, before any
+// election. It says Degraded (cannot persist the leader term, not a
+// candidate) and the two others elect one of themselves; once its state
+// dir is back, it follows that leader.
+func TestUnpersistableNodeWithdraws(t *testing.T) {
+	secret := writeSecret(t, t.TempDir())
+	ports := freePorts(t, 9)
+	var seeds []string
+	for i := range 3 {
+		seeds = append(seeds, fmt.Sprintf("127.0.0.1:%d", ports[3*i+2]))
+	}
+	ds := &discoverers{}
+	cfgs := make([]Config, 3)
+	nodes := make([]*Node, 3)
+	for i := range nodes {
+		cfgs[i] = meshConfig(t, secret, ports[3*i:3*i+3], 10-i, seeds...)
+		nodes[i] = startNode(t, cfgs[i], Deps{Discover: ds.discover})
+	}
+	best := nodes[0]
+	waitFor(t, 10*time.Second, "the preferred node's mesh to start", func() bool { return best.meshNow() != nil })
+	repair := breakStateDir(t, cfgs[0].StateDir)
+	broken := time.Now()
+
+	others := nodes[1:]
+	leaderID := ""
+	waitFor(t, 15*time.Second, "the two others to elect one of themselves", func() bool {
+		l := get(t, others[0], "Device.X_USPMESH_Mesh.Leader")
+		if l == "" || l == string(best.AgentID()) || get(t, others[1], "Device.X_USPMESH_Mesh.Leader") != l {
+			return false
+		}
+		leaderID = l
+		return true
+	})
+	t.Logf("figure: others elected %s %v after the state dir broke", leaderID, time.Since(broken).Round(time.Millisecond))
+	if st := get(t, best, "Device.X_USPMESH_Mesh.Status"); st != "Degraded" {
+		t.Fatalf("the unpersistable node's Status is %q, want Degraded", st)
+	}
+	if msg := get(t, best, "Device.X_USPMESH_Mesh.StatusMessage"); !strings.Contains(msg, "cannot persist the leader term") ||
+		!strings.Contains(msg, "not a candidate") {
+		t.Fatalf("StatusMessage %q", msg)
+	}
+	if l := get(t, best, "Device.X_USPMESH_Mesh.Leader"); l != "" {
+		t.Fatalf("the unpersistable node follows %q", l)
+	}
+
+	repair()
+	waitFor(t, 15*time.Second, "the repaired node to follow the leader", func() bool {
+		return get(t, best, "Device.X_USPMESH_Mesh.Leader") == leaderID &&
+			get(t, best, "Device.X_USPMESH_Mesh.Status") == "Follower"
+	})
+	if msg := get(t, best, "Device.X_USPMESH_Mesh.StatusMessage"); msg != "" {
+		t.Fatalf("StatusMessage %q once the state dir is back", msg)
+	}
+	if best.fence.Term() == 0 {
+		t.Fatal("the repaired node's fence holds no term")
+	}
+}
