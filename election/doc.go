@@ -22,7 +22,13 @@
 // heals, the higher (term, leader) wins. The highest (term, leader)
 // followed is written to the state file (temp file, fsync, rename) before
 // it is advertised or reported, so a node's fence never goes backwards,
-// even across restarts.
+// even across restarts. A node that cannot write its state file (a
+// read-only or full flash) follows no new term and withdraws from
+// candidacy: its metadata says so, the others' rule skips it (and no
+// longer counts a claim of its), and LeaderChange.PersistErr tells the
+// node why. It tries the file again every PersistRetry and stands again
+// once a write succeeds. Config.MinTerm is a term floor kept elsewhere
+// (the node's fence), for a missing or set-aside state file.
 //
 // Gossip sends each metadata update only a few times, to random members
 // (recently dead ones included), so it can lose one. A claim therefore

@@ -160,3 +160,34 @@ func withdrawnIn(n *testNode, name string) bool {
 	}
 	return false
 }
+
+// TestMinTermFloor: a node whose state file holds a lower term than
+// MinTerm, or none, starts from MinTerm: alone, it claims MinTerm + 1.
+func TestMinTermFloor(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		state *Vote
+	}{
+		{"no state file", nil},
+		{"lower term in state file", &Vote{Term: 3, Leader: "x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, FastProfile())
+			cfg := h.config("n1", 0, 0)
+			cfg.MinTerm = 7
+			if tc.state != nil {
+				if err := saveState(cfg.StateFile, *tc.state); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n := h.start(cfg)
+			v, _ := waitAgreed(t, []*testNode{n}, 3*time.Second)
+			if v != (Vote{Term: 8, Leader: "n1"}) {
+				t.Fatalf("claimed %v, want term 8", v)
+			}
+			if p, err := loadState(cfg.StateFile); err != nil || p != v {
+				t.Fatalf("persisted %v, %v; want %v", p, err, v)
+			}
+		})
+	}
+}

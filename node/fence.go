@@ -6,14 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
 
 	"github.com/uspmesh/uspmesh/datamodel"
+	"github.com/uspmesh/uspmesh/election"
 )
 
 // fenceFile keeps the highest leader term this Agent has accepted.
 const fenceFile = "fence.json"
+
+// electionFile is the election's state file: the highest (term, leader)
+// followed. The fence's term is its floor (election.Config.MinTerm).
+const electionFile = "election.json"
 
 // StaleTermError refuses a mesh-wide write that carries a term below the
 // highest this node has accepted.
@@ -94,4 +102,34 @@ func (f *fence) raiseLocked(term uint64) error {
 	}
 	f.term = term
 	return nil
+}
+
+// setAsideCorruptState renames the election state file that err reports
+// corrupt to <file>.corrupt and logs it, so that the election can start
+// again: terms need only grow, and the fence, passed as the election's
+// MinTerm, keeps the highest this node accepted. It reports whether the
+// file was set aside.
+func setAsideCorruptState(err error, log *slog.Logger) bool {
+	var se *election.StateFileError
+	if !errors.As(err, &se) || se.Op != "parse" {
+		return false
+	}
+	aside := se.Path + ".corrupt"
+	if rerr := os.Rename(se.Path, aside); rerr != nil {
+		log.Error("corrupt election state file cannot be set aside", "file", se.Path, "err", se.Err, "rename_err", rerr)
+		return false
+	}
+	log.Warn("corrupt election state file set aside; the election starts from the fence's term",
+		"file", se.Path, "aside", aside, "err", se.Err)
+	return true
+}
+
+// clusterStartError names the configuration at fault when the election
+// cannot start: the state dir for its state file, else the gossip port.
+func clusterStartError(err error, cfg Config) error {
+	var se *election.StateFileError
+	if errors.As(err, &se) {
+		return &ConfigError{"state_dir", cfg.StateDir, fmt.Sprintf("%s: %s: %v", filepath.Base(se.Path), se.Op, se.Err)}
+	}
+	return &ConfigError{"gossip_port", strconv.Itoa(cfg.GossipPort), err.Error()}
 }

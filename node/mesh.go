@@ -296,18 +296,25 @@ func (m *mesh) agentURL() string {
 	return fmt.Sprintf("%s://%s/usp", scheme, netip.AddrPortFrom(m.ip, m.n.ep.Addr().Port()))
 }
 
+// startCluster starts the election from its state file, never below the
+// fence's term; a corrupt state file is set aside and the election starts
+// again from the fence's term.
 func (m *mesh) startCluster(ctx context.Context) error {
 	cfg := m.n.cfg
-	c, err := election.Start(ctx, election.Config{
+	ec := election.Config{
 		Name: string(m.n.agentID), BindAddr: m.ip.String(), BindPort: cfg.GossipPort, AdvertiseAddr: m.ip.String(),
 		SecretKey: m.keys.Gossip, Label: "uspmesh/" + m.keys.ClusterID, Priority: cfg.Priority,
 		Meta: election.NodeMeta{AgentID: string(m.n.agentID), ControllerID: string(m.ctrlID), CoAP: m.agentURL(),
 			Capabilities: []string{"wifi"}},
-		Profile: m.prof.election, StateFile: filepath.Join(cfg.StateDir, "election.json"),
+		Profile: m.prof.election, StateFile: filepath.Join(cfg.StateDir, electionFile), MinTerm: m.n.fence.Term(),
 		Logger: m.n.log.With("sub", "election"),
-	})
+	}
+	c, err := election.Start(ctx, ec)
+	if setAsideCorruptState(err, m.log) {
+		c, err = election.Start(ctx, ec)
+	}
 	if err != nil {
-		return &ConfigError{"gossip_port", strconv.Itoa(cfg.GossipPort), err.Error()}
+		return clusterStartError(err, cfg)
 	}
 	m.cluster = c
 	if len(cfg.Seeds) > 0 {

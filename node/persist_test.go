@@ -1,8 +1,10 @@
 package node
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +89,59 @@ func TestUnpersistableNodeWithdraws(t *testing.T) {
 	}
 	if best.fence.Term() == 0 {
 		t.Fatal("the repaired node's fence holds no term")
+	}
+}
+
+// TestCorruptElectionStateRecovered: a corrupt election.json does not
+// keep the mesh down (it was reported as "config: gossip_port"): it is
+// set aside as election.json.corrupt, and the node starts from its
+// fence's term, so its first claim is above it.
+func TestCorruptElectionStateRecovered(t *testing.T) {
+	cfg := meshConfig(t, writeSecret(t, t.TempDir()), freePorts(t, 3), 1)
+	garbage := []byte(`{"term": 3, "lea`)
+	if err := os.WriteFile(filepath.Join(cfg.StateDir, "election.json"), garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.StateDir, fenceFile), []byte(`{"term":7}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, cfg, Deps{Discover: (&discoverers{}).discover})
+	deadline := time.Now().Add(15 * time.Second)
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for get(t, n, "Device.X_USPMESH_Mesh.Status") != "Leader" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the lone node does not lead: Status %q, StatusMessage %q",
+				get(t, n, "Device.X_USPMESH_Mesh.Status"), get(t, n, "Device.X_USPMESH_Mesh.StatusMessage"))
+		}
+		<-poll.C
+	}
+	if term := get(t, n, "Device.X_USPMESH_Mesh.Term"); term != "8" {
+		t.Fatalf("claimed term %s, want 8 (above the fence's 7)", term)
+	}
+	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, "election.json.corrupt")); err != nil || !bytes.Equal(b, garbage) {
+		t.Fatalf("corrupt file not kept aside: %q, %v", b, err)
+	}
+	b, err := os.ReadFile(filepath.Join(cfg.StateDir, "election.json"))
+	if err != nil || !strings.Contains(string(b), `"term":8`) {
+		t.Fatalf("election.json after the claim: %q, %v", b, err)
+	}
+}
+
+// TestElectionStateErrorNamesStateDir: an election state file that
+// cannot be read (here a directory in its place) keeps the mesh down,
+// reported under the state dir and the file's name, not the gossip port.
+func TestElectionStateErrorNamesStateDir(t *testing.T) {
+	cfg := meshConfig(t, writeSecret(t, t.TempDir()), freePorts(t, 3), 1)
+	if err := os.Mkdir(filepath.Join(cfg.StateDir, "election.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, cfg, Deps{Discover: (&discoverers{}).discover})
+	waitFor(t, 10*time.Second, "the mesh to report Degraded", func() bool {
+		return get(t, n, "Device.X_USPMESH_Mesh.Status") == "Degraded"
+	})
+	msg := get(t, n, "Device.X_USPMESH_Mesh.StatusMessage")
+	if !strings.HasPrefix(msg, "config: state_dir") || !strings.Contains(msg, "election.json: read:") {
+		t.Fatalf("StatusMessage %q, want it under state_dir naming election.json", msg)
 	}
 }
