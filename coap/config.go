@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -98,12 +99,26 @@ type Config struct {
 	// least recently active one is closed. Default 64.
 	MaxSessions int
 	// MaxPendingHandshakes bounds inbound DTLS handshakes in progress; a
-	// new ClientHello beyond it evicts the oldest pending one. Default 16.
+	// new ClientHello beyond it evicts the oldest pending handshake of the
+	// source address with the most pending. One address may hold a
+	// quarter of it (at least one); beyond that its new ClientHello evicts
+	// its own oldest. Default 16.
 	MaxPendingHandshakes int
 	// MaxHandshakesPerSecond bounds the rate of inbound handshakes started
-	// (token bucket, burst of the same size); ClientHellos beyond it are
-	// dropped and the client retransmits. Default 20.
+	// by addresses that are not Known (token bucket, burst of the same
+	// size); one address, Known or not, may start a quarter of it (at
+	// least one a second). ClientHellos beyond it are dropped and the
+	// client retransmits. Default 20.
 	MaxHandshakesPerSecond int
+	// Known, when set, tells whether a DTLS client's source address is
+	// one we expect (a node passes "a mesh member or a configured
+	// Controller address"). Handshakes from known addresses are not
+	// counted against MaxHandshakesPerSecond and are evicted from the
+	// pending ones only for other known ones, so that others' load never
+	// refuses them; each address keeps its own share of the limits. It is
+	// called for each ClientHello, on the socket's read loop: it must be
+	// quick and safe for concurrent use. Nil knows no address.
+	Known func(addr netip.Addr) bool
 	// HandshakeTimeout bounds one DTLS handshake, in and out. Default 10s.
 	HandshakeTimeout time.Duration
 	// MaxInflight bounds the CON requests one client session has in

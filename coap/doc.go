@@ -34,8 +34,10 @@
 //     heard nothing by its first retransmission and a new handshake with
 //     the peer succeeds (the request is then resent on the new session);
 //   - the DTLS server demultiplexes its socket itself: state is created
-//     only for a ClientHello, within a handshake rate and a cap on pending
-//     handshakes (the oldest is evicted), each session's queue is bounded,
+//     only for a ClientHello, within handshake rates and caps on pending
+//     handshakes that are shared fairly between source addresses (the
+//     heaviest address's oldest is evicted) and never refuse a Known
+//     address for others' load; each session's queue is bounded,
 //     sessions are capped and closed when idle; a client that restarts on
 //     the same address and port gets a new session beside the old one
 //     (RFC 6347 §4.2.8), which pion alone would ignore;

@@ -15,11 +15,12 @@ import (
 // dtlsServer demultiplexes the server socket into DTLS sessions, one
 // goroutine each. It replaces pion's listener to bound what a peer can
 // make us hold: a datagram from an unknown source creates state only if it
-// is a ClientHello, within a handshake rate (token bucket) and a cap on
-// pending handshakes (the oldest pending one is evicted for a new one, so
-// half-open handshakes cannot lock legitimate peers out); each session
-// queues at most sessionQueue datagrams; established sessions are capped
-// (the least recently active is closed for a new one) and closed when idle.
+// is a ClientHello, within handshake rates and caps on pending handshakes
+// that are fair between source addresses and favour known ones (see
+// admitLocked), so that half-open handshakes from one host cannot lock
+// legitimate peers out; each session queues at most sessionQueue
+// datagrams; established sessions are capped (the least recently active
+// is closed for a new one) and closed when idle.
 type dtlsServer struct {
 	srv   *server
 	setup *dtlsSetup
@@ -34,7 +35,8 @@ type dtlsServer struct {
 	conns       map[netip.AddrPort]*vconn
 	pending     int
 	established int
-	bucket      tokenBucket
+	bucket      tokenBucket // of all unknown sources together
+	sources     map[netip.Addr]*handshakeSource
 }
 
 // sessionQueue bounds the datagrams queued for one session.
@@ -43,8 +45,9 @@ const sessionQueue = 64
 func newDTLSServer(srv *server, setup *dtlsSetup, conn *net.UDPConn, cfg *Config, log *slog.Logger, wg *sync.WaitGroup) *dtlsServer {
 	d := &dtlsServer{
 		srv: srv, setup: setup, conn: conn, cfg: cfg, log: log, wg: wg,
-		conns:  make(map[netip.AddrPort]*vconn),
-		bucket: tokenBucket{rate: float64(cfg.MaxHandshakesPerSecond), burst: float64(cfg.MaxHandshakesPerSecond)},
+		conns:   make(map[netip.AddrPort]*vconn),
+		bucket:  tokenBucket{rate: float64(cfg.MaxHandshakesPerSecond), burst: float64(cfg.MaxHandshakesPerSecond)},
+		sources: make(map[netip.Addr]*handshakeSource),
 	}
 	d.pool.New = func() any { return new([maxDatagram]byte) }
 	return d
@@ -75,16 +78,20 @@ func (d *dtlsServer) run(ctx context.Context) {
 // only, the others to both (each drops what it cannot decrypt), and the
 // old session is closed only once the successor's handshake completes.
 func (d *dtlsServer) route(ctx context.Context, src netip.AddrPort, data []byte, now time.Time) {
+	known := false
+	if isClientHello(data) && d.cfg.Known != nil {
+		known = d.cfg.Known(src.Addr())
+	}
 	d.mu.Lock()
 	vc := d.conns[src]
 	switch {
 	case vc == nil:
-		if vc = d.admitLocked(ctx, src, data, now); vc == nil {
+		if vc = d.admitLocked(ctx, src, data, known, now); vc == nil {
 			d.mu.Unlock()
 			return
 		}
 	case vc.state == stateEstablished && vc.successor == nil && isClientHello(data) && !helloHasCookie(data):
-		if nv := d.admitLocked(ctx, src, data, now); nv != nil {
+		if nv := d.admitLocked(ctx, src, data, known, now); nv != nil {
 			nv.predecessor, vc.successor = vc, nv
 		}
 	}
@@ -99,25 +106,6 @@ func (d *dtlsServer) route(ctx context.Context, src netip.AddrPort, data []byte,
 		next.deliver(data)
 		vc.deliver(data)
 	}
-}
-
-// admitLocked starts a pending session for a ClientHello from src, within
-// the handshake rate and the pending cap.
-func (d *dtlsServer) admitLocked(ctx context.Context, src netip.AddrPort, data []byte, now time.Time) *vconn {
-	if d.closing || !isClientHello(data) || !d.bucket.allow(now) {
-		return nil
-	}
-	if d.pending >= d.cfg.MaxPendingHandshakes {
-		d.evictOldestPendingLocked()
-	}
-	vc := newVconn(d, src, now)
-	if d.conns[src] == nil {
-		d.conns[src] = vc
-	}
-	d.pending++
-	d.wg.Add(1)
-	go d.serve(ctx, vc)
-	return vc
 }
 
 // serve runs one session: handshake, then requests until it closes.
@@ -183,7 +171,7 @@ func (d *dtlsServer) promote(vc *vconn, dc *dtls.Conn, p *peer) bool {
 		return false
 	}
 	vc.state, vc.dc, vc.peer = stateEstablished, dc, p
-	d.pending--
+	d.pendingDoneLocked(vc)
 	d.established++
 	var victims []*vconn
 	if old := vc.predecessor; old != nil {
@@ -219,23 +207,6 @@ func (d *dtlsServer) leastActiveLocked(except *vconn) *vconn {
 	return victim
 }
 
-func (d *dtlsServer) evictOldestPendingLocked() {
-	var victim *vconn
-	for _, c := range d.conns {
-		if c.state == statePending && (victim == nil || c.started.Before(victim.started)) {
-			victim = c
-		}
-	}
-	if victim == nil {
-		return
-	}
-	d.forgetLocked(victim)
-	if victim.cancel != nil {
-		victim.cancel()
-	}
-	victim.Close()
-}
-
 // remove forgets vc when its session goroutine ends.
 func (d *dtlsServer) remove(vc *vconn) {
 	d.mu.Lock()
@@ -247,7 +218,7 @@ func (d *dtlsServer) remove(vc *vconn) {
 func (d *dtlsServer) forgetLocked(vc *vconn) {
 	switch vc.state {
 	case statePending:
-		d.pending--
+		d.pendingDoneLocked(vc)
 	case stateEstablished:
 		d.established--
 	}
@@ -274,6 +245,7 @@ func (d *dtlsServer) expire(now time.Time) {
 			idle = append(idle, c)
 		}
 	}
+	d.forgetSourcesLocked(now)
 	d.mu.Unlock()
 	for _, c := range idle {
 		d.log.Debug("dtls session idle, closing", "peer", c.addr)
@@ -340,24 +312,4 @@ func helloHasCookie(data []byte) bool {
 // encrypted: a new handshake).
 func isEpochZero(data []byte) bool {
 	return len(data) >= 13 && data[3] == 0 && data[4] == 0
-}
-
-// tokenBucket limits a rate; it is not safe for concurrent use.
-type tokenBucket struct {
-	rate, burst, tokens float64
-	last                time.Time
-}
-
-func (b *tokenBucket) allow(now time.Time) bool {
-	if b.last.IsZero() {
-		b.tokens = b.burst
-	} else {
-		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

@@ -3,6 +3,7 @@ package coap
 import (
 	"context"
 	"net"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"
@@ -132,26 +133,40 @@ func TestHandshakeFlood(t *testing.T) {
 }
 
 // TestHandshakeRate: beyond MaxHandshakesPerSecond new ClientHellos are
-// dropped without creating state.
+// dropped without creating state, and one address gets a quarter of it.
 func TestHandshakeRate(t *testing.T) {
-	checkLeaks(t)
-	cfg := pskConfig("proto::agent-b", meshKey)
-	cfg.MaxHandshakesPerSecond = 5
-	cfg.MaxPendingHandshakes = 100
-	b := listen(t, cfg, newSink().handle)
-	for range 50 {
-		c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(b.Addr()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		_, _ = c.Write(clientHello(t, 0, nil))
-	}
-	waitFor(t, 2*time.Second, "admitted handshakes", func() bool {
-		p, _ := b.dtlsSrv.counts()
-		return p >= 5
-	})
-	if p, _ := b.dtlsSrv.counts(); p > 6 { // burst 5, plus at most one token refilled
-		t.Fatalf("%d handshakes admitted from a burst of 50 at 5/s", p)
+	for _, tc := range []struct {
+		name      string
+		addrs     int // sources, 10 ClientHellos from each
+		min, max  int // handshakes admitted
+		rateLimit int
+	}{
+		{"all addresses together", 10, 8, 9, 8},   // burst 8, plus at most one token refilled
+		{"one address", 1, 2, 3, 8},               // a quarter: burst 2, plus one refilled
+		{"the share is at least one", 1, 1, 2, 2}, // 2/4 rounds up to one a second
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkLeaks(t)
+			cfg := pskConfig("proto::agent-b", meshKey)
+			cfg.MaxHandshakesPerSecond = tc.rateLimit
+			cfg.MaxPendingHandshakes = 400
+			b := listen(t, cfg, newSink().handle)
+			for i := range tc.addrs * 10 {
+				from := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 2, byte(1 + i%tc.addrs)}), 0)
+				c, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(from), net.UDPAddrFromAddrPort(b.Addr()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = c.Close() })
+				_, _ = c.Write(clientHello(t, 0, nil))
+			}
+			waitFor(t, 2*time.Second, "admitted handshakes", func() bool {
+				p, _ := b.dtlsSrv.counts()
+				return p >= tc.min
+			})
+			if p, _ := b.dtlsSrv.counts(); p > tc.max {
+				t.Fatalf("%d handshakes admitted from %d ClientHellos at %d/s", p, tc.addrs*10, tc.rateLimit)
+			}
+		})
 	}
 }

@@ -27,6 +27,7 @@ type vconn struct {
 	addr    netip.AddrPort
 	udpAddr *net.UDPAddr
 	started time.Time
+	known   bool // Config.Known said so at the ClientHello
 	queue   chan *datagram
 
 	closeOnce sync.Once
