@@ -74,7 +74,12 @@ func (d *dtlsServer) admitLocked(ctx context.Context, src netip.AddrPort, data [
 // of a known address).
 func (d *dtlsServer) pendingVictimLocked(addr netip.Addr, own, known bool) *vconn {
 	var victim *vconn
-	load := func(c *vconn) int { return d.sources[c.addr.Addr()].pending }
+	load := func(c *vconn) int {
+		if s := d.sources[c.addr.Addr()]; s != nil {
+			return s.pending
+		}
+		return 0
+	}
 	consider := func(c *vconn) {
 		switch {
 		case c == nil || c.state != statePending:
