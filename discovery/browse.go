@@ -26,9 +26,13 @@ const (
 	// DefaultMaxInterval caps the round length. At rest a node then
 	// queries each service type once per 5 minutes.
 	DefaultMaxInterval = 5 * time.Minute
-	// DefaultMaxPeers bounds the peers a Browser tracks; more are ignored
-	// until some expire.
+	// DefaultMaxPeers bounds the peers a Browser tracks; a new peer then
+	// takes the place of the one seen longest ago (see MaxPeers).
 	DefaultMaxPeers = 256
+	// DefaultMaxPerSource bounds the peers one address announces: a node
+	// announces an Agent and a Controller, and a few more leave room for
+	// a renamed or restarted one.
+	DefaultMaxPerSource = 4
 	// DefaultPeerBuffer is the capacity of the Peers channel.
 	DefaultPeerBuffer = 64
 )
@@ -65,8 +69,20 @@ type BrowseConfig struct {
 	// Expire forgets a peer not seen for this long; zero means three
 	// MaxIntervals. It bounds memory; liveness is the cluster's business.
 	Expire time.Duration
-	// MaxPeers bounds the table; zero means DefaultMaxPeers.
+	// MaxPeers bounds the table; zero means DefaultMaxPeers. A new peer
+	// is never ignored: when the table is full it takes the place of an
+	// unconfirmed peer (see Confirm) or, failing that, a confirmed one,
+	// whichever was seen longest ago.
 	MaxPeers int
+	// MaxPerSource bounds the peers that share a source address, the
+	// first address a peer announces (IPv4 preferred); zero means
+	// DefaultMaxPerSource. A new peer from a source at the bound takes
+	// the place of that source's unconfirmed peer seen longest ago, so
+	// that one announcer churns its own few entries and cannot fill the
+	// table. (zeroconf does not report the address a response came from,
+	// so the announced address stands for it; it is also the address a
+	// consumer contacts.)
+	MaxPerSource int
 	// PeerBuffer is the capacity of the Peers channel; zero means
 	// DefaultPeerBuffer.
 	PeerBuffer int
@@ -157,6 +173,9 @@ func newBrowser(cfg BrowseConfig) (*Browser, error) {
 	if cfg.MaxPeers <= 0 {
 		cfg.MaxPeers = DefaultMaxPeers
 	}
+	if cfg.MaxPerSource <= 0 {
+		cfg.MaxPerSource = DefaultMaxPerSource
+	}
 	if cfg.PeerBuffer <= 0 {
 		cfg.PeerBuffer = DefaultPeerBuffer
 	}
@@ -170,7 +189,7 @@ func newBrowser(cfg BrowseConfig) (*Browser, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		self:    make(map[string]bool, len(cfg.Self)),
-		table:   newPeerTable(cfg.MaxPeers, cfg.Expire),
+		table:   newPeerTable(cfg.MaxPeers, cfg.MaxPerSource, cfg.Expire),
 		peers:   make(chan Peer, cfg.PeerBuffer),
 		refresh: make(map[Kind]chan struct{}, len(cfg.Kinds)),
 		done:    make(chan struct{}),
@@ -208,6 +227,14 @@ func (b *Browser) Refresh() {
 	}
 }
 
+// Confirm marks a peer as vouched for by the consumer (say, it proved it
+// belongs to the mesh), so that it is the last to go when room is needed.
+// The mark lasts until the peer's records change. Confirm reports whether
+// the peer is in the table.
+func (b *Browser) Confirm(kind Kind, endpointID string) bool {
+	return b.table.confirm(peerKey{kind, endpointID})
+}
+
 // Dropped returns how many reports Peers has dropped because its buffer
 // was full.
 func (b *Browser) Dropped() uint64 { return b.dropped.Load() }
@@ -235,15 +262,15 @@ func (b *Browser) observe(e *zeroconf.ServiceEntry, log *slog.Logger) {
 		return
 	}
 	p.LastSeen = b.cfg.Now()
-	changed, ok := b.table.put(p)
-	if !ok {
+	changed, ev := b.table.put(p)
+	if ev != nil {
 		level := slog.LevelDebug
-		if b.fullWarned.CompareAndSwap(false, true) {
+		if ev.reason == "full" && b.fullWarned.CompareAndSwap(false, true) {
 			level = slog.LevelWarn
 		}
-		log.Log(context.Background(), level, "discovery: peer ignored", "reason", "full",
-			"endpoint", p.EndpointID, "max", b.cfg.MaxPeers)
-		return
+		log.Log(context.Background(), level, "discovery: peer forgotten to make room", "reason", ev.reason,
+			"endpoint", ev.peer.EndpointID, "source", sourceOf(ev.peer), "for", p.EndpointID,
+			"max", b.cfg.MaxPeers, "max_per_source", b.cfg.MaxPerSource)
 	}
 	if changed {
 		log.Debug("discovery: peer", "endpoint", p.EndpointID, "addrs", p.Addrs, "port", p.Port, "cluster", p.Cluster)

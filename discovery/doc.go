@@ -28,6 +28,14 @@
 // cluster's business (memberlist). A peer not seen again for
 // BrowseConfig.Expire is forgotten, which bounds memory, not liveness.
 //
+// Anyone on the link can announce instances with any TXT, the cluster's
+// included, so a Peer is a proposal, not a member: the consumer proves
+// membership (the node: gossip with the mesh key) before it relies on
+// one. The table is bounded in all (MaxPeers) and per announced address
+// (MaxPerSource); room is made by forgetting the peer seen longest ago,
+// those the consumer vouched for (Browser.Confirm) last, so a flood of
+// announcements never keeps a new peer out.
+//
 // The library's quirks that shape this package, read from its v1.0.0
 // source: a Resolver serves one browse only (it closes its sockets when
 // the browse ends); a browse reports each instance once and stops

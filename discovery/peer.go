@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/grandcat/zeroconf"
@@ -195,58 +193,4 @@ func entryTXT(text []string) (map[string]string, error) {
 type peerKey struct {
 	kind Kind
 	id   string
-}
-
-// peerTable holds the peers a Browser has seen, at most max of them;
-// entries not seen for expire are dropped.
-type peerTable struct {
-	mu     sync.Mutex
-	max    int
-	expire time.Duration
-	peers  map[peerKey]Peer
-}
-
-func newPeerTable(max int, expire time.Duration) *peerTable {
-	return &peerTable{max: max, expire: expire, peers: make(map[peerKey]Peer)}
-}
-
-// put stores p, observed at p.LastSeen. It reports whether p is new or
-// changed, and false in ok when the table is full of live peers.
-func (t *peerTable) put(p Peer) (changed, ok bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	k := peerKey{p.Kind, p.EndpointID}
-	old, known := t.peers[k]
-	if !known && len(t.peers) >= t.max {
-		t.expireLocked(p.LastSeen)
-		if len(t.peers) >= t.max {
-			return false, false
-		}
-	}
-	t.peers[k] = p
-	return !known || !old.sameRecords(p), true
-}
-
-// snapshot drops the expired peers and returns copies of the others,
-// sorted by kind then Endpoint ID.
-func (t *peerTable) snapshot(now time.Time) []Peer {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.expireLocked(now)
-	out := make([]Peer, 0, len(t.peers))
-	for _, p := range t.peers {
-		out = append(out, p.clone())
-	}
-	slices.SortFunc(out, func(a, b Peer) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.EndpointID, b.EndpointID))
-	})
-	return out
-}
-
-func (t *peerTable) expireLocked(now time.Time) {
-	for k, p := range t.peers {
-		if now.Sub(p.LastSeen) > t.expire {
-			delete(t.peers, k)
-		}
-	}
 }

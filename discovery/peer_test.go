@@ -204,10 +204,6 @@ func TestBrowserRefreshAndExpiry(t *testing.T) {
 
 	b.observe(ap1, b.log)
 	b.observe(ap2, b.log)
-	b.observe(ap3, b.log) // table full: ignored
-	if got := ids(b.Snapshot()); !slices.Equal(got, []string{"agent os::00256D-ap1", "agent os::00256D-ap2"}) {
-		t.Errorf("full table: Snapshot = %q", got)
-	}
 	b.observe(ap1, b.log) // channel full: dropped
 	if b.Dropped() != 1 || len(drain(b)) != 2 {
 		t.Errorf("Dropped = %d", b.Dropped())
@@ -239,15 +235,15 @@ func TestBrowserRefreshAndExpiry(t *testing.T) {
 }
 
 func TestPeerTableChanged(t *testing.T) {
-	tab := newPeerTable(4, time.Minute)
+	tab := newPeerTable(4, 4, time.Minute)
 	p, err := parseEntry(entry(Agent, "os::00256D-ap1", "cluster=home"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	p.LastSeen = now
-	if changed, ok := tab.put(p); !changed || !ok {
-		t.Errorf("new: changed=%v ok=%v", changed, ok)
+	if changed, ev := tab.put(p); !changed || ev != nil {
+		t.Errorf("new: changed=%v evicted=%v", changed, ev)
 	}
 	p.LastSeen = now.Add(time.Second)
 	if changed, _ := tab.put(p); changed {
