@@ -2,13 +2,10 @@ package node
 
 import (
 	"context"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 
-	"github.com/uspmesh/uspmesh/discovery"
 	"github.com/uspmesh/uspmesh/election"
 	"github.com/uspmesh/uspmesh/leader"
 	"github.com/uspmesh/uspmesh/usp"
@@ -20,9 +17,14 @@ const (
 	meshRolePeer   = "peer"
 )
 
-// discoveryLoop turns DNS-SD sightings into gossip seeds and Node rows.
+// discoveryLoop turns DNS-SD sightings into candidates, which it proves
+// by gossip with the mesh key before they count (see proofs): a proven
+// peer gets a Node row and becomes a gossip seed; the others are tried a
+// few times, at most proofParallel at once, and given up.
 func (m *mesh) discoveryLoop(ctx context.Context) {
 	defer m.wg.Done()
+	pl := m.newProofLoop()
+	defer pl.close()
 	for {
 		select {
 		case <-ctx.Done():
@@ -31,50 +33,13 @@ func (m *mesh) discoveryLoop(ctx context.Context) {
 			if !ok {
 				return
 			}
-			m.onPeer(ctx, p)
+			pl.onPeer(ctx, p)
+		case r := <-pl.results:
+			pl.onResult(ctx, r)
+		case <-pl.wake:
+			pl.onWake(ctx)
 		}
-	}
-}
-
-// onPeer records a discovered Agent of this cluster: its USP URI, its
-// gossip address as a seed (the cluster joins and re-joins seeds missing
-// from its members), and its Node row.
-func (m *mesh) onPeer(ctx context.Context, p discovery.Peer) {
-	if p.Kind != discovery.Agent || p.EndpointID == "" {
-		return
-	}
-	uri := p.URL()
-	if uri == "" {
-		return
-	}
-	addr := p.AddrPort().Addr()
-	m.mu.Lock()
-	m.seen[p.EndpointID] = p
-	if _, member := m.members[p.EndpointID]; !member {
-		m.urls[usp.EndpointID(p.EndpointID)] = uri
-	}
-	seeds := append([]string(nil), m.n.cfg.Seeds...)
-	for _, s := range m.seen {
-		if a := s.AddrPort().Addr(); a.Is4() && s.Gossip > 0 {
-			seeds = append(seeds, netip.AddrPortFrom(a, uint16(s.Gossip)).String())
-		}
-	}
-	status := "Discovered"
-	if mem, ok := m.members[p.EndpointID]; ok && mem.State == election.StateAlive {
-		status = "Member"
-		if p.EndpointID == m.leader {
-			status = "Leader"
-		}
-	}
-	m.mu.Unlock()
-	m.cluster.SetSeeds(seeds)
-	vals := map[string]string{"Address": addr.String(), "Port": strconv.Itoa(p.Port),
-		"LastSeen": p.LastSeen.UTC().Format(time.RFC3339), "Status": status}
-	if c := p.TXT["ctrl"]; c != "" {
-		vals["ControllerEndpointID"] = c
-	}
-	if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", p.EndpointID, vals); err != nil {
-		m.log.Warn("node row", "peer", p.EndpointID, "err", err)
+		pl.step(ctx)
 	}
 }
 
