@@ -94,6 +94,10 @@ type mdns struct {
 
 func (m *mdns) Peers() <-chan discovery.Peer { return m.browser.Peers() }
 
+// Confirm marks a peer the mesh proved a member, so that the browser's
+// bounded table keeps it before unproven entries.
+func (m *mdns) Confirm(k discovery.Kind, id string) bool { return m.browser.Confirm(k, id) }
+
 func (m *mdns) Close() {
 	m.browser.Close()
 	m.adv.Close()

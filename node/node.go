@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -216,7 +217,8 @@ func (n *Node) buildUSP() error {
 // listen serves the Agent: workers first, then the endpoint, so that no
 // Record arrives before there is someone to take it.
 func (n *Node) listen(ctx context.Context) error {
-	cc := coap.Config{Listen: n.cfg.Listen, Path: "usp", Role: coap.Agent, Insecure: n.cfg.Insecure, Logger: n.log.With("sub", "coap")}
+	cc := coap.Config{Listen: n.cfg.Listen, Path: "usp", Role: coap.Agent, Insecure: n.cfg.Insecure, Logger: n.log.With("sub", "coap"),
+		Known: n.knownAddr()}
 	switch {
 	case n.cfg.Insecure:
 	case n.cfg.CertFile != "":
@@ -270,6 +272,38 @@ func (n *Node) listen(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// knownAddr returns the coap.Config.Known of the Agent's endpoint: the
+// addresses of configured Controllers' CoAP MTPs and of the mesh's
+// members, whose DTLS handshakes a flood from elsewhere must not starve.
+func (n *Node) knownAddr() func(netip.Addr) bool {
+	ctl := map[netip.Addr]bool{}
+	for _, c := range n.cfg.Controllers {
+		if u, err := parseMTP(c.MTP); err == nil {
+			if a, err := netip.ParseAddr(u.Hostname()); err == nil {
+				ctl[a.Unmap()] = true
+			}
+		}
+	}
+	return func(a netip.Addr) bool {
+		a = a.Unmap()
+		if ctl[a] {
+			return true
+		}
+		m := n.meshNow()
+		if m == nil {
+			return false
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, mem := range m.members {
+			if mem.Addr.Addr().Unmap() == a {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // mqttNow and wsNow return the MQTT and WebSocket MTPs, or nil before

@@ -18,7 +18,8 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 # The MQTT MTP's tests run a real broker (the tests start their own
 # instances; the packaged service is not needed) and make a test CA.
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
-command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# The fault suite drops frames on the virtual home's bridge with nft.
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need_apt+=(nftables)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then

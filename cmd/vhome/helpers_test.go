@@ -28,7 +28,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	maybeRunRelay() // this test binary is also the Controller's relay
+	maybeRunRelay()     // this test binary is also the Controller's relay
+	maybeRunFaultTool() // and the rogue host of the fault suite
 	dir, err := os.MkdirTemp("", "vhome-test-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
