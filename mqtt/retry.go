@@ -1,8 +1,9 @@
 package mqtt
 
 import (
-	"math"
 	"time"
+
+	"github.com/uspmesh/uspmesh/backoff"
 )
 
 // Retry is TR-369's reconnection back-off (R-MQTT.10), configured like
@@ -54,25 +55,5 @@ func (r Retry) validate() error {
 // are clamped).
 func (r Retry) Delay(n int, rnd float64) time.Duration {
 	r = r.withDefaults()
-	if n < 1 {
-		n = 1
-	}
-	if !(rnd >= 0) { // also catches NaN
-		rnd = 0
-	}
-	if rnd > 1 {
-		rnd = 1
-	}
-	k := float64(r.Multiplier) / 1000
-	lo := float64(r.MinWait) * math.Pow(k, float64(n-1))
-	hi := lo * k
-	limit := float64(r.MaxInterval)
-	if lo >= limit {
-		return r.MaxInterval
-	}
-	d := lo + rnd*(hi-lo)
-	if d >= limit {
-		return r.MaxInterval
-	}
-	return time.Duration(d)
+	return backoff.Wait(r.MinWait, float64(r.Multiplier)/1000, n, rnd, r.MaxInterval)
 }

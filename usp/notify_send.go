@@ -3,12 +3,12 @@ package usp
 import (
 	"cmp"
 	"context"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/uspmesh/uspmesh/backoff"
 	"github.com/uspmesh/uspmesh/datamodel/path"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 )
@@ -126,10 +126,7 @@ func (n *Notifier) armRetry(o *outgoing) {
 		return // answered, dropped or closed meanwhile
 	}
 	o.attempt++
-	a := float64(min(o.attempt, 10))
-	lo := m * math.Pow(k/1000, a-1)
-	hi := m * math.Pow(k/1000, a)
-	wait := time.Duration((lo + (hi-lo)*n.cfg.Rand()) * float64(time.Second))
+	wait := backoff.Wait(time.Duration(m*float64(time.Second)), k/1000, min(o.attempt, 10), n.cfg.Rand(), 0)
 	if !o.expires.IsZero() && n.cfg.Clock.Now().Add(wait).After(o.expires) {
 		delete(n.pending, id)
 		n.log.Info("notify retries expired", "to", o.to, "msg_id", id)

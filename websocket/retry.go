@@ -1,8 +1,9 @@
 package websocket
 
 import (
-	"math"
 	"time"
+
+	"github.com/uspmesh/uspmesh/backoff"
 )
 
 // Retry is the TR-369 WebSocket session retry policy (R-WS.19). Its zero
@@ -46,17 +47,5 @@ func (r Retry) Delay(n int, rnd float64) time.Duration {
 	if maxWait <= 0 {
 		maxWait = defaultRetryMaxInterval
 	}
-	n = min(max(n, 1), retryMaxExponent)
-	if math.IsNaN(rnd) || rnd < 0 {
-		rnd = 0
-	}
-	rnd = min(rnd, 1)
-	f := float64(k) / 1000
-	lo := float64(m) * math.Pow(f, float64(n-1))
-	hi := float64(m) * math.Pow(f, float64(n))
-	d := lo + rnd*(hi-lo)
-	if d >= float64(maxWait) {
-		return maxWait
-	}
-	return time.Duration(d)
+	return backoff.Wait(m, float64(k)/1000, min(max(n, 1), retryMaxExponent), rnd, maxWait)
 }
