@@ -10,22 +10,22 @@ import (
 	"time"
 )
 
-// Wait returns the wait before retry n (n < 1 counts as 1): min·k^(n−1)
-// plus rnd (clamped to [0, 1]; NaN counts as 0) of the way to min·k^n,
+// Wait returns the wait before retry n (n < 1 counts as 1): base·k^(n−1)
+// plus rnd (clamped to [0, 1]; NaN counts as 0) of the way to base·k^n,
 // where k is multiplier (a factor, not per-mille). A limit above zero
 // caps the result; without one, a wait too long for a Duration is the
 // longest Duration.
-func Wait(min time.Duration, multiplier float64, n int, rnd float64, limit time.Duration) time.Duration {
+func Wait(base time.Duration, multiplier float64, n int, rnd float64, limit time.Duration) time.Duration {
 	n = max(n, 1)
 	if !(rnd >= 0) { // also NaN
 		rnd = 0
 	}
 	rnd = math.Min(rnd, 1)
-	lo := float64(min) * math.Pow(multiplier, float64(n-1))
+	lo := float64(base) * math.Pow(multiplier, float64(n-1))
 	if limit > 0 && lo >= float64(limit) {
 		return limit // also where lo and hi overflow to +Inf
 	}
-	hi := float64(min) * math.Pow(multiplier, float64(n))
+	hi := float64(base) * math.Pow(multiplier, float64(n))
 	d := lo + rnd*(hi-lo)
 	switch {
 	case limit > 0 && d >= float64(limit):
