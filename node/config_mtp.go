@@ -3,12 +3,12 @@ package node
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/uspmesh/uspmesh/datamodel/access"
 	"github.com/uspmesh/uspmesh/datamodel/tr181"
+	"github.com/uspmesh/uspmesh/mqtt"
 )
 
 // MQTTConfig connects the Agent to an MQTT broker, the MTP of Controllers
@@ -138,7 +138,7 @@ func (c *Config) applyMTPDefaults() {
 // Controllers' MTPs.
 func (c Config) validateMTPs() error {
 	if m := c.MQTT; m != nil {
-		if _, _, err := parseBroker(m.Broker); err != nil {
+		if _, err := mqtt.ParseBrokerURL(m.Broker); err != nil {
 			return &ConfigError{"mqtt.broker", m.Broker, err.Error()}
 		}
 		if (m.CertFile == "") != (m.KeyFile == "") {
@@ -199,31 +199,4 @@ func (c Config) validateMTPs() error {
 		}
 	}
 	return nil
-}
-
-// parseBroker reads an mqtt:// or mqtts:// broker URL: the host:port to
-// dial and whether it is TLS.
-func parseBroker(s string) (hostport string, useTLS bool, err error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return "", false, fmt.Errorf("want mqtt://host[:port] or mqtts://host[:port]")
-	}
-	port := u.Port()
-	switch u.Scheme {
-	case "mqtt", "tcp":
-		if port == "" {
-			port = "1883"
-		}
-	case "mqtts", "ssl", "tls":
-		useTLS = true
-		if port == "" {
-			port = "8883"
-		}
-	default:
-		return "", false, fmt.Errorf("scheme %q: want mqtt:// or mqtts://", u.Scheme)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", false, fmt.Errorf("bad port %q", port)
-	}
-	return net.JoinHostPort(u.Hostname(), port), useTLS, nil
 }

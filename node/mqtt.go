@@ -1,9 +1,9 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -51,10 +51,11 @@ func (n *Node) mqttTopic() string {
 // is connected in the background (and reconnected with TR-369's back-off).
 func (n *Node) startMQTT(ctx context.Context) error {
 	c := n.cfg.MQTT
-	broker, useTLS, err := parseBroker(c.Broker)
+	bu, err := mqtt.ParseBrokerURL(c.Broker)
 	if err != nil {
 		return &ConfigError{"mqtt.broker", c.Broker, err.Error()}
 	}
+	broker, useTLS := bu.Addr(), bu.TLS
 	q := &mqttMTP{n: n, topic: n.mqttTopic(), topics: map[usp.EndpointID]string{}}
 	for _, ctl := range n.cfg.Controllers {
 		if ctl.MQTTTopic != "" {
@@ -96,10 +97,9 @@ func (n *Node) startMQTT(ctx context.Context) error {
 func mqttTLS(c *MQTTConfig) (*tls.Config, error) {
 	t := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		pool := x509.NewCertPool()
-		if err != nil || !pool.AppendCertsFromPEM(pem) {
-			return nil, &ConfigError{"mqtt.ca_file", c.CAFile, fmt.Sprintf("no PEM certificates (%v)", err)}
+		pool, err := readPool("mqtt.ca_file", c.CAFile)
+		if err != nil {
+			return nil, err
 		}
 		t.RootCAs = pool
 	}
@@ -126,7 +126,7 @@ func (q *mqttMTP) provision(ctx context.Context, broker string, useTLS bool, mc 
 		{"Enable", "true"}, {"Name", "uspmesh"}, {"ProtocolVersion", "5.0"}, {"BrokerAddress", host}, {"BrokerPort", port},
 		{"TransportProtocol", transport}, {"ClientID", mc.ClientID}, {"Username", mc.Username},
 		{"KeepAliveTime", secs(mc.KeepAlive, 60)}, {"ConnectRetryTime", secs(r.MinWait, 5)},
-		{"ConnectRetryIntervalMultiplier", strconv.Itoa(cmpOr(r.Multiplier, 2000))},
+		{"ConnectRetryIntervalMultiplier", strconv.Itoa(cmp.Or(r.Multiplier, 2000))},
 		{"ConnectRetryMaxInterval", secs(r.MaxInterval, 30720)},
 	})
 	if err != nil {
@@ -152,13 +152,6 @@ func secs(d time.Duration, def int) string {
 		return strconv.Itoa(def)
 	}
 	return strconv.Itoa(max(1, int(d/time.Second)))
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // accept takes one PUBLISH on the Agent's topic: the Record must come

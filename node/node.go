@@ -226,10 +226,9 @@ func (n *Node) listen(ctx context.Context) error {
 		if err != nil {
 			return &ConfigError{"cert_file", n.cfg.CertFile, err.Error()}
 		}
-		pem, err := os.ReadFile(n.cfg.CAFile)
-		pool := x509.NewCertPool()
-		if err != nil || !pool.AppendCertsFromPEM(pem) {
-			return &ConfigError{"ca_file", n.cfg.CAFile, fmt.Sprintf("no PEM certificates (%v)", err)}
+		pool, err := readPool("ca_file", n.cfg.CAFile)
+		if err != nil {
+			return err
 		}
 		cc.Cert = &coap.CertConfig{Certificate: cert, Roots: pool}
 	default:
@@ -325,6 +324,16 @@ func (n *Node) mtpState(_ context.Context, row, param string) (string, bool) {
 		return w.state(row, param)
 	}
 	return "", false
+}
+
+// readPool reads a PEM trust store; the error names the config field.
+func readPool(field, file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	pool := x509.NewCertPool()
+	if err != nil || !pool.AppendCertsFromPEM(pem) {
+		return nil, &ConfigError{field, file, fmt.Sprintf("no PEM certificates (%v)", err)}
+	}
+	return pool, nil
 }
 
 // pskKeys returns the DTLS PSK lookup: configured Controllers use the

@@ -3,10 +3,8 @@ package node
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,10 +84,9 @@ func wsTLS(c *WebSocketConfig) (server, client *tls.Config, err error) {
 	if err != nil {
 		return nil, nil, &ConfigError{"websocket.cert_file", c.CertFile, err.Error()}
 	}
-	pem, err := os.ReadFile(c.ClientCAFile)
-	pool := x509.NewCertPool()
-	if err != nil || !pool.AppendCertsFromPEM(pem) {
-		return nil, nil, &ConfigError{"websocket.client_ca_file", c.ClientCAFile, fmt.Sprintf("no PEM certificates (%v)", err)}
+	pool, err := readPool("websocket.client_ca_file", c.ClientCAFile)
+	if err != nil {
+		return nil, nil, err
 	}
 	server = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert},
 		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
