@@ -21,13 +21,7 @@ func BenchmarkGetRoundTrip(b *testing.B) {
 	cfg.WebSocket = &WebSocketConfig{Listen: "127.0.0.1:0", Insecure: true}
 	cfg.Controllers[0].MQTTTopic = "usp/ctl/bench"
 	n := startNode(b, cfg, Deps{})
-	deadline := time.Now().Add(10 * time.Second)
-	for get(b, n, "Device.MQTT.Client.1.Status") != "Connected" {
-		if time.Now().After(deadline) {
-			b.Fatal("no MQTT session")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(b, 10*time.Second, "the node's MQTT session", func() bool { return get(b, n, "Device.MQTT.Client.1.Status") == "Connected" })
 	clients := []struct {
 		name string
 		c    *usp.Client
@@ -57,13 +51,7 @@ func BenchmarkMQTTIdleBytes(b *testing.B) {
 	cfg := baseConfig(b)
 	cfg.MQTT = &MQTTConfig{Broker: "mqtt://" + broker.Addr(), KeepAlive: Duration(time.Second)}
 	n := startNode(b, cfg, Deps{})
-	deadline := time.Now().Add(10 * time.Second)
-	for get(b, n, "Device.MQTT.Client.1.Status") != "Connected" {
-		if time.Now().After(deadline) {
-			b.Fatal("no MQTT session")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(b, 10*time.Second, "the node's MQTT session", func() bool { return get(b, n, "Device.MQTT.Client.1.Status") == "Connected" })
 	const window = 5 * time.Second
 	for b.Loop() {
 		s0 := n.mqttNow().client.Stats()
