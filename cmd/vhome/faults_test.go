@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -386,4 +387,154 @@ func meshdFDs(t *testing.T, h *Home, idx []int) map[int]int {
 		out[i] = len(ents)
 	}
 	return out
+}
+
+// TestFaultReadOnlyPreferredNode: the node the election rule prefers (no
+// priority is set, so the lowest Endpoint ID) follows a leader when its
+// state dir turns read-only (as a failing flash is remounted), and then
+// the leader dies. The preferred node cannot persist the term it would
+// claim, so it withdraws: the three others elect a leader among
+// themselves within a normal failover, the broken node never leads, and
+// it says Degraded and why. meshd does not start at all with a read-only
+// state dir (its data model is saved at start), so the dir turns
+// read-only under the running process.
+func TestFaultReadOnlyPreferredNode(t *testing.T) {
+	h := startHome(t, HomeConfig{Nodes: 5, Profile: "fast"})
+	all := seq(0, 5)
+	leader, _ := awaitAgreement(t, h, all)
+	pi := preferredNode(h)
+	p, _ := h.Node(pi)
+	pid := string(p.AgentID)
+	t.Logf("preferred node %d (%s); first leader %s", pi, pid, leader)
+
+	// The preferred node must follow, not lead: kill it and bring it
+	// back (healthy); leadership is sticky. This first failover, with the
+	// preferred node gone, is the normal one.
+	var normal time.Duration
+	if leader == pid {
+		t0 := time.Now()
+		if err := h.Kill(pi); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitFor(meshBound, func() error { _, _, err := agreed(h, without(all, pi)); return err }); err != nil {
+			t.Fatalf("no new leader after killing the preferred node: %v", err)
+		}
+		normal = time.Since(t0)
+		if err := h.Restart(t.Context(), pi); err != nil {
+			t.Fatal(err)
+		}
+		leader, _ = awaitAgreement(t, h, all)
+	}
+	li := indexOf(h, leader)
+	if li == pi {
+		t.Fatalf("the preferred node %d leads again after its restart", pi)
+	}
+
+	readOnlyStateDir(t, h, pi)
+	rest := without(without(all, pi), li)
+	t0 := time.Now()
+	if err := h.Kill(li); err != nil {
+		t.Fatal(err)
+	}
+	var newLeader string
+	err := waitFor(meshBound, func() (err error) {
+		if newLeader, _, err = agreed(h, rest); err != nil {
+			return err
+		}
+		if v, err := readMesh(h, pi); err == nil && v.Status == "Leader" {
+			return fmt.Errorf("the read-only node %d says Leader", pi)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("after killing leader %d with node %d read-only: %v", li, pi, err)
+	}
+	took := time.Since(t0)
+	t.Logf("figures: leader SIGKILL → leader agreed among %v: %v with the preferred node %d read-only (%s elected); normal failover %v",
+		rest, took.Round(time.Millisecond), pi, newLeader, normal.Round(time.Millisecond))
+	if took > failoverBound {
+		t.Errorf("no leader among %v within the fast profile's failover bound %v: took %v", rest, failoverBound, took)
+	}
+
+	var status, msg string
+	err = waitFor(meshBound, func() error {
+		ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+		defer cancel()
+		v, err := h.Get(ctx, pi, "Device.X_USPMESH_Mesh.Status", "Device.X_USPMESH_Mesh.StatusMessage", "Device.X_USPMESH_Mesh.Leader")
+		if err != nil {
+			return err
+		}
+		status, msg = v["Device.X_USPMESH_Mesh.Status"], v["Device.X_USPMESH_Mesh.StatusMessage"]
+		if v["Device.X_USPMESH_Mesh.Leader"] == pid {
+			return fmt.Errorf("the read-only node %d names itself leader", pi)
+		}
+		if status != "Degraded" || !strings.Contains(msg, "not a candidate") {
+			return fmt.Errorf("node %d says %q: %q", pi, status, msg)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("read-only node %d says %s: %s", pi, status, msg)
+	if l, _, err := agreed(h, rest); err != nil || l != newLeader {
+		t.Fatalf("after node %d withdrew: leader %s, want %s (%v)", pi, l, newLeader, err)
+	}
+}
+
+// failoverBound is the fast profile's failover target, leader death to
+// a new leader agreed (election.FastProfile: within 4 s).
+const failoverBound = 4 * time.Second
+
+// preferredNode returns the node the election rule ranks first when no
+// priority is configured: the lowest Endpoint ID.
+func preferredNode(h *Home) int {
+	nodes := h.Nodes()
+	best := 0
+	for _, n := range nodes {
+		if n.AgentID < nodes[best].AgentID {
+			best = n.Index
+		}
+	}
+	return best
+}
+
+// readOnlyStateDir makes node i's state dir read-only for its running
+// meshd, root as it is: a read-only bind mount of the dir on itself in the
+// mount namespace ip netns exec gave the process (mounts of ours would
+// not propagate there). The mount is undone when t ends, before the
+// home's Close; it goes with the process anyway.
+func readOnlyStateDir(t *testing.T, h *Home, i int) {
+	t.Helper()
+	m, err := h.member(i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mu.RLock()
+	p, dir := m.proc, m.node.StateDir
+	h.mu.RUnlock()
+	pid := strconv.Itoa(p.cmd.Process.Pid)
+	inNS := func(args ...string) error {
+		out, err := exec.Command("nsenter", append([]string{"-t", pid, "-m", "--"}, args...)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+		}
+		return nil
+	}
+	if err := inNS("mount", "--bind", dir, dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.running() {
+			if err := inNS("umount", dir); err != nil {
+				t.Errorf("node %d: %v", i, err)
+			}
+		}
+	})
+	if err := inNS("mount", "-o", "remount,bind,ro", dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := inNS("touch", filepath.Join(dir, ".vhome-probe")); err == nil {
+		t.Fatalf("node %d: %s still writable after the read-only bind mount", i, dir)
+	}
 }
