@@ -74,6 +74,12 @@ type Config struct {
 	// Seeds are static gossip addresses (host:port) joined besides the
 	// peers DNS-SD finds.
 	Seeds []string `json:"seeds"`
+	// LostNodeExpiry is how long the Node row of a mesh node that is no
+	// longer heard stays, with Status Lost, before it is removed
+	// (default 24h): long enough to see that an AP went away, short
+	// enough that a node replaced or given a new identity does not
+	// leave a row for ever.
+	LostNodeExpiry Duration `json:"lost_node_expiry"`
 
 	// Radio is the radio backend: "none" (default: no radios), "sim" (a
 	// simulated RF world shared by the nodes of a virtual home) or
@@ -128,6 +134,9 @@ type ControllerConfig struct {
 	// there, and only Controllers with a topic are served over MQTT.
 	MQTTTopic string `json:"mqtt_topic"`
 }
+
+// DefaultLostNodeExpiry is Config.LostNodeExpiry's default.
+const DefaultLostNodeExpiry = 24 * time.Hour
 
 // Duration is a time.Duration that JSON spells as Go does ("5s").
 type Duration time.Duration
@@ -215,6 +224,9 @@ func (c *Config) applyDefaults() {
 	if c.GossipPort == 0 {
 		c.GossipPort = 7946
 	}
+	if c.LostNodeExpiry == 0 {
+		c.LostNodeExpiry = Duration(DefaultLostNodeExpiry)
+	}
 	if c.Profile == "" {
 		c.Profile = "default"
 	}
@@ -266,6 +278,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		return &ConfigError{"radio", c.Radio, "want " + strings.Join(radioBackends, ", ")}
+	}
+	if c.LostNodeExpiry < 0 {
+		return &ConfigError{"lost_node_expiry", time.Duration(c.LostNodeExpiry).String(), "must not be negative"}
 	}
 	if _, err := profileByName(c.Profile); err != nil {
 		return &ConfigError{"profile", c.Profile, err.Error()}

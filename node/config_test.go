@@ -45,6 +45,7 @@ func TestValidateFields(t *testing.T) {
 		{"sim without air", func(c *Config) { c.Radio, c.SimHome, c.SimNode = "sim", "h.json", "ap1" }, "sim_air", ""},
 		{"sim", func(c *Config) { c.Radio, c.SimHome, c.SimNode, c.SimAir = "sim", "h.json", "ap1", "/air" }, "", ""},
 		{"profile", func(c *Config) { c.Profile = "turbo" }, "profile", "turbo"},
+		{"negative lost node expiry", func(c *Config) { c.LostNodeExpiry = Duration(-time.Second) }, "lost_node_expiry", "-1s"},
 		{"gossip port 0", func(c *Config) { c.GossipPort = 0 }, "gossip_port", "0"},
 		{"gossip port too high", func(c *Config) { c.GossipPort = 70000 }, "gossip_port", "70000"},
 		{"controller port", func(c *Config) { c.ControllerPort = -1 }, "controller_port", "-1"},
@@ -133,7 +134,8 @@ func deepCopy(c Config) Config {
 // case; a bad OUI is left as given so that Validate reports it verbatim.
 func TestApplyDefaults(t *testing.T) {
 	defaults := Config{StateDir: "/var/lib/uspmesh", Listen: ":5684", OUI: "000000", Manufacturer: "uspmesh",
-		ModelName: "uspmesh AP", ProductClass: "MeshAP", LogLevel: "info", GossipPort: 7946, Profile: "default"}
+		ModelName: "uspmesh AP", ProductClass: "MeshAP", LogLevel: "info", GossipPort: 7946, Profile: "default",
+		LostNodeExpiry: Duration(DefaultLostNodeExpiry)}
 	with := func(edit func(*Config)) Config {
 		c := defaults
 		edit(&c)

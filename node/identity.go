@@ -52,3 +52,16 @@ func loadIdentity(dir string) (id *identity, created bool, err error) {
 	}
 	return id, false, nil
 }
+
+// earlierState lists the state files of an earlier run in dir: found
+// beside a newly made identity, they mean identity.json was lost (or
+// removed) and the node now has a new Endpoint ID.
+func earlierState(dir string) []string {
+	var found []string
+	for _, f := range []string{"datamodel.json", fenceFile, electionFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			found = append(found, f)
+		}
+	}
+	return found
+}

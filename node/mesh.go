@@ -49,6 +49,9 @@ type mesh struct {
 	members map[string]election.Member
 	roles   map[string]string // Controller Endpoint ID → role assigned ("leader", "peer")
 	leader  string            // Agent Endpoint ID of the leader followed
+	// lostSince is when each Node row was first written Lost (or found
+	// without a member behind it); rows lost for LostNodeExpiry go.
+	lostSince map[string]lostNode
 
 	assignMu sync.Mutex // serialises role assignments
 	cancel   context.CancelFunc
@@ -147,7 +150,7 @@ func (n *Node) startMesh(ctx context.Context) (err error) {
 	m := &mesh{n: n, log: n.log.With("sub", "mesh"), keys: keys, prof: prof, ip: ip,
 		ctrlID: usp.EndpointID("self::ctrl-" + cfg.OUI + "-" + cfg.SerialNumber),
 		urls:   map[usp.EndpointID]string{}, seen: map[string]discovery.Peer{},
-		members: map[string]election.Member{}, roles: map[string]string{}, terms: make(chan leader.Term, 16)}
+		members: map[string]election.Member{}, roles: map[string]string{}, lostSince: map[string]lostNode{}, terms: make(chan leader.Term, 16)}
 	defer func() {
 		if err != nil {
 			m.close()

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/uspmesh/uspmesh/election"
 	"github.com/uspmesh/uspmesh/leader"
@@ -128,9 +129,13 @@ func (m *mesh) onLeaderChange(ctx context.Context, ev election.LeaderChange) {
 
 // refreshMembers writes the member table into Node rows and keeps each
 // member Controller's role: mesh-leader for the leader followed, the
-// read-only mesh role for the others.
+// read-only mesh role for the others. On a follower a row's Reachable is
+// what gossip says of the node (the leader's loop writes it from its USP
+// keep-alives while this node leads). A row whose node has been lost for
+// LostNodeExpiry is removed.
 func (m *mesh) refreshMembers(ctx context.Context) {
 	members := m.cluster.Members()
+	now := m.n.deps.Clock.Now()
 	m.mu.Lock()
 	leader := m.leader
 	m.members = make(map[string]election.Member, len(members))
@@ -141,19 +146,29 @@ func (m *mesh) refreshMembers(ctx context.Context) {
 		}
 	}
 	m.mu.Unlock()
+	following := leader != string(m.n.agentID)
+	listed := map[string]bool{}
 	for _, mem := range members {
 		if !mem.Valid {
 			continue
 		}
+		listed[mem.Name] = true
+		alive := mem.State == election.StateAlive
 		status := "Lost"
-		if mem.State == election.StateAlive {
+		if alive {
 			status = "Member"
 			if mem.Name == leader {
 				status = "Leader"
 			}
 		}
+		if m.expired(ctx, mem.Name, !alive, now) {
+			continue
+		}
 		vals := map[string]string{"ControllerEndpointID": mem.Meta.ControllerID, "Status": status,
 			"Priority": strconv.Itoa(max(mem.Priority, 0))}
+		if following {
+			vals["Reachable"] = strconv.FormatBool(alive)
+		}
 		if u, err := url.Parse(mem.Meta.CoAP); err == nil && u.Port() != "" {
 			vals["Address"], vals["Port"] = u.Hostname(), u.Port()
 		} else if mem.Addr.IsValid() {
@@ -162,7 +177,7 @@ func (m *mesh) refreshMembers(ctx context.Context) {
 		if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", mem.Name, vals); err != nil {
 			m.log.Warn("node row", "member", mem.Name, "err", err)
 		}
-		if mem.Meta.ControllerID == "" || mem.State != election.StateAlive {
+		if mem.Meta.ControllerID == "" || !alive {
 			continue
 		}
 		role := meshRolePeer
@@ -171,6 +186,7 @@ func (m *mesh) refreshMembers(ctx context.Context) {
 		}
 		m.assign(ctx, mem.Meta.ControllerID, role)
 	}
+	m.refreshUnlisted(ctx, listed, following, now)
 	// A leader that is no longer followed loses its role even when it is
 	// gone from the member table.
 	m.mu.Lock()
@@ -184,6 +200,77 @@ func (m *mesh) refreshMembers(ctx context.Context) {
 	for _, ctrl := range demote {
 		m.assign(ctx, ctrl, meshRolePeer)
 	}
+}
+
+// refreshUnlisted marks Lost the Node rows of nodes memberlist no longer
+// lists (it forgets dead members after a while) and removes them once
+// they have been lost for LostNodeExpiry.
+func (m *mesh) refreshUnlisted(ctx context.Context, listed map[string]bool, following bool, now time.Time) {
+	ids, err := keyValues(ctx, m.n.model, meshRoot+"Node.", "EndpointID")
+	if err != nil {
+		m.log.Warn("node rows", "err", err)
+		return
+	}
+	rowed := map[string]bool{}
+	for _, id := range ids {
+		rowed[id] = true
+	}
+	m.mu.Lock()
+	for id := range m.lostSince {
+		if !listed[id] && !rowed[id] {
+			delete(m.lostSince, id)
+		}
+	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		if listed[id] || m.expired(ctx, id, true, now) {
+			continue
+		}
+		vals := map[string]string{"Status": "Lost"}
+		if following {
+			vals["Reachable"] = "false"
+		}
+		if err := upsertRow(ctx, m.n.model, meshRoot+"Node.", "EndpointID", id, vals); err != nil {
+			m.log.Warn("node row", "member", id, "err", err)
+		}
+	}
+}
+
+// lostNode is when a node was first seen lost, and whether its row has
+// been removed for it.
+type lostNode struct {
+	since     time.Time
+	forgotten bool
+}
+
+// expired keeps the time each node has been lost since and, once that is
+// LostNodeExpiry, removes the node's row (once, saying so). It says
+// whether the row is gone.
+func (m *mesh) expired(ctx context.Context, id string, lost bool, now time.Time) bool {
+	m.mu.Lock()
+	ln, ok := m.lostSince[id]
+	due := false
+	switch {
+	case !lost:
+		delete(m.lostSince, id)
+	case !ok:
+		m.lostSince[id] = lostNode{since: now}
+	default:
+		due = !ln.forgotten && now.Sub(ln.since) >= time.Duration(m.n.cfg.LostNodeExpiry)
+	}
+	m.mu.Unlock()
+	if !due {
+		return ok && lost && ln.forgotten
+	}
+	if err := deleteKeyed(ctx, m.n.model, meshRoot+"Node.", "EndpointID", id); err != nil {
+		m.log.Warn("node row", "member", id, "err", err)
+		return true
+	}
+	m.mu.Lock()
+	m.lostSince[id] = lostNode{since: ln.since, forgotten: true}
+	m.mu.Unlock()
+	m.log.Info("lost node forgotten", "node", id, "lost_since", ln.since.UTC().Format(time.RFC3339))
+	return true
 }
 
 // leads says whether ctrl is the Controller of the member named leader.

@@ -111,6 +111,28 @@ func upsertRow(ctx context.Context, m *datamodel.Model, table, keyParam, key str
 	return tx.Commit()
 }
 
+// keyValues returns the value of the key parameter of every row of table
+// (a table path with trailing dot).
+func keyValues(ctx context.Context, m *datamodel.Model, table, key string) ([]string, error) {
+	p, err := path.Parse(table)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := m.Get(ctx, p, 1, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, row := range rows {
+		for _, pv := range row.Params {
+			if pv.Name == key {
+				out = append(out, pv.Value)
+			}
+		}
+	}
+	return out, nil
+}
+
 // deleteRows deletes every row a search path names.
 func deleteRows(ctx context.Context, m *datamodel.Model, search string) (int, error) {
 	p, err := path.Parse(search)

@@ -42,6 +42,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,6 +134,11 @@ func (n *Node) start(ctx context.Context) error {
 		if _, err := usp.ParseEndpointID(string(n.agentID)); err != nil {
 			return &ConfigError{"serial_number", cfg.SerialNumber, "makes an invalid Endpoint ID: " + err.Error()}
 		}
+	}
+	if prev := earlierState(cfg.StateDir); firstStart && len(prev) > 0 {
+		n.log.Warn("identity.json was missing beside an earlier run's state: this node starts with a NEW Endpoint ID; "+
+			"the mesh lists the old one as Lost until lost_node_expiry; to keep the old identity, stop meshd and restore identity.json",
+			"state_dir", cfg.StateDir, "found", strings.Join(prev, ","), "endpoint_id", n.agentID)
 	}
 	if n.fence, err = openFence(cfg.StateDir); err != nil {
 		return err

@@ -33,20 +33,14 @@ func (r report) Assignments(ctx context.Context, as []leader.Assignment) error {
 			return err
 		}
 	}
-	p, err := path.Parse(table)
+	radios, err := keyValues(ctx, r.n.model, table, "Radio")
 	if err != nil {
 		return err
 	}
-	rows, err := r.n.model.Get(ctx, p, 1, nil)
-	if err != nil {
-		return err
-	}
-	for _, row := range rows {
-		for _, pv := range row.Params {
-			if pv.Name == "Radio" && !keep[pv.Value] {
-				if _, err := deleteRows(ctx, r.n.model, table+"[Radio=="+path.Quote(pv.Value)+"]."); err != nil {
-					return err
-				}
+	for _, radio := range radios {
+		if !keep[radio] {
+			if _, err := deleteRows(ctx, r.n.model, table+"[Radio=="+path.Quote(radio)+"]."); err != nil {
+				return err
 			}
 		}
 	}

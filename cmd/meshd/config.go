@@ -89,6 +89,8 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.integer("gossip-port", "memberlist gossip port, UDP and TCP (default 7946)", func(c *conf) *int { return &c.GossipPort })
 	f.integer("controller-port", "UDP port of this node's mesh Controller (default: Agent port + 1)", func(c *conf) *int { return &c.ControllerPort })
 	f.list("seed", "static gossip seed ip:port (repeatable), besides the peers DNS-SD finds", func(c *conf) *[]string { return &c.Seeds })
+	lostExpiry := f.fs.Duration("lost-node-expiry", 0, "how long a lost mesh node's Node row stays before it is removed (default 24h)")
+	f.set["lost-node-expiry"] = func(c *conf) { c.LostNodeExpiry = node.Duration(*lostExpiry) }
 	f.str("radio", "radio backend: none (default), sim or linux", func(c *conf) *string { return &c.Radio })
 	f.str("sim-home", "sim backend: home description JSON (see homes/)", func(c *conf) *string { return &c.SimHome })
 	f.str("sim-node", "sim backend: this AP's name in the home description", func(c *conf) *string { return &c.SimNode })

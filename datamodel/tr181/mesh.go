@@ -40,8 +40,9 @@ func mesh(m *datamodel.ObjectDef) {
 	n.Param("LastSeen", value.DateTime)
 	str(n, "Status", 0).Def("Discovered").Enum(meshNodeStatuses...)
 	n.Param("Priority", value.UnsignedInt)
-	// Reachable: the leader's Controller holds a working USP session to
-	// the node's Agent (answered its last keep-alive).
+	// Reachable: on the leader, its Controller holds a working USP
+	// session to the node's Agent (answered its last keep-alive); on a
+	// follower, gossip hears the node alive.
 	n.Param("Reachable", value.Boolean)
 
 	// Plan is the leader's latest channel plan: Score is its predicted
