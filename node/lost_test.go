@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -27,15 +26,9 @@ func TestLostNodeRowsExpire(t *testing.T) {
 		t.Skip("a three-node mesh takes several seconds")
 	}
 	secret := writeSecret(t, t.TempDir())
-	ports := freePorts(t, 9)
-	var seeds []string
-	for i := range 3 {
-		seeds = append(seeds, fmt.Sprintf("127.0.0.1:%d", ports[3*i+2]))
-	}
 	ds := &discoverers{}
 	var nodes []*Node
-	for i := range 3 {
-		cfg := meshConfig(t, secret, ports[3*i:3*i+3], 10-i, seeds...)
+	for _, cfg := range meshConfigs(t, secret, 3) {
 		cfg.LostNodeExpiry = Duration(3 * time.Second)
 		n, err := New(context.Background(), cfg, Deps{Logger: testLogger(t), Discover: ds.discover})
 		if err != nil {

@@ -25,6 +25,22 @@ func meshConfig(t testing.TB, secret string, ports []int, priority int, seeds ..
 		GossipPort: ports[2], MeshSecretFile: secret, Profile: "fast", Priority: priority, Seeds: seeds}
 }
 
+// meshConfigs returns the configurations of n nodes on loopback seeded
+// with each other's gossip ports, priorities 10, 9, ... so that the
+// first is the rule's preferred leader.
+func meshConfigs(t testing.TB, secret string, n int) []Config {
+	ports := freePorts(t, 3*n)
+	var seeds []string
+	for i := range n {
+		seeds = append(seeds, fmt.Sprintf("127.0.0.1:%d", ports[3*i+2]))
+	}
+	cfgs := make([]Config, n)
+	for i := range cfgs {
+		cfgs[i] = meshConfig(t, secret, ports[3*i:3*i+3], 10-i, seeds...)
+	}
+	return cfgs
+}
+
 // TestMeshDegradesAndRetries: a mesh that cannot start at boot (its
 // gossip port is taken) leaves the Agent serving alone, says why in
 // Device.X_USPMESH_Mesh.Status and StatusMessage, and starts once the

@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,16 +39,10 @@ func breakStateDir(t *testing.T, dir string) (repair func()) {
 // dir is back, it follows that leader.
 func TestUnpersistableNodeWithdraws(t *testing.T) {
 	secret := writeSecret(t, t.TempDir())
-	ports := freePorts(t, 9)
-	var seeds []string
-	for i := range 3 {
-		seeds = append(seeds, fmt.Sprintf("127.0.0.1:%d", ports[3*i+2]))
-	}
 	ds := &discoverers{}
-	cfgs := make([]Config, 3)
+	cfgs := meshConfigs(t, secret, 3)
 	nodes := make([]*Node, 3)
 	for i := range nodes {
-		cfgs[i] = meshConfig(t, secret, ports[3*i:3*i+3], 10-i, seeds...)
 		nodes[i] = startNode(t, cfgs[i], Deps{Discover: ds.discover})
 	}
 	best := nodes[0]
