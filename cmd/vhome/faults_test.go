@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,13 +26,14 @@ import (
 
 // The fault-injection suite: each test runs a home of real meshd and
 // injects one fault a real home meets — a stopped leader, a lossy LAN, a
-// rogue host announcing spoofed services, a DTLS handshake flood — and
+// rogue host announcing spoofed services, a DTLS handshake flood, a flood
+// of half-open Block1 transfers, a read-only state dir — and
 // asserts what the mesh must keep doing. The rogue's traffic comes from
 // the harness Controller's namespace (its own address, 198.18.R.1), sent
 // by this test binary re-run there in a hidden mode (faultEnv).
 
-// faultEnv selects a hidden mode of the test binary: "rogue-mdns" or
-// "dtls-flood", run inside a namespace by runFaultTool.
+// faultEnv selects a hidden mode of the test binary: "rogue-mdns",
+// "dtls-flood" or "block1-flood", run inside a namespace by runFaultTool.
 const faultEnv = "VHOME_FAULT_TOOL"
 
 // maybeRunFaultTool runs a hidden mode and exits, when asked to.
@@ -41,6 +43,8 @@ func maybeRunFaultTool() {
 		os.Exit(rogueMDNS(os.Args[1:]))
 	case "dtls-flood":
 		os.Exit(dtlsFlood(os.Args[1:]))
+	case "block1-flood":
+		os.Exit(block1Flood(os.Args[1:]))
 	}
 }
 
@@ -367,6 +371,96 @@ func TestFaultHandshakeFlood(t *testing.T) {
 		t.Errorf("%d of %d legitimate sessions failed under the flood", fails, tries)
 	}
 }
+
+// TestFaultBlock1Flood: a host holding the mesh secret (the harness
+// Controller's namespace) opens 20 DTLS sessions to node 0, each from its
+// own source port, and on each keeps starting multi-block Records with
+// Block1 that it never finishes, half of them announcing 1 MiB with
+// Size1. A legitimate Controller on another host (node 1's namespace)
+// still Sets a parameter whose Record spans several blocks, each time
+// within setBound. The flood is held to its address's share of the
+// reassembly budget: its own transfers displace each other (4.08).
+func TestFaultBlock1Flood(t *testing.T) {
+	h := startHome(t, HomeConfig{Nodes: 2, Profile: "fast"})
+	n0, _ := h.Node(0)
+	meshctl := filepath.Join(binDir, "meshctl")
+	value := func(k int) string { return strings.Repeat(fmt.Sprintf("set%d-", k), 3000)[:3000] }
+	set := func(k int) (time.Duration, error) {
+		ctx, cancel := context.WithTimeout(t.Context(), 3*setBound)
+		defer cancel()
+		start := time.Now()
+		// A new meshctl process: a new DTLS session each time, from node 1,
+		// as the Controller the nodes trust with the full role.
+		_, err := h.Exec(ctx, 1, meshctl, "-url", n0.URL, "-agent", string(n0.AgentID), "-id", string(ControllerID),
+			"-psk-hex", h.PSKHex(), "-timeout", setBound.String(), "set", "Device.DeviceInfo.", "HostName="+value(k))
+		return time.Since(start), err
+	}
+	baseline, err := set(0)
+	if err != nil {
+		t.Fatalf("multi-block Set without the flood: %v", err)
+	}
+
+	const ports = 20
+	runFaultTool(t, h, h.net.ctlNS(), "block1-flood", "-target", netip.AddrPortFrom(n0.Addr, MeshdPort).String(),
+		"-addr", h.ControllerAddr().String(), "-secret-file", h.SecretFile(), "-ports", strconv.Itoa(ports))
+	floodLog := filepath.Join(h.RunDir(), "block1-flood.log")
+	var before map[string]int
+	err = waitFor(30*time.Second, func() (err error) {
+		if before, err = block1Figures(floodLog); err != nil {
+			return err
+		}
+		if before["sessions"] < ports || before["code2.31"] == 0 || before["code4.08"] == 0 {
+			return fmt.Errorf("flood not at full strength: %v", before)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%v; the flood's log ends:\n%s", err, tail(floodLog, 10))
+	}
+
+	const tries = 5
+	var worst time.Duration
+	fails := 0
+	for k := 1; k <= tries; k++ {
+		took, err := set(k)
+		if err != nil || took > setBound {
+			fails++
+			t.Errorf("multi-block Set %d under the flood: %v after %v", k, err, took.Round(time.Millisecond))
+			continue
+		}
+		worst = max(worst, took)
+	}
+	// The flood's counters over a window holding all the Sets: from before
+	// the first to the first report after the last.
+	sets, _ := block1Figures(floodLog)
+	var after map[string]int
+	err = waitFor(5*time.Second, func() (err error) {
+		if after, err = block1Figures(floodLog); err == nil && after["blocks"] <= sets["blocks"] {
+			err = fmt.Errorf("no flood report since the Sets: %v", after)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	got, err := h.Get(ctx, 0, "Device.DeviceInfo.HostName")
+	if err != nil || got["Device.DeviceInfo.HostName"] != value(tries) {
+		t.Errorf("HostName after the Sets: %d bytes, want the last Set's %d (%v)", len(got["Device.DeviceInfo.HostName"]), len(value(tries)), err)
+	}
+	t.Logf("figures: multi-block Set (%d-byte value, meshctl process included): %v without the flood; under %d half-open Block1 sessions %d of %d succeeded, worst %v",
+		len(value(0)), baseline.Round(time.Millisecond), ports, tries-fails, tries, worst.Round(time.Millisecond))
+	t.Logf("figures: the flood meanwhile (%d sessions): blocks %d, 2.31 %d, 4.08 %d, 5.03 %d, 4.13 %d, other %d, timeouts %d",
+		after["sessions"], after["blocks"]-before["blocks"], after["code2.31"]-before["code2.31"], after["code4.08"]-before["code4.08"],
+		after["code5.03"]-before["code5.03"], after["code4.13"]-before["code4.13"], after["other"]-before["other"], after["timeouts"]-before["timeouts"])
+	fds := meshdFDs(t, h, []int{0})
+	t.Logf("node 0 meshd fds under the flood: %d", fds[0])
+}
+
+// setBound bounds one legitimate Set, meshctl's start and DTLS handshake
+// included.
+const setBound = 5 * time.Second
 
 // meshdFDs counts each running meshd's open file descriptors.
 func meshdFDs(t *testing.T, h *Home, idx []int) map[int]int {
