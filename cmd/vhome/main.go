@@ -9,13 +9,16 @@
 // Usage:
 //
 //	vhome demo [-n 5] [-duration 0] [-keep] [-meshd PATH]
+//	vhome soak [-n 5] [-duration 10m] [-every 30s]
 //	vhome clean [-force]
 //
 // demo starts a home and shows, refreshed every second, what each node
 // knows of the mesh, until Ctrl-C (or -duration); it tears everything down
-// on exit. clean removes the namespaces (and temporary run dirs) of runs
-// whose harness died, as recorded under /run/uspmesh-vhome; it never
-// touches a namespace no run recorded. Both need root.
+// on exit. soak starts an idle home and samples every meshd's memory,
+// file descriptors and threads, to show whether anything grows. clean
+// removes the namespaces (and temporary run dirs) of runs whose harness
+// died, as recorded under /run/uspmesh-vhome; it never touches a
+// namespace no run recorded. All need root.
 //
 // Safety: every address is in 198.18.0.0/15 (RFC 2544) or the ULA
 // fd75:736d:6800::/48, assigned only inside the run's namespaces, which
@@ -53,6 +56,7 @@ const usageText = `vhome: uspmesh's virtual home, one meshd per network namespac
 Usage:
   vhome demo [-n 5] [-duration 0] [-keep] [-meshd PATH]   run a home and watch it
   vhome bench [-n 5] [-runs 5] [-idle 60s]                 measure the mesh (make bench-mesh)
+  vhome soak [-n 5] [-duration 10m] [-every 30s]           watch an idle home's meshd for growth (RSS, fds, threads)
   vhome clean [-force]                                     remove leftovers of dead runs
 
 Run "vhome COMMAND -help" for a command's flags. Needs root.
@@ -70,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runClean(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "soak":
+		return runSoak(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return nil
