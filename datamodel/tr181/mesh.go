@@ -66,4 +66,34 @@ func mesh(m *datamodel.ObjectDef) {
 	str(a, "Bandwidth", 0)
 	a.Param("PreviousChannel", value.UnsignedInt)
 	str(a, "Status", 0).Def("Pending").Enum("Pending", "Unchanged", "Applied", "Failed", "RolledBack")
+	planInputs(p)
+}
+
+// planInputs lays out Device.X_USPMESH_Mesh.Plan.Input.{i}., what the
+// latest plan was computed from: one row per radio measured, keyed by
+// Radio as the Assignment rows are.
+//
+//   - Load: the airtime share (0..1) of the radio's own traffic the plan
+//     used; Source says whether it was "Measured" (the radio's
+//     X_USPMESH_Airtime) or "Assumed" (the radio reported none: a
+//     constant).
+//   - Busy: the busy share (0..1) of the radio's operating channel it
+//     reported (X_USPMESH_ChannelBusy), -1 when it reported none.
+//   - Unexplained: the busy share the plan counted as busy time of its own
+//     (neither the mesh nor a foreign network it heard explains it),
+//     summed over the channels of the radio's survey.
+//   - ForeignBSSLoad, ForeignInferred, ForeignAssumed: the foreign
+//     networks the radio heard whose load came from their BSS Load
+//     element, from the radio's unexplained busy time on their channel,
+//     or from a constant (no BSS Load and no survey of their channel).
+func planInputs(p *datamodel.ObjectDef) {
+	in := table(p.Table("Input", []string{"Radio"}), datamodel.ObjReadOnly, false)
+	str(in, "Radio", 128)
+	str(in, "Source", 0).Def("Assumed").Enum("Measured", "Assumed")
+	in.Param("Load", value.Decimal)
+	in.Param("Busy", value.Decimal)
+	in.Param("Unexplained", value.Decimal)
+	in.Param("ForeignBSSLoad", value.UnsignedInt)
+	in.Param("ForeignInferred", value.UnsignedInt)
+	in.Param("ForeignAssumed", value.UnsignedInt)
 }

@@ -254,6 +254,7 @@ func TestTableDefinitions(t *testing.T) {
 		{"Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.", [][]string{{"MACAddress"}}, ro, false},
 		{"Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}.", [][]string{{"BSSID"}}, ro, false},
 		{"Device.X_USPMESH_Mesh.Node.{i}.", [][]string{{"Alias"}, {"EndpointID"}}, ro, false},
+		{"Device.X_USPMESH_Mesh.Plan.Input.{i}.", [][]string{{"Radio"}}, ro, false},
 	} {
 		p, err := path.ParseSupported(tc.path)
 		if err != nil {

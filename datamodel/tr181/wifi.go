@@ -119,6 +119,26 @@ func radio(r *datamodel.ObjectDef) {
 	counters(st, value.UnsignedLong, "BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived")
 	counters(st, value.UnsignedInt, "ErrorsSent", "ErrorsReceived", "DiscardPacketsSent", "DiscardPacketsReceived", "FCSErrorCount")
 	st.Param("Noise", value.Int).Range(-200, 0)
+	radioAirtime(st)
+}
+
+// radioAirtime adds the vendor survey figures of Device.WiFi.Radio.{i}.Stats.
+// (radio/bind computes them from the channel survey's cumulative counters:
+// deltas between reads, smoothed):
+//
+//   - X_USPMESH_ChannelBusy: the share of time, in percent, the medium of
+//     the radio's operating (primary 20 MHz) channel was busy, its own
+//     traffic included; -1 when the radio reports no busy time.
+//   - X_USPMESH_Airtime: the share of time, in percent, the radio spent
+//     on its own traffic (transmit plus receive time) on its operating
+//     channel; -1 when the radio reports no transmit or receive time.
+//   - X_USPMESH_SurveyBusy: the busy share of every channel the survey
+//     covers, as "<channel>:<percent>" items (e.g. "36:41,40:12"); a
+//     channel is listed once the survey measured it twice.
+func radioAirtime(st *datamodel.ObjectDef) {
+	st.Param("X_USPMESH_ChannelBusy", value.Int).Range(-1, 100).Def("-1")
+	st.Param("X_USPMESH_Airtime", value.Int).Range(-1, 100).Def("-1")
+	str(st, "X_USPMESH_SurveyBusy", 16).List()
 }
 
 // ssid lays out Device.WiFi.SSID.{i}., one row per SSID (a BSS on a

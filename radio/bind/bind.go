@@ -8,7 +8,8 @@
 // Device.WiFi.NeighboringWiFiDiagnostic(). Data leaves as internal writes
 // to the model (one Radio row per radio, one SSID and one AccessPoint row
 // per radio's BSS, AssociatedDevice rows per station, the neighbour scan
-// Result table), whose value changes reach subscribed Controllers as
+// Result table, and the survey's smoothed busy and own airtime shares in
+// Radio.{i}.Stats.X_USPMESH_*, see airtime.go), whose value changes reach subscribed Controllers as
 // notifications, and as radio calls (Switch, SetTxPower).
 //
 // Construction has two phases because the schema is built before the
@@ -80,7 +81,7 @@ const CodeRequestDenied uint32 = 7002
 const DefaultStationRefresh = 10 * time.Second
 
 // Config configures a Binding. The zero value refreshes every
-// DefaultStationRefresh, scans every enabled channel of each radio's band,
+// DefaultStationRefresh, smooths the survey over DefaultSurveySmoothing, scans every enabled channel of each radio's band,
 // logs nothing, uses the system clock, and refuses every switch command
 // (no Fence: fail closed).
 type Config struct {
@@ -92,6 +93,13 @@ type Config struct {
 	// radio state are re-read; events refresh them at once as well. Zero
 	// means DefaultStationRefresh.
 	StationRefresh time.Duration
+	// SurveySmoothing is the time constant of the smoothed survey figures
+	// of Radio.{i}.Stats. (X_USPMESH_ChannelBusy, X_USPMESH_Airtime,
+	// X_USPMESH_SurveyBusy): a medium that changes is fully reflected
+	// after about three time constants. Zero means
+	// DefaultSurveySmoothing; the leader plans every few minutes, and a
+	// minute keeps one busy burst from moving a plan.
+	SurveySmoothing time.Duration
 	// ScanChannels, when set for a band, restricts
 	// NeighboringWiFiDiagnostic() scans of radios of that band to these
 	// channels (intersected with the radio's enabled channels).
@@ -99,13 +107,16 @@ type Config struct {
 	// Logger receives warnings about failed radio reads and refused
 	// radio changes. Nil discards.
 	Logger *slog.Logger
-	// Now is the clock of AssociationTime. Nil means time.Now.
+	// Now is the clock of AssociationTime and of the survey smoothing.
+	// Nil means time.Now.
 	Now func() time.Time
 }
 
 // DefaultConfig returns the configuration of a production node (without
 // its Fence, which the node supplies).
-func DefaultConfig() Config { return Config{StationRefresh: DefaultStationRefresh} }
+func DefaultConfig() Config {
+	return Config{StationRefresh: DefaultStationRefresh, SurveySmoothing: DefaultSurveySmoothing}
+}
 
 // Binding keeps the Wi-Fi objects of one model in step with one node's
 // radios. Its methods are safe for concurrent use.
@@ -133,6 +144,9 @@ func New(cfg Config) *Binding {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.SurveySmoothing <= 0 {
+		cfg.SurveySmoothing = DefaultSurveySmoothing
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -176,7 +190,7 @@ func (b *Binding) Start(ctx context.Context, model *datamodel.Model, radios []ra
 			b.cancel()
 			return fmt.Errorf("bind: radio info: %w", err)
 		}
-		rr := &radioRow{r: r, info: info}
+		rr := &radioRow{r: r, info: info, air: newAirtime(b.cfg.SurveySmoothing)}
 		// Subscribe before the first read so that no change is missed.
 		rr.events = r.Events(runCtx)
 		if st, err := r.State(ctx); err == nil {

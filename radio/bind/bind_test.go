@@ -492,3 +492,55 @@ func TestUnboundModelAcceptsWrites(t *testing.T) {
 		t.Errorf("Set on a row bound to no radio: %v", err)
 	}
 }
+
+func TestSurveyFigures(t *testing.T) {
+	r := fiveGHz()
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	r.survey = []radio.SurveyEntry{
+		{FreqMHz: 5180, Channel: 36, InUse: true, NoiseDBm: -92, ActiveTime: ms(1000), BusyTime: ms(300), RxTime: ms(50), TxTime: ms(150)},
+		{FreqMHz: 5200, Channel: 40, NoiseDBm: -95, ActiveTime: ms(1000), BusyTime: ms(100)},
+	}
+	f := newFixture(t, bind.Config{StationRefresh: 5 * time.Millisecond, SurveySmoothing: time.Nanosecond}, r)
+	const stats = "Device.WiFi.Radio.1.Stats."
+	for p, want := range map[string]string{"X_USPMESH_ChannelBusy": "30", "X_USPMESH_Airtime": "20", "X_USPMESH_SurveyBusy": "36:30,40:10"} {
+		if got := f.get(t, stats+p); got != want {
+			t.Errorf("%s = %q after the first survey, want %q (the counters' own ratio)", p, got, want)
+		}
+	}
+	// One more second: 900 ms busy of which 600 ms own on 36; a driver
+	// reset on 40 (its counters went back).
+	r.set(func(r *fakeRadio) {
+		r.survey[0].ActiveTime, r.survey[0].BusyTime, r.survey[0].RxTime, r.survey[0].TxTime = ms(2000), ms(1200), ms(250), ms(550)
+		r.survey[1].ActiveTime, r.survey[1].BusyTime = ms(10), ms(9)
+	})
+	f.waitFor(t, "the busy share of the last second", func() bool {
+		return f.get(t, stats+"X_USPMESH_ChannelBusy") == "90" && f.get(t, stats+"X_USPMESH_Airtime") == "60"
+	})
+	if got := f.get(t, stats+"X_USPMESH_SurveyBusy"); got != "36:90,40:10" {
+		t.Errorf("SurveyBusy = %q, want 36:90,40:10 (40 restarts its baseline, keeps its last share)", got)
+	}
+	// Garbage never breaks the row.
+	r.set(func(r *fakeRadio) {
+		r.survey[0].ActiveTime, r.survey[0].BusyTime, r.survey[0].RxTime = ms(-1), ms(1<<40), -ms(1)
+	})
+	r.emit(radio.Event{Kind: radio.EventChannelSwitched})
+	// ... and the counters recover: a new baseline, then a delta.
+	r.set(func(r *fakeRadio) {
+		r.survey[0].ActiveTime, r.survey[0].BusyTime, r.survey[0].RxTime, r.survey[0].TxTime = ms(3000), ms(1300), ms(300), ms(600)
+	})
+	f.waitFor(t, "the busy share after the garbage", func() bool {
+		r.set(func(r *fakeRadio) { r.survey[0].ActiveTime += ms(1000); r.survey[0].BusyTime += ms(100) })
+		return f.get(t, stats+"X_USPMESH_ChannelBusy") == "10" && f.get(t, stats+"X_USPMESH_Airtime") == "0"
+	})
+}
+
+func TestSurveyFiguresUnmeasured(t *testing.T) {
+	r := fiveGHz()
+	r.survey = []radio.SurveyEntry{{FreqMHz: 5180, Channel: 36, InUse: true, NoiseDBm: -92}}
+	f := newFixture(t, bind.Config{}, r)
+	for p, want := range map[string]string{"X_USPMESH_ChannelBusy": "-1", "X_USPMESH_Airtime": "-1", "X_USPMESH_SurveyBusy": ""} {
+		if got := f.get(t, "Device.WiFi.Radio.1.Stats."+p); got != want {
+			t.Errorf("%s = %q, want %q", p, got, want)
+		}
+	}
+}

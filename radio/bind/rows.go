@@ -27,6 +27,7 @@ type radioRow struct {
 	state     radio.State
 	survey    []radio.SurveyEntry
 	neighbors []radio.BSS // the last scan
+	air       *airtime    // the survey's smoothed figures
 	pending   *pending    // a Controller's change not yet applied
 	switching bool        // a switch is under way
 	autoWidth bool        // a Controller set OperatingChannelBandwidth "Auto"
@@ -151,6 +152,7 @@ func (b *Binding) refresh(ctx context.Context, rr *radioRow, survey bool) {
 		rr.state = st
 		if survey {
 			rr.survey = sv
+			rr.air.update(sv, st.FreqMHz, b.cfg.Now())
 		}
 		// A switch that began or ended since the read makes the read's
 		// channel stale.
@@ -195,6 +197,7 @@ func stateValues(rr *radioRow, keepSwitch, keepOther bool) params {
 	if n := rr.noise(); n != 0 {
 		kv.set("Stats.Noise", strconv.Itoa(n))
 	}
+	rr.air.values(&kv)
 	return kv
 }
 
