@@ -66,6 +66,7 @@ type Node struct {
 	cfg      Config
 	deps     Deps
 	log      *slog.Logger
+	lock     *os.File // the state dir's lock, held until Close
 	agentID  usp.EndpointID
 	model    *datamodel.Model
 	access   *access.Evaluator
@@ -121,6 +122,14 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 // start builds the parts in order; Close undoes whatever was built.
 func (n *Node) start(ctx context.Context) error {
 	cfg := &n.cfg
+	lock, unlocked, err := lockStateDir(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	if unlocked != nil {
+		n.log.Warn("starting without the state dir's lock", "state_dir", cfg.StateDir, "err", unlocked)
+	}
+	n.lock = lock
 	id, firstStart, err := loadIdentity(cfg.StateDir)
 	if err != nil {
 		return err
@@ -438,13 +447,13 @@ func (n *Node) Close() error {
 		if n.wifi != nil {
 			errs = append(errs, n.wifi.Close())
 		}
+		if n.lock != nil {
+			errs = append(errs, n.lock.Close())
+		}
 		n.closeErr = errors.Join(errs...)
 	})
 	return n.closeErr
 }
-
-// Version is the software version reported in DeviceInfo.
-var Version = "0.1.0"
 
 // NewLogger returns a text slog.Logger at level ("debug", "info", "warn",
 // "error").

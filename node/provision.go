@@ -21,7 +21,9 @@ func (a accessControl) Permissions(ctx context.Context, id usp.EndpointID) usp.P
 
 // provision creates the standard roles, points UntrustedRole at the
 // untrusted one, and provisions the configured Controllers: their rows,
-// assigned roles and CoAP MTPs. It is idempotent across restarts.
+// assigned roles and CoAP MTPs; Controllers an earlier configuration
+// provisioned and this one does not lose their rows. It is idempotent
+// across restarts.
 func (n *Node) provision(ctx context.Context) error {
 	specs := []access.RoleSpec{access.FullAccess(), monitorRole(), access.Untrusted()}
 	for _, r := range n.cfg.Roles {
@@ -67,7 +69,7 @@ func (n *Node) provision(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return n.unprovisionRemoved(ctx)
 }
 
 // monitorRole is the "read" role of configured Controllers: everything

@@ -24,6 +24,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/uspmesh/uspmesh/node"
 )
 
 func main() {
@@ -54,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("meshctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o.register(fs, defaults())
+	version := fs.Bool("version", false, "print the version and exit")
 	cmds := commands()
 	fs.Usage = func() { usage(stderr, fs, cmds) }
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if *version {
+		fmt.Fprintln(stdout, node.VersionLine("meshctl"))
+		return 0
 	}
 	if fs.NArg() == 0 {
 		usage(stderr, fs, cmds)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/uspmesh/uspmesh/node"
 )
 
 func TestParseTarget(t *testing.T) {
@@ -186,4 +189,16 @@ func FuzzParseTarget(f *testing.F) {
 			t.Fatalf("%q: MQTT target without a topic", raw)
 		}
 	})
+}
+
+// TestVersionFlag: -version prints the command and its version on
+// stdout and exits 0 without a sub-command or an Agent.
+func TestVersionFlag(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"-version"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "meshctl "+node.Version) {
+		t.Fatalf("-version printed %q", out.String())
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +22,10 @@ a pre-shared key for outside Controllers (-psk-hex or -psk-file) or
 certificate files (-cert, -key, -ca); -insecure serves plain CoAP (labs only).
 With a mesh secret the node finds the other nodes of its home by DNS-SD,
 joins their encrypted cluster and takes part in the leader election.
+
+SIGHUP reloads the configuration (the -config file with the same flags on
+top): a configuration that does not validate is refused and the running
+one stays; a valid one restarts the node in place with it.
 
 A flag given on the command line overrides the -config file, even with a
 zero value (-insecure=false, -priority 0); a repeatable flag given at least
@@ -54,10 +59,14 @@ func loadConfig(args []string) (node.Config, error) {
 // value, and a flag not given never erases a file's value. No list of
 // fields to merge is kept by hand.
 type configFlags struct {
-	fs   *flag.FlagSet
-	file string
-	set  map[string]func(*node.Config)
+	fs      *flag.FlagSet
+	file    string
+	version bool
+	set     map[string]func(*node.Config)
 }
+
+// errVersion: -version was given; the caller prints the version.
+var errVersion = errors.New("version requested")
 
 // newConfigFlags registers meshd's flags; usage and errors go to out.
 func newConfigFlags(out io.Writer) *configFlags {
@@ -67,7 +76,8 @@ func newConfigFlags(out io.Writer) *configFlags {
 		fmt.Fprint(f.fs.Output(), usage)
 		f.fs.PrintDefaults()
 	}
-	f.fs.StringVar(&f.file, "config", "", "JSON config file (flags override it)")
+	f.fs.StringVar(&f.file, "config", "", "JSON config file (flags override it); SIGHUP reloads it")
+	f.fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	type conf = node.Config
 	f.str("state-dir", "state directory: identity, keys, persistent data model (default /var/lib/uspmesh)", func(c *conf) *string { return &c.StateDir })
 	f.str("listen", `CoAP listen address (default ":5684", ":5683" with -insecure)`, func(c *conf) *string { return &c.Listen })
@@ -154,6 +164,9 @@ func (f *configFlags) list(name, usage string, field func(*node.Config) *[]strin
 func (f *configFlags) load(args []string) (node.Config, error) {
 	if err := f.fs.Parse(args); err != nil {
 		return node.Config{}, err
+	}
+	if f.version {
+		return node.Config{}, errVersion
 	}
 	if f.fs.NArg() > 0 {
 		return node.Config{}, fmt.Errorf("unexpected argument %q (see -help)", f.fs.Arg(0))

@@ -9,7 +9,8 @@
 // the command line wins even with a zero value (-insecure=false), a flag
 // not given keeps the file's value, and a repeatable flag (-controller,
 // -seed, -interface, -radio-interface) given at least once replaces the
-// file's list. meshd runs until SIGINT or SIGTERM, then shuts down cleanly.
+// file's list. meshd runs until SIGINT or SIGTERM, then shuts down
+// cleanly; SIGHUP reloads the configuration.
 package main
 
 import (
@@ -17,11 +18,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/radio"
 )
 
 func main() {
@@ -36,25 +39,83 @@ func main() {
 
 func run(args []string) error {
 	cfg, err := loadConfig(args)
+	if errors.Is(err, errVersion) {
+		fmt.Println(node.VersionLine("meshd"))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	log := node.NewLogger(os.Stderr, cfg.LogLevel)
+	d, err := startDaemon(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down", "signal", context.Cause(ctx))
+			return d.close()
+		case <-hup:
+		}
+		next, err := loadConfig(args)
+		if err == nil {
+			err = next.Check()
+		}
+		if err != nil {
+			log.Error("reload refused; the running configuration stays", "err", err)
+			continue
+		}
+		log.Info("reloading the configuration: restarting the node")
+		if err := d.close(); err != nil {
+			log.Warn("close for reload", "err", err)
+		}
+		nlog := node.NewLogger(os.Stderr, next.LogLevel)
+		if d, err = startDaemon(ctx, next, nlog); err != nil {
+			log.Error("the reloaded configuration did not start; back to the previous one", "err", err)
+			if d, err = startDaemon(ctx, cfg, log); err != nil {
+				return err
+			}
+			continue
+		}
+		cfg, log = next, nlog
+	}
+}
+
+// daemon is a running node with its radio backend.
+type daemon struct {
+	n      *node.Node
+	radios radio.Backend
+}
+
+// startDaemon opens the radios and starts the node on them, printing the
+// line that says where the Agent serves.
+func startDaemon(ctx context.Context, cfg node.Config, log *slog.Logger) (*daemon, error) {
 	radios, err := openRadios(ctx, cfg, log.With("sub", "radio"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if radios != nil {
-		defer radios.Close()
-	}
-	n, err := node.New(ctx, cfg, node.Deps{Radios: radios, Logger: log})
+	n, err := node.New(ctx, cfg, node.Deps{Logger: log, Radios: radios})
 	if err != nil {
-		return err
+		if radios != nil {
+			_ = radios.Close()
+		}
+		return nil, err
 	}
 	fmt.Printf("meshd: agent %s at %s\n", n.AgentID(), n.URL())
-	<-ctx.Done()
-	log.Info("shutting down", "signal", context.Cause(ctx))
-	return n.Close()
+	return &daemon{n: n, radios: radios}, nil
+}
+
+// close stops the node, then its radios.
+func (d *daemon) close() error {
+	err := d.n.Close()
+	if d.radios != nil {
+		err = errors.Join(err, d.radios.Close())
+	}
+	return err
 }

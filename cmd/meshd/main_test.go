@@ -140,8 +140,9 @@ func TestLoadConfigFlags(t *testing.T) {
 		{[]string{"-ws-client-ca", "/ca"}, node.Config{WebSocket: &node.WebSocketConfig{ClientCAFile: "/ca"}}},
 		{[]string{"-ws-insecure"}, node.Config{WebSocket: &node.WebSocketConfig{Insecure: true}}},
 	}
-	// The table names every flag but -config.
-	named := map[string]bool{"config": true}
+	// The table names every flag but -config and -version (which set no
+	// field: TestVersionFlag).
+	named := map[string]bool{"config": true, "version": true}
 	for _, c := range cases {
 		if len(c.args) > 0 {
 			named[strings.TrimPrefix(c.args[0], "-")] = true
