@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -130,6 +131,10 @@ type Foreign struct {
 	Width      int     `json:"width"`
 	// Load is the airtime the network uses, 0..1.
 	Load float64 `json:"load"`
+	// BSSLoad says whether the network's beacons carry a BSS Load element
+	// (its channel utilisation, Load, shows in scans); absent means they
+	// do, false that scans report no utilisation for it.
+	BSSLoad *bool `json:"bssLoad,omitempty"`
 	// Gone removes a network of the same BSSID (in overrides).
 	Gone bool `json:"gone,omitempty"`
 }
@@ -140,8 +145,14 @@ type Client struct {
 	MAC  string     `json:"mac"`
 	Pos  Pos        `json:"pos"`
 	Band radio.Band `json:"band"`
-	// Load is the airtime the client's traffic uses, 0..1.
+	// Load is the airtime the client's traffic uses, 0..1, when
+	// TrafficMbps is 0.
 	Load float64 `json:"load"`
+	// TrafficMbps, when set, is the client's traffic instead (both
+	// directions): its airtime is then the traffic over the rate of its
+	// link at the AP radio's width (MAC efficiency 60 %), so it grows
+	// when the radio narrows or the client is far.
+	TrafficMbps float64 `json:"trafficMbps,omitempty"`
 	// TxPowerDBm is the client's transmit power; 0 means 15 dBm.
 	TxPowerDBm float64 `json:"txPowerDBm,omitempty"`
 	// Gone removes a client of the same MAC (in overrides).
@@ -401,8 +412,15 @@ func (c Client) validate() error {
 	if c.Load < 0 || c.Load > 1 {
 		return fmt.Errorf("load: %v outside 0..1", c.Load)
 	}
+	if math.IsNaN(c.TrafficMbps) || c.TrafficMbps < 0 || c.TrafficMbps > 100000 {
+		return fmt.Errorf("trafficMbps: %v outside 0..100000", c.TrafficMbps)
+	}
 	return nil
 }
+
+// advertisesLoad says whether the network's beacons carry a BSS Load
+// element.
+func (fn Foreign) advertisesLoad() bool { return fn.BSSLoad == nil || *fn.BSSLoad }
 
 func parseMAC(s string) (net.HardwareAddr, error) {
 	mac, err := net.ParseMAC(s)

@@ -34,6 +34,8 @@ type emitter struct {
 	span    span
 	load    float64
 	rssi    float64
+	// bssLoad: the beacons carry a BSS Load element (load shows in scans).
+	bssLoad bool
 }
 
 // emitters lists the BSSes of band heard at node's position: other nodes'
@@ -56,7 +58,7 @@ func (h *Home) emitters(w world, node string, band radio.Band) []emitter {
 			mac, _ := parseMAC(rs.BSSID)
 			out = append(out, emitter{
 				bssid: mac, ssid: rs.SSID, channel: rs.Channel, width: rs.Width,
-				span: looseBlock(band, rs.Channel, rs.Width), load: rs.Load,
+				span: looseBlock(band, rs.Channel, rs.Width), load: rs.Load, bssLoad: true,
 				rssi: h.rssi(band, rs.TxPowerDBm, ap.Pos, ns.Node, self.Pos, node),
 			})
 		}
@@ -83,7 +85,7 @@ func (h *Home) emitters(w world, node string, band radio.Band) []emitter {
 		mac, _ := parseMAC(fn.BSSID)
 		out = append(out, emitter{
 			bssid: mac, ssid: fn.SSID, channel: fn.Channel, width: fn.Width,
-			span: looseBlock(band, fn.Channel, fn.Width), load: fn.Load, rssi: level,
+			span: looseBlock(band, fn.Channel, fn.Width), load: fn.Load, rssi: level, bssLoad: fn.advertisesLoad(),
 		})
 	}
 	return out
@@ -185,6 +187,23 @@ func rateKbps(snr float64, width int) int {
 	return int(math.Round(heRate20[mcs] * 2 * float64(width) / 20 * 1000))
 }
 
+// macEfficiency is the share of a link's PHY rate that carries data.
+const macEfficiency = 0.6
+
+// airtime is the share of the AP radio's airtime the client's traffic
+// uses at width MHz, heard at rssi dBm on the downlink: Load, or with
+// TrafficMbps the traffic over the link's data rate (capped at 1).
+func (c Client) airtime(rssi float64, width int) float64 {
+	if c.TrafficMbps <= 0 {
+		return c.Load
+	}
+	rate := float64(rateKbps(rssi-NoiseFloorDBm, width)) / 1000 * macEfficiency
+	if rate <= 0 {
+		return 1
+	}
+	return min(c.TrafficMbps/rate, 1)
+}
+
 // station reports a client associated for connected: signal and rates
 // from the link levels, counters growing linearly with time at the
 // client's load.
@@ -199,13 +218,14 @@ func (h *Home) station(seed int64, a association, apNode string, apPos Pos, widt
 	txRate := rateKbps(a.rssi-NoiseFloorDBm, width)
 	rxRate := rateKbps(up-NoiseFloorDBm, width)
 	secs := connected.Seconds()
-	txBytes := uint64(c.Load * float64(txRate) * 1000 / 8 * 0.6 * 0.7 * secs)
-	rxBytes := uint64(c.Load * float64(rxRate) * 1000 / 8 * 0.6 * 0.3 * secs)
+	load := c.airtime(a.rssi, width)
+	txBytes := uint64(load * float64(txRate) * 1000 / 8 * macEfficiency * 0.7 * secs)
+	rxBytes := uint64(load * float64(rxRate) * 1000 / 8 * macEfficiency * 0.3 * secs)
 	txPackets, rxPackets := txBytes/1400, rxBytes/600
 	retryFrac := 0.02 + max(0, 25-(a.rssi-NoiseFloorDBm))/100
 	retries := uint64(float64(txPackets) * retryFrac)
 	inactive := 2 * time.Second
-	if c.Load > 0 {
+	if load > 0 {
 		inactive = 10*time.Millisecond + time.Duration(hash64(seed, "inactive", normMAC(c.MAC))%300)*time.Millisecond
 	}
 	return radio.Station{

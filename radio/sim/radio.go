@@ -35,6 +35,8 @@ type Radio struct {
 	sw       *switchOp         // the switch under way, if any
 	nop      map[int]time.Time // channel → end of its non-occupancy period
 	stations map[string]stationEntry
+	// counters are the survey's cumulative counters by frequency.
+	counters map[int]radio.SurveyEntry
 }
 
 var _ radio.Radio = (*Radio)(nil)
@@ -64,6 +66,7 @@ func newRadio(b *Backend, i int, rs RadioSpec) *Radio {
 		load:     rs.BaseLoad,
 		nop:      map[int]time.Time{},
 		stations: map[string]stationEntry{},
+		counters: map[int]radio.SurveyEntry{},
 	}
 }
 
@@ -153,20 +156,44 @@ func (r *Radio) State(ctx context.Context) (radio.State, error) {
 	}, nil
 }
 
-// Survey reports every channel of the radio as measured over the
-// configured window (see the package's model constants).
+// Survey reports every channel of the radio with cumulative counters, as
+// a driver does: each read adds one SurveyWindow measured on the medium
+// as it is now (see the package's model constants), so the busy share
+// between two reads is ΔBusyTime/ΔActiveTime. Reads advance the counters,
+// not the clock: equal homes read alike give equal counters.
 func (r *Radio) Survey(ctx context.Context) ([]radio.SurveyEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, r.opErr("survey", err)
 	}
 	heard := r.b.home.emitters(r.b.view.snapshot(), r.b.cfg.Node, r.spec.Band)
 	r.mu.Lock()
-	own, primary, load := r.spanLocked(), r.channel, r.load
+	defer r.mu.Unlock()
+	load := r.load
 	if !r.up {
 		load = 0
 	}
-	r.mu.Unlock()
-	return survey(r.info.Caps, own, primary, load, heard, r.b.cfg.SurveyWindow), nil
+	window := survey(r.info.Caps, r.spanLocked(), r.channel, load, heard, r.b.cfg.SurveyWindow)
+	return r.accumulateLocked(window), nil
+}
+
+// accumulateLocked adds one survey window to the radio's cumulative
+// counters and returns them: like a driver's, ActiveTime, BusyTime,
+// RxTime and TxTime only grow (by one SurveyWindow of listening per read,
+// at the medium's state at the read), and InUse and the noise are the
+// read's. The caller holds r.mu.
+func (r *Radio) accumulateLocked(window []radio.SurveyEntry) []radio.SurveyEntry {
+	out := make([]radio.SurveyEntry, len(window))
+	for i, w := range window {
+		c := r.counters[w.FreqMHz]
+		c.FreqMHz, c.Channel, c.InUse, c.NoiseDBm = w.FreqMHz, w.Channel, w.InUse, w.NoiseDBm
+		c.ActiveTime += w.ActiveTime
+		c.BusyTime += w.BusyTime
+		c.RxTime += w.RxTime
+		c.TxTime += w.TxTime
+		r.counters[w.FreqMHz] = c
+		out[i] = c
+	}
+	return out
 }
 
 // Scan reports the BSSes heard on the requested frequencies (all the
@@ -196,7 +223,7 @@ func (r *Radio) Scan(ctx context.Context, req radio.ScanRequest) ([]radio.BSS, e
 		out = append(out, radio.BSS{
 			BSSID: e.bssid, SSID: e.ssid, Channel: e.channel, FreqMHz: f, Width: e.width,
 			SignalDBm:   int(math.Round(e.rssi)),
-			Utilization: int(math.Round(e.load * 100)),
+			Utilization: utilization(e),
 			Security:    security,
 		})
 	}
@@ -246,7 +273,7 @@ func (r *Radio) setStations(assoc map[string]association, now time.Time, notify 
 		}
 		se.a = a
 		next[mac] = se
-		load += a.client.Load
+		load += a.client.airtime(a.rssi, r.width)
 	}
 	for mac, se := range r.stations {
 		if _, ok := next[mac]; !ok && notify {
@@ -293,4 +320,13 @@ func (r *Radio) SetTxPower(ctx context.Context, dBm float64) error {
 // Events streams the radio's events until ctx ends or the backend closes.
 func (r *Radio) Events(ctx context.Context) <-chan radio.Event {
 	return r.hub.subscribe(ctx)
+}
+
+// utilization is a scan result's BSS Load channel utilisation in percent,
+// -1 when the BSS advertises none.
+func utilization(e emitter) int {
+	if !e.bssLoad {
+		return -1
+	}
+	return int(math.Round(e.load * 100))
 }

@@ -6,9 +6,10 @@
 // directory; the air is how the nodes see each other: each node publishes
 // its radios' channel, width, power and load there, and reads the others'
 // to answer scans (RSSI from a log-distance path-loss model with seeded
-// shadowing), surveys (busy time from neighbours' load above the
-// carrier-sense threshold) and station lists (each client associates to
-// the strongest radio of its band). Tools and tests steer the air through
+// shadowing), surveys (cumulative counters, as a driver's: busy time from
+// neighbours' load above the carrier-sense threshold plus the radio's own
+// traffic, which is also its receive and transmit time) and station lists (each client associates to
+// the strongest radio of its band; its traffic is the radio's load). Tools and tests steer the air through
 // Air: foreign networks and clients appearing at run time, radar and
 // channel changes made by another tool.
 //
@@ -60,8 +61,9 @@ type Config struct {
 	// PollInterval is how often the air is checked for injections,
 	// clients and load changes: 200 ms.
 	PollInterval time.Duration
-	// SurveyWindow is the ActiveTime of each survey entry: 1 s. Surveys
-	// describe the medium as it is now, not accumulated history.
+	// SurveyWindow is the listening time each Survey read adds to every
+	// entry's cumulative ActiveTime: 1 s. Busy, receive and transmit
+	// times grow with it at the medium's state at the read.
 	SurveyWindow time.Duration
 	// Logger receives the backend's logs; nil discards them.
 	Logger *slog.Logger

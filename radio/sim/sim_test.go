@@ -288,13 +288,20 @@ func TestExternalChange(t *testing.T) {
 
 func TestForeignOverride(t *testing.T) {
 	b, r := openNode(t, testHome(), "ap1", t.TempDir())
+	// busy is the busy time a read adds to channel ch's cumulative
+	// counter: the busy time of one survey window.
+	last := map[int]time.Duration{}
 	busy := func(ch int) time.Duration {
 		ents, err := r.Survey(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(ents, func(e radio.SurveyEntry) bool { return e.Channel == ch })
-		return ents[i].BusyTime
+		d := ents[i].BusyTime - last[ch]
+		for _, e := range ents {
+			last[e.Channel] = e.BusyTime
+		}
+		return d
 	}
 	before := busy(36)
 	mac, _ := net.ParseMAC("02:f0:00:00:00:99")
