@@ -49,14 +49,15 @@ func maybeRunFaultTool() {
 }
 
 // runFaultTool starts the hidden mode in namespace ns; it runs until the
-// test ends (killed by the cleanup) and logs to the run dir.
+// test ends (killed by the cleanup) and logs to the run dir
+// (faultToolLog).
 func runFaultTool(t *testing.T, h *Home, ns, mode string, args ...string) {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	logf, err := os.Create(filepath.Join(h.RunDir(), mode+".log"))
+	logf, err := os.Create(faultToolLog(h, ns, mode))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +73,11 @@ func runFaultTool(t *testing.T, h *Home, ns, mode string, args ...string) {
 		_ = cmd.Wait()
 		logf.Close()
 	})
+}
+
+// faultToolLog is the log of the hidden mode's run in namespace ns.
+func faultToolLog(h *Home, ns, mode string) string {
+	return filepath.Join(h.RunDir(), mode+"-"+ns+".log")
 }
 
 // rogueMDNS announces, every second for ever, count fake USP Agents
@@ -372,20 +378,25 @@ func TestFaultHandshakeFlood(t *testing.T) {
 	}
 }
 
-// TestFaultBlock1Flood: a host holding the mesh secret (the harness
-// Controller's namespace) opens 20 DTLS sessions to node 0, each from its
-// own source port, and on each keeps starting multi-block Records with
-// Block1 that it never finishes, half of them announcing 1 MiB with
-// Size1. A legitimate Controller on another host (node 1's namespace)
-// still Sets a parameter whose Record spans several blocks, each time
-// within setBound. The flood is held to its address's share of the
-// reassembly budget: its own transfers displace each other (4.08).
+// TestFaultBlock1Flood: hosts holding the mesh secret open DTLS sessions
+// to node 0, each from its own source port, and on each keep starting
+// multi-block Records with Block1 that they never finish, half of them
+// announcing 1 MiB with Size1: first one host (the harness Controller's
+// namespace) with 20 sessions, which its address's share of the
+// reassembly budget holds; then four hosts (the Controller's namespace
+// and nodes 2-4) with 10 sessions each, which together fill the whole
+// budget (a quarter each). A legitimate Controller on another host
+// (node 1's namespace) still Sets a parameter whose Record spans several
+// blocks, each time within setBound; the flood's transfers are displaced
+// (4.08) instead.
 func TestFaultBlock1Flood(t *testing.T) {
-	h := startHome(t, HomeConfig{Nodes: 2, Profile: "fast"})
+	h := startHome(t, HomeConfig{Nodes: 5, Profile: "fast"})
 	n0, _ := h.Node(0)
 	meshctl := filepath.Join(binDir, "meshctl")
 	value := func(k int) string { return strings.Repeat(fmt.Sprintf("set%d-", k), 3000)[:3000] }
-	set := func(k int) (time.Duration, error) {
+	k := 0
+	set := func() (time.Duration, error) {
+		k++
 		ctx, cancel := context.WithTimeout(t.Context(), 3*setBound)
 		defer cancel()
 		start := time.Now()
@@ -395,67 +406,131 @@ func TestFaultBlock1Flood(t *testing.T) {
 			"-psk-hex", h.PSKHex(), "-timeout", setBound.String(), "set", "Device.DeviceInfo.", "HostName="+value(k))
 		return time.Since(start), err
 	}
-	baseline, err := set(0)
+	baseline, err := set()
 	if err != nil {
 		t.Fatalf("multi-block Set without the flood: %v", err)
 	}
+	t.Logf("figures: multi-block Set (%d-byte value, meshctl process included) without a flood: %v", len(value(0)), baseline.Round(time.Millisecond))
+	ctl := floodHost{ns: h.net.ctlNS(), addr: h.ControllerAddr()}
+	for _, tc := range []struct {
+		name  string
+		hosts []floodHost
+		ports int
+	}{
+		{"OneHost", []floodHost{ctl}, 20},
+		{"FourHosts", []floodHost{ctl, nodeHost(h, 2), nodeHost(h, 3), nodeHost(h, 4)}, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs []string
+			for _, fh := range tc.hosts {
+				runFaultTool(t, h, fh.ns, "block1-flood", "-target", netip.AddrPortFrom(n0.Addr, MeshdPort).String(),
+					"-addr", fh.addr.String(), "-secret-file", h.SecretFile(), "-ports", strconv.Itoa(tc.ports))
+				logs = append(logs, faultToolLog(h, fh.ns, "block1-flood"))
+			}
+			before := awaitFlood(t, logs, len(tc.hosts)*tc.ports)
+			const tries = 5
+			var worst time.Duration
+			fails := 0
+			for range tries {
+				took, err := set()
+				if err != nil || took > setBound {
+					fails++
+					t.Errorf("multi-block Set %d under the flood: %v after %v", k, err, took.Round(time.Millisecond))
+					continue
+				}
+				worst = max(worst, took)
+			}
+			after := floodReportAfter(t, logs)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			got, err := h.Get(ctx, 0, "Device.DeviceInfo.HostName")
+			if err != nil || got["Device.DeviceInfo.HostName"] != value(k) {
+				t.Errorf("HostName after the Sets: %d bytes, want the last Set's %d (%v)", len(got["Device.DeviceInfo.HostName"]), len(value(k)), err)
+			}
+			t.Logf("figures: under %d half-open Block1 sessions from %d host(s), %d of %d multi-block Sets succeeded, worst %v (without a flood %v)",
+				len(tc.hosts)*tc.ports, len(tc.hosts), tries-fails, tries, worst.Round(time.Millisecond), baseline.Round(time.Millisecond))
+			d := func(key string) int { return after[key] - before[key] }
+			t.Logf("figures: the flood meanwhile: blocks %d, 2.31 %d, 4.08 %d, 5.03 %d, 4.13 %d, other %d, timeouts %d; node 0 meshd fds %d",
+				d("blocks"), d("code2.31"), d("code4.08"), d("code5.03"), d("code4.13"), d("other"), d("timeouts"), meshdFDs(t, h, []int{0})[0])
+		})
+	}
+}
 
-	const ports = 20
-	runFaultTool(t, h, h.net.ctlNS(), "block1-flood", "-target", netip.AddrPortFrom(n0.Addr, MeshdPort).String(),
-		"-addr", h.ControllerAddr().String(), "-secret-file", h.SecretFile(), "-ports", strconv.Itoa(ports))
-	floodLog := filepath.Join(h.RunDir(), "block1-flood.log")
-	var before map[string]int
-	err = waitFor(30*time.Second, func() (err error) {
-		if before, err = block1Figures(floodLog); err != nil {
+// floodHost is where a flood runs: a namespace and its address.
+type floodHost struct {
+	ns   string
+	addr netip.Addr
+}
+
+func nodeHost(h *Home, i int) floodHost {
+	n, _ := h.Node(i)
+	return floodHost{ns: n.Namespace, addr: n.Addr}
+}
+
+// floodFigures sums the last reports of the block1-flood logs.
+func floodFigures(logs []string) (map[string]int, error) {
+	sum := map[string]int{}
+	for _, l := range logs {
+		f, err := block1Figures(l)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range f {
+			sum[k] += v
+		}
+	}
+	return sum, nil
+}
+
+// awaitFlood waits until the floods run all their sessions and have seen
+// their transfers both accepted (2.31) and displaced (4.08), and returns
+// their figures then.
+func awaitFlood(t *testing.T, logs []string, sessions int) map[string]int {
+	t.Helper()
+	var f map[string]int
+	err := waitFor(30*time.Second, func() (err error) {
+		if f, err = floodFigures(logs); err != nil {
 			return err
 		}
-		if before["sessions"] < ports || before["code2.31"] == 0 || before["code4.08"] == 0 {
-			return fmt.Errorf("flood not at full strength: %v", before)
+		if f["sessions"] < sessions || f["code2.31"] == 0 || f["code4.08"] == 0 {
+			return fmt.Errorf("flood not at full strength: %v", f)
 		}
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("%v; the flood's log ends:\n%s", err, tail(floodLog, 10))
+		t.Fatalf("%v; the first flood's log ends:\n%s", err, tail(logs[0], 10))
 	}
+	return f
+}
 
-	const tries = 5
-	var worst time.Duration
-	fails := 0
-	for k := 1; k <= tries; k++ {
-		took, err := set(k)
-		if err != nil || took > setBound {
-			fails++
-			t.Errorf("multi-block Set %d under the flood: %v after %v", k, err, took.Round(time.Millisecond))
-			continue
+// floodReportAfter waits for every flood's next report and returns their
+// sum: figures over a window holding what the test did since awaitFlood.
+func floodReportAfter(t *testing.T, logs []string) map[string]int {
+	t.Helper()
+	now := make([]int, len(logs))
+	for i, l := range logs {
+		f, err := block1Figures(l)
+		if err != nil {
+			t.Fatal(err)
 		}
-		worst = max(worst, took)
+		now[i] = f["blocks"]
 	}
-	// The flood's counters over a window holding all the Sets: from before
-	// the first to the first report after the last.
-	sets, _ := block1Figures(floodLog)
-	var after map[string]int
-	err = waitFor(5*time.Second, func() (err error) {
-		if after, err = block1Figures(floodLog); err == nil && after["blocks"] <= sets["blocks"] {
-			err = fmt.Errorf("no flood report since the Sets: %v", after)
+	err := waitFor(5*time.Second, func() error {
+		for i, l := range logs {
+			if f, err := block1Figures(l); err != nil || f["blocks"] <= now[i] {
+				return fmt.Errorf("no report in %s since the Sets (%v)", l, err)
+			}
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	got, err := h.Get(ctx, 0, "Device.DeviceInfo.HostName")
-	if err != nil || got["Device.DeviceInfo.HostName"] != value(tries) {
-		t.Errorf("HostName after the Sets: %d bytes, want the last Set's %d (%v)", len(got["Device.DeviceInfo.HostName"]), len(value(tries)), err)
+	after, err := floodFigures(logs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("figures: multi-block Set (%d-byte value, meshctl process included): %v without the flood; under %d half-open Block1 sessions %d of %d succeeded, worst %v",
-		len(value(0)), baseline.Round(time.Millisecond), ports, tries-fails, tries, worst.Round(time.Millisecond))
-	t.Logf("figures: the flood meanwhile (%d sessions): blocks %d, 2.31 %d, 4.08 %d, 5.03 %d, 4.13 %d, other %d, timeouts %d",
-		after["sessions"], after["blocks"]-before["blocks"], after["code2.31"]-before["code2.31"], after["code4.08"]-before["code4.08"],
-		after["code5.03"]-before["code5.03"], after["code4.13"]-before["code4.13"], after["other"]-before["other"], after["timeouts"]-before["timeouts"])
-	fds := meshdFDs(t, h, []int{0})
-	t.Logf("node 0 meshd fds under the flood: %d", fds[0])
+	return after
 }
 
 // setBound bounds one legitimate Set, meshctl's start and DTLS handshake
@@ -504,7 +579,7 @@ func TestFaultReadOnlyPreferredNode(t *testing.T) {
 	// The preferred node must follow, not lead: kill it and bring it
 	// back (healthy); leadership is sticky. This first failover, with the
 	// preferred node gone, is the normal one.
-	var normal time.Duration
+	normal := "not measured (the preferred node did not lead)"
 	if leader == pid {
 		t0 := time.Now()
 		if err := h.Kill(pi); err != nil {
@@ -513,7 +588,7 @@ func TestFaultReadOnlyPreferredNode(t *testing.T) {
 		if err := waitFor(meshBound, func() error { _, _, err := agreed(h, without(all, pi)); return err }); err != nil {
 			t.Fatalf("no new leader after killing the preferred node: %v", err)
 		}
-		normal = time.Since(t0)
+		normal = time.Since(t0).Round(time.Millisecond).String()
 		if err := h.Restart(t.Context(), pi); err != nil {
 			t.Fatal(err)
 		}
@@ -544,8 +619,8 @@ func TestFaultReadOnlyPreferredNode(t *testing.T) {
 		t.Fatalf("after killing leader %d with node %d read-only: %v", li, pi, err)
 	}
 	took := time.Since(t0)
-	t.Logf("figures: leader SIGKILL → leader agreed among %v: %v with the preferred node %d read-only (%s elected); normal failover %v",
-		rest, took.Round(time.Millisecond), pi, newLeader, normal.Round(time.Millisecond))
+	t.Logf("figures: leader SIGKILL → leader agreed among %v: %v with the preferred node %d read-only (%s elected); normal failover %s",
+		rest, took.Round(time.Millisecond), pi, newLeader, normal)
 	if took > failoverBound {
 		t.Errorf("no leader among %v within the fast profile's failover bound %v: took %v", rest, failoverBound, took)
 	}
