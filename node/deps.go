@@ -30,6 +30,12 @@ type Deps struct {
 	// Discover starts DNS-SD advertising and browsing for the mesh (nil:
 	// mDNS through the discovery package).
 	Discover DiscoverFunc
+	// Restart, when set, carries out Device.Reboot() and
+	// Device.FactoryReset(): the node calls it once, after the command
+	// has answered, and its owner closes the node, wipes the state
+	// (ResetState) when factoryReset is true, and starts a new node on
+	// the same configuration. nil: both commands fail as not supported.
+	Restart func(factoryReset bool)
 }
 
 // Endpoint is what the node needs of a listening USP endpoint: the

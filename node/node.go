@@ -89,11 +89,14 @@ type Node struct {
 	// cancelled: each part is closed explicitly, in order.
 	base context.Context
 
-	meshMu   sync.Mutex
-	mesh     *mesh         // nil while the node runs alone; guarded by meshMu
-	closing  bool          // guarded by meshMu
-	stopMesh chan struct{} // closed by Close: ends the mesh retries
-	bg       sync.WaitGroup
+	meshMu  sync.Mutex
+	mesh    *mesh // nil while the node runs alone; guarded by meshMu
+	closing bool  // guarded by meshMu
+	// restarting is set once Device.Reboot() or FactoryReset() asked
+	// for a restart.
+	restarting atomic.Bool
+	stopMesh   chan struct{} // closed by Close: ends the mesh retries
+	bg         sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
@@ -175,6 +178,7 @@ func (n *Node) start(ctx context.Context) error {
 		n.bg.Add(1)
 		go n.runMesh()
 	}
+	n.raiseBoot(ctx)
 	return nil
 }
 
@@ -184,7 +188,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
 		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: Version,
 		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifi.Hooks(),
-		MTPState: n.mtpState,
+		MTPState: n.mtpState, Reboot: n.restartCommand(false), FactoryReset: n.restartCommand(true),
 		SendOnBoardRequest: func(ctx context.Context, controller string) error {
 			return n.notifier.SendOnBoardRequest(ctx, controller, usp.OnBoardInfo{
 				OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})

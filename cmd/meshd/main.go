@@ -52,7 +52,16 @@ func run(args []string) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	log := node.NewLogger(os.Stderr, cfg.LogLevel)
-	d, err := startDaemon(ctx, cfg, log)
+	restart := make(chan bool, 1)
+	start := func(cfg node.Config, log *slog.Logger) (*daemon, error) {
+		return startDaemon(ctx, cfg, log, func(factoryReset bool) {
+			select {
+			case restart <- factoryReset:
+			default:
+			}
+		})
+	}
+	d, err := start(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -61,6 +70,23 @@ func run(args []string) error {
 		case <-ctx.Done():
 			log.Info("shutting down", "signal", context.Cause(ctx))
 			return d.close()
+		case factoryReset := <-restart:
+			// Device.Reboot() restarts the node; FactoryReset() wipes its
+			// state first. The process stays, so a service manager sees
+			// no failure.
+			dir := d.n.StateDir()
+			if err := d.close(); err != nil {
+				log.Warn("close for restart", "err", err)
+			}
+			if factoryReset {
+				if err := node.ResetState(dir); err != nil {
+					return err
+				}
+			}
+			if d, err = start(cfg, log); err != nil {
+				return err
+			}
+			continue
 		case <-hup:
 		}
 		next, err := loadConfig(args)
@@ -76,9 +102,9 @@ func run(args []string) error {
 			log.Warn("close for reload", "err", err)
 		}
 		nlog := node.NewLogger(os.Stderr, next.LogLevel)
-		if d, err = startDaemon(ctx, next, nlog); err != nil {
+		if d, err = start(next, nlog); err != nil {
 			log.Error("the reloaded configuration did not start; back to the previous one", "err", err)
-			if d, err = startDaemon(ctx, cfg, log); err != nil {
+			if d, err = start(cfg, log); err != nil {
 				return err
 			}
 			continue
@@ -94,13 +120,14 @@ type daemon struct {
 }
 
 // startDaemon opens the radios and starts the node on them, printing the
-// line that says where the Agent serves.
-func startDaemon(ctx context.Context, cfg node.Config, log *slog.Logger) (*daemon, error) {
+// line that says where the Agent serves; restart carries out the node's
+// Reboot() and FactoryReset().
+func startDaemon(ctx context.Context, cfg node.Config, log *slog.Logger, restart func(factoryReset bool)) (*daemon, error) {
 	radios, err := openRadios(ctx, cfg, log.With("sub", "radio"))
 	if err != nil {
 		return nil, err
 	}
-	n, err := node.New(ctx, cfg, node.Deps{Logger: log, Radios: radios})
+	n, err := node.New(ctx, cfg, node.Deps{Logger: log, Radios: radios, Restart: restart})
 	if err != nil {
 		if radios != nil {
 			_ = radios.Close()

@@ -144,3 +144,80 @@ func TestVersionFlag(t *testing.T) {
 		t.Fatalf("-version printed %q", s)
 	}
 }
+
+// buildMeshctl builds the project's Controller CLI into a temporary
+// directory.
+func buildMeshctl(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "meshctl")
+	out, err := exec.Command("go", "build", "-o", bin, "../meshctl").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build meshctl: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// lastStart returns the Agent's Endpoint ID and URL of the last start
+// line.
+func (l *lines) lastStart(t *testing.T) (id, url string) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.all) - 1; i >= 0; i-- {
+		if f := strings.Fields(l.all[i]); len(f) == 5 && f[1] == "agent" && f[3] == "at" {
+			return f[2], f[4]
+		}
+	}
+	t.Fatal("no start line")
+	return "", ""
+}
+
+// TestRebootAndFactoryReset: Device.Reboot() restarts the node inside
+// the running meshd (it answered "not supported" before) and the next
+// start keeps what was set; Device.FactoryReset() restarts it with the
+// data model wiped (a name set over USP is gone) and the same Endpoint
+// ID.
+func TestRebootAndFactoryReset(t *testing.T) {
+	meshd, meshctl := buildMeshd(t), buildMeshctl(t)
+	dir := t.TempDir()
+	cmd := exec.Command(meshd, "-insecure", "-listen", "127.0.0.1:0", "-state-dir", dir,
+		"-controller", "proto::meshctl=full", "-friendly-name", "configured")
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var out, errs lines
+	go out.read(stdout)
+	go errs.read(stderr)
+	out.waitCount(t, "meshd: agent", 1, 20*time.Second)
+	ctl := func(args ...string) string {
+		t.Helper()
+		id, url := out.lastStart(t)
+		full := append([]string{"-url", url, "-agent", id, "-listen", "127.0.0.1:0", "-timeout", "5s"}, args...)
+		b, err := exec.Command(meshctl, full...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("meshctl %v: %v\n%s", args, err, b)
+		}
+		return string(b)
+	}
+	firstID, _ := out.lastStart(t)
+	ctl("set", "Device.DeviceInfo.", "FriendlyName=renamed")
+	ctl("operate", "Device.Reboot()")
+	out.waitCount(t, "meshd: agent", 2, 20*time.Second)
+	if got := ctl("get", "Device.DeviceInfo.FriendlyName"); !strings.Contains(got, "renamed") {
+		t.Fatalf("after Reboot() FriendlyName reads %q, want the name set before", got)
+	}
+	ctl("operate", "Device.FactoryReset()")
+	out.waitCount(t, "meshd: agent", 3, 20*time.Second)
+	if got := ctl("get", "Device.DeviceInfo.FriendlyName"); !strings.Contains(got, "configured") || strings.Contains(got, "renamed") {
+		t.Fatalf("after FactoryReset() FriendlyName reads %q, want the configured one", got)
+	}
+	if id, _ := out.lastStart(t); id != firstID {
+		t.Fatalf("FactoryReset() changed the Endpoint ID %s to %s", firstID, id)
+	}
+	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("meshd is gone: %v", err)
+	}
+}
