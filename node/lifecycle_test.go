@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 	"errors"
+	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -190,5 +192,21 @@ func TestCloseIdempotent(t *testing.T) {
 	var ce *ConfigError
 	if !errors.As(err, &ce) || ce.Field != "listen" {
 		t.Fatalf("New with a bad listen address: %v, want a ConfigError naming listen", err)
+	}
+}
+
+// TestURLIsReachable: a node listening on every address names one a peer
+// can use in its URL (it printed coaps://[::]:port before).
+func TestURLIsReachable(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Listen = ":0"
+	n := startNode(t, cfg, Deps{})
+	u, err := url.Parse(n.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil || a.IsUnspecified() || u.Port() == "" || u.Port() == "0" {
+		t.Fatalf("URL %s names no reachable address", n.URL())
 	}
 }

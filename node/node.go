@@ -38,7 +38,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -264,7 +266,7 @@ func (n *Node) listen(ctx context.Context) error {
 		return &ConfigError{"listen", n.cfg.Listen, err.Error()}
 	}
 	n.ep = ep
-	n.log.Info("agent serving", "endpoint_id", n.agentID, "url", ep.URL(), "dtls", !n.cfg.Insecure)
+	n.log.Info("agent serving", "endpoint_id", n.agentID, "url", n.reachable(ep.URL()), "dtls", !n.cfg.Insecure)
 	row, err := provisionRow(ctx, n.model, "Device.LocalAgent.MTP.", "Alias", mtpAliasCoAP, [][2]string{
 		{"Enable", "true"}, {"Protocol", mtpCoAP}, {"EnableMDNS", strconv.FormatBool(n.cfg.MeshSecretFile != "")},
 		{"CoAP.Port", strconv.Itoa(int(ep.Addr().Port()))}, {"CoAP.Path", "usp"},
@@ -409,7 +411,27 @@ func readMeshKeys(file string) (meshkey.Keys, error) {
 func (n *Node) AgentID() usp.EndpointID { return n.agentID }
 
 // URL returns the Agent's USP URI.
-func (n *Node) URL() string { return n.ep.URL() }
+func (n *Node) URL() string { return n.reachable(n.ep.URL()) }
+
+// reachable rewrites a URL whose host is an unspecified address ("[::]",
+// "0.0.0.0": listening on every address) to one a peer can use: this
+// node's address on its LAN (see hostIP), else loopback.
+func (n *Node) reachable(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil || !a.IsUnspecified() {
+		return raw
+	}
+	ip, err := n.hostIP()
+	if err != nil {
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	u.Host = net.JoinHostPort(ip.String(), u.Port())
+	return u.String()
+}
 
 // Model returns the node's data model.
 func (n *Node) Model() *datamodel.Model { return n.model }

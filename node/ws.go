@@ -64,7 +64,7 @@ func (n *Node) startWebSocket(ctx context.Context) error {
 			_ = w.server.Close()
 			return fmt.Errorf("provision WebSocket MTP row: %w", err)
 		}
-		n.log.Info("websocket mtp serving", "url", w.server.URL(), "client_certs", !c.Insecure)
+		n.log.Info("websocket mtp serving", "url", n.reachable(w.server.URL()), "client_certs", !c.Insecure)
 	}
 	n.ws.Store(w)
 	for _, ctl := range n.cfg.Controllers {
