@@ -162,7 +162,8 @@ type Config struct {
 	// retransmissions), on top of its context. Default 2m.
 	SendTimeout time.Duration
 
-	// Logger receives debug logs; nil discards them.
+	// Logger receives the logs (refused handshakes at info, once a minute
+	// per source address; the rest at debug); nil discards them.
 	Logger *slog.Logger
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pion/dtls/v3"
+
+	"github.com/uspmesh/uspmesh/lograte"
 )
 
 // dtlsServer demultiplexes the server socket into DTLS sessions, one
@@ -37,6 +39,7 @@ type dtlsServer struct {
 	established int
 	bucket      tokenBucket // of all unknown sources together
 	sources     map[netip.Addr]*handshakeSource
+	refused     *lograte.Limiter // failed handshakes, logged once a minute per source address
 }
 
 // sessionQueue bounds the datagrams queued for one session.
@@ -48,6 +51,7 @@ func newDTLSServer(srv *server, setup *dtlsSetup, conn *net.UDPConn, cfg *Config
 		conns:   make(map[netip.AddrPort]*vconn),
 		bucket:  tokenBucket{rate: float64(cfg.MaxHandshakesPerSecond), burst: float64(cfg.MaxHandshakesPerSecond)},
 		sources: make(map[netip.Addr]*handshakeSource),
+		refused: lograte.New(log, nil, 0),
 	}
 	d.pool.New = func() any { return new([maxDatagram]byte) }
 	return d
@@ -126,7 +130,8 @@ func (d *dtlsServer) serve(ctx context.Context, vc *vconn) {
 	err = dc.HandshakeContext(hctx)
 	cancel()
 	if err != nil {
-		d.log.Debug("dtls handshake refused", "peer", vc.addr, "err", err)
+		d.refused.Log(ctx, slog.LevelInfo, vc.addr.Addr().String(), "dtls handshake refused: wrong key, unknown identity or unfinished",
+			"peer", vc.addr, "identity", peerID, "err", err)
 		_ = dc.Close()
 		return
 	}

@@ -11,8 +11,10 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -336,4 +338,49 @@ func issueWithoutSAN(t *testing.T, ca *CA) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der, ca.Cert.Raw}, PrivateKey: key}
+}
+
+// TestWrongKeyLoggedOnce: a peer whose handshakes fail for a wrong key
+// is logged at info, once for repeated tries (it was logged only at
+// debug level before, so an operator never saw it).
+func TestWrongKeyLoggedOnce(t *testing.T) {
+	checkLeaks(t)
+	var buf syncLog
+	cfg := pskConfig("proto::agent-b", meshKey)
+	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	b := listen(t, cfg, newSink().handle)
+	wrong := listen(t, pskConfig("proto::ctrl-wrong", []byte("not-the-mesh-key")), newSink().handle)
+	for range 2 {
+		if err := wrong.Send(context.Background(), b.URL(), []byte("x")); err == nil {
+			t.Fatal("Send with a wrong key succeeded")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(buf.String(), "dtls handshake refused") == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := strings.Count(buf.String(), "dtls handshake refused"); n != 1 {
+		t.Fatalf("refused handshake logged %d times at info, want 1:\n%s", n, buf.String())
+	}
+	if !strings.Contains(buf.String(), "level=INFO") || !strings.Contains(buf.String(), "127.0.0.1") {
+		t.Fatalf("the refusal does not name the peer at info:\n%s", buf.String())
+	}
+}
+
+// syncLog is a log sink safe for concurrent writes.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

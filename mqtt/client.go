@@ -12,6 +12,8 @@ import (
 
 	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/uspmesh/uspmesh/lograte"
 )
 
 // maxPacketHeadroom is what the CONNECT Maximum Packet Size allows above
@@ -29,8 +31,8 @@ type Client struct {
 	log    *slog.Logger
 	ctx    context.Context // the Client's lifetime; cancelled by Close
 	cancel context.CancelFunc
-	done   chan struct{} // closed when run returns
-	drops  *dropLog
+	done   chan struct{}    // closed when run returns
+	drops  *lograte.Limiter // dropped inbound PUBLISHes, logged once a minute per reason
 	rand   func() float64
 
 	sent, recv, msgsIn, msgsOut, dropped atomic.Uint64
@@ -79,7 +81,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		ctx:      cctx,
 		cancel:   cancel,
 		done:     make(chan struct{}),
-		drops:    newDropLog(cfg.Logger, time.Now),
+		drops:    lograte.New(cfg.Logger, nil, 0),
 		rand:     rand.Float64,
 		status:   StatusConnecting,
 		up:       make(chan struct{}),

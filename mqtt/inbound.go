@@ -1,10 +1,7 @@
 package mqtt
 
 import (
-	"context"
 	"log/slog"
-	"sync"
-	"time"
 
 	"github.com/eclipse/paho.golang/paho"
 )
@@ -16,51 +13,6 @@ const (
 	dropContentType = "not a USP content type"
 	dropNoHandler   = "no handler"
 )
-
-// dropLogInterval is the least time between two log lines for one reason.
-const dropLogInterval = time.Minute
-
-// dropLog logs dropped messages at most once per interval per reason,
-// counting the drops it did not log.
-type dropLog struct {
-	log      *slog.Logger
-	now      func() time.Time
-	interval time.Duration
-
-	mu      sync.Mutex
-	reasons map[string]*dropReason
-}
-
-type dropReason struct {
-	last       time.Time
-	suppressed int
-}
-
-func newDropLog(log *slog.Logger, now func() time.Time) *dropLog {
-	return &dropLog{log: log, now: now, interval: dropLogInterval, reasons: make(map[string]*dropReason)}
-}
-
-// drop records one dropped message and reports whether it was logged.
-func (d *dropLog) drop(ctx context.Context, reason string, attrs ...slog.Attr) bool {
-	now := d.now()
-	d.mu.Lock()
-	r := d.reasons[reason]
-	if r == nil {
-		r = &dropReason{}
-		d.reasons[reason] = r
-	}
-	if !r.last.IsZero() && now.Sub(r.last) < d.interval {
-		r.suppressed++
-		d.mu.Unlock()
-		return false
-	}
-	suppressed := r.suppressed
-	r.last, r.suppressed = now, 0
-	d.mu.Unlock()
-	attrs = append(attrs, slog.String("reason", reason), slog.Int("suppressed", suppressed))
-	d.log.LogAttrs(ctx, slog.LevelWarn, "mqtt: inbound PUBLISH dropped", attrs...)
-	return true
-}
 
 // onPublish is the paho callback for every inbound PUBLISH.
 func (c *Client) onPublish(pr paho.PublishReceived) (bool, error) {
@@ -84,11 +36,8 @@ func (c *Client) onPublish(pr paho.PublishReceived) (bool, error) {
 	}
 	if reason != "" {
 		c.dropped.Add(1)
-		c.drops.drop(c.ctx, reason,
-			slog.String("topic", m.Topic),
-			slog.String("content_type", m.ContentType),
-			slog.Int("bytes", len(m.Payload)),
-			slog.Int("max_payload", c.cfg.MaxPayload))
+		c.drops.Log(c.ctx, slog.LevelWarn, reason, "mqtt: inbound PUBLISH dropped", "reason", reason,
+			"topic", m.Topic, "content_type", m.ContentType, "bytes", len(m.Payload), "max_payload", c.cfg.MaxPayload)
 		return true, nil
 	}
 	c.cfg.Handler(c.ctx, m)

@@ -6,9 +6,10 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/uspmesh/uspmesh/lograte"
 )
 
 // records is a slog.Handler keeping every record, for tests that check
@@ -41,57 +42,13 @@ func (r *records) count(msg string, level *slog.Level) int {
 	return n
 }
 
-func attr(rec slog.Record, key string) slog.Value {
-	var v slog.Value
-	rec.Attrs(func(a slog.Attr) bool {
-		if a.Key == key {
-			v = a.Value
-			return false
-		}
-		return true
-	})
-	return v
-}
-
-func TestDropLogRateLimit(t *testing.T) {
-	var r records
-	now := time.Unix(1000, 0)
-	d := newDropLog(slog.New(&r), func() time.Time { return now })
-	ctx := context.Background()
-	if !d.drop(ctx, dropOversized) {
-		t.Fatal("first drop not logged")
-	}
-	for range 5 {
-		now = now.Add(10 * time.Second)
-		if d.drop(ctx, dropOversized) {
-			t.Fatal("drop logged within the minute")
-		}
-	}
-	if !d.drop(ctx, dropEmpty) {
-		t.Fatal("another reason is limited separately")
-	}
-	now = now.Add(10 * time.Second) // 60 s after the first
-	if !d.drop(ctx, dropOversized) {
-		t.Fatal("drop not logged after a minute")
-	}
-	if len(r.recs) != 3 {
-		t.Fatalf("%d records, want 3", len(r.recs))
-	}
-	if got := attr(r.recs[2], "suppressed").Int64(); got != 5 {
-		t.Errorf("suppressed = %d, want 5", got)
-	}
-	if got := attr(r.recs[2], "reason").String(); got != dropOversized {
-		t.Errorf("reason = %q", got)
-	}
-}
-
 func TestInboundFilter(t *testing.T) {
 	var got []Message
 	c := &Client{
 		cfg: Config{MaxPayload: 8, Handler: func(_ context.Context, m Message) { got = append(got, m) }},
 		ctx: context.Background(),
 	}
-	c.drops = newDropLog(slog.New(slog.DiscardHandler), time.Now)
+	c.drops = lograte.New(nil, nil, 0)
 	publish := func(ct string, payload []byte) {
 		_, _ = c.onPublish(paho.PublishReceived{Packet: &paho.Publish{
 			Topic: "t", Payload: payload,

@@ -160,17 +160,17 @@ func secs(d time.Duration, def int) string {
 func (q *mqttMTP) accept(_ context.Context, m mqtt.Message) {
 	rec, err := usp.DecodeRecord(m.Payload)
 	if err != nil {
-		q.n.refusals.refuse("mqtt-undecodable", "mqtt record refused: not a USP Record", "topic", m.Topic, "err", err)
+		q.n.refusals.Info("mqtt-undecodable", "mqtt record refused: not a USP Record", "topic", m.Topic, "err", err)
 		return
 	}
 	from := usp.EndpointID(rec.GetFromId())
 	ctlTopic, known := q.topics[from]
 	if !known {
-		q.n.refusals.refuse("mqtt-unknown-sender", "mqtt record refused: sender is not a Controller configured for MQTT", "from", from)
+		q.n.refusals.Info("mqtt-unknown-sender", "mqtt record refused: sender is not a Controller configured for MQTT", "from", from)
 		return
 	}
 	if usp.EndpointID(rec.GetToId()) != q.n.agentID {
-		q.n.refusals.refuse("mqtt-other-agent", "mqtt record refused: for another Agent", "to", rec.GetToId(), "from", from)
+		q.n.refusals.Info("mqtt-other-agent", "mqtt record refused: for another Agent", "to", rec.GetToId(), "from", from)
 		return
 	}
 	replyTo := m.ResponseTopic
@@ -180,7 +180,7 @@ func (q *mqttMTP) accept(_ context.Context, m mqtt.Message) {
 	in := inbound{rec: rec, peer: string(from), mtp: mtpMQTT, source: replyTo,
 		reply: func(ctx context.Context, _ string, b []byte) error { return q.publish(ctx, replyTo, b) }}
 	if err := q.n.intake.push(in); err != nil {
-		q.n.refusals.refuse("mqtt-busy", "mqtt record refused", "from", from, "err", err)
+		q.n.refusals.Info("mqtt-busy", "mqtt record refused", "from", from, "err", err)
 	}
 }
 

@@ -53,6 +53,7 @@ import (
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/access"
 	"github.com/uspmesh/uspmesh/datamodel/tr181"
+	"github.com/uspmesh/uspmesh/lograte"
 	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/radio"
 	"github.com/uspmesh/uspmesh/radio/bind"
@@ -80,7 +81,7 @@ type Node struct {
 	ws       atomic.Pointer[wsMTP]
 	intake   intake
 	book     addressBook
-	refusals *refusals
+	refusals *lograte.Limiter // refused input, logged once a minute per kind
 	fence    *fence
 	wifi     *bind.Binding
 	// rolePaths are the provisioned Roles' paths by name.
@@ -112,7 +113,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		return nil, err
 	}
 	deps = deps.withDefaults()
-	n := &Node{cfg: cfg, deps: deps, log: deps.Logger, configured: map[string]bool{}, refusals: newRefusals(deps.Logger, deps.Clock),
+	n := &Node{cfg: cfg, deps: deps, log: deps.Logger, configured: map[string]bool{}, refusals: lograte.New(deps.Logger, deps.Clock, 0),
 		base: context.WithoutCancel(ctx), stopMesh: make(chan struct{})}
 	for _, c := range cfg.Controllers {
 		n.configured[c.EndpointID] = true

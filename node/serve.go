@@ -132,7 +132,7 @@ func (n *Node) handle(ctx context.Context, q inbound) {
 	}
 	rec, err := n.agent.HandleDecoded(withRoute(ctx, q), usp.EndpointID(q.peer), q.rec)
 	if err != nil {
-		n.refusals.refuse("record-"+q.mtp, "record refused", "mtp", q.mtp, "from", q.source, "err", err)
+		n.refusals.Info("record-"+q.mtp, "record refused", "mtp", q.mtp, "from", q.source, "err", err)
 		return
 	}
 	if rec == nil {

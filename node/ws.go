@@ -106,7 +106,7 @@ func (w *wsMTP) accept(_ context.Context, c *websocket.Conn, b []byte) {
 	in := inbound{peer: peer, mtp: mtpWebSocket, source: c.Remote(),
 		reply: func(ctx context.Context, _ string, rec []byte) error { return c.Send(ctx, rec) }}
 	if err := w.n.intake.offer(b, in); err != nil {
-		w.n.refusals.refuse("ws-record", "websocket record refused", "peer", peer, "remote", c.Remote(), "err", err)
+		w.n.refusals.Info("ws-record", "websocket record refused", "peer", peer, "remote", c.Remote(), "err", err)
 	}
 }
 
@@ -142,7 +142,7 @@ func (w *wsMTP) linkTo(id usp.EndpointID, u string) (*wsLink, error) {
 		in := inbound{peer: string(id), mtp: mtpWebSocket, source: u,
 			reply: func(ctx context.Context, _ string, rec []byte) error { return c.Send(ctx, rec) }}
 		if err := w.n.intake.offer(b, in); err != nil {
-			w.n.refusals.refuse("ws-link-record", "websocket record refused", "controller", id, "err", err)
+			w.n.refusals.Info("ws-link-record", "websocket record refused", "controller", id, "err", err)
 		}
 	}
 	dc.OnUp = func(ctx context.Context, c *websocket.Conn) {

@@ -127,23 +127,3 @@ func TestRetryDelay(t *testing.T) {
 	}
 }
 
-func TestRateLog(t *testing.T) {
-	log, buf := testLogger(t)
-	now := time.Unix(1000, 0)
-	r := newRateLog(log, func() time.Time { return now })
-	for range 5 {
-		r.Log(t.Context(), 0, "upgrade refused: x")
-	}
-	r.Log(t.Context(), 0, "other")
-	if n := buf.count("upgrade refused: x"); n != 1 {
-		t.Fatalf("logged %d times within a minute, want 1", n)
-	}
-	now = now.Add(time.Minute)
-	r.Log(t.Context(), 0, "upgrade refused: x")
-	if n := buf.count("upgrade refused: x"); n != 2 {
-		t.Fatalf("logged %d times after a minute, want 2", n)
-	}
-	if buf.count("suppressed=4") != 1 {
-		t.Fatalf("no suppressed count in %s", buf.b.String())
-	}
-}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	ws "github.com/coder/websocket"
+
+	"github.com/uspmesh/uspmesh/lograte"
 )
 
 // Server HTTP limits.
@@ -58,7 +60,7 @@ type ServerConfig struct {
 type Server struct {
 	cfg      ServerConfig
 	log      *slog.Logger
-	refusals *rateLog
+	refusals *lograte.Limiter
 	ln       net.Listener
 	addr     netip.AddrPort
 	http     *http.Server
@@ -96,7 +98,7 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      log,
-		refusals: newRateLog(log, nil),
+		refusals: lograte.New(log, nil, 0),
 		ln:       ln,
 		addr:     tcpAddr.AddrPort(),
 		served:   make(chan struct{}),
@@ -211,7 +213,7 @@ func (s *Server) Close() error {
 // refuse answers an upgrade request with an HTTP error, logging the reason
 // at most once a minute.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, code int, why string) {
-	s.refusals.Log(r.Context(), slog.LevelWarn, "upgrade refused: "+why, "remote", r.RemoteAddr)
+	s.refusals.Log(r.Context(), slog.LevelWarn, "upgrade refused: "+why, "upgrade refused: "+why, "remote", r.RemoteAddr)
 	http.Error(w, "USP WebSocket: "+why, code)
 }
 
@@ -249,7 +251,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) {
 		InsecureSkipVerify: true,
 	})
 	if err != nil {
-		s.refusals.Log(r.Context(), slog.LevelWarn, "upgrade failed", "remote", r.RemoteAddr, "err", err)
+		s.refusals.Log(r.Context(), slog.LevelWarn, "upgrade failed", "upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
 	if wc.Subprotocol() != Subprotocol {
