@@ -70,7 +70,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // watch shows the table until ctx ends: redrawn every second on a
-// terminal, printed as a block every few seconds otherwise.
+// terminal, printed as a block every few seconds otherwise. Below it:
+// the last plan that moved a channel (kept until another does), a legend
+// and how to query the home with meshctl.
 func watch(ctx context.Context, h *Home, w io.Writer, tty bool) {
 	every := refreshPlain
 	if tty {
@@ -78,24 +80,55 @@ func watch(ctx context.Context, h *Home, w io.Writer, tty bool) {
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var last demoPlan
 	for {
 		views := survey(ctx, h)
 		if ctx.Err() != nil {
 			return
 		}
+		if p := latestPlan(views); len(p.Moves) > 0 {
+			last = p
+		}
 		if tty {
 			fmt.Fprint(w, "\x1b[H\x1b[2J")
 		}
-		fmt.Fprintf(w, "uspmesh virtual home %s: %d nodes, Controller %s at %s, %s (Ctrl-C to stop)\n",
-			h.Prefix(), len(views), ControllerID, h.ControllerAddr(), time.Now().Format("15:04:05"))
+		fmt.Fprintf(w, "uspmesh virtual home %s: %d nodes, %s (Ctrl-C to stop)\n",
+			h.Prefix(), len(views), time.Now().Format("15:04:05"))
 		renderTable(w, views)
 		fmt.Fprintln(w)
+		renderPlan(w, last)
+		fmt.Fprint(w, legend)
+		fmt.Fprint(w, meshctlHint(h, views))
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
 	}
+}
+
+// legend explains the table, within 100 columns.
+const legend = `
+STATUS  what the node says: Leader, Follower, Electing or Degraded (with why in its StatusMessage)
+LEADER  the node it follows; TERM the election term (it grows with every new leader)
+2.4GHz, 5GHz  channel/width in MHz of the node's radio in that band
+PLAN    the leader's interference score of its channel plan, before->after (lower is better)
+NODES   the mesh nodes this node knows (all of them when the mesh agrees)
+`
+
+// meshctlHint tells how to query the demo home from another terminal.
+func meshctlHint(h *Home, views []nodeView) string {
+	agent := "AGENT-ID"
+	for _, v := range views {
+		if v.Status == "Leader" {
+			agent = v.AgentID
+		}
+	}
+	return fmt.Sprintf(`
+Query the home from another terminal (the Controller's namespace is on the home's LAN):
+  sudo ip netns exec %s-ctl bin/meshctl -secret-file %s \
+       -agent %s status
+`, h.Prefix(), h.SecretFile(), agent)
 }
 
 // nodeView is one line of the demo's table.
@@ -108,10 +141,26 @@ type nodeView struct {
 	Peers                []string // Endpoint IDs of Device.X_USPMESH_Mesh.Node.{i}
 	Channels             []string // "band:channel/width" per radio
 	Problem              string   // "down", "no answer", ...
+	// Plan is the leader's latest plan (its Plan.Assignment rows).
+	Plan demoPlan
+}
+
+// demoPlan is a plan's channel moves, as the demo shows them.
+type demoPlan struct {
+	Term, Applied string
+	Moves         []demoMove
+}
+
+// demoMove is one radio of a plan: Node is the Agent's Endpoint ID.
+type demoMove struct {
+	Node, Radio, From, To, Status string
 }
 
 // meshNodeEID matches the EndpointID of a Node row.
 var meshNodeEID = regexp.MustCompile(`^Device\.X_USPMESH_Mesh\.Node\.(\d+)\.EndpointID$`)
+
+// planRadio matches the Radio of a Plan.Assignment row.
+var planRadio = regexp.MustCompile(`^(Device\.X_USPMESH_Mesh\.Plan\.Assignment\.\d+\.)Radio$`)
 
 // survey asks every node, in parallel and bounded, what it knows.
 func survey(ctx context.Context, h *Home) []nodeView {
@@ -163,6 +212,20 @@ func (v *nodeView) fill(vals map[string]string) {
 	for _, r := range rows {
 		v.Peers = append(v.Peers, r.eid)
 	}
+	v.Plan = demoPlan{Term: vals["Device.X_USPMESH_Mesh.Plan.Term"], Applied: vals["Device.X_USPMESH_Mesh.Plan.LastApplied"]}
+	for k, radio := range vals {
+		m := planRadio.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		from, to := vals[m[1]+"PreviousChannel"], vals[m[1]+"Channel"]
+		if from == to || from == "" || from == "0" {
+			continue
+		}
+		node, name, _ := strings.Cut(radio, "/")
+		v.Plan.Moves = append(v.Plan.Moves, demoMove{Node: node, Radio: name, From: from, To: to, Status: vals[m[1]+"Status"]})
+	}
+	slices.SortFunc(v.Plan.Moves, func(a, b demoMove) int { return strings.Compare(a.Node+a.Radio, b.Node+b.Radio) })
 	for i := 1; ; i++ {
 		p := fmt.Sprintf("Device.WiFi.Radio.%d.", i)
 		ch, ok := vals[p+"Channel"]
@@ -174,28 +237,83 @@ func (v *nodeView) fill(vals map[string]string) {
 	}
 }
 
-// renderTable prints the views as an aligned table; "-" stands for
-// nothing known. PLAN is the channel plan's interference score, after
-// its baseline when they differ.
+// renderTable prints the views as an aligned table, nodes by name; "-"
+// stands for nothing known.
 func renderTable(w io.Writer, views []nodeView) {
+	names := nodeNames(views)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tADDRESS\tAGENT\tNAME\tSTATUS\tLEADER\tTERM\tCHANNELS\tPLAN\tNODES")
+	fmt.Fprintln(tw, "#\tNAME\tADDRESS\tSTATUS\tLEADER\tTERM\t2.4GHz\t5GHz\tPLAN\tNODES")
 	for _, v := range views {
 		status := v.Status
 		if v.Problem != "" {
 			status = "(" + v.Problem + ")"
 		}
-		peers := strconv.Itoa(len(v.Peers))
 		plan := dash(v.Score)
 		if v.Status != "Leader" {
 			plan = "-"
 		} else if v.Baseline != "" && v.Baseline != v.Score {
 			plan = v.Baseline + "->" + plan
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Index, dash(v.Addr), dash(v.AgentID), dash(v.Name),
-			dash(status), dash(v.Leader), dash(v.Term), dash(strings.Join(v.Channels, " ")), plan, peers)
+		leader := v.Leader
+		if n, ok := names[leader]; ok {
+			leader = n
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", v.Index, dash(v.Name), dash(v.Addr),
+			dash(status), dash(leader), dash(v.Term), dash(v.band("2.4")), dash(v.band("5")), plan, len(v.Peers))
 	}
 	_ = tw.Flush()
+}
+
+// band is the channel/width of the node's first radio in band ("2.4",
+// "5", "6").
+func (v *nodeView) band(b string) string {
+	for _, c := range v.Channels {
+		if rest, ok := strings.CutPrefix(c, b+":"); ok {
+			return rest
+		}
+	}
+	return ""
+}
+
+// nodeNames maps Agent Endpoint IDs to the nodes' names.
+func nodeNames(views []nodeView) map[string]string {
+	names := map[string]string{}
+	for _, v := range views {
+		if v.AgentID != "" && v.Name != "" {
+			names[v.AgentID] = v.Name
+		}
+	}
+	return names
+}
+
+// latestPlan is the plan of the node that says it leads.
+func latestPlan(views []nodeView) demoPlan {
+	for _, v := range views {
+		if v.Status == "Leader" {
+			p := v.Plan
+			names := nodeNames(views)
+			for i, m := range p.Moves {
+				if n, ok := names[m.Node]; ok {
+					p.Moves[i].Node = n
+				}
+			}
+			return p
+		}
+	}
+	return demoPlan{}
+}
+
+// renderPlan prints the last plan that moved channels, one radio a
+// line: before->after and how applying it went.
+func renderPlan(w io.Writer, p demoPlan) {
+	if len(p.Moves) == 0 {
+		fmt.Fprintln(w, "Last plan: no channel moved yet")
+		return
+	}
+	fmt.Fprintf(w, "Last plan that moved channels (term %s, applied %s):\n", dash(p.Term), dash(p.Applied))
+	for _, m := range p.Moves {
+		fmt.Fprintf(w, "  %-8s %-8s channel %s -> %s  %s\n", m.Node, m.Radio, m.From, m.To, strings.ToLower(m.Status))
+	}
 }
 
 func dash(s string) string {

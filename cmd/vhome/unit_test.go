@@ -8,12 +8,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 )
@@ -170,16 +172,48 @@ func TestFlattenGet(t *testing.T) {
 
 func TestRenderTable(t *testing.T) {
 	var b bytes.Buffer
-	renderTable(&b, []nodeView{
-		{Index: 0, Addr: "198.18.1.10", AgentID: "os::000000-A", Name: "node0", Status: "Leader", Leader: "os::000000-A", Term: "3", Score: "1.5", Baseline: "4.25", Peers: []string{"os::000000-A", "os::000000-B"},
-			Channels: []string{"2.4:1/20", "5:36/80"}},
+	views := []nodeView{
+		{Index: 0, Addr: "198.18.1.10", AgentID: "os::000000-A", Name: "node0", Status: "Leader", Leader: "os::000000-A", Term: "3",
+			Score: "1.5", Baseline: "4.25", Peers: []string{"os::000000-A", "os::000000-B"}, Channels: []string{"2.4:1/20", "5:36/80"}},
 		{Index: 1, Addr: "198.18.1.11", AgentID: "os::000000-B", Problem: "no answer"},
-	})
-	want := `#  ADDRESS      AGENT         NAME   STATUS       LEADER        TERM  CHANNELS          PLAN       NODES
-0  198.18.1.10  os::000000-A  node0  Leader       os::000000-A  3     2.4:1/20 5:36/80  4.25->1.5  2
-1  198.18.1.11  os::000000-B  -      (no answer)  -             -     -                 -          0
+	}
+	renderTable(&b, views)
+	want := `#  NAME   ADDRESS      STATUS       LEADER  TERM  2.4GHz  5GHz   PLAN       NODES
+0  node0  198.18.1.10  Leader       node0   3     1/20    36/80  4.25->1.5  2
+1  -      198.18.1.11  (no answer)  -       -     -       -      -          0
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestDemoScreenFits: the demo's screen for a five-node home with long
+// names and a plan names nodes, not Endpoint IDs, keeps the plan's
+// before->after, and stays within 100 columns.
+func TestDemoScreenFits(t *testing.T) {
+	var views []nodeView
+	for i := range 5 {
+		views = append(views, nodeView{Index: i + 1, Addr: fmt.Sprintf("198.18.255.%d", 100+i), AgentID: fmt.Sprintf("os::000000-%012d", i),
+			Name: fmt.Sprintf("node%d", i+1), Status: "Degraded", Leader: "os::000000-000000000000", Term: "123456",
+			Score: "12.3456", Baseline: "45.6789", Peers: make([]string, 5), Channels: []string{"2.4:11/40", "5:100/160"}})
+	}
+	views[0].Status = "Leader"
+	views[0].Plan = demoPlan{Term: "123456", Applied: "2026-12-05T12:00:00Z", Moves: []demoMove{
+		{Node: "os::000000-000000000003", Radio: "wlan1", From: "36", To: "149", Status: "Applied"}}}
+	var b bytes.Buffer
+	renderTable(&b, views)
+	renderPlan(&b, latestPlan(views))
+	b.WriteString(legend)
+	out := b.String()
+	for _, l := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(l); n > 100 {
+			t.Errorf("%d columns: %q", n, l)
+		}
+	}
+	if strings.Contains(out, "os::") {
+		t.Errorf("an Endpoint ID shown where a name should be:\n%s", out)
+	}
+	if !strings.Contains(out, "node4    wlan1    channel 36 -> 149") {
+		t.Errorf("the plan's move is not shown by node name:\n%s", out)
 	}
 }
