@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/uspmesh/uspmesh/node"
@@ -37,7 +38,29 @@ func main() {
 	}
 }
 
+// Memory defaults of an AP's daemon, unless the environment sets its
+// own (GOGC, GOMEMLIMIT): collect at half the live heap's growth instead
+// of all of it, and aim to keep the Go runtime's memory under a soft
+// limit, above which the collector works harder (never beyond its CPU
+// cap, so a busy leader slows rather than fails). Idle in a five-node
+// home this takes a node's anonymous memory from about 8 to 5.5 MiB.
+const (
+	gcPercent   = 50
+	memoryLimit = 12 << 20
+)
+
+// tuneMemory applies the memory defaults the environment does not set.
+func tuneMemory() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
+}
+
 func run(args []string) error {
+	tuneMemory()
 	cfg, err := loadConfig(args)
 	if errors.Is(err, errVersion) {
 		fmt.Println(node.VersionLine("meshd"))
