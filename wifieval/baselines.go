@@ -1,0 +1,234 @@
+package wifieval
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/uspmesh/uspmesh/wifiopt"
+)
+
+// Method is a way to plan a home's channels.
+type Method string
+
+// The methods the evaluation compares.
+const (
+	// Planner is wifiopt.Solve with default options.
+	Planner Method = "planner"
+	// LCCS is per-AP least-congested channel selection
+	// (wifiopt.LeastCongested) repeated from its own plan until no radio
+	// changes (at most LCCSRounds rounds).
+	LCCS Method = "lccs"
+	// ACS is every AP's hostapd-style automatic channel selection from a
+	// channel survey, all at once from the current channels (SurveyACS).
+	ACS Method = "acs"
+	// Random is wifiopt.Random.
+	Random Method = "random"
+)
+
+// Methods lists every Method in report order.
+var Methods = []Method{Planner, LCCS, ACS, Random}
+
+// LCCSRounds bounds the rounds of LCCS; plans that still change then
+// (APs chasing each other) stop at the last round's.
+const LCCSRounds = 20
+
+// MakePlan plans p with method m; seed drives the planner's and
+// random's draws.
+func MakePlan(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64) (map[string]wifiopt.Assignment, error) {
+	switch m {
+	case Planner:
+		pl, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: seed})
+		return pl.Assign, err
+	case LCCS:
+		a, _, err := ConvergedLeastCongested(p, LCCSRounds)
+		return a, err
+	case ACS:
+		return SurveyACS(p)
+	case Random:
+		pl, err := wifiopt.Random(p, seed)
+		return pl.Assign, err
+	}
+	return nil, fmt.Errorf("wifieval: unknown method %q", m)
+}
+
+// ConvergedLeastCongested runs wifiopt.LeastCongested, makes its plan the
+// current channels and runs it again, until no radio changes or after
+// maxRounds rounds. It returns the last plan and the rounds run.
+func ConvergedLeastCongested(p *wifiopt.Problem, maxRounds int) (map[string]wifiopt.Assignment, int, error) {
+	q := *p
+	q.Radios = slices.Clone(p.Radios)
+	var last map[string]wifiopt.Assignment
+	for round := 1; round <= maxRounds; round++ {
+		pl, err := wifiopt.LeastCongested(&q)
+		if err != nil {
+			return nil, round, err
+		}
+		last = pl.Assign
+		changed := false
+		for i := range q.Radios {
+			if a := last[q.Radios[i].ID]; a != q.Radios[i].Current {
+				q.Radios[i].Current = a
+				changed = true
+			}
+		}
+		if !changed {
+			return last, round, nil
+		}
+	}
+	return maps.Clone(last), maxRounds, nil
+}
+
+// Weights of hostapd-style ACS: in 2.4 GHz a channel's factor is the
+// weighted mean of its own and its neighbours' busy shares 5 and 10 MHz
+// away, and channels 1, 6 and 11 are preferred by a factor 0.8.
+const (
+	acsAdjacentWeight = 0.85
+	acsNextWeight     = 0.55
+	acsPrefer1611     = 0.8
+)
+
+// SurveyACS plans like hostapd's automatic channel selection on every AP
+// at once: each radio surveys its band from the current channels (the
+// busy share per 20 MHz channel that the foreign networks it hears, the
+// other mesh radios at their current channels and the reported busy time
+// cause, by the planner's carrier-sense model), scores every channel
+// block of its current width by the interference factor of its 20 MHz
+// channels, and takes the lowest score (the lowest channel on ties).
+// Backhaul radios follow the radio they connect to.
+func SurveyACS(p *wifiopt.Problem) (map[string]wifiopt.Assignment, error) {
+	if err := wifiopt.Validate(p); err != nil {
+		return nil, err
+	}
+	byID := map[string]int{}
+	for i, r := range p.Radios {
+		byID[r.ID] = i
+	}
+	root := func(i int) int {
+		for n := 0; p.Radios[i].BackhaulOf != "" && n < len(p.Radios); n++ {
+			i = byID[p.Radios[i].BackhaulOf]
+		}
+		return i
+	}
+	out := map[string]wifiopt.Assignment{}
+	for i, r := range p.Radios {
+		if r.BackhaulOf != "" {
+			continue
+		}
+		var group []int
+		for j := range p.Radios {
+			if root(j) == i {
+				group = append(group, j)
+			}
+		}
+		a, err := acsChoose(p, i, group)
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range group {
+			out[p.Radios[j].ID] = a
+		}
+	}
+	return out, nil
+}
+
+// acsChoose is radio i's choice for its backhaul group.
+func acsChoose(p *wifiopt.Problem, i int, group []int) (wifiopt.Assignment, error) {
+	r := p.Radios[i]
+	busy := surveyBusy(p, i)
+	factor := func(c int) float64 {
+		if r.Band != wifiopt.Band2G4 {
+			return busy[c]
+		}
+		sum, weight := 0.0, 0.0
+		for d, w := range [5]float64{acsNextWeight, acsAdjacentWeight, 1, acsAdjacentWeight, acsNextWeight} {
+			if b, ok := busy[c+d-2]; ok {
+				sum += w * b
+				weight += w
+			}
+		}
+		f := sum / weight
+		if c == 1 || c == 6 || c == 11 {
+			f *= acsPrefer1611
+		}
+		return f
+	}
+	best, bestScore := r.Current, math.Inf(1)
+	for _, ch := range r.Channels {
+		blk, err := blockOf(r.Band, ch.Number, r.Current.Width)
+		if err != nil || blk[0] != ch.Number || !allowedToAll(p, group, blk) {
+			continue
+		}
+		score := 0.0
+		for _, c := range blk {
+			score += factor(c)
+		}
+		if score < bestScore-1e-12 {
+			best, bestScore = wifiopt.Assignment{Channel: ch.Number, Width: r.Current.Width}, score
+		}
+	}
+	if math.IsInf(bestScore, 1) {
+		return wifiopt.Assignment{}, fmt.Errorf("wifieval: acs: no %d MHz channel allowed for %s", r.Current.Width, r.ID)
+	}
+	return best, nil
+}
+
+func allowedToAll(p *wifiopt.Problem, group []int, blk []int) bool {
+	for _, j := range group {
+		for _, c := range blk {
+			if !slices.ContainsFunc(p.Radios[j].Channels, func(ch wifiopt.Channel) bool { return ch.Number == c }) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// surveyBusy is the busy share per allowed 20 MHz channel that radio i's
+// survey would report with every radio on its current channel.
+func surveyBusy(p *wifiopt.Problem, i int) map[int]float64 {
+	r := p.Radios[i]
+	busy := map[int]float64{}
+	add := func(on wifiopt.Assignment, rssi, load float64) {
+		sp, err := spanOf(r.Band, on)
+		if err != nil {
+			return
+		}
+		for _, ch := range r.Channels {
+			c, _ := spanOf(r.Band, wifiopt.Assignment{Channel: ch.Number, Width: 20})
+			busy[ch.Number] += load * overlap(c, sp) * deferProb(rssi, on.Width)
+		}
+	}
+	for _, ch := range r.Channels {
+		busy[ch.Number] = 0
+	}
+	for _, f := range p.Foreign {
+		if f.Radio == r.ID {
+			add(wifiopt.Assignment{Channel: f.Channel, Width: f.Width}, f.RSSI, f.Load)
+		}
+	}
+	heard := map[string]float64{}
+	for _, l := range p.RSSI {
+		if l.To == r.ID {
+			heard[l.From] = l.RSSI
+		} else if _, ok := heard[l.To]; !ok && l.From == r.ID {
+			heard[l.To] = l.RSSI
+		}
+	}
+	for _, o := range p.Radios {
+		if rssi, ok := heard[o.ID]; ok && o.ID != r.ID && o.Band == r.Band {
+			add(o.Current, rssi, o.Load)
+		}
+	}
+	for _, b := range p.Busy {
+		if b.Radio == r.ID {
+			busy[b.Channel] += b.Fraction
+		}
+	}
+	for c, b := range busy {
+		busy[c] = min(1, b)
+	}
+	return busy
+}

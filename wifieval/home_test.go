@@ -1,0 +1,85 @@
+package wifieval
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/wifiopt"
+	"github.com/uspmesh/uspmesh/wifiopt/gen"
+)
+
+func TestToNS(t *testing.T) {
+	for _, tc := range []struct {
+		band             wifiopt.Band
+		ch, width        int
+		number, p20, err int
+	}{
+		{wifiopt.Band2G4, 6, 20, 6, 0, 0},
+		{wifiopt.Band2G4, 1, 40, 3, 0, 0},
+		{wifiopt.Band2G4, 13, 40, 11, 1, 0},
+		{wifiopt.Band5G, 44, 80, 42, 2, 0},
+		{wifiopt.Band5G, 60, 160, 50, 6, 0},
+		{wifiopt.Band5G, 157, 80, 155, 2, 0},
+		{wifiopt.Band5G, 144, 40, 142, 1, 0},
+		{wifiopt.Band5G, 36, 30, 0, 0, 1},
+	} {
+		got, err := toNS(tc.band, wifiopt.Assignment{Channel: tc.ch, Width: tc.width})
+		if (err != nil) != (tc.err == 1) || (err == nil && (got.number != tc.number || got.p20 != tc.p20)) {
+			t.Errorf("%s %d/%d: got %+v, %v; want channel %d primary %d", tc.band, tc.ch, tc.width, got, err, tc.number, tc.p20)
+		}
+	}
+}
+
+// TestHomes checks every class: the House problem is gen's, every radio
+// carries its load through clients, every method's plan is valid, and
+// the scenario is written.
+func TestHomes(t *testing.T) {
+	for _, c := range Classes {
+		for seed := uint64(1); seed <= 3; seed++ {
+			h, err := NewHome(c, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c == House {
+				want := gen.Home(seed, 3+int(seed%3))
+				if !reflect.DeepEqual(want, h.Problem) {
+					t.Fatalf("house %d differs from gen.Home", seed)
+				}
+			}
+			if c == Apartment && (len(h.Scene.Foreign) < 20 || len(h.Scene.Foreign) > 40) {
+				t.Errorf("apartment %d: %d foreign networks", seed, len(h.Scene.Foreign))
+			}
+			for i, r := range h.Problem.Radios {
+				sum := 0.0
+				for _, cl := range h.Clients {
+					if cl.Radio == i {
+						sum += cl.OfferedMbps
+					}
+				}
+				if want := r.Load * Capacity(r.Band, r.Current.Width); sum < want*0.999 || sum > want*1.001 {
+					t.Errorf("%s %d %s: clients offered %.1f Mbps, load says %.1f", c, seed, r.ID, sum, want)
+				}
+			}
+			for _, m := range Methods {
+				a, err := MakePlan(context.Background(), h.Problem, m, seed)
+				if err != nil {
+					t.Fatalf("%s %d %s: %v", c, seed, m, err)
+				}
+				if _, err := wifiopt.Evaluate(h.Problem, a); err != nil {
+					t.Fatalf("%s %d %s: plan invalid: %v", c, seed, m, err)
+				}
+				sc, err := h.Scenario(Plan{Assign: a}, time.Second, time.Second)
+				if err != nil {
+					t.Fatalf("%s %d %s: %v", c, seed, m, err)
+				}
+				var b bytes.Buffer
+				if _, err := sc.WriteTo(&b); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package wifieval
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config sets up a Judge. The zero value needs Binary; every other field
+// has a default.
+type Config struct {
+	// Binary is the path of the compiled ns3/judge.cc (`make bin/judge`).
+	Binary string
+	// Warmup is the simulated time before measuring: association (the
+	// flows start between 0.2 and 0.3 s) and rate control settling.
+	// Default 600 ms.
+	Warmup time.Duration
+	// Measure is the simulated time measured. Default 1 s.
+	Measure time.Duration
+	// Run is ns-3's RngRun: equal runs of equal scenarios give equal
+	// results. Default 1.
+	Run uint32
+	// Rate is the rate control, "ideal" (the default: the best rate for
+	// the SNR last reported) or "minstrel" (Minstrel-HT; see ns3/judge.cc
+	// for why it is not the default).
+	Rate string
+	// TempDir holds the scenario files while the judge runs; "" means
+	// os.TempDir().
+	TempDir string
+	// Logger gets one debug record per run; nil means none.
+	Logger *slog.Logger
+}
+
+// DefaultConfig is the Config `make wifi-eval` uses, with the judge built
+// at bin/judge.
+func DefaultConfig() Config {
+	return Config{Binary: "bin/judge", Warmup: 600 * time.Millisecond, Measure: time.Second, Run: 1, Rate: "ideal"}
+}
+
+// TestConfig is a shorter run for smoke tests.
+func TestConfig(binary string) Config {
+	return Config{Binary: binary, Warmup: 500 * time.Millisecond, Measure: 500 * time.Millisecond, Run: 1, Rate: "ideal"}
+}
+
+// ErrNoJudge is wrapped when the judge binary is missing.
+var ErrNoJudge = errors.New("wifieval: judge binary missing (make bin/judge; ns-3 comes from scripts/deps.sh)")
+
+// Judge runs plans through the ns-3 judge.
+type Judge struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New checks cfg and that the judge binary exists.
+func New(cfg Config) (*Judge, error) {
+	if cfg.Binary == "" {
+		return nil, fmt.Errorf("%w: no path given", ErrNoJudge)
+	}
+	if st, err := os.Stat(cfg.Binary); err != nil || st.IsDir() {
+		return nil, fmt.Errorf("%w: %s", ErrNoJudge, cfg.Binary)
+	}
+	def := DefaultConfig()
+	if cfg.Warmup <= 0 {
+		cfg.Warmup = def.Warmup
+	}
+	if cfg.Measure <= 0 {
+		cfg.Measure = def.Measure
+	}
+	if cfg.Run == 0 {
+		cfg.Run = 1
+	}
+	if cfg.Rate == "" {
+		cfg.Rate = def.Rate
+	}
+	if cfg.Rate != "minstrel" && cfg.Rate != "ideal" {
+		return nil, fmt.Errorf("wifieval: rate control %q: want minstrel or ideal", cfg.Rate)
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	return &Judge{cfg: cfg, log: lg}, nil
+}
+
+// Result is what a plan delivered in a home.
+type Result struct {
+	// Delivered and Offered are Mbps per client, in Home.Clients order.
+	// A satellite's clients get their share of what its backhaul
+	// delivered: their own delivery times min(1, backhaul delivered /
+	// offered).
+	Delivered, Offered []float64
+	// Aggregate is the sum of Delivered; P10 its 10th percentile.
+	Aggregate, P10 float64
+	// Nodes and Flows count the scenario's radios and flows (foreign
+	// networks no mesh node hears are left out).
+	Nodes, Flows int
+	// Wall is the judge's run time.
+	Wall time.Duration
+}
+
+// Deliver simulates plan p in home h.
+func (j *Judge) Deliver(ctx context.Context, h *Home, p Plan) (*Result, error) {
+	sc, err := h.Scenario(p, j.cfg.Warmup, j.cfg.Measure)
+	if err != nil {
+		return nil, err
+	}
+	got, wall, err := j.run(ctx, sc)
+	if err != nil {
+		return nil, fmt.Errorf("wifieval: %s home %d: %w", h.Class, h.Seed, err)
+	}
+	res := &Result{Delivered: make([]float64, len(h.Clients)), Offered: make([]float64, len(h.Clients)),
+		Nodes: len(sc.Nodes), Flows: len(sc.Flows), Wall: wall}
+	// The share of a satellite's traffic its backhaul carries, by node.
+	carried := map[string]float64{}
+	for k, f := range sc.Flows {
+		if f.Kind == Backhaul {
+			carried[h.Scene.Radios[f.Ref].Node] = min(1, got[k]/f.Mbps)
+		}
+	}
+	for k, f := range sc.Flows {
+		if f.Kind != ToClient {
+			continue
+		}
+		c := h.Clients[f.Ref]
+		share, ok := carried[h.Scene.Radios[c.Radio].Node]
+		if !ok {
+			share = 1
+		}
+		res.Delivered[f.Ref] = got[k] * share
+	}
+	for i, c := range h.Clients {
+		res.Offered[i] = c.OfferedMbps
+		res.Aggregate += res.Delivered[i]
+	}
+	res.P10 = Quantile(res.Delivered, 0.1)
+	j.log.Debug("judged", "class", h.Class, "home", h.Seed, "nodes", res.Nodes, "flows", res.Flows,
+		"aggregate_mbps", res.Aggregate, "wall", wall)
+	return res, nil
+}
+
+// run writes sc to a file, runs the judge on it and parses its output.
+func (j *Judge) run(ctx context.Context, sc *Scenario) ([]float64, time.Duration, error) {
+	f, err := os.CreateTemp(j.cfg.TempDir, "wifieval-*.txt")
+	if err != nil {
+		return nil, 0, fmt.Errorf("scenario file: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := sc.WriteTo(f); err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("write scenario: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, 0, fmt.Errorf("write scenario: %w", err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, j.cfg.Binary, "--scenario="+f.Name(),
+		"--run="+strconv.FormatUint(uint64(j.cfg.Run), 10), "--rate="+j.cfg.Rate,
+		"--hear="+strconv.FormatFloat(HearDBm, 'g', -1, 64))
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
+		return nil, 0, fmt.Errorf("judge %s: %w: %s", j.cfg.Binary, err, lastLines(stderr.String(), 5))
+	}
+	wall := time.Since(start)
+	got, err := ParseOutput(&stdout, len(sc.Flows))
+	if err != nil {
+		return nil, 0, err
+	}
+	return got, wall, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(slices.Clip(lines), " | ")
+}
