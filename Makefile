@@ -5,12 +5,18 @@ MODULE    := github.com/uspmesh/uspmesh
 BIN       := bin
 PROTOS    := proto/usp-msg-1-4.proto proto/usp-record-1-4.proto
 FUZZTIME  ?= 20s
+# Homes per class `make wifi-eval` judges.
+HOMES     ?= 10
+# The ns-3 judge of channel plans (wifieval/ns3/judge.cc); Debian's ns-3
+# pkg-config files give unusable flags, so the libraries are named here
+# (wifieval.JudgeLibs lists the same).
+NS3_LIBS  := -lns3-wifi -lns3-spectrum -lns3-propagation -lns3-mobility -lns3-network -lns3-core -lns3-antenna -lns3-energy
 # Nodes of the virtual home `make demo` runs.
 NODES     ?= 5
 # Two cores on the reference machine: keep package parallelism modest.
 TESTFLAGS ?= -p 2 -count=1
 
-.PHONY: help deps build test unit multihost bench-mesh radiolab size lint proto proto-check bench fuzz demo clean
+.PHONY: help deps build test unit multihost bench-mesh radiolab size lint proto proto-check bench fuzz demo wifi-eval clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -79,6 +85,13 @@ size: ## stripped linux/arm64 meshd: bytes, and xz -9 bytes as firmware stores i
 	@mkdir -p $(BIN)
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/meshd-arm64 ./cmd/meshd
 	@echo "meshd linux/arm64 stripped: $$(stat -c %s $(BIN)/meshd-arm64) bytes; xz -9: $$(xz -9 -c $(BIN)/meshd-arm64 | wc -c) bytes"
+
+$(BIN)/judge: wifieval/ns3/judge.cc
+	@mkdir -p $(BIN)
+	g++ -std=c++17 -O2 -o $@ $< $(NS3_LIBS)
+
+wifi-eval: deps $(BIN)/judge ## judge channel plans in ns-3: planner vs LCCS, ACS, random on HOMES (10) homes per class
+	$(GO) run ./cmd/wifieval -homes $(HOMES) -parallel 2 -judge $(BIN)/judge
 
 clean: ## remove build outputs
 	rm -rf $(BIN)

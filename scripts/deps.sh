@@ -2,7 +2,7 @@
 # deps.sh installs what uspmesh's build and tests need on a Debian machine
 # that already has Go: protoc for `make proto` and its freshness check,
 # qemu and cpio for the radio lab, iproute2 for the virtual home,
-# mosquitto for the MQTT tests, and
+# mosquitto for the MQTT tests, g++ and ns-3 for the Wi-Fi plan judge, and
 # the pinned protoc-gen-go (the version in go.mod) into ./.bin. Idempotent:
 # it installs only what is missing. Debian packages need root.
 set -euo pipefail
@@ -20,6 +20,9 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 # The fault suite drops frames on the virtual home's bridge with nft.
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need_apt+=(nftables)
+# wifieval's judge is an ns-3 program (ns-3 3.37 on bookworm) built with g++.
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+[ -f /usr/include/ns3/wifi-module.h ] || need_apt+=(libns3-dev)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/uspmesh/uspmesh/wifieval"
+)
+
+func TestHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"-help"}, &out, &errb)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(errb.String(), "Spearman") || !strings.Contains(errb.String(), "-parallel") {
+		t.Fatalf("help: %v\n%s", err, errb.String())
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-class", "castle"}, {"-homes", "0"}, {"extra"}, {"-judge", "/nonexistent/judge"}} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), args, &out, &errb); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+}
+
+// TestReport summarises made-up homes: the planner delivers more where
+// it predicts more, so the rank correlation is 1.
+func TestReport(t *testing.T) {
+	var homes []homeResult
+	for k := range 4 {
+		g := float64(k)
+		homes = append(homes, homeResult{Class: wifieval.House, Seed: uint64(k), Methods: map[wifieval.Method]result{
+			wifieval.Planner: {Cost: 1 - 0.1*g, Aggregate: 100 + 10*g, P10: 5},
+			wifieval.LCCS:    {Cost: 1, Aggregate: 100, P10: 4},
+			wifieval.ACS:     {Cost: 2, Aggregate: 80, P10: 3},
+			wifieval.Random:  {Cost: 3, Aggregate: 50 + g, P10: 1},
+		}})
+	}
+	sums := summarise([]wifieval.Class{wifieval.House}, homes)
+	if s := sums[0]; s.Spearman != 1 || s.Methods[wifieval.ACS].WorstVsLCCS != 0.8 || s.Methods[wifieval.Planner].Aggregate != 115 {
+		t.Fatalf("summary %+v", s)
+	}
+	var b bytes.Buffer
+	writeTable(&b, config{homes: 4, seed: 1, judge: wifieval.DefaultConfig()}, sums)
+	if !strings.Contains(b.String(), "115.0 ± ") || !strings.Contains(b.String(), "over 4 homes = 1.00") {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	b.Reset()
+	if err := writeJSON(&b, homes, sums); err != nil || !strings.Contains(b.String(), `"spearman_predicted_vs_delivered_gain": 1`) {
+		t.Fatalf("json %v:\n%s", err, b.String())
+	}
+}

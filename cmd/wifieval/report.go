@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"text/tabwriter"
+
+	"github.com/uspmesh/uspmesh/wifieval"
+)
+
+// summary is one class: per method, and the planner's rank correlation.
+type summary struct {
+	Class    wifieval.Class
+	Homes    int
+	Methods  map[wifieval.Method]methodSummary
+	Spearman float64
+}
+
+type methodSummary struct {
+	Aggregate, AggregateCI float64
+	P10, P10CI             float64
+	// WorstVsLCCS is the lowest ratio over homes of the method's
+	// aggregate to LCCS's.
+	WorstVsLCCS float64
+	Cost        float64
+}
+
+func summarise(classes []wifieval.Class, homes []homeResult) []summary {
+	var out []summary
+	for _, c := range classes {
+		s := summary{Class: c, Methods: map[wifieval.Method]methodSummary{}}
+		var predicted, delivered []float64
+		for _, m := range wifieval.Methods {
+			var agg, p10, cost []float64
+			worst := math.Inf(1)
+			for _, h := range homes {
+				if h.Class != c {
+					continue
+				}
+				r, l := h.Methods[m], h.Methods[wifieval.LCCS]
+				agg, p10, cost = append(agg, r.Aggregate), append(p10, r.P10), append(cost, r.Cost)
+				if l.Aggregate > 0 {
+					worst = min(worst, r.Aggregate/l.Aggregate)
+				}
+				if m == wifieval.Planner {
+					predicted = append(predicted, l.Cost-r.Cost)
+					delivered = append(delivered, r.Aggregate-l.Aggregate)
+				}
+			}
+			s.Homes = len(agg)
+			s.Methods[m] = methodSummary{Aggregate: wifieval.Mean(agg), AggregateCI: wifieval.CI95(agg),
+				P10: wifieval.Mean(p10), P10CI: wifieval.CI95(p10), WorstVsLCCS: worst, Cost: wifieval.Mean(cost)}
+		}
+		s.Spearman = wifieval.Spearman(predicted, delivered)
+		out = append(out, s)
+	}
+	return out
+}
+
+func writeTable(w io.Writer, cfg config, sums []summary) {
+	fmt.Fprintf(w, "wifieval: %d homes per class from seed %d; judge: ns-3, %v warm-up + %v measured, %s rate control, run %d\n\n",
+		cfg.homes, cfg.seed, cfg.judge.Warmup, cfg.judge.Measure, cfg.judge.Rate, max(1, cfg.judge.Run))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "class\tmethod\taggregate Mbps (95% CI)\tp10 client Mbps (95% CI)\tworst home vs LCCS\tmean wifiopt cost")
+	for _, s := range sums {
+		for _, m := range wifieval.Methods {
+			r := s.Methods[m]
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%.3f\n", s.Class, m, pm(r.Aggregate, r.AggregateCI), pm(r.P10, r.P10CI), r.WorstVsLCCS, r.Cost)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	for _, s := range sums {
+		fmt.Fprintf(w, "%s: Spearman(predicted gain over LCCS, delivered gain) over %d homes = %s\n", s.Class, s.Homes, num(s.Spearman))
+	}
+}
+
+func pm(m, ci float64) string {
+	if math.IsNaN(ci) {
+		return fmt.Sprintf("%.1f", m)
+	}
+	return fmt.Sprintf("%.1f ± %.1f", m, ci)
+}
+
+func num(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", x)
+}
+
+func writeJSON(w io.Writer, homes []homeResult, sums []summary) error {
+	// NaN is not JSON: undefined statistics become null.
+	type js struct {
+		Homes   []homeResult `json:"homes"`
+		Classes []any        `json:"classes"`
+	}
+	out := js{Homes: homes}
+	for _, s := range sums {
+		ms := map[wifieval.Method]map[string]*float64{}
+		for m, r := range s.Methods {
+			ms[m] = map[string]*float64{"aggregate_mbps": fin(r.Aggregate), "aggregate_ci95": fin(r.AggregateCI),
+				"p10_mbps": fin(r.P10), "p10_ci95": fin(r.P10CI), "worst_vs_lccs": fin(r.WorstVsLCCS), "cost": fin(r.Cost)}
+		}
+		out.Classes = append(out.Classes, map[string]any{"class": s.Class, "homes": s.Homes, "methods": ms,
+			"spearman_predicted_vs_delivered_gain": fin(s.Spearman)})
+	}
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(out)
+}
+
+func fin(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
