@@ -51,6 +51,9 @@ type fakeRadio struct {
 	widths   string // SupportedOperatingChannelBandwidths
 	pinned   bool   // AutoChannelEnable false
 	bssid    string
+	// stats are extra parameters of the radio's Stats. object
+	// (X_USPMESH_Airtime ...); none: the radio reports no survey figures.
+	stats map[string]string
 }
 
 // fakeBSS is a foreign network one fake radio hears.
@@ -224,7 +227,8 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 				"CurrentOperatingChannelBandwidth": strconv.Itoa(r.width) + "MHz", "OperatingFrequencyBand": r.band,
 				"PossibleChannels": joinInts(r.possible), "SupportedOperatingChannelBandwidths": r.widths,
 				"AutoChannelEnable": strconv.FormatBool(!r.pinned), "Enable": "true"}
-			rows[row+"Stats."] = map[string]string{"BytesSent": "1000"} // not a row: ignored
+			rows[row+"Stats."] = map[string]string{"BytesSent": "1000"} // not a row: read with it
+			maps.Copy(rows[row+"Stats."], r.stats)
 		}
 	case p == ssidTable:
 		for i, r := range a.radios {

@@ -21,6 +21,7 @@ type fakeReport struct {
 	assignments []Assignment
 	statuses    []string // "<radio> <status>"
 	reachable   map[usp.EndpointID][]bool
+	inputs      []Input // the last Inputs
 }
 
 var _ Report = (*fakeReport)(nil)
@@ -59,6 +60,18 @@ func (r *fakeReport) AssignmentStatus(_ context.Context, radio, status string) e
 // Reachable implements Report.
 func (r *fakeReport) Reachable(_ context.Context, agent usp.EndpointID, ok bool) error {
 	return r.update(func() { r.reachable[agent] = append(r.reachable[agent], ok) })
+}
+
+// Inputs implements Report.
+func (r *fakeReport) Inputs(_ context.Context, in []Input) error {
+	return r.update(func() { r.inputs = slices.Clone(in) })
+}
+
+// lastInputs returns the Plan.Input rows last written.
+func (r *fakeReport) lastInputs() []Input {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.inputs)
 }
 
 // planView returns the Plan parameters as written so far.

@@ -18,17 +18,32 @@ import (
 
 // Defaults of the measurement model where USP gives no figure.
 const (
-	// meshRadioLoad is the airtime share assumed for each mesh radio:
-	// TR-181 reports no per-radio airtime, so every AP counts as
-	// moderately busy.
+	// meshRadioLoad is the airtime share assumed for a mesh radio that
+	// reports no own airtime (Radio.{i}.Stats.X_USPMESH_Airtime -1 or
+	// missing): moderately busy. Plan.Input.{i}.Source says "Assumed".
 	meshRadioLoad = 0.5
-	// foreignLoadUnknown is the airtime share of a foreign BSS that
-	// advertises no BSS Load.
+	// foreignLoadUnknown is the airtime share assumed for a foreign BSS
+	// that advertises no BSS Load when the measuring radio reports no
+	// busy time of the BSS's channel to infer it from.
 	foreignLoadUnknown = 0.3
-	// switchCost and dfsCost are the planner's price of a switch and of
-	// a channel availability check.
+	// switchCost is the planner's price of a switch: clients see a
+	// channel switch announcement and a short gap.
 	switchCost = 0.02
-	dfsCost    = 1
+	// dfsCost is the planner's extra price of moving onto a DFS channel:
+	// the radio is silent for the channel availability check (60 s; 10
+	// min on the weather channels 120-128). Costs are airtime shares
+	// that last as long as a plan stands, so a one-off silence counts as
+	// its share of the time a plan is expected to stand: 60 s over about
+	// ten minutes (five default plan periods; the gain thresholds keep
+	// plans from changing more often) is 0.1 of one radio's airtime. A
+	// congested home (a channel that costs a radio a third of its
+	// airtime) then moves to DFS; the old 1 priced a CAC as a radio lost
+	// for good and kept every radio off DFS.
+	dfsCost = 0.1
+	// carrierSenseDBm is the level above which a transmission keeps a
+	// radio's medium busy (the busy time it surveys), as wifiopt and the
+	// sim count it.
+	carrierSenseDBm = -82
 )
 
 // measuredRadio is one mesh radio as measured.
@@ -41,6 +56,11 @@ type measuredRadio struct {
 	allowed []int
 	widths  []int // MHz, the widths the radio supports (up to 160)
 	bssids  []string
+	// airtime is the radio's own airtime share (0..1) and busy the busy
+	// share of its operating channel, -1 when it reports none; survey is
+	// the busy share by channel of the channels its survey covers.
+	airtime, busy float64
+	survey        map[int]float64
 }
 
 // id is the radio's planner ID, also Plan.Assignment.{i}.Radio.
@@ -61,6 +81,9 @@ type measurement struct {
 	radios    []*measuredRadio
 	sightings []sighting
 	failed    map[usp.EndpointID]error
+	// inputs are what each radio contributed to the round's Problem
+	// (set when it is built).
+	inputs []Input
 }
 
 // measure collects every Agent's radios and scan results, the Agents in
@@ -107,7 +130,7 @@ func (l *Loop) measureAgent(ctx context.Context, a usp.EndpointID) ([]*measuredR
 		if !isRow(path, radioTable) {
 			continue
 		}
-		if r := parseRadio(a, path, v); r != nil {
+		if r := parseRadio(a, path, v, rows[path+"Stats."]); r != nil {
 			byRow[strings.TrimSuffix(path, ".")] = r
 			radios = append(radios, r)
 		}
@@ -146,16 +169,22 @@ func (l *Loop) measureAgent(ctx context.Context, a usp.EndpointID) ([]*measuredR
 	return radios, sights, nil
 }
 
-// parseRadio reads one Device.WiFi.Radio.{i}. row of Agent a; nil when
-// the radio has no channel, width or name.
-func parseRadio(a usp.EndpointID, path string, v map[string]string) *measuredRadio {
+// parseRadio reads one Device.WiFi.Radio.{i}. row of Agent a and its
+// Stats. object (nil when the Agent sent none); nil when the radio has no
+// channel, width or name.
+func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *measuredRadio {
 	ch, _ := strconv.Atoi(v["Channel"])
 	w, _ := strconv.Atoi(strings.TrimSuffix(v["CurrentOperatingChannelBandwidth"], "MHz"))
 	if ch == 0 || w == 0 || v["Name"] == "" {
 		return nil
 	}
 	r := &measuredRadio{agent: a, row: path, name: v["Name"], band: wifiopt.Band(v["OperatingFrequencyBand"]),
-		current: wifiopt.Assignment{Channel: ch, Width: w}}
+		current: wifiopt.Assignment{Channel: ch, Width: w},
+		airtime: parseShare(stats["X_USPMESH_Airtime"]), busy: parseShare(stats["X_USPMESH_ChannelBusy"]),
+		survey: parseSurvey(stats["X_USPMESH_SurveyBusy"])}
+	if r.busy >= 0 {
+		r.survey[ch] = r.busy // the operating channel's figure is the one to trust
+	}
 	for _, s := range strings.Split(v["PossibleChannels"], ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
 			r.allowed = append(r.allowed, n)
@@ -193,6 +222,33 @@ func parseSighting(r *measuredRadio, v map[string]string) (sighting, bool) {
 		rssi: float64(rssi), util: util}, true
 }
 
+// parseShare reads a percentage parameter as a share in 0..1; -1 when it
+// is missing, -1 (unmeasured) or not a percentage.
+func parseShare(s string) float64 {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > 100 {
+		return -1
+	}
+	return float64(n) / 100
+}
+
+// parseSurvey reads X_USPMESH_SurveyBusy ("36:41,40:12") as busy shares
+// by channel; malformed items are skipped.
+func parseSurvey(s string) map[int]float64 {
+	out := map[int]float64{}
+	for _, item := range strings.Split(s, ",") {
+		c, pct, ok := strings.Cut(strings.TrimSpace(item), ":")
+		ch, err := strconv.Atoi(c)
+		if !ok || err != nil || ch <= 0 {
+			continue
+		}
+		if share := parseShare(pct); share >= 0 {
+			out[ch] = share
+		}
+	}
+	return out
+}
+
 // isRow says whether path is a row of table (one instance level below).
 func isRow(path, table string) bool {
 	rest, ok := strings.CutPrefix(path, table)
@@ -207,45 +263,3 @@ func isRow(path, table string) bool {
 	return err == nil
 }
 
-// problem turns a measurement into the planner's Problem. Mesh radios
-// heard in a scan become Links; every other BSS is foreign.
-func (ms *measurement) problem() *wifiopt.Problem {
-	p := &wifiopt.Problem{SwitchCost: switchCost, DFSCost: dfsCost}
-	byBSSID := map[string]string{}
-	for _, r := range ms.radios {
-		var chans []wifiopt.Channel
-		for _, c := range r.allowed {
-			chans = append(chans, wifiopt.Channel{Number: c, DFS: r.band == wifiopt.Band5G && c >= 52 && c <= 144})
-		}
-		widths := r.widths
-		if !slices.Contains(widths, r.current.Width) {
-			widths = nil // unknown capabilities: keep the current width
-		}
-		p.Radios = append(p.Radios, wifiopt.Radio{ID: r.id(), Node: string(r.agent), Band: r.band, Channels: chans,
-			Widths: widths, Current: r.current, Load: meshRadioLoad})
-		for _, b := range r.bssids {
-			byBSSID[b] = r.id()
-		}
-	}
-	ids := map[string]bool{}
-	for _, r := range ms.radios {
-		ids[r.id()] = true
-	}
-	for _, s := range ms.sightings {
-		if !ids[s.by] {
-			continue
-		}
-		if from, ok := byBSSID[s.bssid]; ok {
-			if from != s.by {
-				p.RSSI = append(p.RSSI, wifiopt.Link{From: from, To: s.by, RSSI: s.rssi})
-			}
-			continue
-		}
-		load := foreignLoadUnknown
-		if s.util >= 0 {
-			load = float64(s.util) / 100
-		}
-		p.Foreign = append(p.Foreign, wifiopt.ForeignBSS{Radio: s.by, Channel: s.channel, Width: s.width, RSSI: s.rssi, Load: load})
-	}
-	return p
-}

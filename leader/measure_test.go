@@ -15,11 +15,14 @@ import (
 
 func TestProblem(t *testing.T) {
 	a := &measuredRadio{agent: agentA, name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 36, Width: 80},
-		allowed: []int{36, 40, 44, 48, 52, 100, 144, 149}, widths: []int{20, 40, 80}, bssids: []string{"02:00:00:00:0a:00"}}
+		allowed: []int{36, 40, 44, 48, 52, 100, 144, 149}, widths: []int{20, 40, 80}, bssids: []string{"02:00:00:00:0a:00"},
+		airtime: -1, busy: -1}
 	b := &measuredRadio{agent: agentB, name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 40, Width: 40},
-		allowed: []int{36, 40}, widths: []int{20, 80}, bssids: []string{"02:00:00:00:0b:00", "02:00:00:00:0b:01"}}
+		allowed: []int{36, 40}, widths: []int{20, 80}, bssids: []string{"02:00:00:00:0b:00", "02:00:00:00:0b:01"},
+		airtime: -1, busy: -1}
 	g := &measuredRadio{agent: agentB, name: "wl1", band: wifiopt.Band2G4, current: wifiopt.Assignment{Channel: 6, Width: 20},
-		allowed: []int{1, 6, 11, 13}, widths: []int{20, 40}, bssids: []string{"02:00:00:00:0b:02"}}
+		allowed: []int{1, 6, 11, 13}, widths: []int{20, 40}, bssids: []string{"02:00:00:00:0b:02"},
+		airtime: -1, busy: -1}
 	radioA := wifiopt.Radio{ID: "os::012345-A/wl0", Node: string(agentA), Band: wifiopt.Band5G,
 		Channels: []wifiopt.Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}, {Number: 52, DFS: true},
 			{Number: 100, DFS: true}, {Number: 144, DFS: true}, {Number: 149}},
@@ -38,11 +41,11 @@ func TestProblem(t *testing.T) {
 		want   wifiopt.Problem
 	}{
 		{"radios only", []*measuredRadio{a, b, g}, nil,
-			wifiopt.Problem{Radios: []wifiopt.Radio{radioA, radioB, radioG}, SwitchCost: 0.02, DFSCost: 1}},
+			wifiopt.Problem{Radios: []wifiopt.Radio{radioA, radioB, radioG}, SwitchCost: 0.02, DFSCost: 0.1}},
 		{"mesh BSSIDs are links, both ways, any BSSID of a radio", []*measuredRadio{a, b}, []sighting{
 			{by: a.id(), bssid: "02:00:00:00:0b:01", channel: 40, width: 40, rssi: -61, util: 12},
 			{by: b.id(), bssid: "02:00:00:00:0a:00", channel: 36, width: 80, rssi: -63, util: -1},
-		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioA, radioB}, SwitchCost: 0.02, DFSCost: 1, RSSI: []wifiopt.Link{
+		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioA, radioB}, SwitchCost: 0.02, DFSCost: 0.1, RSSI: []wifiopt.Link{
 			{From: "os::012345-B/wl0", To: "os::012345-A/wl0", RSSI: -61},
 			{From: "os::012345-A/wl0", To: "os::012345-B/wl0", RSSI: -63},
 		}}},
@@ -50,7 +53,7 @@ func TestProblem(t *testing.T) {
 			{by: a.id(), bssid: "aa:00:00:00:00:01", channel: 44, width: 80, rssi: -70, util: 45},
 			{by: a.id(), bssid: "aa:00:00:00:00:02", channel: 149, width: 20, rssi: -82, util: -1},
 			{by: g.id(), bssid: "aa:00:00:00:00:03", channel: 11, width: 20, rssi: -55, util: 0},
-		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioA, radioG}, SwitchCost: 0.02, DFSCost: 1, Foreign: []wifiopt.ForeignBSS{
+		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioA, radioG}, SwitchCost: 0.02, DFSCost: 0.1, Foreign: []wifiopt.ForeignBSS{
 			{Radio: "os::012345-A/wl0", Channel: 44, Width: 80, RSSI: -70, Load: 0.45},
 			{Radio: "os::012345-A/wl0", Channel: 149, Width: 20, RSSI: -82, Load: 0.3},
 			{Radio: "os::012345-B/wl1", Channel: 11, Width: 20, RSSI: -55, Load: 0},
@@ -59,13 +62,13 @@ func TestProblem(t *testing.T) {
 			{by: a.id(), bssid: "02:00:00:00:0a:00", channel: 36, width: 80, rssi: -20, util: -1},
 			{by: "os::012345-D/wl0", bssid: "aa:00:00:00:00:09", channel: 36, width: 20, rssi: -50, util: 10},
 			{by: b.id(), bssid: "02:00:00:00:0a:00", channel: 36, width: 80, rssi: -63, util: -1},
-		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioA}, SwitchCost: 0.02, DFSCost: 1}},
+		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioA}, SwitchCost: 0.02, DFSCost: 0.1}},
 		{"a mesh BSSID of a radio not measured is foreign", []*measuredRadio{b}, []sighting{
 			{by: b.id(), bssid: "02:00:00:00:0a:00", channel: 36, width: 80, rssi: -63, util: -1},
-		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioB}, SwitchCost: 0.02, DFSCost: 1, Foreign: []wifiopt.ForeignBSS{
+		}, wifiopt.Problem{Radios: []wifiopt.Radio{radioB}, SwitchCost: 0.02, DFSCost: 0.1, Foreign: []wifiopt.ForeignBSS{
 			{Radio: "os::012345-B/wl0", Channel: 36, Width: 80, RSSI: -63, Load: 0.3},
 		}}},
-		{"nothing measured", nil, nil, wifiopt.Problem{SwitchCost: 0.02, DFSCost: 1}},
+		{"nothing measured", nil, nil, wifiopt.Problem{SwitchCost: 0.02, DFSCost: 0.1}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ms := &measurement{radios: tt.radios, sightings: tt.sights}
@@ -94,19 +97,20 @@ func TestParseRadio(t *testing.T) {
 		want *measuredRadio
 	}{
 		{"full", full, &measuredRadio{agent: agentA, row: "Device.WiFi.Radio.2.", name: "wl0", band: wifiopt.Band5G,
-			current: wifiopt.Assignment{Channel: 44, Width: 40}, allowed: []int{36, 40, 44, 48}, widths: []int{20, 40, 80, 160}}},
+			current: wifiopt.Assignment{Channel: 44, Width: 40}, allowed: []int{36, 40, 44, 48}, widths: []int{20, 40, 80, 160},
+			airtime: -1, busy: -1, survey: map[int]float64{}}},
 		{"current channel not listed is allowed", with("PossibleChannels", "36,40"), &measuredRadio{agent: agentA,
 			row: "Device.WiFi.Radio.2.", name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 44, Width: 40},
-			allowed: []int{36, 40, 44}, widths: []int{20, 40, 80, 160}}},
+			allowed: []int{36, 40, 44}, widths: []int{20, 40, 80, 160}, airtime: -1, busy: -1, survey: map[int]float64{}}},
 		{"pinned by a Controller", with("AutoChannelEnable", "false"), &measuredRadio{agent: agentA,
 			row: "Device.WiFi.Radio.2.", name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 44, Width: 40},
-			allowed: []int{44}}},
+			allowed: []int{44}, airtime: -1, busy: -1, survey: map[int]float64{}}},
 		{"no channel", with("Channel", "0"), nil},
 		{"no width", with("CurrentOperatingChannelBandwidth", "Auto"), nil},
 		{"no name", with("Name", ""), nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := parseRadio(agentA, "Device.WiFi.Radio.2.", tt.row); !reflect.DeepEqual(got, tt.want) {
+			if got := parseRadio(agentA, "Device.WiFi.Radio.2.", tt.row, nil); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("parseRadio\n%+v, want\n%+v", got, tt.want)
 			}
 		})
@@ -173,11 +177,13 @@ func TestMeasure(t *testing.T) {
 	}
 	want := []*measuredRadio{
 		{agent: agentA, row: "Device.WiFi.Radio.1.", name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 36, Width: 20},
-			allowed: []int{36, 40, 44, 48}, widths: []int{20}, bssids: []string{"02:00:00:00:0a:00"}},
+			allowed: []int{36, 40, 44, 48}, widths: []int{20}, bssids: []string{"02:00:00:00:0a:00"},
+			airtime: -1, busy: -1, survey: map[int]float64{}},
 		{agent: agentA, row: "Device.WiFi.Radio.2.", name: "wl1", band: wifiopt.Band2G4, current: wifiopt.Assignment{Channel: 1, Width: 20},
-			allowed: []int{1, 6, 11}, widths: []int{20}, bssids: []string{"02:00:00:00:0a:01"}},
+			allowed: []int{1, 6, 11}, widths: []int{20}, bssids: []string{"02:00:00:00:0a:01"},
+			airtime: -1, busy: -1, survey: map[int]float64{}},
 		{agent: agentB, row: "Device.WiFi.Radio.1.", name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 36, Width: 20},
-			allowed: []int{36}, bssids: []string{"02:00:00:00:0b:00"}},
+			allowed: []int{36}, bssids: []string{"02:00:00:00:0b:00"}, airtime: -1, busy: -1, survey: map[int]float64{}},
 	}
 	if !reflect.DeepEqual(ms.radios, want) {
 		t.Errorf("radios\n%+v, want\n%+v", ms.radios, want)

@@ -28,6 +28,10 @@ type Report interface {
 	// Reachable records whether agent answered its last keep-alive (the
 	// Node row's Reachable).
 	Reachable(ctx context.Context, agent usp.EndpointID, ok bool) error
+	// Inputs replaces the Plan.Input table: what the plan was computed
+	// from, one row per radio measured, keyed by Radio; rows of radios
+	// not in in are deleted.
+	Inputs(ctx context.Context, in []Input) error
 }
 
 // Values of Device.X_USPMESH_Mesh.Plan.Status written by the Loop.
@@ -142,5 +146,44 @@ func (a Assignment) Params() map[string]string {
 		"Bandwidth":       strconv.Itoa(a.Width) + "MHz",
 		"PreviousChannel": strconv.Itoa(a.PreviousChannel),
 		"Status":          a.Status,
+	}
+}
+
+// Input is one row of Device.X_USPMESH_Mesh.Plan.Input.: what one radio
+// contributed to the plan's Problem.
+type Input struct {
+	// Radio is the row's key, as Assignment's.
+	Radio string
+	// Load is the radio's own airtime share the plan used; Source is
+	// SourceMeasured or SourceAssumed.
+	Load   float64
+	Source string
+	// Busy is the busy share of the radio's operating channel it
+	// reported, -1 when none.
+	Busy float64
+	// Unexplained is the busy share the plan counted as wifiopt.Busy of
+	// this radio, summed over its channels.
+	Unexplained float64
+	// ForeignBSSLoad, ForeignInferred and ForeignAssumed count the foreign
+	// networks the radio heard by where their load came from: their BSS
+	// Load element, the radio's unexplained busy time, or a constant.
+	ForeignBSSLoad, ForeignInferred, ForeignAssumed int
+}
+
+// Params renders the row's parameters other than its key Radio: shares
+// with four decimals (Busy "-1" when unmeasured) and the counts.
+func (in Input) Params() map[string]string {
+	busy := "-1"
+	if in.Busy >= 0 {
+		busy = score(in.Busy)
+	}
+	return map[string]string{
+		"Load":            score(in.Load),
+		"Source":          in.Source,
+		"Busy":            busy,
+		"Unexplained":     score(in.Unexplained),
+		"ForeignBSSLoad":  strconv.Itoa(in.ForeignBSSLoad),
+		"ForeignInferred": strconv.Itoa(in.ForeignInferred),
+		"ForeignAssumed":  strconv.Itoa(in.ForeignAssumed),
 	}
 }

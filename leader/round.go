@@ -48,6 +48,9 @@ func (rd *round) run() error {
 	if err != nil || ms == nil {
 		return err
 	}
+	if err := l.cfg.Report.Inputs(rd.ctx, ms.inputs); err != nil {
+		return err
+	}
 	gain := plan.CurrentCost - plan.Cost
 	worth := plan.Switches > 0 && gain > l.cfg.AbsoluteGain && gain > l.cfg.RelativeGain*plan.CurrentCost
 	st := PlanStatus{LastRun: new(l.clk.Now()), Term: new(rd.term), PlanTime: new(plan.Elapsed)}
@@ -97,7 +100,13 @@ func (rd *round) plan(agents []usp.EndpointID) (*measurement, wifiopt.Plan, erro
 	if len(ms.radios) == 0 {
 		return nil, wifiopt.Plan{}, nil
 	}
-	p := ms.problem()
+	p, inputs := ms.build()
+	ms.inputs = inputs
+	for _, in := range inputs {
+		if in.Source == SourceAssumed {
+			l.log.Info("radio reports no airtime; load assumed", "radio", in.Radio, "load", in.Load)
+		}
+	}
 	if err := wifiopt.Validate(p); err != nil {
 		return nil, wifiopt.Plan{}, fmt.Errorf("measurements: %w", err)
 	}

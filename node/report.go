@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/uspmesh/uspmesh/datamodel/path"
@@ -10,8 +12,8 @@ import (
 )
 
 // report is the leader loop's Report: it writes what the loop does into
-// this node's Device.X_USPMESH_Mesh. (Plan, its Assignment rows and the
-// Node rows' Reachable). Unchanged values are not written, so they notify
+// this node's Device.X_USPMESH_Mesh. (Plan, its Assignment and Input rows
+// and the Node rows' Reachable). Unchanged values are not written, so they notify
 // nobody.
 type report struct{ n *Node }
 
@@ -25,11 +27,29 @@ func (r report) Plan(ctx context.Context, s leader.PlanStatus) error {
 // Assignments implements leader.Report: one row per radio of as; rows of
 // radios no longer planned are deleted.
 func (r report) Assignments(ctx context.Context, as []leader.Assignment) error {
-	const table = meshRoot + "Plan.Assignment."
-	keep := map[string]bool{}
+	rows := make(map[string]map[string]string, len(as))
 	for _, a := range as {
-		keep[a.Radio] = true
-		if err := upsertRow(ctx, r.n.model, table, "Radio", a.Radio, a.Params()); err != nil {
+		rows[a.Radio] = a.Params()
+	}
+	return r.replaceRows(ctx, meshRoot+"Plan.Assignment.", rows)
+}
+
+// Inputs implements leader.Report: one Plan.Input row per radio of in;
+// rows of radios no longer measured are deleted.
+func (r report) Inputs(ctx context.Context, in []leader.Input) error {
+	rows := make(map[string]map[string]string, len(in))
+	for _, x := range in {
+		rows[x.Radio] = x.Params()
+	}
+	return r.replaceRows(ctx, meshRoot+"Plan.Input.", rows)
+}
+
+// replaceRows makes the table keyed by Radio hold rows: each row is
+// added or updated (unchanged values are not written), rows of other
+// radios are deleted.
+func (r report) replaceRows(ctx context.Context, table string, rows map[string]map[string]string) error {
+	for _, radio := range slices.Sorted(maps.Keys(rows)) {
+		if err := upsertRow(ctx, r.n.model, table, "Radio", radio, rows[radio]); err != nil {
 			return err
 		}
 	}
@@ -38,7 +58,7 @@ func (r report) Assignments(ctx context.Context, as []leader.Assignment) error {
 		return err
 	}
 	for _, radio := range radios {
-		if !keep[radio] {
+		if _, ok := rows[radio]; !ok {
 			if _, err := deleteRows(ctx, r.n.model, table+"[Radio=="+path.Quote(radio)+"]."); err != nil {
 				return err
 			}
