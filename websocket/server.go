@@ -52,6 +52,11 @@ type ServerConfig struct {
 	OnSession func(c *Conn)
 	// OnClose, if set, is called when a session has ended, with its reason.
 	OnClose func(c *Conn, err error)
+	// HTTP, if set, serves the requests for every other path than Path
+	// (a status page beside the MTP), behind the same listener and TLS:
+	// with RequireCert only clients with a verified certificate reach it.
+	// Nil answers them 404.
+	HTTP http.Handler
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -137,6 +142,9 @@ func (s *Server) start(ctx context.Context) {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	mux := http.NewServeMux()
 	mux.HandleFunc(s.cfg.Path, s.upgrade)
+	if s.cfg.HTTP != nil {
+		mux.Handle("/", s.cfg.HTTP)
+	}
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: serverReadHeaderTimeout,
