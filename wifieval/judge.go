@@ -50,6 +50,14 @@ func TestConfig(binary string) Config {
 	return Config{Binary: binary, Warmup: 500 * time.Millisecond, Measure: 500 * time.Millisecond, Run: 1, Rate: "ideal"}
 }
 
+// Attempts bounds the runs of one scenario: ns-3 3.37 sometimes aborts
+// on an internal assertion ("Invalid WifiPhy state"); a run that dies by
+// a signal is repeated with RngRun raised by RetryRunStep.
+const (
+	Attempts     = 3
+	RetryRunStep = 1000
+)
+
 // ErrNoJudge is wrapped when the judge binary is missing.
 var ErrNoJudge = errors.New("wifieval: judge binary missing (make bin/judge; ns-3 comes from scripts/deps.sh)")
 
@@ -161,16 +169,29 @@ func (j *Judge) run(ctx context.Context, sc *Scenario) ([]float64, time.Duration
 		return nil, 0, fmt.Errorf("write scenario: %w", err)
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, j.cfg.Binary, "--scenario="+f.Name(),
-		"--run="+strconv.FormatUint(uint64(j.cfg.Run), 10), "--rate="+j.cfg.Rate,
-		"--hear="+strconv.FormatFloat(HearDBm, 'g', -1, 64))
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	for attempt := 0; ; attempt++ {
+		stdout.Reset()
+		stderr.Reset()
+		run := uint64(j.cfg.Run) + RetryRunStep*uint64(attempt)
+		cmd := exec.CommandContext(ctx, j.cfg.Binary, "--scenario="+f.Name(),
+			"--run="+strconv.FormatUint(run, 10), "--rate="+j.cfg.Rate,
+			"--hear="+strconv.FormatFloat(HearDBm, 'g', -1, 64))
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err == nil {
+			break
+		}
 		if ctx.Err() != nil {
 			return nil, 0, ctx.Err()
 		}
-		return nil, 0, fmt.Errorf("judge %s: %w: %s", j.cfg.Binary, err, lastLines(stderr.String(), 5))
+		err = fmt.Errorf("judge %s (run %d): %w: %s", j.cfg.Binary, run, err, lastLines(stderr.String(), 3))
+		var exit *exec.ExitError
+		// ExitCode is -1 for a process ended by a signal.
+		if !errors.As(err, &exit) || exit.ExitCode() != -1 || attempt+1 >= Attempts {
+			return nil, 0, err
+		}
+		j.log.Warn("judge crashed; retrying with another run", "err", err)
 	}
 	wall := time.Since(start)
 	got, err := ParseOutput(&stdout, len(sc.Flows))

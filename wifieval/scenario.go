@@ -22,6 +22,13 @@ type Plan struct {
 // foreign stations): they send only acknowledgements here.
 const StationTxPowerDBm = 17
 
+// BackhaulMinDBm is the weakest uplink signal a wireless backhaul is
+// simulated at: gen draws backhaul to the nearest AP whatever the signal
+// (some at -90 dBm, which would carry nothing in any plan), and a
+// satellite below this is taken as wired (no backhaul station or flow;
+// its radio still shares its uplink's channel as the plan says).
+const BackhaulMinDBm = -82
+
 // HearDBm is the weakest signal the scenario keeps: a foreign network
 // that no mesh node hears at this level or above is left out (the
 // planner's problem lists foreign networks from -92 dBm as well), and
@@ -123,7 +130,11 @@ func (h *Home) Scenario(p Plan, warmup, measure time.Duration) (*Scenario, error
 			}
 		}
 		ap := sc.Nodes[apNode[i]]
-		n := add(Node{Name: r.ID + "-bh", Band: r.Band, At: ap.At, On: sc.Nodes[apNode[up]].On, TxPowerDBm: ap.TxPowerDBm, BSS: up, meshRadio: i, foreign: -1})
+		bh := Node{Name: r.ID + "-bh", Band: r.Band, At: ap.At, On: sc.Nodes[apNode[up]].On, TxPowerDBm: ap.TxPowerDBm, BSS: up, meshRadio: i, foreign: -1}
+		if sc.Nodes[apNode[up]].TxPowerDBm-h.loss(sc.Nodes[apNode[up]], bh) < BackhaulMinDBm {
+			continue // no usable link: taken as wired
+		}
+		n := add(bh)
 		if rate > 0 {
 			sc.Flows = append(sc.Flows, Flow{Src: apNode[up], Dst: n, Mbps: rate, Kind: Backhaul, Ref: i})
 		}
