@@ -1,6 +1,7 @@
 package datamodel
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,30 +56,47 @@ func (m *Model) snapshot() *state {
 				continue
 			}
 			t := n.tables[i]
-			if c.Persistent {
-				ts := tableState{Next: t.next, Rows: make([]uint32, len(t.rows))}
-				for j, r := range t.rows {
-					ts.Rows[j] = r.inst
-				}
-				st.Tables[t.path] = ts
+			if !c.Persistent {
+				continue
 			}
+			ts := tableState{Next: t.next, Rows: make([]uint32, 0, len(t.rows))}
 			for _, r := range t.rows {
-				if c.Persistent {
-					walk(r, true)
+				if c.Transient != nil && c.Transient(r.valueOf) {
+					continue
 				}
+				ts.Rows = append(ts.Rows, r.inst)
+				walk(r, true)
 			}
+			st.Tables[t.path] = ts
 		}
 	}
 	walk(m.root, false)
 	return st
 }
 
+// valueOf is a row's parameter value by name ("" for none).
+func (n *node) valueOf(param string) string {
+	if pd := n.def.ParamByName(param); pd != nil && pd.index < len(n.values) {
+		return n.values[pd.index]
+	}
+	return ""
+}
+
+// save writes the persisted document, unless it is the one last saved
+// or restored. The caller holds the write lock.
 func (m *Model) save(ctx context.Context) error {
 	doc, err := json.MarshalIndent(m.snapshot(), "", " ")
 	if err != nil {
 		return err
 	}
-	return m.cfg.Store.Save(ctx, doc)
+	if m.saved != nil && bytes.Equal(doc, m.saved) {
+		return nil
+	}
+	if err := m.cfg.Store.Save(ctx, doc); err != nil {
+		return err
+	}
+	m.saved = doc
+	return nil
 }
 
 // restore loads the persisted document into the fresh tree. A document that
@@ -129,6 +147,11 @@ func (m *Model) restore(ctx context.Context) error {
 	}
 	for pp, v := range st.Params {
 		m.restoreParam(r, pp, v)
+	}
+	// What is in the store now, as save would write it: an unchanged
+	// model is not written again.
+	if m.saved, err = json.MarshalIndent(m.snapshot(), "", " "); err != nil {
+		m.saved = nil
 	}
 	return nil
 }

@@ -216,3 +216,45 @@ func crashChild() {
 		fmt.Println(i)
 	}
 }
+
+// TestUnchangedStateNotWritten: a commit whose persisted document is the
+// one already in the store writes nothing (a value set and set back, or
+// a restart that provisions what is there), so a read-only store does
+// not fail it and flash is not worn; a real change still fails on it.
+func TestUnchangedStateNotWritten(t *testing.T) {
+	ctx := context.Background()
+	store := &failingStore{FileStore: FileStore{Path: filepath.Join(t.TempDir(), "x")}}
+	m, _ := newTestModel(t, Config{Store: store})
+	// set writes the values in turn in one transaction.
+	set := func(m *Model, vs ...string) error {
+		tx := m.Begin(ctx)
+		defer tx.Rollback()
+		for _, v := range vs {
+			if _, err := tx.Update(objects(t, tx, "Device.")[0], []ParamUpdate{{Param: "Name", Value: v}}, WriteOptions{}); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	}
+	if err := set(m, "kitchen"); err != nil {
+		t.Fatal(err)
+	}
+	store.fail = true
+	if err := set(m, "garage"); codeOf(err) != CodeInternal {
+		t.Fatalf("a change with a failing store: %v", err)
+	}
+	if err := set(m, "garage", "kitchen"); err != nil {
+		t.Fatalf("a change undone in the same transaction wrote: %v", err)
+	}
+	// A restarted model on the read-only store: the same again.
+	m2, err := NewModel(ctx, newTestSchema().s, Config{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set(m2, "attic", "kitchen"); err != nil {
+		t.Fatalf("after a restart, a change undone in the same transaction wrote: %v", err)
+	}
+	if err := set(m2, "attic"); codeOf(err) != CodeInternal {
+		t.Fatalf("a change after the restart with a failing store: %v", err)
+	}
+}

@@ -163,6 +163,11 @@ type ObjectDef struct {
 	// Persistent tables have their rows (numbers and persistent
 	// parameters) saved and restored.
 	Persistent bool
+	// Transient, on a persistent table, leaves out of the saved state
+	// the rows it returns true for, given a row's parameter values by
+	// name: rows meant to end with the process (a subscription that is
+	// not Persistent) are then never written to flash.
+	Transient func(value func(param string) string) bool
 	// MaxEntries caps the rows of a table (0 = no cap), else 7005.
 	MaxEntries int
 	// Hook, when set, sees and may refuse every change to this object.

@@ -109,6 +109,10 @@ type Model struct {
 
 	mu   sync.RWMutex
 	root *node
+	// saved is the document last saved or restored (guarded by mu): a
+	// commit that would write the same bytes writes nothing, sparing the
+	// flash and letting a node whose state dir turned read-only start.
+	saved []byte
 
 	lmu       sync.Mutex
 	listeners map[int]func(Event)

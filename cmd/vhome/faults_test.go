@@ -564,9 +564,8 @@ func meshdFDs(t *testing.T, h *Home, idx []int) map[int]int {
 // the leader dies. The preferred node cannot persist the term it would
 // claim, so it withdraws: the three others elect a leader among
 // themselves within a normal failover, the broken node never leads, and
-// it says Degraded and why. meshd does not start at all with a read-only
-// state dir (its data model is saved at start), so the dir turns
-// read-only under the running process.
+// it says Degraded and why. The dir turns read-only under the running
+// process here; TestFaultReadOnlyAtBoot starts a node on one.
 func TestFaultReadOnlyPreferredNode(t *testing.T) {
 	h := startHome(t, HomeConfig{Nodes: 5, Profile: "fast"})
 	all := seq(0, 5)

@@ -130,6 +130,10 @@ func (b *builder) sendOnBoardRequest(ctx context.Context, row datamodel.Row, _ m
 // subscription lays out Device.LocalAgent.Subscription.{i}.: Recipient,
 // ID and CreationDate are filled in by the Agent when a row is added.
 func (b *builder) subscription(s *datamodel.ObjectDef) {
+	// A subscription that is not Persistent ends with the process: it is
+	// never saved (TR-181: Persistent "false" rows do not survive a
+	// reboot), sparing the flash a write per leader change.
+	s.Transient = func(v func(string) string) bool { return v("Persistent") != "true" && v("Persistent") != "1" }
 	alias(s)
 	s.Param("Enable", value.Boolean).RW()
 	rec := str(s, "Recipient", 256).Ref().Persist()

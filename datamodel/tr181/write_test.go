@@ -1,8 +1,10 @@
 package tr181_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -176,6 +178,36 @@ func TestPermissionHook(t *testing.T) {
 	}
 }
 
+// TestTransientSubscriptionNotSaved: a subscription that is not
+// Persistent is never written to the state file and is gone after a
+// restart; a Persistent one stays.
+func TestTransientSubscriptionNotSaved(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{now: boot}
+	store := datamodel.FileStore{Path: filepath.Join(t.TempDir(), "datamodel.json")}
+	m1 := newModel(t, testConfig(clk), datamodel.Config{Store: store})
+	commit(t, m1, asController(ctx, "Device.LocalAgent.Controller.1"), func(tx *datamodel.Txn) {
+		for _, persistent := range []string{"false", "true"} {
+			if _, err := add(t, tx, "Device.LocalAgent.Subscription.", datamodel.WriteOptions{}, "NotifType", "ValueChange",
+				"ReferenceList", "Device.DeviceInfo.FriendlyName", "Enable", "true", "Persistent", persistent, "ID", "sub-"+persistent); err != nil {
+				t.Fatalf("add Subscription: %v", err)
+			}
+		}
+	})
+	doc, err := os.ReadFile(store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(doc, []byte("sub-false")) || !bytes.Contains(doc, []byte("sub-true")) {
+		t.Fatalf("state file:\n%s\nwant sub-true saved and sub-false not", doc)
+	}
+	m2 := newModel(t, testConfig(clk), datamodel.Config{Store: store})
+	res, err := m2.Get(ctx, mustParse(t, "Device.LocalAgent.Subscription.*.ID"), 0, nil)
+	if err != nil || len(res) != 1 || res[0].Params[0].Value != "sub-true" {
+		t.Fatalf("subscriptions after a restart: %+v %v, want sub-true only", res, err)
+	}
+}
+
 func TestPersistenceRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{now: boot}
@@ -189,7 +221,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 			}
 		}
 		if _, err := add(t, tx, "Device.LocalAgent.Subscription.", datamodel.WriteOptions{}, "NotifType", "ValueChange",
-			"ReferenceList", "Device.WiFi.Radio.*.Channel", "Enable", "true"); err != nil {
+			"ReferenceList", "Device.WiFi.Radio.*.Channel", "Enable", "true", "Persistent", "true"); err != nil {
 			t.Fatalf("add Subscription: %v", err)
 		}
 		if err := update(t, tx, "Device.DeviceInfo.", datamodel.WriteOptions{}, "FriendlyName", "Living room"); err != nil {
