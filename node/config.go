@@ -17,8 +17,9 @@ import (
 // Config configures a node. Zero values take the defaults documented on
 // each field; Validate reports the first bad field by name.
 type Config struct {
-	// StateDir holds the node's identity, keys and persistent data model
-	// (default /var/lib/uspmesh).
+	// StateDir holds the node's identity, persistent data model, leader
+	// term fence and election state, and its lock (default
+	// /var/lib/uspmesh); keys stay in the files the config names.
 	StateDir string `json:"state_dir"`
 	// Listen is the Agent's CoAP address (default ":5684", or ":5683"
 	// with Insecure).
