@@ -63,6 +63,15 @@ type WebSocketConfig struct {
 	// Insecure serves plain ws:// and believes the Endpoint ID a client
 	// states in its handshake. For labs only.
 	Insecure bool `json:"insecure"`
+	// UI also serves the status page (package webui) at /ui/ on the same
+	// listener: a USP Controller in the browser. It authenticates as any
+	// Controller: its Endpoint ID (UIController) must be a configured
+	// Controller of every node, named by the browser's client certificate
+	// (or, when Insecure, by ?eid= in the page's URL).
+	UI bool `json:"ui"`
+	// UIController is the Endpoint ID the page uses when neither a client
+	// certificate nor its URL names one (default "proto::ui").
+	UIController string `json:"ui_controller"`
 	// KeepAlive is the ping interval (default 30s).
 	KeepAlive Duration `json:"keep_alive"`
 	// MaxRecord refuses Records larger than this many bytes (default

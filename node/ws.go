@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/uspmesh/uspmesh/usp"
 	"github.com/uspmesh/uspmesh/websocket"
+	"github.com/uspmesh/uspmesh/webui"
 )
 
 // wsMTP is the Agent's WebSocket MTP: a server for in-home apps and
@@ -44,6 +46,9 @@ func (n *Node) startWebSocket(ctx context.Context) error {
 		sc := websocket.ServerConfig{Listen: c.Listen, Path: c.Path, EndpointID: string(n.agentID),
 			KeepAlive: time.Duration(c.KeepAlive), MaxRecord: c.MaxRecord, Handler: w.accept,
 			OnSession: w.session, Logger: n.log.With("sub", "websocket")}
+		if c.UI {
+			sc.HTTP = webui.Handler(webui.Config{AgentID: string(n.agentID), Path: c.Path, Controller: c.UIController})
+		}
 		if !c.Insecure {
 			srv, cli, err := wsTLS(c)
 			if err != nil {
@@ -65,6 +70,9 @@ func (n *Node) startWebSocket(ctx context.Context) error {
 			return fmt.Errorf("provision WebSocket MTP row: %w", err)
 		}
 		n.log.Info("websocket mtp serving", "url", n.reachable(w.server.URL()), "client_certs", !c.Insecure)
+		if c.UI {
+			n.log.Info("status page serving", "url", w.pageURL(), "controller", cmp.Or(c.UIController, webui.DefaultController))
+		}
 	}
 	n.ws.Store(w)
 	for _, ctl := range n.cfg.Controllers {
@@ -187,6 +195,18 @@ func (w *wsMTP) port() int {
 		return 0
 	}
 	return int(w.server.Addr().Port())
+}
+
+// pageURL is the status page's address: the server's reachable URL with
+// http(s) and the page's path.
+func (w *wsMTP) pageURL() string {
+	u, err := url.Parse(w.n.reachable(w.server.URL()))
+	if err != nil {
+		return ""
+	}
+	u.Scheme = map[string]string{"ws": "http", "wss": "https"}[u.Scheme]
+	u.Path = webui.Prefix
+	return u.String()
 }
 
 // path is the server's resource path without its leading slash.

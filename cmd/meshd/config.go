@@ -37,6 +37,16 @@ MQTT broker (-mqtt-broker; each such Controller needs its topic:
 browsers in the home, the WebSocket server (-ws-listen, with TLS client
 certificates: -ws-cert, -ws-key, -ws-client-ca).
 
+-ui also serves a status page on the WebSocket server, at
+https://<node>:<port>/ui/ (http:// with -ws-insecure). The page is itself a
+USP Controller in the browser and authenticates like one: its Endpoint ID
+must be a configured Controller on every node (read is enough), e.g.
+-controller proto::ui=read. With TLS the browser presents its installed
+client certificate (SAN urn:bbf:usp:id:proto::ui, from the -ws-client-ca);
+with -ws-insecure (labs) the page names itself: /ui/?eid=proto::ui (the
+default, -ui-controller). It reads the mesh from the node that served it and
+opens a session to every node's WebSocket server (same port and path).
+
 Examples:
   meshctl secret > /etc/uspmesh/mesh.secret     # once per home
   meshd -state-dir /var/lib/uspmesh -mesh-secret-file /etc/uspmesh/mesh.secret
@@ -131,6 +141,8 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.str("ws-key", "WebSocket MTP: private key (PEM) of -ws-cert", func(c *conf) *string { return &ws(c).KeyFile })
 	f.str("ws-client-ca", "WebSocket MTP: CA (PEM) of the Controllers' client certificates", func(c *conf) *string { return &ws(c).ClientCAFile })
 	f.boolean("ws-insecure", "WebSocket MTP: plain ws, Controllers named by their handshake (labs only)", func(c *conf) *bool { return &ws(c).Insecure })
+	f.boolean("ui", "WebSocket MTP: also serve the status page at /ui/ (a browser Controller; configure its -controller)", func(c *conf) *bool { return &ws(c).UI })
+	f.str("ui-controller", `status page: its Controller Endpoint ID when no client certificate or ?eid= names one (default "proto::ui")`, func(c *conf) *string { return &ws(c).UIController })
 	var ctrls controllerFlags
 	f.fs.Var(&ctrls, "controller", "trusted Controller ENDPOINT_ID=ROLE[,MTP_URI][,mqtt:TOPIC]; ROLE is full, read, untrusted or a configured role; MTP_URI coap[s]:// or ws[s]://; TOPIC its topic on the -mqtt-broker (repeatable)")
 	f.set["controller"] = func(c *conf) { c.Controllers = ctrls }

@@ -139,6 +139,8 @@ func TestLoadConfigFlags(t *testing.T) {
 		{[]string{"-ws-key", "/k"}, node.Config{WebSocket: &node.WebSocketConfig{KeyFile: "/k"}}},
 		{[]string{"-ws-client-ca", "/ca"}, node.Config{WebSocket: &node.WebSocketConfig{ClientCAFile: "/ca"}}},
 		{[]string{"-ws-insecure"}, node.Config{WebSocket: &node.WebSocketConfig{Insecure: true}}},
+		{[]string{"-ui"}, node.Config{WebSocket: &node.WebSocketConfig{UI: true}}},
+		{[]string{"-ui-controller", "proto::hall"}, node.Config{WebSocket: &node.WebSocketConfig{UIController: "proto::hall"}}},
 	}
 	// The table names every flag but -config and -version (which set no
 	// field: TestVersionFlag).
