@@ -41,7 +41,9 @@ func TestLab(t *testing.T) {
 	ctrl := filepath.Join(dir, "hostapd")
 	startHostapd(t, dir, ctrl, labAPIface, fmt.Sprintf(
 		"hw_mode=g\nchannel=1\nieee80211n=1\nssid=%s\nwpa=2\nwpa_passphrase=%s\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n", labSSID, labPSK))
-	startHostapd(t, dir, ctrl, labPeerIface, "hw_mode=a\nchannel=36\nieee80211n=1\nssid=uspmesh-lab-b\n")
+	// The peer advertises BSS Load (hostapd recomputes its channel
+	// utilisation from the survey every beacon interval); the AP does not.
+	startHostapd(t, dir, ctrl, labPeerIface, "hw_mode=a\nchannel=36\nieee80211n=1\nssid=uspmesh-lab-b\nbss_load_update_period=1\n")
 
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(t.Context(), labTimeout)
@@ -85,6 +87,8 @@ func TestLab(t *testing.T) {
 	t.Run("HostapdStatus", func(t *testing.T) { testHostapdStatus(t, ctrl, ap) })
 	t.Run("PeerCaps5GHz", func(t *testing.T) { testPeerCaps(t, peer) })
 	t.Run("SurveyNoise", func(t *testing.T) { testSurveyNoise(t, peer) })
+	t.Run("SurveyCounters", func(t *testing.T) { testSurveyCounters(t, peer) })
+	t.Run("BSSLoad", func(t *testing.T) { testBSSLoad(t, ap, peer, peerMAC) })
 	t.Run("SwitchRefusals", func(t *testing.T) { testSwitchRefusals(t, ap) })
 	t.Run("LinkStats", func(t *testing.T) { testLinkStats(t, ap) })
 }

@@ -19,6 +19,7 @@ var labSubtests = []string{
 	"TestLab/Contract/Scan", "TestLab/Contract/Switch", "TestLab/Contract/InvalidSwitch",
 	"TestLab/Contract/TxPower", "TestLab/Contract/Station", "TestLab/Contract/EventsClose",
 	"TestLab/HostapdStatus", "TestLab/PeerCaps5GHz", "TestLab/SurveyNoise",
+	"TestLab/SurveyCounters", "TestLab/BSSLoad",
 	"TestLab/SwitchRefusals", "TestLab/LinkStats", "TestLab",
 }
 
