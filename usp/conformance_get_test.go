@@ -614,9 +614,10 @@ func TestTP1_97GSDMRootCommands(t *testing.T) {
 		}
 	}
 	// Device.{Reboot,FactoryReset,ScheduleTimer}, WiFi.NeighboringWiFiDiagnostic,
-	// Controller.{i}.SendOnBoardRequest, Request.{i}.Cancel.
-	if n != 6 {
-		t.Fatalf("%d commands, want 6", n)
+	// Controller.{i}.SendOnBoardRequest, Request.{i}.Cancel,
+	// BulkData.Profile.{i}.ForceCollection.
+	if n != 7 {
+		t.Fatalf("%d commands, want 7", n)
 	}
 }
 
@@ -633,7 +634,8 @@ func TestTP1_98GSDMRootEvents(t *testing.T) {
 			events = append(events, o.GetSupportedObjPath()+e.GetEventName())
 		}
 	}
-	want := []string{"Device.Boot!", "Device.LocalAgent.Periodic!", "Device.LocalAgent.WakeUp!", "Device.LocalAgent.TransferComplete!"}
+	want := []string{"Device.Boot!", "Device.LocalAgent.Periodic!", "Device.LocalAgent.WakeUp!", "Device.LocalAgent.TransferComplete!",
+		"Device.BulkData.Profile.{i}.Push!"}
 	if !reflect.DeepEqual(events, want) {
 		t.Fatalf("events %v, want %v", events, want)
 	}

@@ -119,6 +119,7 @@ func NewSchema(cfg Config) *datamodel.Schema {
 	b.localAgent(root.Object("LocalAgent"))
 	b.wifi(root.Object("WiFi"))
 	b.mqtt(root.Object("MQTT"))
+	b.bulkData(root.Object("BulkData"))
 	mesh(root.Object("X_USPMESH_Mesh"))
 	return s
 }

@@ -325,6 +325,7 @@ func TestSchemaConsistent(t *testing.T) {
 		"Device.WiFi.AccessPoint.{i}.Security.KeyPassphrase",
 		"Device.WiFi.AccessPoint.{i}.Security.SAEPassphrase",
 		"Device.MQTT.Client.{i}.Password",
+		"Device.BulkData.Profile.{i}.HTTP.Password",
 	}
 	if !reflect.DeepEqual(secrets, wantSecrets) {
 		t.Errorf("secured parameters %v, want %v", secrets, wantSecrets)
