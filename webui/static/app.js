@@ -20,7 +20,7 @@
     ["radio", "ValueChange", ["Device.WiFi.Radio.*.Channel", "Device.WiFi.Radio.*.CurrentOperatingChannelBandwidth",
       "Device.WiFi.Radio.*.Stats.X_USPMESH_ChannelBusy", "Device.WiFi.Radio.*.Stats.X_USPMESH_Airtime"]],
     ["mesh", "ValueChange", [MESH + "Leader", MESH + "Term", MESH + "Status", MESH + "Node.*.Status", MESH + "Node.*.Reachable"]],
-    ["plan", "ValueChange", [PLAN + "Score", PLAN + "LastRun", PLAN + "LastApplied", PLAN + "Status"]],
+    ["plan", "ValueChange", [PLAN + "Score", PLAN + "LastRun", PLAN + "LastApplied", PLAN + "Status", PLAN + "Assignment.*.Status"]],
     ["node-add", "ObjectCreation", [MESH + "Node."]],
     ["node-del", "ObjectDeletion", [MESH + "Node."]],
     ["client-add", "ObjectCreation", ["Device.WiFi.AccessPoint.*.AssociatedDevice."]],
@@ -63,7 +63,13 @@
         this.start().catch((e) => { this.err = String(e.message || e); render(); });
       };
       ws.onmessage = (ev) => this.receive(new Uint8Array(ev.data));
-      ws.onclose = (ev) => { if (this.ws === ws) this.down(ev.reason || "closed (" + ev.code + ")"); };
+      ws.onclose = (ev) => {
+        if (this.ws !== ws) return;
+        // The server keeps one session per Controller: another page (or
+        // tab) with the same Endpoint ID took over. Do not fight it.
+        if (ev.code === 1000 && /replaced/.test(ev.reason)) this.closed = true;
+        this.down(this.closed ? "another page took this session over; reload to take it back" : ev.reason || "closed (" + ev.code + ")");
+      };
     }
 
     down(why) {
@@ -245,7 +251,7 @@
       if (k === "class") e.className = attrs[k];
       else e.setAttribute(k, attrs[k]);
     }
-    for (const c of kids.flat()) if (c !== undefined && c !== null) e.append(c instanceof Node ? c : String(c));
+    for (const c of kids.flat(Infinity)) if (c !== undefined && c !== null) e.append(c instanceof Node ? c : String(c));
     return e;
   }
   const svg = (tag, attrs) => {
@@ -362,12 +368,25 @@
         if (!links.has(key) || links.get(key).rssi < rssi) links.set(key, { from: eid, to: o.eid, band: o.band, channel: r.Channel, rssi });
       }
     }
-    const sorted = [...links.values()].sort((a, b) => byName(a.from, b.from) || byName(a.to, b.to) || a.band.localeCompare(b.band));
-    if (sorted.length === 0) return el("p", { class: "muted" }, "no neighbour scan has heard another node yet");
-    return table("links", ["Hears", "Node", "Band", "Channel", "RSSI"], sorted.map((l) =>
-      el("tr", { class: "link" }, el("td", {}, nameOf(l.from)), el("td", {}, nameOf(l.to)), el("td", {}, l.band), el("td", {}, l.channel),
-        el("td", {}, bar(l.rssi + 100, l.rssi >= -65 ? "good" : l.rssi >= -75 ? "fair" : "weak"), " " + l.rssi + " dBm"))));
+    if (links.size === 0) return el("p", { class: "muted" }, "no neighbour scan has heard another node yet");
+    // A matrix: the row's node hears the column's, per band (best RSSI).
+    const bands = [...new Set([...links.values()].map((l) => l.band))].sort();
+    const cell = (from, to) => {
+      if (from === to) return el("td", { class: "self" }, "–");
+      const found = bands.map((b) => links.get(from + "|" + to + "|" + b)).filter(Boolean);
+      if (found.length === 0) return el("td", { class: "link none" }, "not heard");
+      return el("td", { class: "link" }, found.map((l) => el("span", { class: "rssi " + quality(l.rssi), title: l.band + " channel " + l.channel },
+        l.band.replace("GHz", "") + " " + l.rssi)));
+    };
+    const scanned = (eid) => { const p = state.peers.get(eid); return p && rows(p.values, "Device.WiFi.NeighboringWiFiDiagnostic.Result.").length > 0; };
+    return [table("links", ["hears ↓ / heard →", ...eids.map(nameOf)], eids.map((from) =>
+      el("tr", {}, el("th", {}, nameOf(from)), scanned(from) ? eids.map((to) => cell(from, to)) :
+        el("td", { class: "link none", colspan: eids.length }, "no neighbour scan yet")))),
+    el("p", { class: "muted small" }, "RSSI in dBm by band (GHz), from each node's latest neighbour scan: ",
+      el("span", { class: "rssi good" }, "≥ −65"), " ", el("span", { class: "rssi fair" }, "≥ −75"), " ", el("span", { class: "rssi weak" }, "weaker"))];
   }
+
+  const quality = (rssi) => (rssi >= -65 ? "good" : rssi >= -75 ? "fair" : "weak");
 
   function planView(lp) {
     if (!lp || lp.status !== "up") return el("p", { class: "muted" }, "the leader's plan is not readable yet");
@@ -383,7 +402,7 @@
         return el("tr", {}, el("td", {}, nameOf(a.Radio.slice(0, i)) + " " + a.Radio.slice(i + 1)), el("td", {}, a.PreviousChannel),
           el("td", {}, a.Channel), el("td", {}, a.Bandwidth), el("td", { class: "st-" + a.Status }, a.Status));
       }));
-    return el("div", { class: "plan-grid" }, el("div", {}, facts, el("h3", {}, "Last switches (applied " + timeOf(f("LastApplied")) + ")"), sw),
+    return el("div", { class: "plan-grid" }, el("div", {}, facts, el("h3", {}, f("LastApplied").startsWith("0001-") || !f("LastApplied") ? "Switches planned (none applied yet)" : "Last switches (applied " + timeOf(f("LastApplied")) + ")"), sw),
       el("div", {}, el("h3", {}, "Score over time (lower is better)"), chart()));
   }
 
