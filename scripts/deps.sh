@@ -2,9 +2,10 @@
 # deps.sh installs what uspmesh's build and tests need on a Debian machine
 # that already has Go: protoc for `make proto` and its freshness check,
 # qemu and cpio for the radio lab, iproute2 for the virtual home,
-# mosquitto for the MQTT tests, g++ and ns-3 for the Wi-Fi plan judge, and
-# the pinned protoc-gen-go (the version in go.mod) into ./.bin. Idempotent:
-# it installs only what is missing. Debian packages need root.
+# mosquitto for the MQTT tests, g++ and ns-3 for the Wi-Fi plan judge,
+# chromium for the status page's browser tests, and the pinned
+# protoc-gen-go (the version in go.mod) into ./.bin. Idempotent: it
+# installs only what is missing. Debian packages need root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,8 @@ command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need_apt+=(nftables)
 # wifieval's judge is an ns-3 program (ns-3 3.37 on bookworm) built with g++.
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -f /usr/include/ns3/wifi-module.h ] || need_apt+=(libns3-dev)
+# The status page (webui) is tested in headless Chromium.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
