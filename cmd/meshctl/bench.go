@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"sync"
 	"time"
@@ -11,13 +10,13 @@ import (
 
 // cmdBench sends n Gets of one path, c at a time, over the established
 // sessions, and prints latency percentiles and throughput.
-func cmdBench(ctx context.Context, s *session, f *cmdFlags, _ []string, out io.Writer) error {
+func cmdBench(ctx context.Context, s *session, f *cmdFlags, _ []string, r *report) error {
 	if f.n < 1 || f.c < 1 {
 		return &usageError{"-n and -c must be at least 1"}
 	}
 	// Warm up: the DTLS sessions both ways are set up before timing.
 	if _, err := s.client.Get(ctx, s.to, 0, f.path); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
+		return about(fmt.Errorf("warm-up: %w", err), f.path)
 	}
 	lat := make([]time.Duration, f.n)
 	var next int
@@ -53,12 +52,15 @@ func cmdBench(ctx context.Context, s *session, f *cmdFlags, _ []string, out io.W
 	wg.Wait()
 	elapsed := time.Since(start)
 	if firstErr != nil {
-		return firstErr
+		return about(firstErr, f.path)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted: %w", err)
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	fmt.Fprintf(out, "Get %s: n=%d c=%d\n", f.path, f.n, f.c)
-	fmt.Fprintf(out, "latency p50=%v p90=%v p99=%v max=%v\n", pct(0.50), pct(0.90), pct(0.99), lat[len(lat)-1])
-	fmt.Fprintf(out, "throughput %.0f msg/s\n", float64(f.n)/elapsed.Seconds())
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	pct := func(p float64) float64 { return ms(lat[min(len(lat)-1, int(p*float64(len(lat))))]) }
+	r.add(benchFigures{Path: f.path, N: f.n, C: f.c, P50: pct(0.50), P90: pct(0.90), P99: pct(0.99), Max: ms(lat[len(lat)-1]),
+		PerSecond: float64(f.n) / elapsed.Seconds()})
 	return nil
 }

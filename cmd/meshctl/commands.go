@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
 	"github.com/uspmesh/uspmesh/usp"
 )
@@ -32,32 +29,33 @@ type cmdFlags struct {
 
 func commands() []command {
 	return []command{
-		{name: "get", args: "PATH...", help: "Get parameters and objects; prints one PATH => VALUE line per parameter.",
+		{name: "get", args: "PATH...", min: 1, help: "Get parameters and objects; prints one PATH => VALUE line per parameter.",
 			flags: func(fs *flag.FlagSet, f *cmdFlags) {
 				fs.UintVar(&f.depth, "depth", 0, "max_depth (0 = everything below)")
 			}, run: cmdGet},
-		{name: "set", args: "OBJECT PARAM=VALUE...", help: "Set parameters of an object, row or search path.",
+		{name: "set", args: "PARAM VALUE | OBJ P=V...", min: 2,
+			help:  "Set parameters. One parameter by its full path (set Device.DeviceInfo.FriendlyName Hall), or several of an object, row or search path, whose path ends in '.' (set Device.DeviceInfo. FriendlyName=Hall Location=Hall).",
 			flags: writeFlags, run: cmdSet},
-		{name: "add", args: "TABLE [PARAM=VALUE...]", help: "Add a row to a table; prints its path and unique keys.",
+		{name: "add", args: "TABLE [PARAM=VALUE...]", min: 1, help: "Add a row to a table; prints its path and unique keys.",
 			flags: writeFlags, run: cmdAdd},
-		{name: "delete", args: "PATH...", help: "Delete rows.",
+		{name: "delete", aliases: []string{"del"}, args: "PATH...", min: 1, help: "Delete rows.",
 			flags: func(fs *flag.FlagSet, f *cmdFlags) { fs.BoolVar(&f.partial, "partial", false, "allow_partial") }, run: cmdDelete},
-		{name: "operate", args: "COMMAND() [ARG=VALUE...]", help: "Run a command; prints its output arguments or the request path of an async command.",
+		{name: "operate", args: "COMMAND() [ARG=VALUE...]", min: 1, help: "Run a command; prints its output arguments or the request path of an async command.",
 			flags: func(fs *flag.FlagSet, f *cmdFlags) {
 				fs.StringVar(&f.key, "command-key", "", "command_key")
 				fs.BoolVar(&f.noResp, "no-resp", false, "send_resp false: send and do not wait")
 			}, run: cmdOperate},
-		{name: "instances", args: "PATH...", help: "List the instances of tables.",
+		{name: "instances", args: "PATH...", min: 1, help: "List the instances of tables.",
 			flags: func(fs *flag.FlagSet, f *cmdFlags) {
 				fs.BoolVar(&f.firstLevel, "first-level", false, "first_level_only")
 			}, run: cmdInstances},
-		{name: "supported", args: "PATH...", help: "Show the supported data model below paths ({i} form or instance numbers).",
+		{name: "supported", aliases: []string{"gsdm"}, args: "PATH...", min: 1, help: "Show the supported data model below paths ({i} form or instance numbers).",
 			flags: func(fs *flag.FlagSet, f *cmdFlags) {
 				fs.BoolVar(&f.firstLevel, "first-level", false, "first_level_only")
 				fs.BoolVar(&f.all, "all", true, "return parameters, commands, events and unique keys")
 			}, run: cmdSupported},
 		{name: "proto", args: "", help: "Show the USP versions the Agent speaks.", run: cmdProto},
-		{name: "subscribe", args: "TYPE REFERENCE...", help: "Subscribe (TYPE is ValueChange, ObjectCreation, ObjectDeletion, OperationComplete or Event) and print notifications as they arrive, until interrupted or -for passes; the subscription is deleted at the end.",
+		{name: "subscribe", args: "TYPE REFERENCE...", min: 2, help: "Subscribe (TYPE is ValueChange, ObjectCreation, ObjectDeletion, OperationComplete or Event) and print notifications as they arrive, until interrupted or -for passes; the subscription is deleted at the end.",
 			flags: func(fs *flag.FlagSet, f *cmdFlags) {
 				fs.DurationVar(&f.duration, "for", 0, "stop after this long (0 = until interrupted)")
 				fs.BoolVar(&f.retry, "retry", false, "NotifRetry: the Agent retries until answered")
@@ -70,22 +68,35 @@ func commands() []command {
 			}, run: cmdBench},
 		{name: "discover", args: "", help: "List the USP Agents and Controllers advertised on the LAN by DNS-SD (any vendor, any mesh), for -discover-wait; CoAP only.",
 			own: cmdDiscover},
-		{name: "status", args: "", help: "Show the mesh as every node sees it: status, leader, term and members per node, and whether all agree (exit 1 when not). Starts from -agent (found by DNS-SD without -url) or, without -agent, from every Agent DNS-SD finds. Use -secret-file for the mesh's DTLS key; CoAP only.",
+		{name: "status", args: "", help: "Show the mesh as every node sees it: status, leader, term and members per node, and whether all agree (exit 1 when not, but a node alone agrees with itself). Starts from -agent (found by DNS-SD without -url) or, without -agent, from every Agent DNS-SD finds. Use -secret-file for the mesh's DTLS key; CoAP only.",
 			own: cmdStatus},
 		{name: "secret", args: "", help: "Print a new random mesh secret (32 bytes, hex) for meshd -mesh-secret-file.", own: cmdSecret},
-		{name: "mint-psk", args: "", help: "Print a new random 16-byte pre-shared key in hex.", offline: true,
-			run: func(_ context.Context, _ *session, _ *cmdFlags, _ []string, out io.Writer) error {
-				var k [16]byte
-				rand.Read(k[:])
-				fmt.Fprintln(out, hex.EncodeToString(k[:]))
-				return nil
-			}},
+		{name: "mint-psk", args: "", help: "Print a new random 16-byte pre-shared key in hex.", own: cmdMintPSK},
 	}
 }
 
 func writeFlags(fs *flag.FlagSet, f *cmdFlags) {
 	fs.BoolVar(&f.partial, "partial", false, "allow_partial")
 	fs.BoolVar(&f.required, "required", true, "mark every parameter required")
+}
+
+// pathsError is a request's failure and the paths it was about: a USP
+// Error message without param_errs is reported at the request's path
+// when there was one.
+type pathsError struct {
+	paths []string
+	err   error
+}
+
+func (e *pathsError) Error() string { return e.err.Error() }
+func (e *pathsError) Unwrap() error { return e.err }
+
+// about wraps a request's error with its paths (nil stays nil).
+func about(err error, paths ...string) error {
+	if err == nil {
+		return nil
+	}
+	return &pathsError{paths, err}
 }
 
 // pairs parses PARAM=VALUE arguments.
@@ -101,53 +112,51 @@ func pairs(args []string) ([][2]string, error) {
 	return out, nil
 }
 
-func need(args []string, n int, what string) error {
-	if len(args) < n {
-		return &usageError{"missing " + what}
+func cmdGet(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
+	resp, err := s.client.Get(ctx, s.to, uint32(f.depth), args...)
+	if err != nil {
+		return about(err, args...)
 	}
+	reportGet(r, resp)
 	return nil
 }
 
-func cmdGet(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 1, "PATH"); err != nil {
-		return err
-	}
-	r, err := s.client.Get(ctx, s.to, uint32(f.depth), args...)
-	if err != nil {
-		return err
-	}
-	if s.opts.jsonOut {
-		return printJSON(out, r)
-	}
-	return printGet(out, r)
-}
-
-func cmdSet(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 2, "OBJECT and PARAM=VALUE"); err != nil {
-		return err
+// setObject reads set's arguments: PARAM-PATH VALUE (a path not ending in
+// '.', the obuspa form) or OBJECT PARAM=VALUE... .
+func setObject(args []string, required bool) (*uspmsg.Set_UpdateObject, error) {
+	if len(args) == 2 && !strings.HasSuffix(args[0], ".") {
+		i := strings.LastIndex(args[0], ".")
+		if i <= 0 || i == len(args[0])-1 {
+			return nil, &usageError{fmt.Sprintf("%q: want a parameter path (Device.DeviceInfo.FriendlyName) or an object path ending in '.'", args[0])}
+		}
+		return &uspmsg.Set_UpdateObject{ObjPath: args[0][:i+1], ParamSettings: []*uspmsg.Set_UpdateParamSetting{
+			{Param: args[0][i+1:], Value: args[1], Required: required}}}, nil
 	}
 	kv, err := pairs(args[1:])
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u := &uspmsg.Set_UpdateObject{ObjPath: args[0]}
 	for _, p := range kv {
-		u.ParamSettings = append(u.ParamSettings, &uspmsg.Set_UpdateParamSetting{Param: p[0], Value: p[1], Required: f.required})
+		u.ParamSettings = append(u.ParamSettings, &uspmsg.Set_UpdateParamSetting{Param: p[0], Value: p[1], Required: required})
 	}
-	r, err := s.client.Set(ctx, s.to, f.partial, u)
+	return u, nil
+}
+
+func cmdSet(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
+	u, err := setObject(args, f.required)
 	if err != nil {
 		return err
 	}
-	if s.opts.jsonOut {
-		return printJSON(out, r)
+	resp, err := s.client.Set(ctx, s.to, f.partial, u)
+	if err != nil {
+		return about(err, u.ObjPath)
 	}
-	return printSet(out, r)
+	reportSet(r, resp)
+	return nil
 }
 
-func cmdAdd(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 1, "TABLE"); err != nil {
-		return err
-	}
+func cmdAdd(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
 	kv, err := pairs(args[1:])
 	if err != nil {
 		return err
@@ -156,34 +165,24 @@ func cmdAdd(ctx context.Context, s *session, f *cmdFlags, args []string, out io.
 	for _, p := range kv {
 		c.ParamSettings = append(c.ParamSettings, &uspmsg.Add_CreateParamSetting{Param: p[0], Value: p[1], Required: f.required})
 	}
-	r, err := s.client.Add(ctx, s.to, f.partial, c)
+	resp, err := s.client.Add(ctx, s.to, f.partial, c)
 	if err != nil {
-		return err
+		return about(err, args[0])
 	}
-	if s.opts.jsonOut {
-		return printJSON(out, r)
-	}
-	return printAdd(out, r)
+	reportAdd(r, resp)
+	return nil
 }
 
-func cmdDelete(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 1, "PATH"); err != nil {
-		return err
-	}
-	r, err := s.client.Delete(ctx, s.to, f.partial, args...)
+func cmdDelete(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
+	resp, err := s.client.Delete(ctx, s.to, f.partial, args...)
 	if err != nil {
-		return err
+		return about(err, args...)
 	}
-	if s.opts.jsonOut {
-		return printJSON(out, r)
-	}
-	return printDelete(out, r)
+	reportDelete(r, resp)
+	return nil
 }
 
-func cmdOperate(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 1, "COMMAND()"); err != nil {
-		return err
-	}
+func cmdOperate(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
 	kv, err := pairs(args[1:])
 	if err != nil {
 		return err
@@ -193,66 +192,54 @@ func cmdOperate(ctx context.Context, s *session, f *cmdFlags, args []string, out
 		in[p[0]] = p[1]
 	}
 	if f.noResp {
-		return s.client.Send(ctx, s.to, &uspmsg.Request{ReqType: &uspmsg.Request_Operate{Operate: &uspmsg.Operate{
-			Command: args[0], CommandKey: f.key, InputArgs: in}}})
+		return about(s.client.Send(ctx, s.to, &uspmsg.Request{ReqType: &uspmsg.Request_Operate{Operate: &uspmsg.Operate{
+			Command: args[0], CommandKey: f.key, InputArgs: in}}}), args[0])
 	}
-	r, err := s.client.Operate(ctx, s.to, args[0], f.key, in)
+	resp, err := s.client.Operate(ctx, s.to, args[0], f.key, in)
 	if err != nil {
-		return err
+		return about(err, args[0])
 	}
-	if s.opts.jsonOut {
-		return printJSON(out, r)
-	}
-	return printOperate(out, r)
+	reportOperate(r, resp)
+	return nil
 }
 
-func cmdInstances(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 1, "PATH"); err != nil {
-		return err
-	}
-	r, err := s.client.GetInstances(ctx, s.to, f.firstLevel, args...)
+func cmdInstances(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
+	resp, err := s.client.GetInstances(ctx, s.to, f.firstLevel, args...)
 	if err != nil {
-		return err
+		return about(err, args...)
 	}
-	if s.opts.jsonOut {
-		return printJSON(out, r)
-	}
-	return printInstances(out, r)
+	reportInstances(r, resp)
+	return nil
 }
 
-func cmdSupported(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 1, "PATH"); err != nil {
-		return err
-	}
-	r, err := s.client.GetSupportedDM(ctx, s.to, &uspmsg.GetSupportedDM{ObjPaths: args, FirstLevelOnly: f.firstLevel,
+func cmdSupported(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
+	resp, err := s.client.GetSupportedDM(ctx, s.to, &uspmsg.GetSupportedDM{ObjPaths: args, FirstLevelOnly: f.firstLevel,
 		ReturnParams: f.all, ReturnCommands: f.all, ReturnEvents: f.all, ReturnUniqueKeySets: f.all})
 	if err != nil {
-		return err
+		return about(err, args...)
 	}
-	if s.opts.jsonOut {
-		return printJSON(out, r)
-	}
-	return printSupported(out, r)
+	reportSupported(r, resp)
+	return nil
 }
 
-func cmdProto(ctx context.Context, s *session, f *cmdFlags, _ []string, out io.Writer) error {
+func cmdProto(ctx context.Context, s *session, _ *cmdFlags, _ []string, r *report) error {
 	v, err := s.client.GetSupportedProtocol(ctx, s.to)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, v)
+	r.add(versions{strings.Split(v, ",")})
 	return nil
 }
 
-func cmdSubscribe(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error {
-	if err := need(args, 2, "TYPE and REFERENCE"); err != nil {
-		return err
-	}
+func cmdSubscribe(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error {
 	row, id, err := s.client.Subscribe(ctx, s.to, usp.Subscription{NotifType: args[0], ReferenceList: args[1:], Retry: f.retry})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "subscribed %s (id %s)\n", row, id)
+	r.add(subscribed{row, id})
+	if err := r.flush(); err != nil {
+		return err
+	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.timeout)
 		defer cancel()
@@ -260,16 +247,17 @@ func cmdSubscribe(ctx context.Context, s *session, f *cmdFlags, args []string, o
 	}()
 	var stop <-chan time.Time
 	if f.duration > 0 {
-		stop = time.After(f.duration)
+		t := time.NewTimer(f.duration)
+		defer t.Stop()
+		stop = t.C
 	}
 	for {
 		select {
 		case n := <-s.notify:
-			if s.opts.jsonOut {
-				printJSON(out, n.n)
-				continue
+			r.add(noticeOf(n.n))
+			if err := r.flush(); err != nil {
+				return err
 			}
-			printNotify(out, n.n)
 		case <-stop:
 			return nil
 		case <-ctx.Done():
@@ -278,5 +266,18 @@ func cmdSubscribe(ctx context.Context, s *session, f *cmdFlags, args []string, o
 	}
 }
 
-// itoa formats a code.
-func itoa(c uint32) string { return strconv.FormatUint(uint64(c), 10) }
+// cmdSecret mints a mesh secret.
+func cmdSecret(_ context.Context, _ options, _ *cmdFlags, _ []string, r *report) error {
+	s, err := meshkey.MintSecret()
+	if err != nil {
+		return err
+	}
+	r.add(minted{Secret: s})
+	return nil
+}
+
+// cmdMintPSK mints a 16-byte pre-shared key.
+func cmdMintPSK(_ context.Context, _ options, _ *cmdFlags, _ []string, r *report) error {
+	r.add(minted{PSK: randomHex(16)})
+	return nil
+}

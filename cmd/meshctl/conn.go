@@ -61,7 +61,7 @@ func (o *options) register(fs *flag.FlagSet, def options) {
 	fs.StringVar(&o.wsListen, "ws-listen", def.wsListen, "WebSocket: serve on host:port and wait (up to -timeout) for the session of -agent, an Agent that connects out to its Controller; TLS with -cert/-key/-ca, plain ws without -cert")
 	fs.StringVar(&o.wsPath, "ws-path", def.wsPath, "WebSocket: the resource path of -ws-listen")
 	fs.DurationVar(&o.wait, "discover-wait", def.wait, "how long DNS-SD looks for an Agent named by -agent without -url")
-	fs.BoolVar(&o.jsonOut, "json", def.jsonOut, "print responses as JSON")
+	fs.BoolVar(&o.jsonOut, "json", def.jsonOut, "print one JSON object per line: {\"command\", \"results\", \"errors\"} (see above)")
 	fs.DurationVar(&o.timeout, "timeout", def.timeout, "how long to wait for each response (and for the MTP to come up)")
 }
 

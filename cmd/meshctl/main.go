@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -38,18 +39,31 @@ func main() {
 // command is one meshctl sub-command.
 type command struct {
 	name, args, help string
-	run              func(ctx context.Context, s *session, f *cmdFlags, args []string, out io.Writer) error
-	flags            func(fs *flag.FlagSet, f *cmdFlags)
-	offline          bool // runs without an Agent
+	// aliases are other names of the command (obuspa's).
+	aliases []string
+	// min is the number of arguments the command needs at least.
+	min   int
+	run   func(ctx context.Context, s *session, f *cmdFlags, args []string, r *report) error
+	flags func(fs *flag.FlagSet, f *cmdFlags)
 	// own, when set, runs instead of run: the command opens its own
 	// sessions (or none) from the options.
-	own func(ctx context.Context, o options, f *cmdFlags, args []string, out io.Writer) error
+	own func(ctx context.Context, o options, f *cmdFlags, args []string, r *report) error
 }
 
 // usageError is bad command-line usage (exit 2).
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+
+// find returns the command called name (or one of its aliases), or nil.
+func find(cmds []command, name string) *command {
+	for i := range cmds {
+		if cmds[i].name == name || slices.Contains(cmds[i].aliases, name) {
+			return &cmds[i]
+		}
+	}
+	return nil
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
@@ -73,12 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr, fs, cmds)
 		return 2
 	}
-	var c *command
-	for i := range cmds {
-		if cmds[i].name == fs.Arg(0) {
-			c = &cmds[i]
-		}
-	}
+	c := find(cmds, fs.Arg(0))
 	if c == nil {
 		fmt.Fprintf(stderr, "meshctl: unknown command %q\n", fs.Arg(0))
 		usage(stderr, fs, cmds)
@@ -101,30 +110,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if c.own != nil {
-		if err := c.own(ctx, o, f, cfs.Args(), stdout); err != nil {
-			fmt.Fprintf(stderr, "meshctl %s: %v\n", c.name, err)
-			return 1
-		}
-		return 0
+	if cfs.NArg() < c.min {
+		fmt.Fprintf(stderr, "meshctl %s: missing arguments: want %s\n", c.name, c.args)
+		cfs.Usage()
+		return 2
 	}
-	var s *session
-	if !c.offline {
-		var err error
-		if s, err = dial(ctx, o, stderr); err != nil {
-			fmt.Fprintln(stderr, "meshctl:", err)
-			return 1
-		}
-		defer s.Close()
-	}
-	if err := c.run(ctx, s, f, cfs.Args(), stdout); err != nil {
-		var ue *usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "meshctl %s: %v\n", c.name, err)
-			cfs.Usage()
-			return 2
-		}
+	r := &report{command: c.name, json: o.jsonOut, out: stdout}
+	err := execute(ctx, c, o, f, cfs.Args(), r, stderr)
+	var ue *usageError
+	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "meshctl %s: %v\n", c.name, err)
+		cfs.Usage()
+		return 2
+	}
+	return finish(r, err, stderr)
+}
+
+// execute runs c: its own way, or on a session to the Agent.
+func execute(ctx context.Context, c *command, o options, f *cmdFlags, args []string, r *report, notes io.Writer) error {
+	if c.own != nil {
+		return c.own(ctx, o, f, args, r)
+	}
+	s, err := dial(ctx, o, notes)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return c.run(ctx, s, f, args, r)
+}
+
+// finish prints what the command collected and how it failed, each
+// failure once, and returns the exit status: 1 when anything failed.
+// Text output gives the failures inside a response as ERROR lines among
+// the results and the rest on stderr; -json puts them all in "errors".
+func finish(r *report, err error, stderr io.Writer) int {
+	var fails []pathError
+	var header string
+	if err != nil {
+		var pe *pathsError
+		var paths []string
+		if errors.As(err, &pe) {
+			paths = pe.paths
+		}
+		fails, header = requestFailure(err, paths)
+	}
+	if r.json {
+		for _, f := range fails {
+			r.fail(f)
+		}
+	}
+	if ferr := r.flush(); ferr != nil {
+		fmt.Fprintf(stderr, "meshctl %s: %v\n", r.command, ferr)
+		return 1
+	}
+	if !r.json {
+		if header != "" {
+			fmt.Fprintf(stderr, "meshctl %s: %s\n", r.command, header)
+		}
+		for _, f := range fails {
+			if f.Code == 0 && f.Path == "" {
+				fmt.Fprintf(stderr, "meshctl %s: %s\n", r.command, f.Message)
+				continue
+			}
+			fmt.Fprintf(stderr, "meshctl %s: %s\n", r.command, f.text())
+		}
+		if err == nil && r.failures > 0 {
+			fmt.Fprintf(stderr, "meshctl %s: %d path(s) failed\n", r.command, r.failures)
+		}
+	}
+	if err != nil || r.failures > 0 {
 		return 1
 	}
 	return 0
@@ -140,7 +194,11 @@ Commands:
 	for _, c := range cmds {
 		summary, _, _ := strings.Cut(c.help, ". ")
 		summary, _, _ = strings.Cut(summary, ";")
-		fmt.Fprintf(w, "  %-10s %-24s %s\n", c.name, c.args, strings.TrimSuffix(summary, "."))
+		summary = strings.TrimSuffix(summary, ".")
+		if len(c.aliases) > 0 {
+			summary += " (also: " + strings.Join(c.aliases, ", ") + ")"
+		}
+		fmt.Fprintf(w, "  %-10s %-24s %s\n", c.name, c.args, summary)
 	}
 	fmt.Fprintf(w, `
 "meshctl COMMAND -help" explains a command.
@@ -176,6 +234,9 @@ Examples:
   meshctl discover                                  # USP endpoints on the LAN (DNS-SD)
   meshctl -secret-file mesh.secret -agent os::000000-AP1 status   # the mesh, as every node sees it
 
+`)
+	fmt.Fprint(w, jsonHelp)
+	fmt.Fprintf(w, `
 Flags:
 `)
 	fs.PrintDefaults()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/discovery"
-	"github.com/uspmesh/uspmesh/meshkey"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -63,8 +61,24 @@ func lookupAgent(ctx context.Context, id string, wait time.Duration) (string, er
 	return "", fmt.Errorf("agent %s not found by DNS-SD within %s (give -url)", id, wait)
 }
 
+// endpoint is a USP endpoint DNS-SD found.
+type endpoint struct {
+	Kind       string `json:"kind"`
+	EndpointID string `json:"endpoint_id"`
+	URL        string `json:"url"`
+	Name       string `json:"name"`
+	Cluster    string `json:"cluster"`
+	Encrypt    bool   `json:"encrypt"`
+	Gossip     int    `json:"gossip,omitempty"`
+}
+
+// text is one row of discover's table.
+func (e endpoint) text(w io.Writer) {
+	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Kind, e.EndpointID, e.URL, dash(e.Name), dash(e.Cluster))
+}
+
 // cmdDiscover lists the USP endpoints advertised on the LAN.
-func cmdDiscover(ctx context.Context, o options, _ *cmdFlags, _ []string, out io.Writer) error {
+func cmdDiscover(ctx context.Context, o options, _ *cmdFlags, _ []string, r *report) error {
 	ps, err := browseFor(ctx, []discovery.Kind{discovery.Agent, discovery.Controller}, o.wait, nil)
 	if err != nil {
 		return err
@@ -75,24 +89,20 @@ func cmdDiscover(ctx context.Context, o options, _ *cmdFlags, _ []string, out io
 		}
 		return ps[i].EndpointID < ps[j].EndpointID
 	})
-	if o.jsonOut {
-		type entry struct {
-			Kind, EndpointID, URL, Name, Cluster string
-			Encrypt                              bool
-			Gossip                               int `json:",omitempty"`
-		}
-		list := []entry{}
-		for _, p := range ps {
-			list = append(list, entry{p.Kind.String(), p.EndpointID, p.URL(), p.Name, p.Cluster, p.Encrypt, p.Gossip})
-		}
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+	for _, p := range ps {
+		r.add(endpoint{p.Kind.String(), p.EndpointID, p.URL(), p.Name, p.Cluster, p.Encrypt, p.Gossip})
 	}
+	if r.json {
+		return nil
+	}
+	out := r.out
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tENDPOINT ID\tURL\tNAME\tCLUSTER")
-	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Kind, p.EndpointID, p.URL(), dash(p.Name), dash(p.Cluster))
+	r.out = tw
+	err = r.flush()
+	r.out = out
+	if err != nil {
+		return err
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -108,16 +118,6 @@ func dash(s string) string {
 	return s
 }
 
-// cmdSecret mints a mesh secret.
-func cmdSecret(_ context.Context, _ options, _ *cmdFlags, _ []string, out io.Writer) error {
-	s, err := meshkey.MintSecret()
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(out, s)
-	return err
-}
-
 // nodeStatus is one node's view of the mesh.
 type nodeStatus struct {
 	EndpointID string   `json:"endpoint_id"`
@@ -126,14 +126,26 @@ type nodeStatus struct {
 	Leader     string   `json:"leader,omitempty"`
 	Term       string   `json:"term,omitempty"`
 	Members    []string `json:"members,omitempty"`
-	Error      string   `json:"error,omitempty"`
+	// Error is why the node did not answer, reported in "errors" (with
+	// Code, the USP error code, when the node gave one).
+	Error string `json:"-"`
+	Code  uint32 `json:"-"`
+}
+
+// text is one row of status's table.
+func (r nodeStatus) text(w io.Writer) {
+	st := r.Status
+	if r.Error != "" {
+		st = "(" + r.Error + ")"
+	}
+	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\n", r.EndpointID, dash(st), dash(r.Leader), dash(r.Term), len(r.Members))
 }
 
 // cmdStatus asks every node of the mesh for its view: the nodes are those
 // the first Agent lists under Device.X_USPMESH_Mesh.Node (or, without
 // -agent, those DNS-SD finds), and the mesh agrees when every node
 // answers, follows the same leader and term, and sees the same members.
-func cmdStatus(ctx context.Context, o options, _ *cmdFlags, _ []string, out io.Writer) error {
+func cmdStatus(ctx context.Context, o options, _ *cmdFlags, _ []string, r *report) error {
 	targets := map[string]string{} // Endpoint ID → URL
 	if o.agent == "" {
 		ps, err := browseFor(ctx, []discovery.Kind{discovery.Agent}, o.wait, nil)
@@ -188,33 +200,44 @@ func cmdStatus(ctx context.Context, o options, _ *cmdFlags, _ []string, out io.W
 	}
 	wg.Wait()
 	agree := agreement(res)
-	if o.jsonOut {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Nodes []nodeStatus `json:"nodes"`
-			Agree bool         `json:"agree"`
-		}{res, agree})
+	if r.json {
+		for _, n := range res {
+			r.add(n)
+			if n.Error != "" {
+				r.fail(pathError{Agent: n.EndpointID, Path: statusPath, Code: n.Code, Message: n.Error})
+			}
+		}
+		if !agree {
+			r.fail(pathError{Message: "the nodes do not agree"})
+		}
+		return nil
 	}
+	out := r.out
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tSTATUS\tLEADER\tTERM\tMEMBERS")
-	for _, r := range res {
-		st := r.Status
-		if r.Error != "" {
-			st = "(" + r.Error + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", r.EndpointID, dash(st), dash(r.Leader), dash(r.Term), len(r.Members))
+	for _, n := range res {
+		n.text(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if agree {
-		fmt.Fprintf(out, "agree: yes (%d nodes)\n", len(res))
+		fmt.Fprintf(out, "agree: yes (%d %s)\n", len(res), plural(len(res), "node", "nodes"))
 		return nil
 	}
 	fmt.Fprintf(out, "agree: no\n")
 	return fmt.Errorf("the nodes do not agree")
 }
+
+func plural(n int, one, more string) string {
+	if n == 1 {
+		return one
+	}
+	return more
+}
+
+// statusPath is the object status Gets of every node.
+const statusPath = "Device.X_USPMESH_Mesh."
 
 type statusResult struct {
 	nodeStatus
@@ -226,7 +249,7 @@ func queryStatus(ctx context.Context, s *session, id, url string) statusResult {
 	r := statusResult{nodeStatus: nodeStatus{EndpointID: id, URL: url}, nodeURLs: map[string]string{}}
 	cctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
 	defer cancel()
-	resp, err := s.client.Get(cctx, usp.EndpointID(id), 0, "Device.X_USPMESH_Mesh.")
+	resp, err := s.client.Get(cctx, usp.EndpointID(id), 0, statusPath)
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -237,7 +260,7 @@ func queryStatus(ctx context.Context, s *session, id, url string) statusResult {
 	}
 	for _, rr := range resp.GetReqPathResults() {
 		if rr.GetErrCode() != 0 {
-			r.Error = rr.GetErrMsg()
+			r.Error, r.Code = rr.GetErrMsg(), rr.GetErrCode()
 			return r
 		}
 		for _, res := range rr.GetResolvedPathResults() {
@@ -260,10 +283,14 @@ func queryStatus(ctx context.Context, s *session, id, url string) statusResult {
 }
 
 // agreement says whether every node answered with the same leader, term
-// and member set.
+// and member set; a node alone (it knows no other, as on a node without
+// a mesh secret, or before its first election) agrees with itself.
 func agreement(res []nodeStatus) bool {
 	if len(res) == 0 {
 		return false
+	}
+	if len(res) == 1 {
+		return res[0].Error == ""
 	}
 	for _, r := range res {
 		if r.Error != "" || r.Leader == "" || r.Leader != res[0].Leader || r.Term != res[0].Term ||
