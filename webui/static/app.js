@@ -27,7 +27,7 @@
     ["client-del", "ObjectDeletion", ["Device.WiFi.AccessPoint.*.AssociatedDevice."]],
   ];
 
-  const state = { cfg: null, ctrl: "", home: null, peers: new Map(), history: [], error: "" };
+  const state = { cfg: null, ctrl: "", home: null, peers: new Map(), history: [], lastSwitches: null, error: "" };
 
   // Peer is the page's USP session with one node's Agent.
   class Peer {
@@ -395,8 +395,12 @@
       [["Status", f("Status")], ["Score", f("Score")], ["Baseline", f("BaselineScore")], ["Measured", f("MeasuredScore")],
         ["Last run", timeOf(f("LastRun"))], ["Last applied", timeOf(f("LastApplied"))], ["Switches", f("Switches")], ["Message", f("Message")]]
         .map(([k, x]) => [el("dt", {}, k), el("dd", {}, x)]));
-    const switches = rows(v, PLAN + "Assignment.").filter((a) => a.Channel !== a.PreviousChannel || (a.Status !== "Unchanged" && a.Status !== "Pending"));
-    const sw = switches.length === 0 ? el("p", { class: "muted" }, "the last plan moved no radio") :
+    // The Assignment rows are the latest plan's; a later plan that moves
+    // nothing replaces them, so the page keeps the last that moved radios.
+    let switches = rows(v, PLAN + "Assignment.").filter((a) => a.Channel !== a.PreviousChannel || (a.Status !== "Unchanged" && a.Status !== "Pending"));
+    if (switches.length > 0) state.lastSwitches = switches;
+    else if (state.lastSwitches) switches = state.lastSwitches;
+    const sw = switches.length === 0 ? el("p", { class: "muted" }, "the latest plan moved no radio") :
       table("switches", ["Radio", "From", "To", "Width", "Result"], switches.map((a) => {
         const i = a.Radio.lastIndexOf("/");
         return el("tr", {}, el("td", {}, nameOf(a.Radio.slice(0, i)) + " " + a.Radio.slice(i + 1)), el("td", {}, a.PreviousChannel),
