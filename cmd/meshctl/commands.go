@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +28,9 @@ type cmdFlags struct {
 	retry      bool
 	n, c       int
 	path       string
+	// mint-psk, secret
+	outFile string
+	force   bool
 }
 
 func commands() []command {
@@ -70,14 +76,21 @@ func commands() []command {
 			own: cmdDiscover},
 		{name: "status", args: "", help: "Show the mesh as every node sees it: status, leader, term and members per node, and whether all agree (exit 1 when not, but a node alone agrees with itself). Starts from -agent (found by DNS-SD without -url) or, without -agent, from every Agent DNS-SD finds. Use -secret-file for the mesh's DTLS key; CoAP only.",
 			own: cmdStatus},
-		{name: "secret", args: "", help: "Print a new random mesh secret (32 bytes, hex) for meshd -mesh-secret-file.", own: cmdSecret},
-		{name: "mint-psk", args: "", help: "Print a new random 16-byte pre-shared key in hex.", own: cmdMintPSK},
+		{name: "secret", args: "[-o FILE]", help: "Mint a mesh secret (32 bytes, hex) for meshd -mesh-secret-file: printed, or written to a new file (-o FILE, mode 0600).",
+			flags: outFlags, own: cmdSecret},
+		{name: "mint-psk", args: "[-o FILE]", help: "Mint a pre-shared key (16 bytes, hex): printed, or written to a new file (-o FILE, mode 0600). Give the file to meshd -psk-file (with -controller ID=ROLE) and to meshctl -psk-file (with -id ID): the key never appears on a command line or in ps.",
+			flags: outFlags, own: cmdMintPSK},
 	}
 }
 
 func writeFlags(fs *flag.FlagSet, f *cmdFlags) {
 	fs.BoolVar(&f.partial, "partial", false, "allow_partial")
 	fs.BoolVar(&f.required, "required", true, "mark every parameter required")
+}
+
+func outFlags(fs *flag.FlagSet, f *cmdFlags) {
+	fs.StringVar(&f.outFile, "o", "", "write the key to this new file (mode 0600) instead of printing it")
+	fs.BoolVar(&f.force, "force", false, "with -o, replace an existing file")
 }
 
 // pathsError is a request's failure and the paths it was about: a USP
@@ -267,17 +280,58 @@ func cmdSubscribe(ctx context.Context, s *session, f *cmdFlags, args []string, r
 }
 
 // cmdSecret mints a mesh secret.
-func cmdSecret(_ context.Context, _ options, _ *cmdFlags, _ []string, r *report) error {
+func cmdSecret(_ context.Context, _ options, f *cmdFlags, _ []string, r *report) error {
 	s, err := meshkey.MintSecret()
 	if err != nil {
 		return err
+	}
+	if f.outFile != "" {
+		if err := writeKeyFile(f.outFile, s, f.force); err != nil {
+			return err
+		}
+		r.add(minted{Path: f.outFile})
+		return nil
 	}
 	r.add(minted{Secret: s})
 	return nil
 }
 
 // cmdMintPSK mints a 16-byte pre-shared key.
-func cmdMintPSK(_ context.Context, _ options, _ *cmdFlags, _ []string, r *report) error {
-	r.add(minted{PSK: randomHex(16)})
+func cmdMintPSK(_ context.Context, _ options, f *cmdFlags, _ []string, r *report) error {
+	k := randomHex(16)
+	if f.outFile != "" {
+		if err := writeKeyFile(f.outFile, k, f.force); err != nil {
+			return err
+		}
+		r.add(minted{Path: f.outFile})
+		return nil
+	}
+	r.add(minted{PSK: k})
+	return nil
+}
+
+// writeKeyFile writes key (and a newline) to a new file, mode 0600; an
+// existing file is an error unless force, which replaces it.
+func writeKeyFile(name, key string, force bool) error {
+	if force {
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("-o %s: %w", name, err)
+		}
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("-o %s: the file exists (give -force to replace it)", name)
+	}
+	if err != nil {
+		return fmt.Errorf("-o %s: %w", name, err)
+	}
+	_, err = fmt.Fprintln(f, key)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return fmt.Errorf("-o %s: %w", name, err)
+	}
 	return nil
 }

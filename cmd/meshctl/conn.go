@@ -17,12 +17,14 @@ import (
 
 // options are the flags every command takes.
 type options struct {
-	url       string
-	agent     string
-	id        string
-	listen    string
-	pskHex    string
-	pskFile   string
+	url     string
+	agent   string
+	id      string
+	listen  string
+	pskHex  string
+	pskFile string
+	// pskEnv is $MESHCTL_PSK, used when no flag gives a key.
+	pskEnv    string
 	cert      string
 	key       string
 	ca        string
@@ -46,11 +48,12 @@ type options struct {
 func (o *options) register(fs *flag.FlagSet, def options) {
 	fs.StringVar(&o.url, "url", def.url, "the Agent's USP URI: "+urlForms+" ($MESHCTL_URL); an MQTT agent topic may hold '/' and ':'; without -url and -ws-listen, -agent is looked up by DNS-SD (CoAP)")
 	fs.StringVar(&o.agent, "agent", def.agent, "the Agent's Endpoint ID, the Records' to_id ($MESHCTL_AGENT)")
-	fs.StringVar(&o.id, "id", def.id, "this Controller's Endpoint ID ($MESHCTL_ID)")
+	fs.StringVar(&o.id, "id", def.id, "this Controller's Endpoint ID ($MESHCTL_ID), which the Agent must know to give it a role: meshd -controller ID=ROLE (e.g. proto::ops=full) and, over coaps, meshd's -psk-file key with -psk-file here; the Agent picks the DTLS key by it")
 	fs.StringVar(&o.listen, "listen", def.listen, "CoAP: UDP address for the Agent's answers")
 	fs.StringVar(&o.replyPath, "reply-path", def.replyPath, "CoAP: the resource the Agent's answers are sent to")
-	fs.StringVar(&o.pskHex, "psk-hex", def.pskHex, "coaps: DTLS pre-shared key, hex ($MESHCTL_PSK)")
-	fs.StringVar(&o.pskFile, "psk-file", def.pskFile, "coaps: file holding the DTLS pre-shared key, hex")
+	o.pskHex, o.pskEnv = def.pskHex, def.pskEnv
+	fs.Var(secretValue{&o.pskHex}, "psk-hex", "coaps: DTLS pre-shared key as `hex` (other users see it in ps: prefer -psk-file); default $MESHCTL_PSK when no -psk-file, -secret-file or -cert")
+	fs.StringVar(&o.pskFile, "psk-file", def.pskFile, "coaps: file holding the DTLS pre-shared key, hex ('meshctl mint-psk -o FILE' makes one): the key of the Controller -id names")
 	fs.StringVar(&o.cert, "cert", def.cert, "certificate (PEM) naming this Controller (SAN URI urn:bbf:usp:id:<-id>): DTLS certificate mode, wss/-ws-listen TLS, mqtts client certificate")
 	fs.StringVar(&o.key, "key", def.key, "private key (PEM) of -cert")
 	fs.StringVar(&o.ca, "ca", def.ca, "trust store (PEM) for the Agent's certificate (coaps, wss, -ws-listen) or the MQTT broker's (mqtts; default system roots)")
@@ -68,8 +71,47 @@ func (o *options) register(fs *flag.FlagSet, def options) {
 // defaults are the flags' defaults, from the environment where it says.
 func defaults() options {
 	return options{url: os.Getenv("MESHCTL_URL"), agent: os.Getenv("MESHCTL_AGENT"), id: envOr("MESHCTL_ID", "proto::meshctl"),
-		listen: ":0", replyPath: "usp-ctl", pskHex: os.Getenv("MESHCTL_PSK"), timeout: 10 * time.Second,
+		listen: ":0", replyPath: "usp-ctl", pskEnv: os.Getenv("MESHCTL_PSK"), timeout: 10 * time.Second,
 		secret: os.Getenv("MESHCTL_SECRET_FILE"), wait: 3 * time.Second, wsPath: "/usp"}
+}
+
+// secretValue is a string flag whose value never shows as a default in
+// the usage text.
+type secretValue struct{ p *string }
+
+// String is always empty: the usage text prints no secret.
+func (v secretValue) String() string { return "" }
+
+// Set sets the value.
+func (v secretValue) Set(s string) error {
+	*v.p = s
+	return nil
+}
+
+// authKind is how meshctl authenticates over coaps.
+type authKind int
+
+const (
+	authNone       authKind = iota
+	authCert                // -cert/-key/-ca
+	authPSK                 // -psk-hex, -psk-file or $MESHCTL_PSK
+	authMeshSecret          // -secret-file: the mesh PSK
+)
+
+// auth says which key coaps uses: -cert, then -psk-hex/-psk-file, then
+// the mesh secret, then $MESHCTL_PSK.
+func (o options) auth() authKind {
+	switch {
+	case o.cert != "":
+		return authCert
+	case o.pskHex != "" || o.pskFile != "":
+		return authPSK
+	case o.secret != "":
+		return authMeshSecret
+	case o.pskEnv != "":
+		return authPSK
+	}
+	return authNone
 }
 
 func envOr(k, def string) string {

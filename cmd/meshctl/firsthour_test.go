@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,39 @@ import (
 
 // These tests run meshd and meshctl as a newcomer would in the first hour
 // (see README.md, "Outside Controllers").
+
+// TestOutsideControllerRecipe: the key minted into a file, given to meshd
+// and meshctl with -psk-file, writes; the mesh secret only reads, and a
+// 7006 tells its holder why, once.
+func TestOutsideControllerRecipe(t *testing.T) {
+	dir := t.TempDir()
+	psk, secret := filepath.Join(dir, "ctl.psk"), filepath.Join(dir, "mesh.secret")
+	for _, c := range [][]string{{"mint-psk", "-o", psk}, {"secret", "-o", secret}} {
+		if _, errOut, code := runMeshctl(t, c...); code != 0 {
+			t.Fatalf("%v: exit %d %s", c, code, errOut)
+		}
+	}
+	d := startMeshd(t, filepath.Join(dir, "state"), "-mesh-secret-file", secret, "-psk-file", psk,
+		"-controller", "proto::ops=full", "-interface", "lo", "-gossip-port", fmt.Sprint(freePort(t)))
+	ops := []string{"-id", "proto::ops", "-psk-file", psk}
+	wantLines(t, mustRun(t, d, ops, "set", "Device.DeviceInfo.FriendlyName", "Hall"), "Device.DeviceInfo.FriendlyName => Hall")
+
+	peer := []string{"-secret-file", secret}
+	wantLines(t, mustRun(t, d, peer, "get", "Device.DeviceInfo.FriendlyName"), "Device.DeviceInfo.FriendlyName => Hall")
+	for _, args := range [][]string{{"set", "Device.DeviceInfo.FriendlyName", "Attic"}, {"-json", "set", "Device.DeviceInfo.", "FriendlyName=Attic"}} {
+		out, errOut, code := meshctl(t, d, peer, args...)
+		if code != 1 || !strings.Contains(out+errOut, "7006") {
+			t.Fatalf("%v with the mesh secret: exit %d\nstdout: %s\nstderr: %s", args, code, out, errOut)
+		}
+		if n := strings.Count(errOut, "MeshPeer"); n != 1 || !strings.Contains(errOut, "-controller proto::you=full") {
+			t.Fatalf("%v: the read-only hint appears %d times:\n%s", args, n, errOut)
+		}
+	}
+	// A 7006 to a PSK Controller gets no mesh-secret hint.
+	if _, errOut, _ := meshctl(t, d, ops, "set", "Device.DeviceInfo.Manufacturer", "x"); strings.Contains(errOut, "MeshPeer") {
+		t.Fatalf("hint without the mesh secret: %s", errOut)
+	}
+}
 
 // envelope is -json's output as a test reads it.
 type testEnvelope struct {

@@ -27,6 +27,7 @@ import (
 	"syscall"
 
 	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/usp"
 )
 
 func main() {
@@ -123,7 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfs.Usage()
 		return 2
 	}
-	return finish(r, err, stderr)
+	return finish(r, err, o, stderr)
 }
 
 // execute runs c: its own way, or on a session to the Agent.
@@ -143,7 +144,7 @@ func execute(ctx context.Context, c *command, o options, f *cmdFlags, args []str
 // failure once, and returns the exit status: 1 when anything failed.
 // Text output gives the failures inside a response as ERROR lines among
 // the results and the rest on stderr; -json puts them all in "errors".
-func finish(r *report, err error, stderr io.Writer) int {
+func finish(r *report, err error, o options, stderr io.Writer) int {
 	var fails []pathError
 	var header string
 	if err != nil {
@@ -153,6 +154,10 @@ func finish(r *report, err error, stderr io.Writer) int {
 			paths = pe.paths
 		}
 		fails, header = requestFailure(err, paths)
+	}
+	codes := r.codes()
+	for _, f := range fails {
+		codes = append(codes, f.Code)
 	}
 	if r.json {
 		for _, f := range fails {
@@ -178,11 +183,23 @@ func finish(r *report, err error, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "meshctl %s: %d path(s) failed\n", r.command, r.failures)
 		}
 	}
+	if slices.Contains(codes, uint32(usp.ErrPermissionDenied)) && o.auth() == authMeshSecret {
+		fmt.Fprint(stderr, meshPeerHint)
+	}
 	if err != nil || r.failures > 0 {
 		return 1
 	}
 	return 0
 }
+
+// meshPeerHint explains a permission denied to a holder of the mesh
+// secret.
+const meshPeerHint = `meshctl: hint: with -secret-file you hold the mesh secret, which gets the
+read-only MeshPeer role by design. For write access configure a Controller
+on the node (meshctl mint-psk -o ctl.psk; meshd ... -psk-file ctl.psk
+-controller proto::you=full) and use its ID and key: meshctl -id proto::you
+-psk-file ctl.psk ...
+`
 
 func usage(w io.Writer, fs *flag.FlagSet, cmds []command) {
 	fmt.Fprintf(w, `meshctl: a USP Controller on the command line.
@@ -206,7 +223,7 @@ Commands:
 The MTP follows -url (every command but discover and status, which speak
 CoAP only):
   coap[s]://host:port/path   the Agent's CoAP resource; answers come back to
-                             -listen at -reply-path. DTLS with -psk-hex,
+                             -listen at -reply-path. DTLS with -psk-file,
                              -secret-file or -cert/-key/-ca.
   mqtt[s]://broker[:port]/AGENT-TOPIC
                              Records go to the Agent's topic (the URL path
@@ -227,12 +244,19 @@ CoAP only):
                              ws[s]://this-host:port/usp (wss with -cert/-key/-ca).
 
 Examples:
-  meshctl -url coaps://127.0.0.1:5684/usp -agent os::000000-AP1 -psk-hex KEY get Device.DeviceInfo.
+  meshctl mint-psk -o ctl.psk                       # a key for meshd -psk-file ctl.psk -controller proto::ops=full
+  meshctl -url coaps://127.0.0.1:5684/usp -agent os::000000-AP1 -id proto::ops -psk-file ctl.psk get Device.DeviceInfo.
+  meshctl -url coaps://127.0.0.1:5684/usp -agent os::000000-AP1 -id proto::ops -psk-file ctl.psk set Device.DeviceInfo.FriendlyName Hall
   meshctl -url mqtt://127.0.0.1:1883/usp/agent/os::000000-AP1 -agent os::000000-AP1 -id proto::ops get Device.DeviceInfo.
   meshctl -url wss://192.168.1.1:5685/usp -agent os::000000-AP1 -cert ctl.crt -key ctl.key -ca ca.crt get Device.DeviceInfo.
   meshctl -ws-listen :5686 -agent os::000000-AP1 -timeout 60s subscribe ValueChange Device.DeviceInfo.
   meshctl discover                                  # USP endpoints on the LAN (DNS-SD)
   meshctl -secret-file mesh.secret -agent os::000000-AP1 status   # the mesh, as every node sees it
+
+Who may do what: the Agent gives this Controller (-id) the role it was
+configured with (meshd -controller ID=ROLE, e.g. proto::ops=full) when it
+authenticates with meshd's -psk-file key (or a certificate naming -id).
+Holders of the mesh secret (-secret-file) get the read-only MeshPeer role.
 
 `)
 	fmt.Fprint(w, jsonHelp)

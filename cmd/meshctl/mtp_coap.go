@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -80,7 +81,7 @@ func security(cc *coap.Config, o options, self string) error {
 			return err
 		}
 		cc.Cert = &coap.CertConfig{Certificate: cert, Roots: pool}
-	case o.secret != "" && o.pskHex == "" && o.pskFile == "":
+	case o.auth() == authMeshSecret:
 		secret, err := meshkey.ReadSecret(o.secret)
 		if err != nil {
 			return fmt.Errorf("-secret-file: %w", err)
@@ -91,7 +92,7 @@ func security(cc *coap.Config, o options, self string) error {
 		}
 		cc.PSK = &coap.PSK{Identity: self, Key: func(string) ([]byte, error) { return keys.PSK, nil }}
 	default:
-		h := o.pskHex
+		h := cmp.Or(o.pskHex, o.pskEnv)
 		if o.pskFile != "" {
 			b, err := os.ReadFile(o.pskFile)
 			if err != nil {

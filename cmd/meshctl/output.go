@@ -197,13 +197,21 @@ func (b benchFigures) text(w io.Writer) {
 	fmt.Fprintf(w, "throughput %.0f msg/s\n", b.PerSecond)
 }
 
-// minted is a key or secret meshctl made.
+// minted is a key or secret meshctl made: its value, or the file it is in.
 type minted struct {
 	Secret string `json:"secret,omitempty"`
 	PSK    string `json:"psk,omitempty"`
+	Path   string `json:"path,omitempty"`
 }
 
-func (m minted) text(w io.Writer) { fmt.Fprintln(w, m.Secret+m.PSK) }
+func (m minted) text(w io.Writer) {
+	switch {
+	case m.Path != "":
+		fmt.Fprintf(w, "wrote %s\n", m.Path)
+	default:
+		fmt.Fprintln(w, m.Secret+m.PSK)
+	}
+}
 
 func sortedKeys(m map[string]string) []string {
 	ks := make([]string, 0, len(m))

@@ -29,7 +29,7 @@ notification. The results of each command:
   bench       {"path": ..., "n": ..., "c": ..., "p50_ms": ..., "p90_ms": ..., "p99_ms": ..., "max_ms": ..., "per_second": ...}
   discover    {"kind": ..., "endpoint_id": ..., "url": ..., "name": ..., "cluster": ..., "encrypt": ..., "gossip": ...}
   status      {"endpoint_id": ..., "url": ..., "status": ..., "leader": ..., "term": ..., "members": [...]}
-  secret      {"secret": "..."}; mint-psk {"psk": "..."}
+  secret      {"secret": "..."}; mint-psk {"psk": "..."}, or {"path": FILE} with -o
 `
 
 // result is one entry of a command's results: it prints itself as text
