@@ -214,13 +214,15 @@ func dial(ctx context.Context, o options, notes io.Writer) (*session, error) {
 	var rt *routes
 	switch t.kind {
 	case mtpCoAP:
-		cc := coap.Config{Listen: o.listen, Path: o.replyPath, Role: coap.Controller, Insecure: !t.tls}
+		// A DTLS handshake gets -timeout too (a wrong key shows as one
+		// that never completes).
+		cc := coap.Config{Listen: o.listen, Path: o.replyPath, Role: coap.Controller, Insecure: !t.tls, HandshakeTimeout: o.timeout}
 		if t.tls {
 			if err := security(&cc, o, string(self)); err != nil {
 				return nil, err
 			}
 		}
-		rt = &routes{def: o.url}
+		rt = &routes{def: o.url, self: self, auth: o.auth(), timeout: o.timeout}
 		open = openCoAP(cc, rt, coap.Listen)
 	case mtpMQTT:
 		open, err = openMQTT(o, t, self)

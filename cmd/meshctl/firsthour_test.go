@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,40 @@ import (
 
 // These tests run meshd and meshctl as a newcomer would in the first hour
 // (see README.md, "Outside Controllers").
+
+// TestWrongKeyFailsWithinTimeout: a wrong PSK fails within -timeout and
+// says so, as text and as JSON.
+func TestWrongKeyFailsWithinTimeout(t *testing.T) {
+	d := startMeshd(t, t.TempDir(), "-psk-hex", testPSK, "-controller", "proto::meshctl=full")
+	wrong := []string{"-psk-hex", "ffeeddccbbaa99887766554433221100", "-timeout", "2s"}
+	for _, json := range []bool{false, true} {
+		args := wrong
+		if json {
+			args = append(args, "-json")
+		}
+		start := time.Now()
+		out, errOut, code := meshctl(t, d, args, "get", "Device.DeviceInfo.")
+		if el := time.Since(start); el > 4*time.Second {
+			t.Errorf("-json=%v: a wrong key took %s with -timeout 2s", json, el)
+		}
+		if code != 1 || !strings.Contains(out+errOut, "handshake failed: wrong key?") {
+			t.Fatalf("-json=%v: exit %d\nstdout: %s\nstderr: %s", json, code, out, errOut)
+		}
+	}
+	// The right key still works on the same node.
+	mustRun(t, d, []string{"-psk-hex", testPSK}, "get", "Device.DeviceInfo.FriendlyName")
+	// Nobody listening is no wrong key.
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := fmt.Sprintf("coaps://%s/usp", l.LocalAddr())
+	l.Close()
+	_, errOut, code := runMeshctl(t, "-url", closed, "-agent", d.agentID, "-listen", "127.0.0.1:0", "-psk-hex", testPSK, "-timeout", "2s", "get", "Device.")
+	if code != 1 || strings.Contains(errOut, "wrong key") {
+		t.Fatalf("closed port: exit %d, %s", code, errOut)
+	}
+}
 
 // TestOutsideControllerRecipe: the key minted into a file, given to meshd
 // and meshctl with -psk-file, writes; the mesh secret only reads, and a

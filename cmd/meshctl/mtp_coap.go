@@ -6,10 +6,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pion/dtls/v3"
 
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/meshkey"
@@ -20,10 +25,14 @@ import (
 // the default one, through the Controller's own endpoint, where the
 // Agents' answers arrive (at -reply-path).
 type routes struct {
-	def  string
-	ep   *coap.Endpoint
-	mu   sync.Mutex
-	urls map[usp.EndpointID]string
+	def string
+	// self, auth and timeout describe a failed handshake.
+	self    usp.EndpointID
+	auth    authKind
+	timeout time.Duration
+	ep      *coap.Endpoint
+	mu      sync.Mutex
+	urls    map[usp.EndpointID]string
 }
 
 // SendRecord sends rec to the URI of Agent to.
@@ -34,8 +43,45 @@ func (r *routes) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) 
 	if !ok {
 		u = r.def
 	}
-	return r.ep.Send(ctx, u, rec)
+	err := r.ep.Send(ctx, u, rec)
+	if isHandshakeFailure(err) {
+		return &handshakeError{url: u, self: r.self, auth: r.auth, timeout: r.timeout, err: err}
+	}
+	return err
 }
+
+// isHandshakeFailure says whether err is a DTLS handshake that failed
+// (an alert, or no answer within the handshake timeout) with a peer that
+// is there (not a refused port).
+func isHandshakeFailure(err error) bool {
+	var he *dtls.HandshakeError
+	return errors.As(err, &he) && !errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// handshakeError is a DTLS handshake with an Agent that failed: most
+// likely the key (or certificate) is not the one the Agent expects for
+// this Controller.
+type handshakeError struct {
+	url     string
+	self    usp.EndpointID
+	auth    authKind
+	timeout time.Duration
+	err     error
+}
+
+func (e *handshakeError) Error() string {
+	why := fmt.Sprintf("handshake failed: wrong key? %s refused or ignored the DTLS handshake of %s (-timeout %s). ", e.url, e.self, e.timeout)
+	switch e.auth {
+	case authCert:
+		why += "Check that -ca vouches for the Agent and the Agent's CA for -cert"
+	default:
+		why += "The Agent picks the key by -id: a Controller configured on it (meshd -controller " + string(e.self) +
+			"=ROLE) needs meshd's -psk-file key (-psk-file here), any other -id the mesh secret's (-secret-file)"
+	}
+	return why + " (" + e.err.Error() + ")"
+}
+
+func (e *handshakeError) Unwrap() error { return e.err }
 
 // Close closes the endpoint.
 func (r *routes) Close() error { return r.ep.Close() }
