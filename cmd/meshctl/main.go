@@ -10,8 +10,10 @@
 //	meshctl [flags] COMMAND [arguments]
 //
 // Run "meshctl -help" for the commands and flags. The exit status is 0 on
-// success, 1 when the Agent answers with a USP error (its code is printed)
-// or cannot be reached, and 2 for bad usage.
+// success, 1 when the Agent answers with a USP error (each failure is
+// printed once, with its path and code) or cannot be reached, and 2 for
+// bad usage; -json prints one JSON object per line, {"command", "results",
+// "errors"}, for every command, with the same exit status.
 package main
 
 import (
