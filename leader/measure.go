@@ -151,9 +151,16 @@ func (l *Loop) measureAgent(ctx context.Context, a usp.EndpointID) ([]*measuredR
 	if _, err := l.operateWait(ctx, a, scanCommand, nil); err != nil {
 		return nil, nil, err
 	}
-	res, err := l.getRows(ctx, a, resultTable)
+	// The radios' survey figures again, read after the scan: the scan
+	// refreshed them, so they describe the medium the results do.
+	res, err := l.getRows(ctx, a, resultTable, radioTable)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, r := range radios {
+		if stats, ok := res[r.row+"Stats."]; ok {
+			r.airtime, r.busy, r.survey = surveyFigures(stats, r.current.Channel)
+		}
 	}
 	var sights []sighting
 	for path, v := range res {
@@ -179,12 +186,8 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 		return nil
 	}
 	r := &measuredRadio{agent: a, row: path, name: v["Name"], band: wifiopt.Band(v["OperatingFrequencyBand"]),
-		current: wifiopt.Assignment{Channel: ch, Width: w},
-		airtime: parseShare(stats["X_USPMESH_Airtime"]), busy: parseShare(stats["X_USPMESH_ChannelBusy"]),
-		survey: parseSurvey(stats["X_USPMESH_SurveyBusy"])}
-	if r.busy >= 0 {
-		r.survey[ch] = r.busy // the operating channel's figure is the one to trust
-	}
+		current: wifiopt.Assignment{Channel: ch, Width: w}}
+	r.airtime, r.busy, r.survey = surveyFigures(stats, ch)
 	for _, s := range strings.Split(v["PossibleChannels"], ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
 			r.allowed = append(r.allowed, n)
@@ -220,6 +223,18 @@ func parseSighting(r *measuredRadio, v map[string]string) (sighting, bool) {
 	}
 	return sighting{by: r.id(), bssid: strings.ToLower(v["BSSID"]), channel: ch, width: max(w, 20),
 		rssi: float64(rssi), util: util}, true
+}
+
+// surveyFigures reads a radio's Stats. survey figures: its own airtime
+// and operating channel's busy share (-1 when unreported) and the busy
+// share by channel, where the operating channel ch has its own figure.
+func surveyFigures(stats map[string]string, ch int) (airtime, busy float64, survey map[int]float64) {
+	airtime, busy = parseShare(stats["X_USPMESH_Airtime"]), parseShare(stats["X_USPMESH_ChannelBusy"])
+	survey = parseSurvey(stats["X_USPMESH_SurveyBusy"])
+	if busy >= 0 {
+		survey[ch] = busy
+	}
+	return airtime, busy, survey
 }
 
 // parseShare reads a percentage parameter as a share in 0..1; -1 when it
@@ -262,4 +277,3 @@ func isRow(path, table string) bool {
 	_, err := strconv.Atoi(n)
 	return err == nil
 }
-

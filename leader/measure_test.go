@@ -205,7 +205,7 @@ func TestMeasure(t *testing.T) {
 		t.Errorf("sightings\n%+v, want\n%+v", ms.sightings, wantSights)
 	}
 	// Each Agent: radios and SSIDs, the scan, its Request row until gone,
-	// the results.
+	// the results with the radios' survey figures the scan refreshed.
 	for _, a := range home {
 		var got []string
 		for _, o := range m.snapshot() {
@@ -220,7 +220,7 @@ func TestMeasure(t *testing.T) {
 			}
 		}
 		want := []string{"get Device.WiFi.Radio.,Device.WiFi.SSID.", "operate Device.WiFi.NeighboringWiFiDiagnostic()",
-			"get Device.LocalAgent.Request.{i}.", "get Device.LocalAgent.Request.{i}.", "get " + resultTable}
+			"get Device.LocalAgent.Request.{i}.", "get Device.LocalAgent.Request.{i}.", "get " + resultTable + "," + radioTable}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s received %q, want %q", a.id, got, want)
 		}

@@ -14,10 +14,12 @@ var radioBackends = []string{"none", "sim", "linux"}
 func (n *Node) newBinding() *bind.Binding {
 	c := bind.DefaultConfig()
 	if n.cfg.Profile == "fast" {
-		// The fast profile plans every few seconds: the survey's smoothed
-		// figures follow on the same scale (a few refreshes per time
-		// constant), as the defaults do for plans every two minutes.
-		c.StationRefresh, c.SurveySmoothing = 2*time.Second, 5*time.Second
+		// The fast profile (virtual homes, tests) plans every few
+		// seconds, right after the channels it switched: the survey's
+		// figures must follow within one refresh, or the medium before a
+		// switch would haunt the plans after it. The simulated medium
+		// needs no smoothing.
+		c.StationRefresh, c.SurveySmoothing = 2*time.Second, 250*time.Millisecond
 	}
 	c.Fence = n.fence
 	c.Logger = n.log.With("sub", "wifi")

@@ -22,7 +22,7 @@ const resultTable = "Device.WiFi.NeighboringWiFiDiagnostic.Result."
 // "Complete" with the Result.{i}.* output arguments. A radio whose scan
 // fails is left out (and logged); when every scan fails the command fails
 // (7022). Each radio's ChannelsInUse then includes the channels its scan
-// found networks on.
+// found networks on, and its survey figures are re-read.
 func (b *Binding) neighborDiagnostic(ctx context.Context, _ datamodel.Row, _ map[string]string) (map[string]string, error) {
 	const name = "Device.WiFi.NeighboringWiFiDiagnostic()"
 	b.mu.Lock()
@@ -76,8 +76,10 @@ func (b *Binding) neighborDiagnostic(ctx context.Context, _ datamodel.Row, _ map
 		return map[string]string{"Status": "Error"}, &datamodel.Error{Code: datamodel.CodeCommandFailure, Path: name,
 			Msg: fmt.Sprintf("store results: %v", err)}
 	}
+	// Re-read each radio with its survey, so that the survey figures a
+	// Controller reads with the results describe the same medium.
 	for _, rr := range radios {
-		b.refresh(ctx, rr, false)
+		b.refresh(ctx, rr, true)
 	}
 	return out, nil
 }
