@@ -86,8 +86,25 @@ func (p *clientPool) session(ctx context.Context, dst netip.AddrPort, to string)
 		if victim != nil {
 			victim.close(fmt.Errorf("%w: evicted", errSessionLost))
 		}
-		s, err := p.dial(key, to)
-		return p.settle(key, ent, s, err)
+		// The dial runs on its own, bounded by HandshakeTimeout, so that
+		// this caller can give up at its own deadline while the others
+		// waiting for the same peer (and later sends) still get the
+		// session.
+		if !p.goTracked(func() {
+			s, err := p.dial(key, to)
+			_, _ = p.settle(key, ent, s, err)
+		}) {
+			return p.settle(key, ent, nil, ErrClosed)
+		}
+		select {
+		case <-ent.done:
+			if ent.err != nil {
+				return nil, ent.err
+			}
+			return ent.s, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 

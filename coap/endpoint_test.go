@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -383,4 +384,29 @@ func (s *syncLog) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestSendGivesUpAtItsDeadlineDuringHandshake: a Send to a peer that
+// never answers the DTLS handshake returns at the caller's deadline, not
+// after the endpoint's HandshakeTimeout (it waited the full 10 s before).
+func TestSendGivesUpAtItsDeadlineDuringHandshake(t *testing.T) {
+	checkLeaks(t)
+	silent, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	cfg := pskConfig("proto::ctrl-a", meshKey)
+	cfg.HandshakeTimeout = 10 * time.Second
+	a := listen(t, cfg, newSink().handle)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	err = a.Send(ctx, fmt.Sprintf("coaps://%s/usp", silent.LocalAddr()), []byte("x"))
+	if took := time.Since(t0); err == nil || took > 2*time.Second {
+		t.Fatalf("Send to a silent peer: %v after %v, want a failure at the 300 ms deadline", err, took)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Send to a silent peer: %v, want the context's deadline", err)
+	}
 }
