@@ -48,9 +48,10 @@ default, -ui-controller). It reads the mesh from the node that served it and
 opens a session to every node's WebSocket server (same port and path).
 
 Examples:
-  meshctl secret > /etc/uspmesh/mesh.secret     # once per home
+  meshctl secret -o /etc/uspmesh/mesh.secret    # once per home, copied to every AP
   meshd -state-dir /var/lib/uspmesh -mesh-secret-file /etc/uspmesh/mesh.secret
-  meshd -state-dir /tmp/ap1 -listen 127.0.0.1:5684 -psk-hex $(openssl rand -hex 16) \
+  meshctl mint-psk -o ops.psk                   # a key for one outside Controller
+  meshd -state-dir /tmp/ap1 -listen 127.0.0.1:5684 -psk-file ops.psk \
         -controller proto::ops=full
 
 Flags:
