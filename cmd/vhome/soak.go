@@ -14,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/uspmesh/uspmesh/proto/uspmsg"
 )
 
 // The soak: an idle home watched for growth. Every period it samples,
@@ -36,8 +38,9 @@ const (
 
 // procFigures is what the soak samples of one process.
 type procFigures struct {
-	// RSSKiB is VmRSS of /proc/PID/status, in KiB.
-	RSSKiB int
+	// RSSKiB is VmRSS of /proc/PID/status, in KiB; AnonKiB its
+	// anonymous part (RssAnon: heap and stacks, not the binary's pages).
+	RSSKiB, AnonKiB int
 	// FDs is the number of entries of /proc/PID/fd.
 	FDs int
 	// Threads is Threads of /proc/PID/status.
@@ -68,6 +71,8 @@ func readProcFigures(pid int) (procFigures, error) {
 		case "Threads":
 			f.Threads, err = strconv.Atoi(fields[0])
 			seen++
+		case "RssAnon":
+			f.AnonKiB, err = strconv.Atoi(fields[0])
 		}
 		if err != nil {
 			return f, fmt.Errorf("vhome: pid %d: status %s: %w", pid, k, err)
@@ -107,6 +112,9 @@ type soakConfig struct {
 	Duration time.Duration
 	// Every is the sampling period.
 	Every time.Duration
+	// Sets, after the sampling, is how many Sets of a persistent
+	// parameter to send node 0, to count its state writes per Set.
+	Sets int
 }
 
 // soakSeries is what the soak saw of one node.
@@ -120,6 +128,12 @@ type soakSeries struct {
 	Max     procFigures
 	// Err, when set, is why sampling the node stopped (its meshd exited).
 	Err error
+	// Idle is what meshd wrote into the state dir while sampled, over
+	// IdleFor; PerSets what it wrote for Sets Sets (node 0).
+	Idle    writeCount
+	IdleFor time.Duration
+	PerSets writeCount
+	Sets    int
 }
 
 // add records one sample.
@@ -128,7 +142,8 @@ func (s *soakSeries) add(f procFigures) {
 		s.First = f
 	}
 	s.Last = f
-	s.Max = procFigures{RSSKiB: max(s.Max.RSSKiB, f.RSSKiB), FDs: max(s.Max.FDs, f.FDs), Threads: max(s.Max.Threads, f.Threads)}
+	s.Max = procFigures{RSSKiB: max(s.Max.RSSKiB, f.RSSKiB), AnonKiB: max(s.Max.AnonKiB, f.AnonKiB),
+		FDs: max(s.Max.FDs, f.FDs), Threads: max(s.Max.Threads, f.Threads)}
 	s.Samples++
 }
 
@@ -165,8 +180,29 @@ func soakHome(ctx context.Context, h *Home, cfg soakConfig, out io.Writer) ([]*s
 	for i := range all {
 		series[i] = &soakSeries{Node: i}
 	}
+	dirs := map[int]string{}
+	for i, n := range h.Nodes() {
+		dirs[i] = n.StateDir
+	}
+	writes, err := watchStateDirs(dirs)
+	if err != nil {
+		return nil, err
+	}
+	defer writes.Close()
 	samples := int(cfg.Duration/cfg.Every) + 1
 	start := time.Now()
+	idleTaken := false
+	takeIdle := func() { // once: at the end of sampling, or on an early return
+		if idleTaken {
+			return
+		}
+		idleTaken = true
+		idle := writes.take()
+		for _, s := range series {
+			s.Idle, s.IdleFor = idle[s.Node], time.Since(start)
+		}
+	}
+	defer takeIdle()
 	tick := time.NewTicker(cfg.Every)
 	defer tick.Stop()
 	for k := range samples {
@@ -182,7 +218,37 @@ func soakHome(ctx context.Context, h *Home, cfg soakConfig, out io.Writer) ([]*s
 			sampleNode(h, s, elapsed, out)
 		}
 	}
+	takeIdle()
+	if cfg.Sets > 0 {
+		if err := setNames(ctx, h, 0, cfg.Sets); err != nil {
+			return series, err
+		}
+		series[0].PerSets, series[0].Sets = writes.take()[0], cfg.Sets
+	}
 	return series, nil
+}
+
+// setNames sends node i n Sets of its FriendlyName (a persistent
+// parameter), each a different value, one after the other.
+func setNames(ctx context.Context, h *Home, i, n int) error {
+	node, err := h.Node(i)
+	if err != nil {
+		return err
+	}
+	c, err := h.Client(ctx)
+	if err != nil {
+		return err
+	}
+	for k := range n {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := c.Set(sctx, node.AgentID, false, &uspmsg.Set_UpdateObject{ObjPath: "Device.DeviceInfo.",
+			ParamSettings: []*uspmsg.Set_UpdateParamSetting{{Param: "FriendlyName", Value: fmt.Sprintf("soak-%d", k), Required: true}}})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("vhome soak: Set %d on node %d: %w", k, i, err)
+		}
+	}
+	return nil
 }
 
 // sampleNode takes one sample of s's node and prints it.
@@ -209,8 +275,8 @@ func sampleNode(h *Home, s *soakSeries, elapsed time.Duration, out io.Writer) {
 		s.Comm = strings.TrimSpace(string(comm))
 	}
 	s.add(f)
-	fmt.Fprintf(out, "+%-7v node %d  pid %-7d rss %6.1f MiB  fds %4d  threads %3d\n",
-		elapsed.Round(time.Second), s.Node, pid, float64(f.RSSKiB)/1024, f.FDs, f.Threads)
+	fmt.Fprintf(out, "+%-7v node %d  pid %-7d rss %6.1f MiB (anon %5.1f)  fds %4d  threads %3d\n",
+		elapsed.Round(time.Second), s.Node, pid, float64(f.RSSKiB)/1024, float64(f.AnonKiB)/1024, f.FDs, f.Threads)
 }
 
 // awaitAgreed waits until nodes idx agree on a leader, bounded by d.
@@ -237,7 +303,7 @@ func awaitAgreed(ctx context.Context, h *Home, idx []int, d time.Duration) error
 func printSoakSummary(w io.Writer, series []*soakSeries, cfg soakConfig) error {
 	fmt.Fprintf(w, "\nsoak summary: %d meshd, sampled every %v over %v; rss in MiB, first/last/max\n", len(series), cfg.Every, cfg.Duration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "node\tpid\tsamples\trss\tfds\tthreads\tgrew")
+	fmt.Fprintln(tw, "node\tpid\tsamples\trss\tanon\tfds\tthreads\tgrew")
 	mib := func(kib int) string { return strconv.FormatFloat(float64(kib)/1024, 'f', 1, 64) }
 	var grown []string
 	for _, s := range series {
@@ -250,12 +316,25 @@ func printSoakSummary(w io.Writer, series []*soakSeries, cfg soakConfig) error {
 		if s.Err != nil {
 			verdict += "; stopped " + s.Err.Error()
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s/%s/%s\t%d/%d/%d\t%d/%d/%d\t%s\n", s.Node, s.PID, s.Samples,
-			mib(s.First.RSSKiB), mib(s.Last.RSSKiB), mib(s.Max.RSSKiB), s.First.FDs, s.Last.FDs, s.Max.FDs,
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s/%s/%s\t%s/%s/%s\t%d/%d/%d\t%d/%d/%d\t%s\n", s.Node, s.PID, s.Samples,
+			mib(s.First.RSSKiB), mib(s.Last.RSSKiB), mib(s.Max.RSSKiB), mib(s.First.AnonKiB), mib(s.Last.AnonKiB), mib(s.Max.AnonKiB),
+			s.First.FDs, s.Last.FDs, s.Max.FDs,
 			s.First.Threads, s.Last.Threads, s.Max.Threads, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	fmt.Fprintln(w, "state dir writes (what the flash sees):")
+	for _, s := range series {
+		perHour := 0.0
+		if s.IdleFor > 0 {
+			perHour = float64(s.Idle.Bytes) / s.IdleFor.Hours() / 1024
+		}
+		fmt.Fprintf(w, "  node %d idle over %v: %v = %.1f KiB/h\n", s.Node, s.IdleFor.Round(time.Second), s.Idle, perHour)
+		if s.Sets > 0 {
+			fmt.Fprintf(w, "  node %d for %d Sets of FriendlyName: %v = %.2f writes, %.0f bytes per Set\n", s.Node, s.Sets, s.PerSets,
+				float64(s.PerSets.Writes)/float64(s.Sets), float64(s.PerSets.Bytes)/float64(s.Sets))
+		}
 	}
 	tol := fmt.Sprintf("tolerances, last against first: rss +%d%% and at least %d MiB, fds +%d, threads +%d",
 		soakRSSTolerancePct, soakRSSToleranceKiB/1024, soakFDTolerance, soakThreadTolerance)
@@ -273,7 +352,9 @@ Starts an idle home of -n nodes (needs root), waits until they agree on a
 leader, then samples every meshd's resident memory (VmRSS), open file
 descriptors and threads from /proc every -every for -duration, one line
 per node and sample, and ends with a summary: first, last and largest
-figure per node and whether any grew beyond its tolerance. It exits 1
+figure per node and whether any grew beyond its tolerance, and what
+each meshd wrote into its state dir (the writes an AP's flash takes:
+files and bytes, per hour; with -sets, per Set as well). It exits 1
 when a meshd exited. Ctrl-C stops early, with the summary so far.
 
 Flags:
@@ -289,6 +370,7 @@ func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	profile := fs.String("profile", "default", "meshd's mesh timing profile: default or fast")
 	meshd := fs.String("meshd", "", `meshd binary (default: "meshd" beside vhome, else on $PATH)`)
 	keep := fs.Bool("keep", false, "keep the run directory (state dirs, logs) after exit")
+	sets := fs.Int("sets", 0, "after sampling, send node 0 this many Sets of a persistent parameter and count its state writes per Set")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, soakUsage)
 		fs.PrintDefaults()
@@ -299,7 +381,7 @@ func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() > 0 {
 		return fmt.Errorf("vhome soak: unexpected argument %q", fs.Arg(0))
 	}
-	cfg := soakConfig{Duration: *duration, Every: *every}
+	cfg := soakConfig{Duration: *duration, Every: *every, Sets: *sets}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	h, err := StartHome(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Profile: *profile, Keep: *keep, Logger: log})
 	if err != nil {

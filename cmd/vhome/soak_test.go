@@ -16,7 +16,7 @@ import (
 // daemon, and the sampler's fd count agrees with the fault suite's.
 func TestSoakSampler(t *testing.T) {
 	h := startHome(t, HomeConfig{Nodes: 2, Profile: "fast"})
-	cfg := soakConfig{Duration: 12 * time.Second, Every: 3 * time.Second}
+	cfg := soakConfig{Duration: 12 * time.Second, Every: 3 * time.Second, Sets: 3}
 	var out bytes.Buffer
 	t0 := time.Now()
 	series, err := soakHome(t.Context(), h, cfg, &out)
@@ -41,6 +41,9 @@ func TestSoakSampler(t *testing.T) {
 				t.Errorf("node %d: implausible figures %+v", s.Node, f)
 			}
 		}
+		if f := s.Last; f.AnonKiB <= 0 || f.AnonKiB >= f.RSSKiB {
+			t.Errorf("node %d: anonymous memory %d KiB of %d", s.Node, f.AnonKiB, f.RSSKiB)
+		}
 		if s.Max.RSSKiB < s.First.RSSKiB || s.Max.RSSKiB < s.Last.RSSKiB || s.Max.FDs < s.Last.FDs || s.Max.Threads < s.Last.Threads {
 			t.Errorf("node %d: max below a sample: %+v", s.Node, s)
 		}
@@ -51,6 +54,12 @@ func TestSoakSampler(t *testing.T) {
 	if took < cfg.Duration || took > cfg.Duration+soakAgreeBound {
 		t.Errorf("sampling took %v for a %v soak", took, cfg.Duration)
 	}
+	// Each Set of a persistent parameter writes the data model once,
+	// through the atomic rename the watcher counts.
+	if p := series[0].PerSets; series[0].Sets != 3 || p.Files["datamodel.json"] < 3 || p.Bytes < 3*1024 {
+		t.Errorf("state writes for 3 Sets: %v", p)
+	}
+	t.Logf("idle state writes: node 0 %v over %v; 3 Sets: %v", series[0].Idle, series[0].IdleFor, series[0].PerSets)
 	// The sampler counts what meshdFDs counts (give or take a session).
 	fds := meshdFDs(t, h, []int{0, 1})
 	for i, s := range series {
