@@ -95,3 +95,5 @@ wifi-eval: deps $(BIN)/judge ## judge channel plans in ns-3: planner vs LCCS, AC
 
 clean: ## remove build outputs
 	rm -rf $(BIN)
+
+include mk/dist.mk

@@ -45,3 +45,6 @@ if [ "$have" != "$want" ]; then
 	echo "deps: installing protoc-gen-go $want into .bin" >&2
 	GOBIN="$PWD/.bin" go install google.golang.org/protobuf/cmd/protoc-gen-go
 fi
+
+# What the packaging tests need (make dist-test): mmdebstrap, qemu-user-static, shellcheck, busybox.
+scripts/deps-dist.sh
