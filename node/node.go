@@ -49,6 +49,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uspmesh/uspmesh/bulkdata"
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/access"
@@ -79,6 +80,7 @@ type Node struct {
 	coapRow  atomic.Value // string: the Agent's CoAP Device.LocalAgent.MTP row
 	mqtt     atomic.Pointer[mqttMTP]
 	ws       atomic.Pointer[wsMTP]
+	bulk     atomic.Pointer[bulkdata.Runner]
 	intake   intake
 	book     addressBook
 	refusals *lograte.Limiter // refused input, logged once a minute per kind
@@ -168,6 +170,9 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.listen(ctx); err != nil {
 		return err
 	}
+	if err := n.startBulkData(); err != nil {
+		return err
+	}
 	var radios []radio.Radio
 	if n.deps.Radios != nil {
 		if radios, err = n.deps.Radios.Radios(ctx); err != nil {
@@ -197,6 +202,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 				OUI: cfg.OUI, ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber})
 		},
 	})
+	n.attachBulkData(s)
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
 	// A data model file that is not there (first start, or removed to
 	// reset the model) starts from the configured values.
@@ -448,6 +454,7 @@ func (n *Node) Close() error {
 		n.meshMu.Unlock()
 		close(n.stopMesh)
 		n.intake.stop()
+		n.stopBulkData()
 		if n.agent != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), commandGrace)
 			if err := n.agent.Close(ctx); err != nil {
