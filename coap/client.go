@@ -76,7 +76,7 @@ func (p *clientPool) session(ctx context.Context, dst netip.AddrPort, to string)
 				}
 				continue
 			case <-ctx.Done():
-				return nil, ctx.Err()
+				return nil, p.unfinished(ctx, dst)
 			}
 		}
 		ent = &poolEntry{done: make(chan struct{})}
@@ -103,9 +103,18 @@ func (p *clientPool) session(ctx context.Context, dst netip.AddrPort, to string)
 			}
 			return ent.s, nil
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, p.unfinished(ctx, dst)
 		}
 	}
+}
+
+// unfinished is the error of a caller whose context ended while a
+// session to dst was being set up: for DTLS, a handshake not finished.
+func (p *clientPool) unfinished(ctx context.Context, dst netip.AddrPort) error {
+	if p.secure {
+		return fmt.Errorf("%w with %s: not finished: %w", ErrHandshake, dst, ctx.Err())
+	}
+	return ctx.Err()
 }
 
 // settle records the end of a dial.
@@ -182,7 +191,7 @@ func (p *clientPool) dial(key sessionKey, to string) (*clientSession, error) {
 			if errors.Is(err, context.DeadlineExceeded) {
 				err = fmt.Errorf("%w: %w", ErrTimeout, err)
 			}
-			return nil, fmt.Errorf("coap: dtls handshake with %s: %w", dst, err)
+			return nil, fmt.Errorf("%w with %s: %w", ErrHandshake, dst, err)
 		}
 		conn = dc
 	}

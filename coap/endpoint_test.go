@@ -406,7 +406,7 @@ func TestSendGivesUpAtItsDeadlineDuringHandshake(t *testing.T) {
 	if took := time.Since(t0); err == nil || took > 2*time.Second {
 		t.Fatalf("Send to a silent peer: %v after %v, want a failure at the 300 ms deadline", err, took)
 	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Send to a silent peer: %v, want the context's deadline", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrHandshake) {
+		t.Fatalf("Send to a silent peer: %v, want an unfinished handshake at the context's deadline", err)
 	}
 }

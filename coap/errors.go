@@ -63,6 +63,10 @@ var (
 	// retransmissions (RFC 7252 §4.2), or a handshake that did not
 	// complete in time.
 	ErrTimeout = errors.New("coap: no answer from peer")
+	// ErrHandshake reports a DTLS handshake that failed (an alert, or no
+	// answer: with a PSK, most often a wrong key) or that had not
+	// finished when the caller's context ended.
+	ErrHandshake = errors.New("coap: dtls handshake failed")
 	// ErrReset reports a request the peer rejected with a Reset message.
 	ErrReset = errors.New("coap: peer reset the request")
 	// ErrClosed reports use of a closed Endpoint.

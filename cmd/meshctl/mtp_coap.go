@@ -55,7 +55,7 @@ func (r *routes) SendRecord(ctx context.Context, to usp.EndpointID, rec []byte) 
 // is there (not a refused port).
 func isHandshakeFailure(err error) bool {
 	var he *dtls.HandshakeError
-	return errors.As(err, &he) && !errors.Is(err, syscall.ECONNREFUSED)
+	return (errors.Is(err, coap.ErrHandshake) || errors.As(err, &he)) && !errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // handshakeError is a DTLS handshake with an Agent that failed: most
