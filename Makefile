@@ -19,7 +19,7 @@ TESTFLAGS ?= -p 2 -count=1
 .PHONY: help deps build test unit multihost bench-mesh radiolab size lint proto proto-check bench fuzz demo wifi-eval clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 deps: ## install what build and tests need (protoc, pinned protoc-gen-go)
 	@scripts/deps.sh
@@ -68,7 +68,8 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
 		done; \
 	done
 
-demo: ## build meshd and vhome, then watch a virtual home of NODES (5) meshd (needs root)
+demo: ## build meshd and vhome, then watch a virtual home of NODES (5) meshd (needs root; installs iproute2 if missing)
+	@command -v ip >/dev/null 2>&1 || { echo "demo: installing iproute2 (ip)"; apt-get update -qq && apt-get install -y -qq iproute2; }
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/meshd ./cmd/vhome
 	$(BIN)/vhome demo -n $(NODES)
