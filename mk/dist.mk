@@ -1,7 +1,7 @@
 # Release artifacts (cmd/dist) and their tests; the Makefile includes this
 # file after its own variables.
 
-# The version stamped into the binaries (node.Version); the packages'
+# The version stamped into the binaries (buildinfo.Version); the packages'
 # version is derived from it (cmd/dist: PackageVersion).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 DIST    ?= $(BIN)/dist

@@ -49,6 +49,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uspmesh/uspmesh/buildinfo"
 	"github.com/uspmesh/uspmesh/bulkdata"
 	"github.com/uspmesh/uspmesh/coap"
 	"github.com/uspmesh/uspmesh/datamodel"
@@ -194,7 +195,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	cfg := n.cfg
 	s := tr181.NewSchema(tr181.Config{
 		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
-		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: Version,
+		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: buildinfo.Version,
 		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifi.Hooks(),
 		MTPState: n.mtpState, Reboot: n.restartCommand(false), FactoryReset: n.restartCommand(true),
 		SendOnBoardRequest: func(ctx context.Context, controller string) error {

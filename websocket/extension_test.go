@@ -126,4 +126,3 @@ func TestRetryDelay(t *testing.T) {
 		})
 	}
 }
-

@@ -11,7 +11,7 @@ import (
 )
 
 // versionVar is the variable a release build stamps with -X.
-const versionVar = "github.com/uspmesh/uspmesh/node.Version"
+const versionVar = "github.com/uspmesh/uspmesh/buildinfo.Version"
 
 // Commands are the binaries built for every target.
 var Commands = []string{"meshd", "meshctl"}

@@ -28,7 +28,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/buildinfo"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *version {
-		fmt.Fprintln(stdout, node.VersionLine("meshctl"))
+		fmt.Fprintln(stdout, buildinfo.Line("meshctl"))
 		return 0
 	}
 	if fs.NArg() == 0 {

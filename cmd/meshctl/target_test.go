@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/uspmesh/uspmesh/node"
+	"github.com/uspmesh/uspmesh/buildinfo"
 )
 
 func TestParseTarget(t *testing.T) {
@@ -198,7 +198,7 @@ func TestVersionFlag(t *testing.T) {
 	if code := run(context.Background(), []string{"-version"}, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
-	if !strings.HasPrefix(out.String(), "meshctl "+node.Version) {
+	if !strings.HasPrefix(out.String(), "meshctl "+buildinfo.Version) {
 		t.Fatalf("-version printed %q", out.String())
 	}
 }

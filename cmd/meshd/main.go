@@ -24,6 +24,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/uspmesh/uspmesh/buildinfo"
 	"github.com/uspmesh/uspmesh/node"
 	"github.com/uspmesh/uspmesh/radio"
 )
@@ -63,7 +64,7 @@ func run(args []string) error {
 	tuneMemory()
 	cfg, err := loadConfig(args)
 	if errors.Is(err, errVersion) {
-		fmt.Println(node.VersionLine("meshd"))
+		fmt.Println(buildinfo.Line("meshd"))
 		return nil
 	}
 	if err != nil {

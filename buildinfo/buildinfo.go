@@ -1,4 +1,7 @@
-package node
+// Package buildinfo is what a build says of itself: the software
+// version (stamped by release builds) and the line -version prints. The
+// daemon and the tools share it without linking each other.
+package buildinfo
 
 import (
 	"fmt"
@@ -7,13 +10,13 @@ import (
 )
 
 // Version is the software version reported in DeviceInfo. Release builds
-// set it with -ldflags "-X github.com/uspmesh/uspmesh/node.Version=...".
+// set it with -ldflags "-X github.com/uspmesh/uspmesh/buildinfo.Version=...".
 var Version = "0.1.0"
 
-// VersionLine is what a command's -version prints: prog, Version, the
+// Line is what a command's -version prints: prog, Version, the
 // source revision the binary was built from (when the build recorded
 // it), the Go version and the platform.
-func VersionLine(prog string) string {
+func Line(prog string) string {
 	rev := ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		dirty := false
@@ -36,12 +39,4 @@ func VersionLine(prog string) string {
 		rev = " (" + rev + ")"
 	}
 	return fmt.Sprintf("%s %s%s %s %s/%s", prog, Version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-// Check applies the defaults to a copy of c and validates it, as New
-// does, without starting anything: a reload checks a new configuration
-// with it before replacing the running one.
-func (c Config) Check() error {
-	c.applyDefaults()
-	return c.Validate()
 }
