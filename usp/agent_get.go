@@ -17,7 +17,7 @@ func pathError(err error) (ErrorCode, string) {
 	if c == ErrObjectDoesNotExist {
 		c = ErrInvalidPath
 	}
-	return c, err.Error()
+	return c, MessageOf(err)
 }
 
 func (a *Agent) get(ctx context.Context, perm Permissions, g *uspmsg.Get) *uspmsg.Response {

@@ -54,7 +54,7 @@ func (a *Agent) operateOne(ctx context.Context, perm Permissions, op *uspmsg.Ope
 	}
 	in, err := commandInputs(cd, op.GetInputArgs())
 	if err != nil {
-		return cmdFailure(executed, CodeOf(err), err.Error())
+		return cmdFailure(executed, CodeOf(err), MessageOf(err))
 	}
 	if cd.Owner().SupportedPath() == requestTable+"{i}." && cd.Name == "Cancel" {
 		return a.cancelRequest(executed, t.Row.Path)
@@ -65,13 +65,13 @@ func (a *Agent) operateOne(ctx context.Context, perm Permissions, op *uspmsg.Ope
 	if !cd.Async {
 		out, err := cd.Handler(ctx, t.Row, in)
 		if err != nil {
-			return cmdFailure(executed, commandCode(err), err.Error())
+			return cmdFailure(executed, commandCode(err), MessageOf(err))
 		}
 		return cmdOutput(executed, nonNil(out))
 	}
 	reqPath, err := a.startAsync(ctx, t, in, executed, op.GetCommandKey())
 	if err != nil {
-		return cmdFailure(executed, commandCode(err), err.Error())
+		return cmdFailure(executed, commandCode(err), MessageOf(err))
 	}
 	return &opResult{ExecutedCommand: executed, OperationResp: &uspmsg.OperateResp_OperationResult_ReqObjPath{ReqObjPath: reqPath}}
 }

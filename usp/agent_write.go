@@ -30,7 +30,7 @@ func entryFailure(rp string, err error) *objFailure {
 	if errors.As(err, &we) {
 		return &objFailure{code: ErrorCode(we.Code), msg: we.Msg, insts: []instFailure{{path: we.Path, params: we.ParamErrs}}}
 	}
-	return &objFailure{code: CodeOf(err), msg: err.Error()}
+	return &objFailure{code: CodeOf(err), msg: MessageOf(err)}
 }
 
 // asError is the Error message replacing a whole response when the entry

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/uspmesh/uspmesh/datamodel"
 )
 
 // ErrorCode is a USP error code (TR-369 "Error Codes"). 7000–7031 are
@@ -218,4 +220,16 @@ func CodeOf(err error) ErrorCode {
 		}
 	}
 	return ErrInternalError
+}
+
+// MessageOf is the err_msg of err in a response that already carries its
+// code and its path (a requested path, a param path): the data model
+// error's own words, without the path and code its Error repeats; any
+// other error's text as is.
+func MessageOf(err error) string {
+	var de *datamodel.Error
+	if errors.As(err, &de) && de.Msg != "" {
+		return de.Msg
+	}
+	return err.Error()
 }
