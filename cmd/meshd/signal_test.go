@@ -27,6 +27,25 @@ func buildMeshd(t *testing.T) string {
 	return bin
 }
 
+// runMeshd starts the meshd binary with args, collects its stdout and
+// stderr lines, and waits (bounded) for its start line; the test's end
+// kills it.
+func runMeshd(t *testing.T, bin string, args ...string) (cmd *exec.Cmd, out, errs *lines) {
+	t.Helper()
+	cmd = exec.Command(bin, args...)
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	out, errs = &lines{}, &lines{}
+	go out.read(stdout)
+	go errs.read(stderr)
+	out.waitCount(t, "meshd: agent", 1, 20*time.Second)
+	return cmd, out, errs
+}
+
 // lines collects a stream's lines for waiting on.
 type lines struct {
 	mu  sync.Mutex
@@ -79,17 +98,7 @@ func TestSIGHUPReloads(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(`{"insecure": true, "listen": "127.0.0.1:0", "log_level": "info"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-config", conf, "-state-dir", filepath.Join(dir, "state"))
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	var out, errs lines
-	go out.read(stdout)
-	go errs.read(stderr)
-	out.waitCount(t, "meshd: agent", 1, 20*time.Second)
+	cmd, out, errs := runMeshd(t, bin, "-config", conf, "-state-dir", filepath.Join(dir, "state"))
 
 	// A controller added to the file: the reloaded node provisions it.
 	if err := os.WriteFile(conf, []byte(`{"insecure": true, "listen": "127.0.0.1:0",
@@ -180,18 +189,8 @@ func (l *lines) lastStart(t *testing.T) (id, url string) {
 func TestRebootAndFactoryReset(t *testing.T) {
 	meshd, meshctl := buildMeshd(t), buildMeshctl(t)
 	dir := t.TempDir()
-	cmd := exec.Command(meshd, "-insecure", "-listen", "127.0.0.1:0", "-state-dir", dir,
+	cmd, out, _ := runMeshd(t, meshd, "-insecure", "-listen", "127.0.0.1:0", "-state-dir", dir,
 		"-controller", "proto::meshctl=full", "-friendly-name", "configured")
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	var out, errs lines
-	go out.read(stdout)
-	go errs.read(stderr)
-	out.waitCount(t, "meshd: agent", 1, 20*time.Second)
 	ctl := func(args ...string) string {
 		t.Helper()
 		id, url := out.lastStart(t)
