@@ -157,7 +157,7 @@ func acsChoose(p *wifiopt.Problem, i int, group []int) (wifiopt.Assignment, erro
 	}
 	best, bestScore := r.Current, math.Inf(1)
 	for _, ch := range r.Channels {
-		blk, err := blockOf(r.Band, ch.Number, r.Current.Width)
+		blk, err := wifiopt.Block(r.Band, ch.Number, r.Current.Width)
 		if err != nil || blk[0] != ch.Number || !allowedToAll(p, group, blk) {
 			continue
 		}
@@ -192,13 +192,12 @@ func surveyBusy(p *wifiopt.Problem, i int) map[int]float64 {
 	r := p.Radios[i]
 	busy := map[int]float64{}
 	add := func(on wifiopt.Assignment, rssi, load float64) {
-		sp, err := spanOf(r.Band, on)
-		if err != nil {
-			return
-		}
 		for _, ch := range r.Channels {
-			c, _ := spanOf(r.Band, wifiopt.Assignment{Channel: ch.Number, Width: 20})
-			busy[ch.Number] += load * overlap(c, sp) * deferProb(rssi, on.Width)
+			ov, err := wifiopt.Overlap(r.Band, wifiopt.Assignment{Channel: ch.Number, Width: 20}, on)
+			if err != nil {
+				continue
+			}
+			busy[ch.Number] += load * ov * deferProb(rssi, on.Width)
 		}
 	}
 	for _, ch := range r.Channels {

@@ -105,6 +105,30 @@ func block(b Band, n, width int) ([]int, error) {
 	return nil, fmt.Errorf("unknown band %q", b)
 }
 
+// Block returns the 20 MHz channels that a channel of width MHz (0 means
+// 20) occupies in band b when its primary is channel n, lowest first, by
+// the planner's bonding rules (see the package doc).
+func Block(b Band, n, width int) ([]int, error) {
+	if width == 0 {
+		width = 20
+	}
+	return block(b, n, width)
+}
+
+// Overlap is the share of x's spectrum that y also occupies, both
+// channels of band b (a Width of 0 means 20 MHz).
+func Overlap(b Band, x, y Assignment) (float64, error) {
+	bx, err := Block(b, x.Channel, x.Width)
+	if err != nil {
+		return 0, err
+	}
+	by, err := Block(b, y.Channel, y.Width)
+	if err != nil {
+		return 0, err
+	}
+	return overlap(spanOf(b, bx), spanOf(b, by)), nil
+}
+
 // spanOf is the occupied spectrum of a channel whose 20 MHz channels are chs.
 func spanOf(b Band, chs []int) span {
 	return span{centreMHz(b, chs[0]) - 10, centreMHz(b, chs[len(chs)-1]) + 10}

@@ -94,3 +94,25 @@ func TestContention(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlap(t *testing.T) {
+	for _, tc := range []struct {
+		b    Band
+		x, y Assignment
+		want float64
+	}{
+		{Band5G, Assignment{Channel: 36}, Assignment{Channel: 40, Width: 80}, 1},    // 36 lies in 36-48
+		{Band5G, Assignment{Channel: 36, Width: 80}, Assignment{Channel: 44}, 0.25}, // a quarter of 36-48
+		{Band5G, Assignment{Channel: 36}, Assignment{Channel: 149}, 0},
+		{Band2G4, Assignment{Channel: 1}, Assignment{Channel: 3}, 0.5}, // 2402-2422 against 2412-2432
+		{Band2G4, Assignment{Channel: 1}, Assignment{Channel: 6}, 0},
+	} {
+		got, err := Overlap(tc.b, tc.x, tc.y)
+		if err != nil || got != tc.want {
+			t.Errorf("Overlap(%s, %+v, %+v) = %v, %v; want %v", tc.b, tc.x, tc.y, got, err, tc.want)
+		}
+	}
+	if _, err := Overlap(Band5G, Assignment{Channel: 37}, Assignment{Channel: 36}); err == nil {
+		t.Error("Overlap accepted 5 GHz channel 37")
+	}
+}
