@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io/fs"
@@ -200,35 +199,10 @@ func runAsUnit(t *testing.T, ctx context.Context, r, version string) time.Durati
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, "ip", args...)
 	cmd.Dir = "/"
-	var logs strings.Builder
-	cmd.Stderr = &logs
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	lines, logs := startMeshdCmd(t, cmd)
 	defer cmd.Process.Kill()
-	lines := make(chan string, 4)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
 	waitStart := func(what string) (string, string) {
-		select {
-		case l, ok := <-lines:
-			if m := startLine.FindStringSubmatch(l); ok && m != nil {
-				return m[1], m[2]
-			}
-			t.Fatalf("%s: meshd did not start: %q\n%s", what, l, logs.String())
-		case <-time.After(60 * time.Second):
-			t.Fatalf("%s: no start line within 60 s\n%s", what, logs.String())
-		}
-		return "", ""
+		return awaitStartLine(t, lines, logs, "meshd ("+what+")", 60*time.Second)
 	}
 	agent, url := waitStart("start")
 	served := time.Since(start)

@@ -15,6 +15,49 @@ import (
 // startLine is what meshd prints once its Agent serves.
 var startLine = regexp.MustCompile(`^meshd: agent (\S+) at (\S+)$`)
 
+// startMeshdCmd starts cmd, a meshd however wrapped (qemu, ip netns,
+// chroot), keeping its stderr in logs and sending its stdout's lines on
+// the channel, closed at its end.
+func startMeshdCmd(t *testing.T, cmd *exec.Cmd) (<-chan string, *strings.Builder) {
+	t.Helper()
+	logs := &strings.Builder{}
+	cmd.Stderr = logs
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 4)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	return lines, logs
+}
+
+// awaitStartLine waits up to d for meshd's next line, its start line,
+// and returns the Agent's Endpoint ID and URL; what names meshd in a
+// failure.
+func awaitStartLine(t *testing.T, lines <-chan string, logs *strings.Builder, what string, d time.Duration) (agent, url string) {
+	t.Helper()
+	select {
+	case l, ok := <-lines:
+		m := startLine.FindStringSubmatch(l)
+		if !ok || m == nil {
+			t.Fatalf("%s did not start: %q\n%s", what, l, logs.String())
+		}
+		return m[1], m[2]
+	case <-time.After(d):
+		t.Fatalf("%s: no start line within %v\n%s", what, d, logs.String())
+	}
+	return "", ""
+}
+
 // TestQEMUUser runs the static arm64 and mipsle meshd under qemu-user
 // (invoked explicitly: binfmt_misc may not be registered) as a single
 // insecure node on loopback, and asks it for its SoftwareVersion with the
@@ -82,23 +125,7 @@ func startUnderQEMU(t *testing.T, ctx context.Context, qemu, meshd string) (agen
 	t.Helper()
 	cmd := exec.CommandContext(ctx, qemu, meshd, "-insecure", "-listen", "127.0.0.1:0",
 		"-state-dir", t.TempDir(), "-controller", "proto::meshctl=full", "-log-level", "warn")
-	var logs strings.Builder
-	cmd.Stderr = &logs
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 4)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines, logs := startMeshdCmd(t, cmd)
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
@@ -114,15 +141,5 @@ func startUnderQEMU(t *testing.T, ctx context.Context, qemu, meshd string) (agen
 			t.Errorf("meshd under %s did not stop within 30 s", qemu)
 		}
 	})
-	select {
-	case l, ok := <-lines:
-		m := startLine.FindStringSubmatch(l)
-		if !ok || m == nil {
-			t.Fatalf("meshd under %s did not start: %q\n%s", qemu, l, logs.String())
-		}
-		return m[1], m[2]
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("meshd under %s: no start line within 2 min\n%s", qemu, logs.String())
-	}
-	return "", ""
+	return awaitStartLine(t, lines, logs, "meshd under "+qemu, 2*time.Minute)
 }
