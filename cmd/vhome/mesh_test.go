@@ -28,15 +28,10 @@ const meshBound = 45 * time.Second
 // awaitAgreement waits until agreed holds for idx.
 func awaitAgreement(t *testing.T, h *Home, idx []int) (string, uint64) {
 	t.Helper()
-	var leader string
-	var term uint64
 	t0 := time.Now()
-	err := waitFor(meshBound, func() (err error) {
-		leader, term, err = agreed(h, idx)
-		return err
-	})
+	leader, term, err := awaitAgreed(t.Context(), h, idx, meshBound)
 	if err != nil {
-		t.Fatalf("nodes %v never agreed on a leader within %v: %v", idx, meshBound, err)
+		t.Fatalf("nodes %v: %v", idx, err)
 	}
 	t.Logf("nodes %v agree on %s term %d after %v", idx, leader, term, time.Since(t0).Round(10*time.Millisecond))
 	return leader, term

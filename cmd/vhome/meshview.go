@@ -85,6 +85,29 @@ func agreed(h *Home, idx []int) (string, uint64, error) {
 	return leader, term, nil
 }
 
+// awaitAgreed polls agreed until it holds for nodes idx, bounded by d
+// and ctx, and returns the leader and term.
+func awaitAgreed(ctx context.Context, h *Home, idx []int, d time.Duration) (string, uint64, error) {
+	deadline := time.Now().Add(d)
+	for {
+		leader, term, err := agreed(h, idx)
+		if err == nil {
+			return leader, term, nil
+		}
+		if time.Now().After(deadline) {
+			return "", 0, fmt.Errorf("no agreement on a leader within %v: %w", d, err)
+		}
+		select {
+		case <-ctx.Done():
+			return "", 0, ctx.Err()
+		case <-time.After(agreePoll):
+		}
+	}
+}
+
+// agreePoll is how often awaitAgreed asks the nodes.
+const agreePoll = 100 * time.Millisecond
+
 // indexOf returns the index of the node whose Agent is agentID, or -1.
 func indexOf(h *Home, agentID string) int {
 	for _, n := range h.Nodes() {

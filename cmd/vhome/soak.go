@@ -173,8 +173,8 @@ func soakHome(ctx context.Context, h *Home, cfg soakConfig, out io.Writer) ([]*s
 		return nil, fmt.Errorf("vhome soak: every %v, duration %v: want every > 0, duration ≥ 0", cfg.Every, cfg.Duration)
 	}
 	all := seq(0, len(h.Nodes()))
-	if err := awaitAgreed(ctx, h, all, soakAgreeBound); err != nil {
-		return nil, err
+	if _, _, err := awaitAgreed(ctx, h, all, soakAgreeBound); err != nil {
+		return nil, fmt.Errorf("vhome soak: %w", err)
 	}
 	series := make([]*soakSeries, len(all))
 	for i := range all {
@@ -277,25 +277,6 @@ func sampleNode(h *Home, s *soakSeries, elapsed time.Duration, out io.Writer) {
 	s.add(f)
 	fmt.Fprintf(out, "+%-7v node %d  pid %-7d rss %6.1f MiB (anon %5.1f)  fds %4d  threads %3d\n",
 		elapsed.Round(time.Second), s.Node, pid, float64(f.RSSKiB)/1024, float64(f.AnonKiB)/1024, f.FDs, f.Threads)
-}
-
-// awaitAgreed waits until nodes idx agree on a leader, bounded by d.
-func awaitAgreed(ctx context.Context, h *Home, idx []int, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		_, _, err := agreed(h, idx)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("vhome soak: no agreement on a leader within %v: %w", d, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond): // the polling period
-		}
-	}
 }
 
 // printSoakSummary writes first, last and largest figure per node and
