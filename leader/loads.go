@@ -132,13 +132,13 @@ func (a *attribution) run(in *Input) {
 	for _, c := range chs {
 		explained := a.self.Load * cover(band, a.self.Current.Channel, a.self.Current.Width, c)
 		for _, m := range a.mesh {
-			if m.rssi >= carrierSenseDBm {
+			if m.rssi >= wifiopt.CarrierSenseDBm {
 				j := &p.Radios[a.byID[m.id]]
 				explained += j.Load * cover(band, j.Current.Channel, j.Current.Width, c)
 			}
 		}
 		for _, k := range a.foreign {
-			if f := &p.Foreign[k]; a.advertised[k] && f.RSSI >= carrierSenseDBm {
+			if f := &p.Foreign[k]; a.advertised[k] && f.RSSI >= wifiopt.CarrierSenseDBm {
 				explained += f.Load * cover(band, f.Channel, f.Width, c)
 			}
 		}

@@ -40,10 +40,6 @@ const (
 	// airtime) then moves to DFS; the old 1 priced a CAC as a radio lost
 	// for good and kept every radio off DFS.
 	dfsCost = 0.1
-	// carrierSenseDBm is the level above which a transmission keeps a
-	// radio's medium busy (the busy time it surveys), as wifiopt and the
-	// sim count it.
-	carrierSenseDBm = -82
 )
 
 // measuredRadio is one mesh radio as measured.
