@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/uspmesh/uspmesh/bulkdata"
@@ -76,17 +75,16 @@ func (n *Node) trustRoots() (*x509.CertPool, error) {
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
-	files := map[string]string{"ca_file": n.cfg.CAFile}
+	files := [][2]string{{"ca_file", n.cfg.CAFile}}
 	if n.cfg.MQTT != nil {
-		files["mqtt.ca_file"] = n.cfg.MQTT.CAFile
+		files = append(files, [2]string{"mqtt.ca_file", n.cfg.MQTT.CAFile})
 	}
-	for field, f := range files {
-		if f == "" {
+	for _, f := range files {
+		if f[1] == "" {
 			continue
 		}
-		pem, err := os.ReadFile(f)
-		if err != nil || !pool.AppendCertsFromPEM(pem) {
-			return nil, &ConfigError{field, f, fmt.Sprintf("no PEM certificates (%v)", err)}
+		if err := appendPool(pool, f[0], f[1]); err != nil {
+			return nil, err
 		}
 	}
 	return pool, nil

@@ -357,12 +357,21 @@ func (n *Node) mtpState(_ context.Context, row, param string) (string, bool) {
 
 // readPool reads a PEM trust store; the error names the config field.
 func readPool(field, file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
 	pool := x509.NewCertPool()
-	if err != nil || !pool.AppendCertsFromPEM(pem) {
-		return nil, &ConfigError{field, file, fmt.Sprintf("no PEM certificates (%v)", err)}
+	if err := appendPool(pool, field, file); err != nil {
+		return nil, err
 	}
 	return pool, nil
+}
+
+// appendPool adds the PEM certificates of file to pool; the error names
+// the config field.
+func appendPool(pool *x509.CertPool, field, file string) error {
+	pem, err := os.ReadFile(file)
+	if err != nil || !pool.AppendCertsFromPEM(pem) {
+		return &ConfigError{field, file, fmt.Sprintf("no PEM certificates (%v)", err)}
+	}
+	return nil
 }
 
 // pskKeys returns the DTLS PSK lookup: configured Controllers use the
