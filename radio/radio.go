@@ -135,6 +135,210 @@ type Station struct {
 	TxRetries, TxFailed          uint64
 	Connected                    time.Duration // time since association
 	Inactive                     time.Duration // time since the last frame
+	// Caps is what the station told the AP it can do (association and
+	// probe requests); the zero value means nothing is known.
+	Caps StationCaps
+}
+
+// StationCaps is what a station can do, as seen from its association
+// and probe requests. Steering reads it: who understands a BSS transition
+// request, who answers beacon report requests, and where the station may
+// be sent.
+type StationCaps struct {
+	// BTM: the station supports 802.11v BSS transition management
+	// (extended capabilities bit 19).
+	BTM bool
+	// BeaconReport: the station answers 802.11k beacon report requests
+	// (RRM enabled capabilities).
+	BeaconReport bool
+	// Bands are the bands the station can use; empty when unknown (the
+	// band of its association is then the only one known).
+	Bands []Band
+	// OpClasses are the global operating classes the station listed as
+	// supported, when it did.
+	OpClasses []int
+	// HT, VHT, HE, EHT: 802.11n, ac, ax, be capable.
+	HT, VHT, HE, EHT bool
+	// MaxRateKbps is the highest legacy (non-HT) rate among the supported
+	// rates, 0 when unknown.
+	MaxRateKbps int
+}
+
+// SupportsBand reports whether the station can use band b. A station
+// whose bands are unknown is assumed to support only known ones: false.
+func (c StationCaps) SupportsBand(b Band) bool {
+	for _, x := range c.Bands {
+		if x == b {
+			return true
+		}
+	}
+	return false
+}
+
+// Candidate is a BSS a station is asked to move to, as a neighbour report
+// entry of a BSS transition management request.
+type Candidate struct {
+	BSSID net.HardwareAddr
+	// OpClass is the global operating class (e.g. 81 for 2.4 GHz 20 MHz,
+	// 115 for 5 GHz channels 36-48); 0 derives it from Channel and Band.
+	OpClass int
+	Channel int
+	// Band locates Channel; it derives OpClass and the PHY type.
+	Band Band
+	// Preference is 1..255, higher preferred; 0 leaves it out.
+	Preference int
+}
+
+// TransitionRequest is an 802.11v BSS transition management request to
+// one associated station.
+type TransitionRequest struct {
+	Station    net.HardwareAddr
+	Candidates []Candidate
+	// DisassocImminent tells the station it will be disassociated after
+	// DisassocTimer (in beacon intervals; 0 lets the AP decide).
+	DisassocImminent bool
+	DisassocTimer    int
+	// ValidityInterval is how long the candidate list is valid, in beacon
+	// intervals; 0 means the backend's default.
+	ValidityInterval int
+	// DialogToken identifies the request in the response; 0 lets the
+	// backend choose.
+	DialogToken int
+}
+
+// Validate checks the request's form.
+func (r TransitionRequest) Validate() error {
+	if len(r.Station) != 6 {
+		return fmt.Errorf("station %q is not a MAC address", r.Station)
+	}
+	if len(r.Candidates) == 0 {
+		return errors.New("no candidate BSS")
+	}
+	if r.DisassocTimer < 0 || r.DisassocTimer > 65535 {
+		return fmt.Errorf("disassociation timer %d outside 0..65535", r.DisassocTimer)
+	}
+	if r.ValidityInterval < 0 || r.ValidityInterval > 255 {
+		return fmt.Errorf("validity interval %d outside 0..255", r.ValidityInterval)
+	}
+	if r.DialogToken < 0 || r.DialogToken > 255 {
+		return fmt.Errorf("dialog token %d outside 0..255", r.DialogToken)
+	}
+	for _, c := range r.Candidates {
+		if len(c.BSSID) != 6 {
+			return fmt.Errorf("candidate BSSID %q is not a MAC address", c.BSSID)
+		}
+		if c.Preference < 0 || c.Preference > 255 {
+			return fmt.Errorf("candidate %s: preference %d outside 0..255", c.BSSID, c.Preference)
+		}
+		if c.Channel <= 0 || c.Channel > 255 || c.OpClass < 0 || c.OpClass > 255 {
+			return fmt.Errorf("candidate %s: channel %d or operating class %d out of range", c.BSSID, c.Channel, c.OpClass)
+		}
+		if c.OpClass == 0 && OpClass(c.Band, c.Channel) == 0 {
+			return fmt.Errorf("candidate %s: no operating class for channel %d in %q", c.BSSID, c.Channel, c.Band)
+		}
+	}
+	return nil
+}
+
+// BeaconReportRequest is an 802.11k beacon report request: the station
+// measures the beacons it hears on a channel and reports them.
+type BeaconReportRequest struct {
+	Station net.HardwareAddr
+	// OpClass and Channel say where to measure; Channel 0 means every
+	// channel of the operating class.
+	OpClass, Channel int
+	// BSSID restricts the report; nil means any.
+	BSSID net.HardwareAddr
+	// Duration is the measurement time per channel; 0 means 50 ms.
+	Duration time.Duration
+}
+
+// The BSS transition management status codes a station answers with
+// (IEEE 802.11-2020 table 9-428); any other non-zero code is a reject too.
+const (
+	BTMAccept                     = 0
+	BTMRejectUnspecified          = 1
+	BTMRejectNoCandidates         = 7
+	BTMRejectLeavingESS           = 8
+	BTMRejectInsufficientCapacity = 3
+)
+
+// Steerer is implemented by radios that can steer their stations: ask
+// one to move (802.11v), ask it what it hears (802.11k), and, for
+// stations that understand neither, refuse their association for a
+// while. Consumers type-assert a Radio to Steerer; backends opt in.
+// Outcomes of transition requests arrive as EventTransitionResponse, beacon
+// reports as EventBeaconReport.
+type Steerer interface {
+	// RequestTransition sends a BSS transition management request to an
+	// associated station. It returns once the request is sent; the
+	// station's answer (if any) is an EventTransitionResponse.
+	RequestTransition(ctx context.Context, req TransitionRequest) error
+	// RequestBeaconReport asks a station for a beacon report; it returns
+	// radio.ErrUnsupported (wrapped) when the station cannot give one.
+	RequestBeaconReport(ctx context.Context, req BeaconReportRequest) error
+	// Deny refuses association to station mac until the given time and
+	// disconnects it if associated; Allow lifts the refusal early.
+	Deny(ctx context.Context, mac net.HardwareAddr, until time.Time) error
+	Allow(ctx context.Context, mac net.HardwareAddr) error
+}
+
+// Transition is a station's answer to a BSS transition management request.
+type Transition struct {
+	DialogToken int
+	// Status is the BTM status code; BTMAccept (0) is an accept.
+	Status int
+	// Target is the BSS the station said it moves to (on accept).
+	Target net.HardwareAddr
+}
+
+// Accepted reports whether the station accepted the transition.
+func (t Transition) Accepted() bool { return t.Status == BTMAccept }
+
+// OpClass returns the global operating class of a 20 MHz channel in band
+// b (IEEE 802.11 annex E table E-4), or 0 when there is none.
+func OpClass(b Band, ch int) int {
+	switch b {
+	case Band2G4:
+		switch {
+		case ch >= 1 && ch <= 13:
+			return 81
+		case ch == 14:
+			return 82
+		}
+	case Band5G:
+		switch {
+		case ch >= 36 && ch <= 48:
+			return 115
+		case ch >= 52 && ch <= 64:
+			return 118
+		case ch >= 100 && ch <= 144:
+			return 121
+		case ch >= 149 && ch <= 177:
+			return 125
+		}
+	case Band6G:
+		if ChannelFreq(Band6G, ch) != 0 {
+			if ch == 2 {
+				return 136
+			}
+			return 131
+		}
+	}
+	return 0
+}
+
+// OpClassBand returns the band of a global operating class, or "".
+func OpClassBand(opClass int) Band {
+	switch {
+	case opClass >= 81 && opClass <= 84:
+		return Band2G4
+	case opClass >= 115 && opClass <= 130:
+		return Band5G
+	case opClass >= 131 && opClass <= 137:
+		return Band6G
+	}
+	return ""
 }
 
 // SwitchRequest asks for a channel change.
@@ -167,6 +371,11 @@ const (
 	EventCACFinished     EventKind = "cac-finished"
 	EventStateChanged    EventKind = "state-changed"
 	EventTxPowerChanged  EventKind = "txpower-changed"
+	// EventTransitionResponse is a station's answer to a BSS transition
+	// management request; Event.Transition carries it.
+	EventTransitionResponse EventKind = "transition-response"
+	// EventBeaconReport is a station's beacon report arriving.
+	EventBeaconReport EventKind = "beacon-report"
 )
 
 // Event is something that happened to a radio.
@@ -178,6 +387,8 @@ type Event struct {
 	Channel int              // channel events: the channel now in use
 	FreqMHz int
 	Width   int
+	// Transition is set on EventTransitionResponse.
+	Transition *Transition
 }
 
 // Radio is one Wi-Fi radio with its access point interface. Methods are
