@@ -112,6 +112,11 @@ type Config struct {
 	// Controllers with narrower rights (an app, a security provider).
 	Roles []RoleConfig `json:"roles"`
 
+	// BulkDataMinInterval is Device.BulkData.MinReportingInterval, in
+	// whole seconds (default 60 s): a profile's ReportingInterval below
+	// it is refused (7012 Invalid value). Labs and tests lower it.
+	BulkDataMinInterval Duration `json:"bulkdata_min_interval"`
+
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
 }
@@ -138,6 +143,10 @@ type ControllerConfig struct {
 
 // DefaultLostNodeExpiry is Config.LostNodeExpiry's default.
 const DefaultLostNodeExpiry = 24 * time.Hour
+
+// DefaultBulkDataMinInterval is Config.BulkDataMinInterval's default,
+// TR-181's usual MinReportingInterval.
+const DefaultBulkDataMinInterval = time.Minute
 
 // Duration is a time.Duration that JSON spells as Go does ("5s").
 type Duration time.Duration
@@ -228,6 +237,9 @@ func (c *Config) applyDefaults() {
 	if c.LostNodeExpiry == 0 {
 		c.LostNodeExpiry = Duration(DefaultLostNodeExpiry)
 	}
+	if c.BulkDataMinInterval == 0 {
+		c.BulkDataMinInterval = Duration(DefaultBulkDataMinInterval)
+	}
 	if c.Profile == "" {
 		c.Profile = "default"
 	}
@@ -282,6 +294,9 @@ func (c Config) Validate() error {
 	}
 	if c.LostNodeExpiry < 0 {
 		return &ConfigError{"lost_node_expiry", time.Duration(c.LostNodeExpiry).String(), "must not be negative"}
+	}
+	if d := time.Duration(c.BulkDataMinInterval); d < time.Second || d%time.Second != 0 {
+		return &ConfigError{"bulkdata_min_interval", d.String(), "want whole seconds, at least 1s"}
 	}
 	if _, err := profileByName(c.Profile); err != nil {
 		return &ConfigError{"profile", c.Profile, err.Error()}

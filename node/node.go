@@ -229,7 +229,7 @@ func (n *Node) buildUSP() error {
 	}
 	ac := accessControl{n.access}
 	n.notifier, err = usp.NewNotifier(n.base, usp.NotifierConfig{Agent: n.agentID, Model: n.model, Transport: transport{n},
-		Access: ac, Clock: n.deps.Clock, Logger: n.log.With("sub", "notify")})
+		Access: pushOwnerAccess{ac, n}, Clock: n.deps.Clock, Logger: n.log.With("sub", "notify")})
 	if err != nil {
 		return err
 	}

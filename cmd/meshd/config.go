@@ -112,6 +112,8 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.list("seed", "static gossip seed ip:port (repeatable), besides the peers DNS-SD finds", func(c *conf) *[]string { return &c.Seeds })
 	lostExpiry := f.fs.Duration("lost-node-expiry", 0, "how long a lost mesh node's Node row stays before it is removed (default 24h)")
 	f.set["lost-node-expiry"] = func(c *conf) { c.LostNodeExpiry = node.Duration(*lostExpiry) }
+	bulkMin := f.fs.Duration("bulkdata-min-interval", 0, "Device.BulkData.MinReportingInterval: the shortest ReportingInterval a bulk data profile may have, whole seconds (default 60s)")
+	f.set["bulkdata-min-interval"] = func(c *conf) { c.BulkDataMinInterval = node.Duration(*bulkMin) }
 	f.str("radio", "radio backend: none (default), sim or linux", func(c *conf) *string { return &c.Radio })
 	f.str("sim-home", "sim backend: home description JSON (see homes/)", func(c *conf) *string { return &c.SimHome })
 	f.str("sim-node", "sim backend: this AP's name in the home description", func(c *conf) *string { return &c.SimNode })

@@ -119,6 +119,7 @@ func TestLoadConfigFlags(t *testing.T) {
 		{[]string{"-controller-port", "7001"}, node.Config{ControllerPort: 7001}},
 		{[]string{"-seed", "192.0.2.1:1"}, node.Config{Seeds: []string{"192.0.2.1:1"}}},
 		{[]string{"-lost-node-expiry", "1h"}, node.Config{LostNodeExpiry: node.Duration(time.Hour)}},
+		{[]string{"-bulkdata-min-interval", "5s"}, node.Config{BulkDataMinInterval: node.Duration(5 * time.Second)}},
 		{[]string{"-radio", "sim"}, node.Config{Radio: "sim"}},
 		{[]string{"-sim-home", "h.json"}, node.Config{SimHome: "h.json"}},
 		{[]string{"-sim-node", "ap1"}, node.Config{SimNode: "ap1"}},
