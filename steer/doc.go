@@ -1,0 +1,89 @@
+// Package steer is the mesh's client steering policy: measurements in,
+// steering actions out. Each round (every few seconds) the leader calls
+// Decide with an Input — the mesh's BSSs (band, width, channel load,
+// clients), each associated client (its BSS, capabilities, its signal
+// there and the signals other BSSs measured for it, with their ages, and
+// its airtime), and the BTM responses received since the last round —
+// and the Memory the previous round returned. Decide returns the Actions
+// to take (steer client X from BSS A to BSS B with an 802.11v BSS
+// transition request, or, for a client without BSS transition support,
+// refuse it on A for a bounded time) and the next Memory. The package
+// imports only the standard library, does no I/O, starts no goroutines
+// and reads no clock: time is Input.Now and the measurements' ages.
+//
+// The input types are the policy's own. The wiring is a mapping: BSS
+// from the Agents' radio and access point tables and channel survey,
+// Client from their associated-device tables (signal, capabilities from
+// the association request, connected time, airtime from bytes ÷ rate),
+// Observation from probe requests, 802.11k beacon reports and the APs'
+// monitoring, Response from the radio layer's BTM response events. An
+// Action becomes the X_USPMESH_Steer command on From's Agent.
+//
+// # Expected throughput
+//
+// A client's expected throughput at a BSS is the PHY rate of the fastest
+// MCS its signal there allows, for the standard, width and spatial
+// streams the client and BSS share (PHYRate: the rates and minimum
+// sensitivities of IEEE 802.11-2020 clauses 17, 19 and 21 and 802.11ax
+// clause 27), times the airtime the BSS can give it: the idle airtime
+// (1 − Load, at least MinShare) divided among the BSS's other active
+// clients and this one. At its current BSS the client's own airtime
+// counts as idle, so a busy client does not chase idle BSSs because of
+// its own traffic. Signals are uplink signals as the mesh's APs measure
+// them; the sensitivity table is the standard's minimum, so the
+// estimate is conservative and, being the same for every BSS, compares
+// fairly.
+//
+// # Rules and defaults
+//
+// A client is steered from A to B only when all of these hold:
+//
+//   - Its signal at A and at B are no older than MaxAge (15 s: a few
+//     leader rounds; a walking client covers about 20 m in 15 s, more
+//     than a room, so older signals describe another place).
+//   - Same band: B's expected throughput is at least MinGain (1.5×) and
+//     MinGainMbps (5 Mb/s) above A's, and B's signal is HysteresisDB
+//     (6 dB) above A's. 6 dB is about two MCS steps (the sensitivity
+//     table rises 1-5 dB per MCS) and the full swing of a ±3 dB noise on
+//     one side, so noise alone at equal signals rarely crosses it; the
+//     1.5× is the "clearly better" and the 5 Mb/s keeps tiny
+//     rates from passing a ratio test. These are choices checked by the
+//     walk test, not figures from a standard.
+//   - Band up (to 5 or 6 GHz): B's signal is at least BandUpMinDBm
+//     (−70 dBm: the tables give 20 MHz MCS 4 or 80 MHz MCS 2 there, 88
+//     Mb/s per VHT stream, more than 2.4 GHz HT's best 65 at 20 MHz, and
+//     10 dB of margin before the 5 GHz cell edge) and B's expected
+//     throughput is BandUpGain (1.2×) A's.
+//   - Band down (to 2.4 GHz): only when A's signal is below
+//     BandDownMaxDBm (−80 dBm, 2 dB above MCS 0 at 20 MHz, i.e. nearly
+//     lost) and the same-band gain rule holds. The 10 dB between the two
+//     band thresholds is the band hysteresis.
+//   - MinDwell (20 s) has passed since the client associated and since
+//     the last attempt, so a client that just arrived is not moved on.
+//   - No attempt is pending (AttemptTimeout, 10 s: BTM responses come
+//     within a second or two and 802.11v roams within a few).
+//   - After a rejected, ignored or timed-out attempt the client waits
+//     BackoffBase (1 min), doubled per consecutive failure up to
+//     BackoffMax (30 min); a successful move resets it.
+//   - Fewer than MaxPerHour (4) attempts in the last hour: the issue's
+//     bound of 4 attempts per client-hour, which also bounds the harm of
+//     a client that ignores every request.
+//   - B→A is not steered within PingPongWindow (30 min) of an A→B attempt.
+//
+// Clients without BSS transition support get a Deny action instead: From
+// disassociates them and refuses their association for DenyFor (30 s,
+// usteer's default sta_block_timeout), so they join another BSS. All
+// other rules apply alike. BSSs marked Closed are never targets.
+//
+// # Bad input and bounds
+//
+// Malformed rows (bad MACs, unknown BSSs, NaN or out-of-range loads and
+// signals, duplicate BSSIDs or client MACs — all copies dropped) are
+// ignored and reported in Result.Problems; stale measurements are not
+// used. Decide never panics. A round does O(clients × BSSs) work beyond
+// reading its input. Memory keeps a client for ForgetAfter (2 h) after
+// it was last seen and at most MaxClients (4096) clients, and per client
+// the attempts of the last hour (or PingPongWindow if longer); the
+// hourly limit holds for every client the memory keeps, i.e. unless more
+// than MaxClients clients pass within an hour.
+package steer
