@@ -97,6 +97,20 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 // the broker's acknowledgement, bounded by ctx and Config.ConnectTimeout.
 // While the Client has no session the error wraps ErrNotConnected.
 func (c *Client) Publish(ctx context.Context, topic string, payload []byte, responseTopic string) error {
+	return c.publish(ctx, topic, payload, responseTopic, c.cfg.QoS)
+}
+
+// PublishQoS is Publish at QoS qos (0, 1 or 2) instead of Config.QoS,
+// without a Response Topic: for messages whose sender chose their QoS,
+// such as a bulk data profile's reports (MQTT.PublishQoS).
+func (c *Client) PublishQoS(ctx context.Context, topic string, payload []byte, qos byte) error {
+	if qos > 2 {
+		return fmt.Errorf("mqtt: publish to %q: QoS %d: want 0, 1 or 2", topic, qos)
+	}
+	return c.publish(ctx, topic, payload, "", qos)
+}
+
+func (c *Client) publish(ctx context.Context, topic string, payload []byte, responseTopic string, qos byte) error {
 	if err := ValidTopicName(topic); err != nil {
 		return fmt.Errorf("mqtt: publish: %w", err)
 	}
@@ -115,7 +129,7 @@ func (c *Client) Publish(ctx context.Context, topic string, payload []byte, resp
 		return fmt.Errorf("mqtt: publish to %q: %w", topic, ErrNotConnected)
 	}
 	_, err := pc.Publish(ctx, &paho.Publish{
-		QoS:     c.cfg.QoS,
+		QoS:     qos,
 		Topic:   topic,
 		Payload: payload,
 		Properties: &paho.PublishProperties{

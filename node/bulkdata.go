@@ -212,8 +212,8 @@ func (p pushOwnerPerms) Secured() bool {
 // bulkPublisher publishes MQTT reports through the node's MQTT client.
 type bulkPublisher struct{ n *Node }
 
-// Publish implements bulkdata.Publisher. The client's QoS applies.
-func (b bulkPublisher) Publish(ctx context.Context, clientRow, topic string, _ int, body []byte) error {
+// Publish implements bulkdata.Publisher at the profile's PublishQoS.
+func (b bulkPublisher) Publish(ctx context.Context, clientRow, topic string, qos int, body []byte) error {
 	q := b.n.mqttNow()
 	if q == nil {
 		return errors.New("this node has no MQTT client")
@@ -221,5 +221,8 @@ func (b bulkPublisher) Publish(ctx context.Context, clientRow, topic string, _ i
 	if own := strings.TrimSuffix(q.clientRow, "."); clientRow != own {
 		return fmt.Errorf("MQTT.Reference %s is not this node's MQTT client (%s)", clientRow, own)
 	}
-	return q.client.Publish(ctx, topic, body, "")
+	if qos < 0 || qos > 2 {
+		return fmt.Errorf("MQTT.PublishQoS %d: want 0, 1 or 2", qos)
+	}
+	return q.client.PublishQoS(ctx, topic, body, byte(qos))
 }
