@@ -159,6 +159,11 @@ func (b *Backend) Radio(name string) *Radio {
 func (b *Backend) Close() error {
 	var err error
 	b.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for _, r := range b.radios {
+			r.liftDenials(ctx)
+		}
+		cancel()
 		b.cancel()
 		b.wg.Wait()
 		err = b.nl.c.Close()

@@ -239,7 +239,8 @@ func TestBackendReads(t *testing.T) {
 		t.Fatalf("stations %+v, %v", stas, err)
 	}
 	want := radio.Station{MAC: testSTAMAC, SignalDBm: -30, TxBitrateKbps: 1000, RxBitrateKbps: 54000, TxBytes: 409, RxBytes: 1 << 33,
-		TxPackets: 4, RxPackets: 10, TxRetries: 1, TxFailed: 2, Connected: 12 * time.Second, Inactive: 1500 * time.Millisecond}
+		TxPackets: 4, RxPackets: 10, TxRetries: 1, TxFailed: 2, Connected: 12 * time.Second, Inactive: 1500 * time.Millisecond,
+		Caps: radio.StationCaps{Bands: []radio.Band{radio.Band2G4}}}
 	if !reflect.DeepEqual(stas[0], want) {
 		t.Errorf("station\n got %+v\nwant %+v", stas[0], want)
 	}

@@ -24,6 +24,7 @@ type Radio struct {
 	switching bool
 	subs      map[chan radio.Event]struct{}
 	waiters   map[chan hostapd.Event]struct{}
+	steer     steerState
 }
 
 var _ radio.Radio = (*Radio)(nil)
@@ -36,6 +37,7 @@ func newRadio(b *Backend, it iface, wiphyName string) *Radio {
 		b: b, ifname: it.Name, ifindex: it.Index, wiphy: it.Wiphy, name: wiphyName,
 		subs:    map[chan radio.Event]struct{}{},
 		waiters: map[chan hostapd.Event]struct{}{},
+		steer:   steerState{pending: map[string]pendingBTM{}, denied: map[string]*time.Timer{}},
 	}
 }
 
@@ -154,7 +156,42 @@ func (r *Radio) Stations(ctx context.Context) ([]radio.Station, error) {
 	if err != nil {
 		return nil, r.opErr("stations", err)
 	}
+	r.addCaps(ctx, s)
 	return s, nil
+}
+
+// addCaps fills each station's capabilities from hostapd's STA reply,
+// with the band of the association among its bands. A station hostapd
+// cannot describe (hostapd restarting, the station just left) keeps what
+// is known; the list itself never fails for it.
+func (r *Radio) addCaps(ctx context.Context, stas []radio.Station) {
+	if len(stas) == 0 {
+		return
+	}
+	var band radio.Band
+	if it, err := r.b.nl.iface(ctx, r.ifindex); err == nil {
+		band, _, _ = radio.FreqChannel(it.FreqMHz)
+	}
+	c, err := hostapd.Dial(ctx, r.b.cfg.HostapdCtrlDir, r.ifname)
+	if err != nil {
+		r.b.cfg.Logger.Debug("station capabilities unavailable", "radio", r.name, "err", err)
+	}
+	for i := range stas {
+		if c != nil {
+			info, err := c.Station(ctx, stas[i].MAC)
+			if err != nil {
+				r.b.cfg.Logger.Debug("station capabilities unavailable", "radio", r.name, "station", stas[i].MAC, "err", err)
+			} else {
+				stas[i].Caps = info.Caps()
+			}
+		}
+		if band != "" && !stas[i].Caps.SupportsBand(band) {
+			stas[i].Caps.Bands = append(stas[i].Caps.Bands, band)
+		}
+	}
+	if c != nil {
+		c.Close()
+	}
 }
 
 // SetTxPower fixes the radio's transmit power, rounded to whole dBm
