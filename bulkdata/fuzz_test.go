@@ -13,12 +13,15 @@ import (
 // FuzzReportURL: any URL and parameter yields a URL without credentials
 // whose query ends with the identity and the parameter, or an error.
 func FuzzReportURL(f *testing.F) {
-	for _, s := range []string{"https://c.example/r", "http://u:p@c.example/", "https://c.example/r?a=1#frag", "coap://x", "https://[::1]:8443/r", "%zz"} {
+	for _, s := range []string{"https://c.example/r", "http://u:p@c.example/", "https://c.example/r?a=1#frag", "coap://x", "https://[::1]:8443/r", "%zz", "https://u:s3cr/et@h/", "https://u:s3cret@h:x/"} {
 		f.Add(s, "k", "v &=?")
 	}
 	f.Fuzz(func(t *testing.T, raw, k, v string) {
 		got, err := ReportURL(raw, Identity{EndpointID: "os::00D09E-SN1"}, [][2]string{{k, v}})
 		if err != nil {
+			if pw := passwordIn(raw); len(pw) >= 4 && strings.Contains(err.Error(), pw) {
+				t.Fatalf("%q: the error %q shows the password", raw, err)
+			}
 			return
 		}
 		u, err := url.Parse(got)
@@ -138,4 +141,20 @@ func FuzzDecodeSeparator(f *testing.F) {
 			t.Fatalf("%q decoded to nothing", s)
 		}
 	})
+}
+
+// passwordIn is what follows the first ':' of a URL's userinfo (up to
+// the last '@' before the query), or "".
+func passwordIn(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return ""
+	}
+	rest, _, _ = strings.Cut(rest, "?")
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return ""
+	}
+	_, pw, _ := strings.Cut(rest[:at], ":")
+	return pw
 }

@@ -34,9 +34,16 @@ func ReportURL(raw string, id Identity, extra [][2]string) (string, error) {
 	if raw == "" {
 		return "", fmt.Errorf("%w: empty", ErrURL)
 	}
+	// An '@' before the query is userinfo, or userinfo that does not
+	// parse as such (a password holding '/' reads as a port or a path):
+	// refused before parsing, whose errors quote the URL, so that no
+	// part of a password reaches the profile's status or a log.
+	if strings.Contains(strings.SplitN(raw, "?", 2)[0], "@") {
+		return "", fmt.Errorf("%w: credentials in the URL are refused; set HTTP.Username and HTTP.Password", ErrURL)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrURL, err)
+		return "", fmt.Errorf("%w: %v", ErrURL, unwrapURL(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("%w: scheme %q (http or https)", ErrURL, u.Scheme)
