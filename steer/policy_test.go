@@ -1,0 +1,172 @@
+package steer
+
+import (
+	"testing"
+	"time"
+)
+
+// TestRules covers each rule with one client and one round.
+func TestRules(t *testing.T) {
+	legacy := phone(apA5, -78, obs(apB5, -60))
+	legacy.Caps.BTM = false
+	only24 := phone(apA24, -55, obs(apA5, -62))
+	only24.Caps.Bands = Bands(Band24)
+	unknownBands := phone(apA24, -55, obs(apA5, -62))
+	unknownBands.Caps.Bands = 0
+	fresh := phone(apA5, -78, obs(apB5, -60))
+	fresh.ConnectedFor = 5 * time.Second
+	staleCur := phone(apA5, -78, obs(apB5, -60))
+	staleCur.Signal.Age = 16 * time.Second
+	staleTarget := phone(apA5, -78, Observation{BSSID: apB5, Signal: Signal{DBm: -60, Age: 16 * time.Second}})
+	twoObs := phone(apA5, -78, Observation{BSSID: apB5, Signal: Signal{DBm: -60, Age: 20 * time.Second}}, obs(apB5, -75))
+
+	busyB := mesh()
+	busyB[2].Load, busyB[2].Clients, busyB[2].Active = 0.9, 8, 6
+	closedB := mesh()
+	closedB[2].Closed = true
+
+	tests := []struct {
+		name   string
+		bsss   []BSS
+		client Client
+		want   string // target BSSID, "" for none
+		reason Reason
+		method Method
+	}{
+		{"same band: clearly better and 18 dB stronger", mesh(), phone(apA5, -78, obs(apB5, -60)), apB5, Throughput, Transition},
+		{"same band: 5 dB stronger is within the hysteresis", mesh(), phone(apA5, -78, obs(apB5, -73)), "", 0, 0},
+		{"same band: 6 dB stronger and 2x faster", mesh(), phone(apA5, -77, obs(apB5, -71)), apB5, Throughput, Transition},
+		{"same band: stronger but no faster (both at the top MCS)", mesh(), phone(apA5, -45, obs(apB5, -30)), "", 0, 0},
+		{"same band: stronger but target busy", busyB, phone(apA5, -78, obs(apB5, -60)), "", 0, 0},
+		{"closed target", closedB, phone(apA5, -78, obs(apB5, -60)), "", 0, 0},
+		{"band up to the same node's 5 GHz", mesh(), phone(apA24, -55, obs(apA5, -62)), apA5, BandUp, Transition},
+		{"band up: 5 GHz below -70 dBm", mesh(), phone(apA24, -55, obs(apA5, -72)), "", 0, 0},
+		{"band up: 2.4 GHz-only client stays", mesh(), only24, "", 0, 0},
+		{"band up: unknown bands means only the current one", mesh(), unknownBands, "", 0, 0},
+		{"band down: 5 GHz at -78 is not very poor", mesh(), phone(apA5, -78, obs(apA24, -50)), "", 0, 0},
+		{"band down: 5 GHz at -84 is", mesh(), phone(apA5, -84, obs(apA24, -60)), apA24, BandDown, Transition},
+		{"legacy client is refused, not asked", mesh(), legacy, apB5, Throughput, Deny},
+		{"dwell after association", mesh(), fresh, "", 0, 0},
+		{"stale current signal", mesh(), staleCur, "", 0, 0},
+		{"stale target signal", mesh(), staleTarget, "", 0, 0},
+		{"the freshest observation of a BSS counts", mesh(), twoObs, "", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := decide(t, Config{}, Input{BSSs: tt.bsss, Clients: []Client{tt.client}}, Memory{})
+			if tt.want == "" {
+				if len(res.Actions) != 0 {
+					t.Fatalf("actions %+v, want none", res.Actions)
+				}
+				return
+			}
+			if len(res.Actions) != 1 {
+				t.Fatalf("actions %+v, want one to %s", res.Actions, tt.want)
+			}
+			a := res.Actions[0]
+			if a.To != tt.want || a.From != tt.client.BSSID || a.Reason != tt.reason || a.Method != tt.method {
+				t.Fatalf("action %+v, want %s→%s %v %v", a, tt.client.BSSID, tt.want, tt.reason, tt.method)
+			}
+			if a.ExpectedMbps <= a.CurrentMbps {
+				t.Errorf("expected %.1f Mb/s not above current %.1f", a.ExpectedMbps, a.CurrentMbps)
+			}
+			switch a.Method {
+			case Deny:
+				if a.DenyFor != DefaultConfig().DenyFor || a.Candidates != nil {
+					t.Errorf("deny for %v with candidates %v, want %v and none", a.DenyFor, a.Candidates, DefaultConfig().DenyFor)
+				}
+			case Transition:
+				if len(a.Candidates) == 0 || a.Candidates[0] != a.To {
+					t.Errorf("candidates %v do not start with %s", a.Candidates, a.To)
+				}
+			}
+			h := res.Memory.Clients[sta]
+			if l := h.last(); l == nil || l.Outcome != Pending || l.To != tt.want || l.At != t0 {
+				t.Errorf("memory %+v does not record the pending attempt", h)
+			}
+		})
+	}
+}
+
+// TestExpectedThroughput checks the airtime share: a client's own
+// airtime counts as idle at its BSS, others' active clients share.
+func TestExpectedThroughput(t *testing.T) {
+	r := &round{cfg: DefaultConfig()}
+	rate := PHYRate(VHT, 80, 2, -50)
+	c := phone(apA5, -50)
+	c.Airtime = 0.6
+	tests := []struct {
+		name    string
+		load    float64
+		active  int
+		current bool
+		want    float64
+	}{
+		{"idle target", 0, 0, false, rate},
+		{"target half busy, one active client", 0.5, 1, false, rate * 0.5 / 2},
+		{"own BSS busy only with this client", 0.6, 1, true, rate},
+		{"own BSS with another active client", 0.9, 2, true, rate * 0.7 / 2},
+		{"saturated target keeps MinShare", 1, 0, false, rate * 0.02},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &view{BSS: bss5(apA5, "A")}
+			b.Load, b.Active, b.Clients = tt.load, tt.active, tt.active
+			if got := r.expected(&c, b, -50, tt.current); got < tt.want-1e-9 || got > tt.want+1e-9 {
+				t.Errorf("expected = %.3f, want %.3f", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDwellCountsFromFirstSight: without a connected time the dwell
+// starts at the first round the client is seen on its BSS.
+func TestDwellCountsFromFirstSight(t *testing.T) {
+	c := phone(apA5, -78, obs(apB5, -60))
+	c.ConnectedFor = 0
+	in := Input{Now: t0, BSSs: mesh(), Clients: []Client{c}}
+	var mem Memory
+	for _, step := range []struct {
+		at   time.Duration
+		want int
+	}{{0, 0}, {10 * time.Second, 0}, {19 * time.Second, 0}, {20 * time.Second, 1}} {
+		in.Now = t0.Add(step.at)
+		res := decide(t, Config{}, in, mem)
+		if len(res.Actions) != step.want {
+			t.Fatalf("at +%v: %d actions, want %d", step.at, len(res.Actions), step.want)
+		}
+		mem = res.Memory
+	}
+}
+
+// TestPingPongWindow: after A→B the client is not steered B→A within
+// the window even when B turns bad, and is after it.
+func TestPingPongWindow(t *testing.T) {
+	in := Input{Now: t0, BSSs: mesh(), Clients: []Client{phone(apA5, -78, obs(apB5, -60))}}
+	res := decide(t, Config{}, in, Memory{})
+	if len(res.Actions) != 1 || res.Actions[0].To != apB5 {
+		t.Fatalf("first round: %+v, want a steer to B", res.Actions)
+	}
+	mem := res.Memory
+	// The client moves to B; then B turns bad and A good.
+	back := phone(apB5, -80, obs(apA5, -55))
+	for _, step := range []struct {
+		at   time.Duration
+		want int
+	}{{10 * time.Second, 0}, {5 * time.Minute, 0}, {29 * time.Minute, 0}, {31 * time.Minute, 1}} {
+		in = Input{Now: t0.Add(step.at), BSSs: mesh(), Clients: []Client{back}}
+		res = decide(t, Config{}, in, mem)
+		if len(res.Actions) != step.want {
+			t.Fatalf("at +%v: %+v, want %d actions", step.at, res.Actions, step.want)
+		}
+		mem = res.Memory
+		if step.at == 10*time.Second {
+			if h := mem.Clients[sta]; h.Attempts[0].Outcome != Accepted || h.Failures != 0 {
+				t.Fatalf("the move to B is not recorded as accepted: %+v", h)
+			}
+		}
+	}
+	if a := res.Actions[0]; a.From != apB5 || a.To != apA5 {
+		t.Fatalf("after the window: %+v, want B→A", a)
+	}
+}
