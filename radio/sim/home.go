@@ -155,6 +155,9 @@ type Client struct {
 	TrafficMbps float64 `json:"trafficMbps,omitempty"`
 	// TxPowerDBm is the client's transmit power; 0 means 15 dBm.
 	TxPowerDBm float64 `json:"txPowerDBm,omitempty"`
+	// Dip, when set, makes the client's signal fall periodically (see
+	// Dip).
+	Dip *Dip `json:"dip,omitempty"`
 	// Gone removes a client of the same MAC (in overrides).
 	Gone bool `json:"gone,omitempty"`
 }
@@ -415,7 +418,7 @@ func (c Client) validate() error {
 	if math.IsNaN(c.TrafficMbps) || c.TrafficMbps < 0 || c.TrafficMbps > 100000 {
 		return fmt.Errorf("trafficMbps: %v outside 0..100000", c.TrafficMbps)
 	}
-	return nil
+	return c.Dip.validate()
 }
 
 // advertisesLoad says whether the network's beacons carry a BSS Load

@@ -246,7 +246,8 @@ func (r *Radio) Stations(ctx context.Context) ([]radio.Station, error) {
 	defer r.mu.Unlock()
 	out := make([]radio.Station, 0, len(r.stations))
 	for _, se := range r.stations {
-		out = append(out, r.b.home.station(r.b.home.Seed, se.a, r.b.cfg.Node, r.b.ap.Pos, r.width, max(now.Sub(se.joined), 0)))
+		st := r.b.home.station(r.b.home.Seed, se.a, r.b.cfg.Node, r.b.ap.Pos, r.width, max(now.Sub(se.joined), 0))
+		out = append(out, dipped(st, se.a, r.width, now))
 	}
 	slices.SortFunc(out, func(a, b radio.Station) int { return bytes.Compare(a.MAC, b.MAC) })
 	return out, nil
