@@ -82,12 +82,9 @@ func (m *model) ownView(un *unit, o option, cur []option) float64 {
 			if m.unitOf[j] == m.unitOf[i] {
 				q = o
 			}
-			ov := overlap(o.sp, q.sp)
-			if ov == 0 {
-				continue
-			}
-			if r, ok := m.heard(i, j); ok {
-				c += ai * m.airtime(j, q.a.Width) * ov * contention(r, q.a.Width)
+			dx := q.sp.centre() - o.sp.centre()
+			if r, ok := m.heard(i, j); ok && m.near(o.a.Width, q.a.Width, dx) {
+				c += ai * m.airtime(j, q.a.Width) * m.leak.exposure(r, o.a.Width, q.a.Width, dx)
 			}
 		}
 	}

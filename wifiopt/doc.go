@@ -11,34 +11,72 @@
 // needs airtime a(W) = min(1, L·W0/W) at width W: a wider channel carries
 // the same traffic in less time, which is how the model rewards capacity.
 //
-// Spectrum. A channel occupies a rectangle of spectrum: 20 MHz per 20 MHz
-// channel. In 2.4 GHz, 20 MHz channels are 5 MHz apart, so two of them k
-// channels apart share 1, 0.75, 0.5, 0.25, 0 of their band for k = 0..4
-// (the overlap of two 20 MHz rectangles; the 22 MHz DSSS mask would give
-// 1, 0.77, 0.55, 0.32, 0.09). 40 MHz in 2.4 GHz is HT40+ for primaries
-// 1-7 and HT40- for 8-13. In 5 GHz (36-64, 100-144, 149-177) and 6 GHz
-// (1, 5, ..., 233) wide channels are the fixed blocks of the 20 MHz grid
-// (5 GHz 40: 36-40, 44-48, ...; 80: 36-48, 52-64, ...; 160: 36-64,
-// 100-128, 149-177). The overlap fraction seen by radio i is the share of
-// i's band that the other transmission occupies; the primary channel
-// inside a block does not change the cost (only the switch).
+// Spectrum. A channel occupies its 20 MHz channels: 20 MHz wide
+// around each centre frequency. In 2.4 GHz, 20 MHz channels are 5 MHz
+// apart, so neighbouring channel numbers overlap. 40 MHz in 2.4 GHz is
+// HT40+ for primaries 1-7 and HT40- for 8-13. In 5 GHz (36-64, 100-144,
+// 149-177) and 6 GHz (1, 5, ..., 233) wide channels are the fixed blocks
+// of the 20 MHz grid (5 GHz 40: 36-40, 44-48, ...; 80: 36-48, 52-64,
+// ...; 160: 36-64, 100-128, 149-177). Overlap and Block describe this
+// geometry; the cost below does not use the rectangle overlap.
+//
+// Leakage. A transmission of width W spreads its power by the OFDM
+// transmit spectrum mask (IEEE 802.11-2020 17.3.9.3 for 20 MHz, 19.3.18.1
+// HT and 21.3.17.1 VHT for the wider channels, which scale it): 0 dBr
+// within W/2-1 MHz of its centre, -20 dBr at W/2+1, -28 dBr at W and
+// -40 dBr at 3W/2, linear in dB in between. What it leaves in a 20 MHz
+// channel is the mask integrated over that channel, relative to one of
+// its own 20 MHz channels: 0 dB inside it, about -1.1, -3.0 and -6.2 dB
+// for 2.4 GHz channels 1, 2 and 3 apart (a partial overlap is not
+// partial contention: its power is only a few dB down). For a
+// transmission wholly outside the channel the receiver's finite
+// selectivity adds to that: a compliant receiver 3 dB above its 6 Mb/s
+// sensitivity tolerates an OFDM signal 16 dB stronger one channel away
+// and 32 dB stronger two away (adjacent and nonadjacent channel
+// rejection, 17.3.10.4 and 17.3.10.5; 19.3.19.2 and 21.3.18.2 alike),
+// which, with the interference it then lets through taken as equal to
+// its noise (-91 dBm in 20 MHz, the noise figure behind those
+// sensitivities), is a rejection of 28 dB at an edge gap of 0 and 44 dB
+// at 20 MHz (linear in between, constant beyond). Together: about -22 dB
+// for adjacent 5 GHz channels, -28 dB for 2.4 GHz channels 1 and 6. A
+// channel farther than 3W/2 + 10 MHz from the transmission's centre,
+// where the mask reaches its floor, is taken as unreachable (the energy
+// detect level would need a signal above about -25 dBm there).
 //
 // Contention. A transmission heard at RSSI dBm over W MHz has a power per
-// 20 MHz of RSSI - 10·log10(W/20). Against the preamble-detect threshold
-// CarrierSenseDBm (-82 dBm per 20 MHz) it keeps the listener off the air
-// with probability 1/(1+exp(-(P20+82)/3)): a soft threshold, 3 dB being
-// the spread of shadowing and fading. The model uses the same threshold
-// whether the listener defers (it decodes the preamble: the other radio
-// covers its primary channel) or not (a partly overlapping or secondary
-// channel transmission it does not decode still corrupts its frames at
-// about that level); above the -62 dBm energy-detect level both mechanisms
-// apply anyway. Probabilities below 1e-4 count as zero.
+// 20 MHz of P20 = RSSI - 10·log10(W/20); in each 20 MHz channel c of a
+// listener it arrives at P20 plus the leakage into c. When the
+// transmission occupies part of c its legacy preamble is there (HT and
+// VHT send it on every 20 MHz channel they occupy), and it is compared
+// with the preamble-detect threshold CarrierSenseDBm (-82 dBm per 20 MHz,
+// 17.3.10.6, 19.3.19.5, 21.3.18.5); when it lies wholly outside c, with
+// the energy-detect threshold EnergyDetectDBm (-62 dBm, the same
+// clauses). Either comparison goes through the soft threshold
+// 1/(1+exp(-margin/3)), 3 dB (FadingDB) being the spread of shadowing and
+// fading; probabilities below 1e-4 count as zero. A partly overlapping
+// transmission above the threshold thus keeps the listener off the air
+// (or corrupts what it receives) as a co-channel one does. ns-3's
+// SpectrumWifiPhy, the judge of cmd/wifieval, does the same: it applies
+// preamble detection (-82 dBm) to every PPDU that overlaps the primary
+// 20 MHz channel, with the power that falls in it by the same masks, and
+// energy detection (-62 dBm) to the rest.
+//
+// Exposure. The share of airtime radio i (width W_i) loses while j
+// transmits is the mean of those probabilities over i's W_i/20 channels:
+// a wider channel is exposed to more neighbours, and one narrow
+// neighbour in one of its 20 MHz channels takes that channel's share. The
+// model does not know which channel of a block is primary (802.11 defers
+// on the primary and falls back to a narrower width when a secondary is
+// busy), so it charges every channel of the block alike and still costs
+// a block the same whatever its primary (only the switch differs).
 //
 // Cost. Radio i on spectrum S_i loses the airtime
 //
-//	Σ_j a_j · overlap(S_i, S_j) · P(RSSI_ji, W_j)            mesh neighbours
-//	+ Σ_f load_f · overlap(S_i, S_f) · P(RSSI_f, W_f)        foreign BSSes
-//	+ mean busy fraction over i's 20 MHz channels          survey
+//	Σ_j a_j · E(S_i, S_j, RSSI_ji)                        mesh neighbours
+//	+ Σ_f load_f · E(S_i, S_f, RSSI_f)                    foreign BSSes
+//	+ mean busy fraction over i's 20 MHz channels       survey
+//
+// where E is the exposure above
 //
 // and the cost of a plan is the sum over radios of a_i times that loss
 // and of the unserved airtime

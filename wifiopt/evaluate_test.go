@@ -28,7 +28,15 @@ func tiny() *Problem {
 	}
 }
 
+// soft is the contention probability of a signal margin dB above its
+// threshold.
+func soft(margin float64) float64 { return 1 / (1 + math.Exp(-margin/FadingDB)) }
+
 func TestEvaluateByHand(t *testing.T) {
+	// Channels 1 and 2 (5 MHz apart) and 1 and 3 (10 MHz): the other's
+	// mask leaves leakDB(20, 5) ≈ -1.1 dB and leakDB(20, 10) ≈ -3.0 dB in
+	// the channel, compared with the -82 dBm preamble threshold.
+	adj1, adj2 := soft(leakDB(20, 5)), soft(leakDB(20, 10))
 	tests := []struct {
 		name   string
 		edit   func(p *Problem)
@@ -37,18 +45,19 @@ func TestEvaluateByHand(t *testing.T) {
 	}{
 		// 0.5·0.4·(1·0.5 + 1·0.5)
 		{"co-channel", nil, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2},
-		// 0.5·0.4·(0.75·0.5 + 0.75·0.5) + one switch
-		{"adjacent", nil, map[string]Assignment{"a": {1, 20}, "b": {2, 20}}, 0.15 + 0.01},
+		// 0.5·0.4·(adj1 + adj1) + one switch (the old rectangle overlap
+		// gave 0.75·0.5 each way).
+		{"adjacent", nil, map[string]Assignment{"a": {1, 20}, "b": {2, 20}}, 0.2*2*adj1 + 0.01},
 		{"apart", nil, map[string]Assignment{"a": {1, 20}, "b": {6, 20}}, 0.01},
 		// One direction measured: taken as symmetric.
 		{"one link", func(p *Problem) { p.RSSI = p.RSSI[:1] }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2},
 		{"no link", func(p *Problem) { p.RSSI = nil }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0},
 		// Foreign BSS at -82 dBm with load 0.2 on a's channel: 0.5·0.2·1·0.5,
-		// and on channel 3 (overlap 0.5) for b on 1: 0.4·0.3·0.5·0.5.
+		// and on channel 3 for b on 1: 0.4·0.3·adj2.
 		{"foreign", func(p *Problem) {
 			p.RSSI = nil
 			p.Foreign = []ForeignBSS{{Radio: "a", Channel: 1, RSSI: -82, Load: 0.2}, {Radio: "b", Channel: 3, RSSI: -82, Load: 0.3}}
-		}, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.05 + 0.03},
+		}, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.05 + 0.12*adj2},
 		// Busy 0.1 on a's channel: 0.5·0.1.
 		{"busy", func(p *Problem) {
 			p.RSSI = nil

@@ -33,21 +33,31 @@ type option struct {
 	unary float64
 }
 
-// memberPair is two radios of two units that hear each other; pji is the
-// contention probability of j's transmission at i, per width of j.
+// memberPair is two radios of two units that hear each other: rji is
+// the RSSI at i of j (when hji), rij the reverse (when hij).
 type memberPair struct {
 	i, j     int
-	pji, pij [4]float64
+	rji, rij float64
+	hji, hij bool
+}
+
+// swapped is the same pair seen from j.
+func (mp memberPair) swapped() memberPair {
+	return memberPair{i: mp.j, j: mp.i, rji: mp.rij, rij: mp.rji, hji: mp.hij, hij: mp.hji}
 }
 
 type edge struct {
 	v     int // the other unit
 	pairs []memberPair
-	// coef[wo][wq] turns overlapping MHz into cost when this unit uses
-	// width index wo and the other wq: the pair terms of pairAt summed
-	// over the member pairs, divided by the overlap.
-	coef [4][4]float64
+	// cost caches the pair terms of pairAt summed over the member pairs
+	// by costKey: both units' widths and the distance of their centres.
+	// The reverse edge has its own cache with the roles swapped.
+	cost map[int32]float64
 }
+
+// costKey packs this unit's width index, the other's and the distance
+// (MHz) from this unit's centre to the other's.
+func costKey(wo, wq, dx int) int32 { return int32((wo*4+wq)<<16 | (dx + 1<<15)) }
 
 type unit struct {
 	radios []int
@@ -70,6 +80,7 @@ type model struct {
 	unitOf []int
 	// heard[i][j] is the RSSI at i of j, NaN when unknown.
 	rssi map[[2]int]float64
+	leak *leakTable
 }
 
 // airtime is the share of airtime radio i needs at width w.
@@ -91,7 +102,7 @@ func compile(p *Problem) (*model, error) {
 	if !finite(p.SwitchCost, p.DFSCost) || p.SwitchCost < 0 || p.DFSCost < 0 {
 		return nil, invalid("switch costs must be finite and non-negative")
 	}
-	m := &model{p: p, index: make(map[string]int, len(p.Radios)), rssi: map[[2]int]float64{}}
+	m := &model{p: p, index: make(map[string]int, len(p.Radios)), rssi: map[[2]int]float64{}, leak: newLeakTable()}
 	m.info = make([]radioInfo, len(p.Radios))
 	for i, r := range p.Radios {
 		if err := checkRadio(&r); err != nil {
@@ -370,7 +381,8 @@ func (m *model) radioUnary(i int, o option) float64 {
 	lost := 0.0
 	for _, f := range inf.foreign {
 		chs, _ := block(r.Band, f.Channel, f.Width)
-		lost += f.Load * overlap(o.sp, spanOf(r.Band, chs)) * contention(f.RSSI, f.Width)
+		dx := spanOf(r.Band, chs).centre() - o.sp.centre()
+		lost += f.Load * m.leak.exposure(f.RSSI, o.a.Width, f.Width, dx)
 	}
 	if len(inf.busy) > 0 {
 		b := 0.0
@@ -404,30 +416,50 @@ func (m *model) unary(g []int, o option) float64 {
 
 func (m *model) mkPair(i, j int) memberPair {
 	mp := memberPair{i: i, j: j}
-	rji, okji := m.heard(i, j)
-	rij, okij := m.heard(j, i)
-	for k, w := range widthsByIndex {
-		if okji {
-			mp.pji[k] = contention(rji, w)
-		}
-		if okij {
-			mp.pij[k] = contention(rij, w)
-		}
-	}
+	mp.rji, mp.hji = m.heard(i, j)
+	mp.rij, mp.hij = m.heard(j, i)
 	return mp
+}
+
+// interacts reports whether the radios of mp can affect each other at
+// all: on one channel, at the narrowest width (the most power per 20 MHz).
+func (mp memberPair) interacts() bool {
+	return (mp.hji && contention(mp.rji, 20) > 0) || (mp.hij && contention(mp.rij, 20) > 0)
 }
 
 // pairAt is the airtime both radios of mp lose to each other when i is on
 // option o and j on option q.
 func (m *model) pairAt(mp memberPair, o, q option) float64 {
-	oi := overlap(o.sp, q.sp)
-	if oi == 0 {
+	return m.pairTerms(mp, o.a.Width, q.a.Width, q.sp.centre()-o.sp.centre())
+}
+
+// pairTerms is pairAt for widths wo (i) and wq (j) and the distance dx
+// from i's centre to j's.
+func (m *model) pairTerms(mp memberPair, wo, wq, dx int) float64 {
+	if !m.near(wo, wq, dx) {
 		return 0
 	}
-	oj := overlap(q.sp, o.sp)
-	ai := m.airtime(mp.i, o.a.Width)
-	aj := m.airtime(mp.j, q.a.Width)
-	return ai*aj*oi*mp.pji[q.wi] + aj*ai*oj*mp.pij[o.wi]
+	ai, aj := m.airtime(mp.i, wo), m.airtime(mp.j, wq)
+	if ai == 0 || aj == 0 {
+		return 0
+	}
+	c := 0.0
+	if mp.hji {
+		c += m.leak.exposure(mp.rji, wo, wq, dx)
+	}
+	if mp.hij {
+		c += m.leak.exposure(mp.rij, wq, wo, -dx)
+	}
+	return ai * aj * c
+}
+
+// near reports whether channels of widths wo and wq whose centres are dx
+// MHz apart are close enough for either to reach the other.
+func (m *model) near(wo, wq, dx int) bool {
+	if dx < 0 {
+		dx = -dx
+	}
+	return dx < wo/2+leakReach(wq) || dx < wq/2+leakReach(wo)
 }
 
 func (m *model) buildEdges() {
@@ -441,12 +473,12 @@ func (m *model) buildEdges() {
 				continue
 			}
 			mp := m.mkPair(i, j)
-			if mp.pji == [4]float64{} && mp.pij == [4]float64{} {
+			if !mp.interacts() {
 				continue
 			}
 			k := key{min(u, v), max(u, v)}
 			if u > v {
-				mp.i, mp.j, mp.pji, mp.pij = mp.j, mp.i, mp.pij, mp.pji
+				mp = mp.swapped()
 			}
 			if _, ok := pairs[k]; !ok {
 				keys = append(keys, k)
@@ -456,40 +488,36 @@ func (m *model) buildEdges() {
 	}
 	for _, k := range keys {
 		ps := pairs[k]
-		fwd := edge{v: k.v, pairs: ps}
-		m.setCoef(&fwd)
-		m.units[k.u].edges = append(m.units[k.u].edges, fwd)
-		rev := edge{v: k.u, pairs: make([]memberPair, len(ps))}
+		m.units[k.u].edges = append(m.units[k.u].edges, edge{v: k.v, pairs: ps, cost: map[int32]float64{}})
+		rev := edge{v: k.u, pairs: make([]memberPair, len(ps)), cost: map[int32]float64{}}
 		for x, mp := range ps {
-			rev.pairs[x] = memberPair{i: mp.j, j: mp.i, pji: mp.pij, pij: mp.pji}
+			rev.pairs[x] = mp.swapped()
 		}
-		m.setCoef(&rev)
 		m.units[k.v].edges = append(m.units[k.v].edges, rev)
 	}
 }
 
 // edgeCost is the cost between unit u on option o and the edge's unit on q.
 func (m *model) edgeCost(e *edge, o, q option) float64 {
-	lo, hi := max(o.sp.lo, q.sp.lo), min(o.sp.hi, q.sp.hi)
-	if hi <= lo {
-		return 0
-	}
-	return float64(hi-lo) * e.coef[o.wi][q.wi]
+	return m.edgeCostAt(e, o.a.Width, q.a.Width, q.sp.centre()-o.sp.centre())
 }
 
-// setCoef fills e.coef from its member pairs: with ov MHz overlapping,
-// pairAt = ov·(ai·aj·pji/Wo + aj·ai·pij/Wq).
-func (m *model) setCoef(e *edge) {
-	for wo, Wo := range widthsByIndex {
-		for wq, Wq := range widthsByIndex {
-			c := 0.0
-			for _, mp := range e.pairs {
-				ai, aj := m.airtime(mp.i, Wo), m.airtime(mp.j, Wq)
-				c += ai * aj * (mp.pji[wq]/float64(Wo) + mp.pij[wo]/float64(Wq))
-			}
-			e.coef[wo][wq] = c
-		}
+// edgeCostAt is the cost of edge e with this unit at width wo, the other
+// at wq, and the other's centre dx MHz above this one's (cached).
+func (m *model) edgeCostAt(e *edge, wo, wq, dx int) float64 {
+	if !m.near(wo, wq, dx) {
+		return 0
 	}
+	k := costKey(widthIndex(wo), widthIndex(wq), dx)
+	if c, ok := e.cost[k]; ok {
+		return c
+	}
+	c := 0.0
+	for _, mp := range e.pairs {
+		c += m.pairTerms(mp, wo, wq, dx)
+	}
+	e.cost[k] = c
+	return c
 }
 
 // total is the cost of choosing option x[u] for every unit u.

@@ -68,14 +68,11 @@ func newSearch(m *model, rng *rand.Rand) *search {
 }
 
 // pairCost is the cost of edge e between its unit on spectrum a and the
-// other unit on b. It equals the reverse edge's cost with a and b swapped
-// (the coefficients are symmetric), so an edge serves both directions.
-func pairCost(e *edge, a, b optSpan) float64 {
-	lo, hi := max(a.lo, b.lo), min(a.hi, b.hi)
-	if hi <= lo {
-		return 0
-	}
-	return float64(hi-lo) * e.coef[a.wi][b.wi]
+// other unit on b. It equals the reverse edge's cost with a and b
+// swapped, so an edge serves both directions.
+func (s *search) pairCost(e *edge, a, b optSpan) float64 {
+	dx := int(b.lo+b.hi)/2 - int(a.lo+a.hi)/2
+	return s.m.edgeCostAt(e, widthsByIndex[a.wi], widthsByIndex[b.wi], dx)
 }
 
 // fields returns unit u's fields.
@@ -133,7 +130,7 @@ func (s *search) buildTables() {
 			for k, a := range su {
 				row := t[k*len(sv) : (k+1)*len(sv)]
 				for q, b := range sv {
-					row[q] = pairCost(ed, a, b)
+					row[q] = s.pairCost(ed, a, b)
 				}
 			}
 		}

@@ -160,3 +160,132 @@ func contention(rssi float64, width int) float64 {
 	}
 	return p
 }
+
+// Adjacent-channel and energy-detect constants; see the package
+// documentation for their sources.
+const (
+	// EnergyDetectDBm is the CCA energy-detect threshold per 20 MHz: any
+	// signal at or above it keeps a radio off the air, decodable or not.
+	EnergyDetectDBm = -62.0
+	// rxAdjacentDB and rxNonAdjacentDB are the receiver's rejection of a
+	// transmission one and two channel widths away (edge gap 0 and 20 MHz).
+	rxAdjacentDB    = 28.0
+	rxNonAdjacentDB = 44.0
+)
+
+// maskDBr is the 802.11 OFDM transmit spectrum mask of a width MHz PPDU
+// at x MHz from its centre: 0 dBr to W/2-1, -20 dBr at W/2+1, -28 dBr at
+// W, -40 dBr at 3W/2 and beyond, linear in dB in between.
+func maskDBr(width int, x float64) float64 {
+	w := float64(width)
+	x = math.Abs(x)
+	pts := [...][2]float64{{w/2 - 1, 0}, {w/2 + 1, -20}, {w, -28}, {1.5 * w, -40}}
+	if x <= pts[0][0] {
+		return 0
+	}
+	for k := 1; k < len(pts); k++ {
+		if x <= pts[k][0] {
+			a, b := pts[k-1], pts[k]
+			return a[1] + (b[1]-a[1])*(x-a[0])/(b[0]-a[0])
+		}
+	}
+	return -40
+}
+
+// leakReach is the largest distance (MHz) between a 20 MHz channel's
+// centre and the centre of a width MHz transmission at which the model
+// lets the transmission reach the channel: the channel's near edge at
+// 3W/2, where the mask reaches its floor.
+func leakReach(width int) int { return 3*width/2 + 10 }
+
+// leakDB is the power a width MHz transmission centred dc MHz from a
+// 20 MHz channel's centre leaves in that channel after the receiver's
+// filter, in dB relative to the transmission's power per 20 MHz (at most
+// 0): the mask integrated over the channel, relative to the mask in one
+// of the transmission's own 20 MHz channels, plus, for a transmission
+// entirely outside the channel, the receiver's finite rejection of it
+// (rxAdjacentDB at an edge gap of 0, rising linearly to rxNonAdjacentDB
+// at 20 MHz and staying there). It is -Inf beyond leakReach.
+func leakDB(width, dc int) float64 {
+	if dc < 0 {
+		dc = -dc
+	}
+	if dc > leakReach(width) {
+		return math.Inf(-1)
+	}
+	f := maskShare(width, dc) / maskShare(width, width/2-10)
+	if gap := float64(dc - width/2 - 10); gap >= 0 {
+		rej := rxAdjacentDB + (rxNonAdjacentDB-rxAdjacentDB)*min(1, gap/20)
+		f += math.Pow(10, -rej/10)
+	}
+	return min(0, 10*math.Log10(f))
+}
+
+// maskShare is the mean of the mask (linear) of a width MHz transmission
+// over the 20 MHz channel centred dc MHz from its centre.
+func maskShare(width, dc int) float64 {
+	const step = 0.1
+	f := 0.0
+	for x := float64(dc) - 10 + step/2; x < float64(dc)+10; x += step {
+		f += math.Pow(10, maskDBr(width, x)/10) * step
+	}
+	return f / 20
+}
+
+// leakTable holds leakDB for every width index and integer distance.
+type leakTable [4][]float64
+
+func newLeakTable() *leakTable {
+	var t leakTable
+	for wi, w := range widthsByIndex {
+		r := leakReach(w)
+		t[wi] = make([]float64, r+1)
+		for dc := range t[wi] {
+			t[wi][dc] = leakDB(w, dc)
+		}
+	}
+	return &t
+}
+
+// exposure is the share of airtime a radio on a channel of width wo
+// loses to a transmission of width wq heard at rssi dBm (its total
+// power) whose centre is dx MHz above the radio's channel centre, while
+// that transmission is on the air. Each 20 MHz channel of the radio's
+// block counts 1/(wo/20): in it the transmission's power per 20 MHz,
+// less the leakage loss, is compared through the soft threshold with
+// CarrierSenseDBm when the transmission occupies part of that channel
+// (its legacy preamble is sent on each of its 20 MHz channels) and with
+// EnergyDetectDBm when it lies wholly outside it.
+func (t *leakTable) exposure(rssi float64, wo, wq, dx int) float64 {
+	if wo <= 0 {
+		wo = 20
+	}
+	if wq <= 0 {
+		wq = 20
+	}
+	per20 := rssi - 10*math.Log10(float64(wq)/20)
+	tab := t[widthIndex(wq)]
+	n := wo / 20
+	sum := 0.0
+	for k := range n {
+		dc := dx - (-wo/2 + 10 + 20*k)
+		if dc < 0 {
+			dc = -dc
+		}
+		if dc >= len(tab) {
+			continue
+		}
+		thr := EnergyDetectDBm
+		if dc < wq/2+10 {
+			thr = CarrierSenseDBm
+		}
+		p := 1 / (1 + math.Exp(-(per20+tab[dc]-thr)/FadingDB))
+		if p >= negligible {
+			sum += p
+		}
+	}
+	return sum / float64(n)
+}
+
+// centre is the centre frequency (MHz) of a span.
+func (s span) centre() int { return (s.lo + s.hi) / 2 }

@@ -116,3 +116,77 @@ func TestOverlap(t *testing.T) {
 		t.Error("Overlap accepted 5 GHz channel 37")
 	}
 }
+
+func TestMaskPoints(t *testing.T) {
+	// The OFDM mask for 20 MHz (IEEE 802.11-2020 17.3.9.3) and its scaling
+	// to 80 MHz (21.3.17.1).
+	for _, c := range []struct {
+		w    int
+		x, d float64
+	}{{20, 0, 0}, {20, 9, 0}, {20, 11, -20}, {20, 20, -28}, {20, 30, -40}, {20, 60, -40}, {20, 10, -10},
+		{80, 39, 0}, {80, 41, -20}, {80, 80, -28}, {80, 120, -40}} {
+		if got := maskDBr(c.w, c.x); math.Abs(got-c.d) > 1e-9 {
+			t.Errorf("mask %d MHz at %v MHz = %v dBr, want %v", c.w, c.x, got, c.d)
+		}
+	}
+}
+
+func TestLeak(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		w, dc     int
+		min, max_ float64
+	}{
+		{"co-channel", 20, 0, 0, 0},
+		{"inside a wide channel", 80, 30, 0, 0},
+		// Half of a 20 MHz transmission 10 MHz away falls in the channel.
+		{"2.4 GHz channels 2 apart", 20, 10, -3.3, -2.7},
+		{"2.4 GHz channels 3 apart", 20, 15, -6.6, -5.8},
+		// Channels 1 and 6: only the mask's skirt and the receiver's
+		// limited rejection.
+		{"2.4 GHz channels 1 and 6", 20, 25, -30, -25},
+		{"5 GHz adjacent", 20, 20, -24, -20},
+		{"5 GHz non-adjacent", 20, 40, -40, -36},
+	} {
+		got := leakDB(c.w, c.dc)
+		if got < c.min || got > c.max_ {
+			t.Errorf("%s: leakDB(%d, %d) = %.2f dB, want %v..%v", c.name, c.w, c.dc, got, c.min, c.max_)
+		}
+	}
+	if !math.IsInf(leakDB(20, leakReach(20)+1), -1) {
+		t.Error("leak beyond reach should be -Inf")
+	}
+}
+
+func TestExposure(t *testing.T) {
+	lt := newLeakTable()
+	for _, c := range []struct {
+		name       string
+		rssi       float64
+		wo, wq, dx int
+		lo, hi     float64
+	}{
+		// A partly overlapping neighbour heard well above the preamble
+		// threshold contends fully, as a co-channel one does (the old
+		// rectangle overlap priced it at 0.5).
+		{"strong, 10 MHz apart", -60, 20, 20, 10, 0.99, 1},
+		{"strong, co-channel", -60, 20, 20, 0, 0.99, 1},
+		// Channels 1 and 6: nothing at -60 dBm; at -32 dBm the leak is above
+		// energy detect.
+		{"1 and 6 at -60", -60, 20, 20, 25, 0, 1e-3},
+		{"1 and 6 at -32", -32, 20, 20, 25, 0.5, 1},
+		// A 20 MHz neighbour on one half of a 40 MHz channel takes half of
+		// it; a 40 MHz neighbour over a 20 MHz channel all of it, at its
+		// power per 20 MHz (-60 - 3 dB).
+		{"20 in half of 40", -60, 40, 20, 10, 0.49, 0.51},
+		{"40 over 20", -60, 20, 40, -10, 0.99, 1},
+		// Per-20 MHz power: an 80 MHz transmission at -76 dBm is -82 per 20.
+		{"80 at threshold", -82 + 10*math.Log10(4), 20, 80, 30, 0.49, 0.51},
+		{"far apart", -30, 20, 20, 100, 0, 0},
+	} {
+		got := lt.exposure(c.rssi, c.wo, c.wq, c.dx)
+		if got < c.lo || got > c.hi {
+			t.Errorf("%s: exposure = %v, want %v..%v", c.name, got, c.lo, c.hi)
+		}
+	}
+}
