@@ -52,7 +52,7 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 			}
 			hr := homeResult{Class: c, Seed: seed, APs: len(h.Scene.APs), Foreign: len(h.Scene.Foreign),
 				Clients: len(h.Clients), Methods: map[wifieval.Method]result{}}
-			for _, m := range wifieval.Methods {
+			for _, m := range cfg.methods {
 				a, err := wifieval.MakePlan(ctx, h.Problem, m, seed)
 				if err != nil {
 					return nil, fmt.Errorf("%s home %d: %s: %w", c, seed, m, err)

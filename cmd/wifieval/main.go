@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	wifieval [-class all] [-homes 10] [-seed 1] [-parallel 2] [-judge bin/judge] [-json]
+//	wifieval [-class all] [-homes 10] [-seed 1] [-parallel 2] [-methods all] [-judge bin/judge] [-json]
 package main
 
 import (
@@ -19,6 +19,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,6 +44,7 @@ type config struct {
 	homes    int
 	seed     uint64
 	parallel int
+	methods  []wifieval.Method
 	json     bool
 	judge    wifieval.Config
 }
@@ -90,6 +93,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	measure := fs.Duration("measure", def.Measure, "simulated time measured")
 	rate := fs.String("rate", def.Rate, "rate control: ideal or minstrel")
 	run := fs.Uint("run", uint(def.Run), "ns-3 RngRun")
+	methods := fs.String("methods", "all", "methods to judge, comma-separated (planner and lccs always)")
 	asJSON := fs.Bool("json", false, "print JSON instead of the table")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -98,14 +102,20 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	cfg := config{homes: *homes, seed: *seed, parallel: *parallel, json: *asJSON}
+	var err error
 	if *class == "all" {
 		cfg.classes = wifieval.Classes
 	} else {
-		c, err := wifieval.ParseClass(*class)
+		var c wifieval.Class
+		c, err = wifieval.ParseClass(*class)
 		if err != nil {
 			return config{}, err
 		}
 		cfg.classes = []wifieval.Class{c}
+	}
+	cfg.methods, err = parseMethods(*methods)
+	if err != nil {
+		return config{}, err
 	}
 	if cfg.homes < 1 || cfg.parallel < 1 {
 		return config{}, errors.New("-homes and -parallel must be at least 1")
@@ -136,4 +146,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	writeTable(stdout, cfg, sums)
 	return nil
+}
+
+// parseMethods reads -methods: "all" or a comma-separated list of
+// wifieval.Methods. The planner and LCCS, which the summaries compare,
+// are always judged; the result is in wifieval.Methods order.
+func parseMethods(v string) ([]wifieval.Method, error) {
+	if v == "all" {
+		return wifieval.Methods, nil
+	}
+	want := map[wifieval.Method]bool{wifieval.Planner: true, wifieval.LCCS: true}
+	for _, f := range strings.Split(v, ",") {
+		m := wifieval.Method(strings.TrimSpace(f))
+		if !slices.Contains(wifieval.Methods, m) {
+			return nil, fmt.Errorf("-methods: unknown method %q (want %v)", m, wifieval.Methods)
+		}
+		want[m] = true
+	}
+	var out []wifieval.Method
+	for _, m := range wifieval.Methods {
+		if want[m] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,10 +21,26 @@ func TestHelp(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-class", "castle"}, {"-homes", "0"}, {"extra"}, {"-judge", "/nonexistent/judge"}} {
+	for _, args := range [][]string{{"-class", "castle"}, {"-homes", "0"}, {"extra"}, {"-judge", "/nonexistent/judge"}, {"-methods", "planner,oracle"}} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), args, &out, &errb); err == nil {
 			t.Errorf("%q: no error", args)
+		}
+	}
+}
+
+func TestMethods(t *testing.T) {
+	for _, c := range []struct {
+		arg  string
+		want []wifieval.Method
+	}{
+		{"all", wifieval.Methods},
+		{"random", []wifieval.Method{wifieval.Planner, wifieval.LCCS, wifieval.Random}},
+		{"lccs, planner", []wifieval.Method{wifieval.Planner, wifieval.LCCS}},
+	} {
+		got, err := parseMethods(c.arg)
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("parseMethods(%q) = %v, %v; want %v", c.arg, got, err, c.want)
 		}
 	}
 }
@@ -53,5 +70,16 @@ func TestReport(t *testing.T) {
 	b.Reset()
 	if err := writeJSON(&b, homes, sums); err != nil || !strings.Contains(b.String(), `"spearman_predicted_vs_delivered_gain": 1`) {
 		t.Fatalf("json %v:\n%s", err, b.String())
+	}
+	// Judged with -methods planner,lccs: no rows for the others.
+	for _, h := range homes {
+		delete(h.Methods, wifieval.ACS)
+		delete(h.Methods, wifieval.Random)
+	}
+	sums = summarise([]wifieval.Class{wifieval.House}, homes)
+	b.Reset()
+	writeTable(&b, config{homes: 4, seed: 1, judge: wifieval.DefaultConfig()}, sums)
+	if len(sums[0].Methods) != 2 || strings.Contains(b.String(), "acs") || strings.Contains(b.String(), "random") || sums[0].Spearman != 1 {
+		t.Fatalf("planner and lccs only: %+v\n%s", sums[0], b.String())
 	}
 }

@@ -33,6 +33,9 @@ func summarise(classes []wifieval.Class, homes []homeResult) []summary {
 		s := summary{Class: c, Methods: map[wifieval.Method]methodSummary{}}
 		var predicted, delivered []float64
 		for _, m := range wifieval.Methods {
+			if !judged(homes, c, m) {
+				continue
+			}
 			var agg, p10, cost []float64
 			worst := math.Inf(1)
 			for _, h := range homes {
@@ -66,7 +69,10 @@ func writeTable(w io.Writer, cfg config, sums []summary) {
 	fmt.Fprintln(tw, "class\tmethod\taggregate Mbps (95% CI)\tp10 client Mbps (95% CI)\tworst home vs LCCS\tmean wifiopt cost")
 	for _, s := range sums {
 		for _, m := range wifieval.Methods {
-			r := s.Methods[m]
+			r, ok := s.Methods[m]
+			if !ok {
+				continue
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%.3f\n", s.Class, m, pm(r.Aggregate, r.AggregateCI), pm(r.P10, r.P10CI), r.WorstVsLCCS, r.Cost)
 		}
 	}
@@ -117,4 +123,14 @@ func fin(x float64) *float64 {
 		return nil
 	}
 	return &x
+}
+
+// judged reports whether any home of class c has a result of method m.
+func judged(homes []homeResult, c wifieval.Class, m wifieval.Method) bool {
+	for _, h := range homes {
+		if _, ok := h.Methods[m]; ok && h.Class == c {
+			return true
+		}
+	}
+	return false
 }
