@@ -117,6 +117,13 @@ type Config struct {
 	// it is refused (7012 Invalid value). Labs and tests lower it.
 	BulkDataMinInterval Duration `json:"bulkdata_min_interval"`
 
+	// HistoryPeriod is how often the node samples its radios and clients
+	// into its history (Device.X_USPMESH_Mesh.History., default 10s,
+	// whole seconds, at least 1s); HistoryFlashEvery how often a sample
+	// is also kept on flash, in <state dir>/history/ (default 1m).
+	HistoryPeriod     Duration `json:"history_period"`
+	HistoryFlashEvery Duration `json:"history_flash_every"`
+
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
 }
@@ -243,6 +250,12 @@ func (c *Config) applyDefaults() {
 	if c.Profile == "" {
 		c.Profile = "default"
 	}
+	if c.HistoryPeriod == 0 {
+		c.HistoryPeriod = Duration(DefaultHistoryPeriod)
+	}
+	if c.HistoryFlashEvery == 0 {
+		c.HistoryFlashEvery = Duration(DefaultHistoryFlashEvery)
+	}
 	c.applyMTPDefaults()
 }
 
@@ -297,6 +310,12 @@ func (c Config) Validate() error {
 	}
 	if d := time.Duration(c.BulkDataMinInterval); d < time.Second || d%time.Second != 0 {
 		return &ConfigError{"bulkdata_min_interval", d.String(), "want whole seconds, at least 1s"}
+	}
+	if d := time.Duration(c.HistoryPeriod); d < time.Second || d%time.Second != 0 {
+		return &ConfigError{"history_period", d.String(), "want whole seconds, at least 1s"}
+	}
+	if d := time.Duration(c.HistoryFlashEvery); d < time.Duration(c.HistoryPeriod) {
+		return &ConfigError{"history_flash_every", d.String(), "want at least history_period"}
 	}
 	if _, err := profileByName(c.Profile); err != nil {
 		return &ConfigError{"profile", c.Profile, err.Error()}

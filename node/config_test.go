@@ -99,7 +99,8 @@ func TestValidatePure(t *testing.T) {
 		{"garbage mesh secret", Config{MeshSecretFile: garbage}, true},
 		{"missing PSK file", Config{PSKFile: missing}, true},
 		{"missing certificates", Config{CertFile: missing, KeyFile: missing, CAFile: missing}, true},
-		{"lower-case OUI kept", Config{Insecure: true, OUI: "00a0b1", GossipPort: 7946, LogLevel: "info"}, true},
+		{"lower-case OUI kept", Config{Insecure: true, OUI: "00a0b1", GossipPort: 7946, LogLevel: "info",
+			BulkDataMinInterval: Duration(time.Minute), HistoryPeriod: Duration(time.Second), HistoryFlashEvery: Duration(time.Second)}, true},
 		{"invalid, with lists", Config{Insecure: true, OUI: "abcdef", GossipPort: 7946, LogLevel: "info", Seeds: []string{"192.0.2.1:1", "x"},
 			Controllers: []ControllerConfig{{EndpointID: "proto::ops", Role: "full"}}, Interfaces: []string{"eth0"}}, false},
 	}
@@ -135,7 +136,8 @@ func deepCopy(c Config) Config {
 func TestApplyDefaults(t *testing.T) {
 	defaults := Config{StateDir: "/var/lib/uspmesh", Listen: ":5684", OUI: "000000", Manufacturer: "uspmesh",
 		ModelName: "uspmesh AP", ProductClass: "MeshAP", LogLevel: "info", GossipPort: 7946, Profile: "default",
-		LostNodeExpiry: Duration(DefaultLostNodeExpiry)}
+		LostNodeExpiry: Duration(DefaultLostNodeExpiry), BulkDataMinInterval: Duration(DefaultBulkDataMinInterval),
+		HistoryPeriod: Duration(DefaultHistoryPeriod), HistoryFlashEvery: Duration(DefaultHistoryFlashEvery)}
 	with := func(edit func(*Config)) Config {
 		c := defaults
 		edit(&c)

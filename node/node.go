@@ -82,6 +82,7 @@ type Node struct {
 	mqtt     atomic.Pointer[mqttMTP]
 	ws       atomic.Pointer[wsMTP]
 	bulk     atomic.Pointer[bulkdata.Runner]
+	hist     atomic.Pointer[sampler] // the history, once started
 	intake   intake
 	book     addressBook
 	refusals *lograte.Limiter // refused input, logged once a minute per kind
@@ -183,6 +184,9 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.wifi.Start(n.base, n.model, radios); err != nil {
 		return fmt.Errorf("wifi: %w", err)
 	}
+	if err := n.startHistory(radios); err != nil {
+		return err
+	}
 	if cfg.MeshSecretFile != "" {
 		n.bg.Add(1)
 		go n.runMesh()
@@ -204,6 +208,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 		},
 	})
 	n.attachBulkData(s)
+	n.attachHistory(s)
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
 	// A data model file that is not there (first start, or removed to
 	// reset the model) starts from the configured values.
@@ -476,6 +481,9 @@ func (n *Node) Close() error {
 			n.notifier.Close()
 		}
 		n.bg.Wait() // the mesh retries end; no mesh starts after this
+		if err := n.stopHistory(); err != nil {
+			errs = append(errs, fmt.Errorf("history: %w", err))
+		}
 		if m := n.meshNow(); m != nil {
 			m.close()
 		}

@@ -114,6 +114,10 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.set["lost-node-expiry"] = func(c *conf) { c.LostNodeExpiry = node.Duration(*lostExpiry) }
 	bulkMin := f.fs.Duration("bulkdata-min-interval", 0, "Device.BulkData.MinReportingInterval: the shortest ReportingInterval a bulk data profile may have, whole seconds (default 60s)")
 	f.set["bulkdata-min-interval"] = func(c *conf) { c.BulkDataMinInterval = node.Duration(*bulkMin) }
+	histPeriod := f.fs.Duration("history-period", 0, "how often the node samples its radios and clients into its history (Device.X_USPMESH_Mesh.History.), whole seconds (default 10s)")
+	f.set["history-period"] = func(c *conf) { c.HistoryPeriod = node.Duration(*histPeriod) }
+	histFlash := f.fs.Duration("history-flash-every", 0, "keep one history sample per this period on flash, in <state-dir>/history/ (default 1m)")
+	f.set["history-flash-every"] = func(c *conf) { c.HistoryFlashEvery = node.Duration(*histFlash) }
 	f.str("radio", "radio backend: none (default), sim or linux", func(c *conf) *string { return &c.Radio })
 	f.str("sim-home", "sim backend: home description JSON (see homes/)", func(c *conf) *string { return &c.SimHome })
 	f.str("sim-node", "sim backend: this AP's name in the home description", func(c *conf) *string { return &c.SimNode })

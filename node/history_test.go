@@ -1,0 +1,232 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/history"
+	"github.com/uspmesh/uspmesh/radio"
+	"github.com/uspmesh/uspmesh/radio/sim"
+)
+
+// dipMAC is the client of dipHome whose signal dips.
+const dipMAC = "02:d1:00:00:00:01"
+
+// dipHome is homes/flat.json with one more 5 GHz client beside ap1,
+// whose signal drops 20 dB for 2 s of every 4 s.
+func dipHome(t testing.TB) (*sim.Home, *sim.Dip) {
+	t.Helper()
+	home, err := sim.LoadHome(filepath.Join("..", "homes", "flat.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap1, _ := home.AP("ap1")
+	dip := &sim.Dip{PeriodS: 4, DurationS: 2, DepthDB: 20}
+	home.Clients = append(home.Clients, sim.Client{MAC: dipMAC, Pos: sim.Pos{X: ap1.Pos.X + 2, Y: ap1.Pos.Y}, Band: radio.Band5G,
+		Load: 0.05, Dip: dip})
+	return home, dip
+}
+
+// openSim opens node name of home on a fresh air, closed at cleanup.
+func openSim(t testing.TB, home *sim.Home, name, air string) *sim.Backend {
+	t.Helper()
+	sc := sim.TestConfig()
+	sc.Home, sc.Node, sc.AirDir, sc.CACTime, sc.Logger = home, name, air, time.Second, testLogger(t)
+	b, err := sim.Open(context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// operate runs command on n as c and returns its output arguments, or
+// the failure's code and message as an error.
+func operate(t testing.TB, c *controller, command string, in map[string]string) (map[string]string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.client.Operate(ctx, c.agent, command, "", in)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range resp.GetOperationResults() {
+		if f := r.GetCmdFailure(); f != nil {
+			return nil, fmt.Errorf("%d %s", f.GetErrCode(), f.GetErrMsg())
+		}
+		return r.GetReqOutputArgs().GetOutputArgs(), nil
+	}
+	return nil, fmt.Errorf("no result")
+}
+
+func decodeRecords(t testing.TB, out map[string]string) []history.Record {
+	t.Helper()
+	var recs []history.Record
+	if err := json.Unmarshal([]byte(out["Records"]), &recs); err != nil {
+		t.Fatalf("Records: %v", err)
+	}
+	if n, _ := strconv.Atoi(out["Count"]); n != len(recs) {
+		t.Fatalf("Count %s for %d records", out["Count"], len(recs))
+	}
+	return recs
+}
+
+// TestHistoryOverUSP: a node on sim radios samples every second; over
+// USP, History.Query() returns its radios and clients, the dipping
+// client low in its dips and high between them, Client.{i}. shows it,
+// bad arguments and a read-only Controller are refused, and after a
+// restart the history read back from flash is still there.
+func TestHistoryOverUSP(t *testing.T) {
+	home, dip := dipHome(t)
+	cfg := baseConfig(t)
+	cfg.HistoryPeriod, cfg.HistoryFlashEvery = Duration(time.Second), Duration(time.Second)
+	cfg.Controllers = append(cfg.Controllers, ControllerConfig{EndpointID: "proto::reader", Role: "read"})
+	air := t.TempDir()
+	n := startNode(t, cfg, Deps{Radios: openSim(t, home, "ap1", air)})
+	c := dialNode(t, n, testCtl, testPSK)
+	var recs []history.Record
+	waitFor(t, 20*time.Second, "two dips of the client in the history", func() bool {
+		out, err := operate(t, c, historyRoot+"Query()", map[string]string{"MAC": dipMAC, "Kind": "Client"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = decodeRecords(t, out)
+		return len(recs) >= 9
+	})
+	high := slices.MaxFunc(recs, func(a, b history.Record) int { return a.RSSI - b.RSSI }).RSSI
+	var lows, highs int
+	for _, r := range recs {
+		if r.Kind != history.KindClient || r.MAC != dipMAC || r.Radio == "" {
+			t.Fatalf("record %+v", r)
+		}
+		// The sample's time is whole seconds and read a few ms before
+		// the radio: a record within a second of a dip's edge may be
+		// either.
+		in, edge := dip.InDip(r.Time), dip.InDip(r.Time.Add(-time.Second)) != dip.InDip(r.Time.Add(time.Second))
+		switch {
+		case r.RSSI <= high-18:
+			lows++
+			if !in && !edge {
+				t.Errorf("RSSI %d at %v, outside a dip", r.RSSI, r.Time)
+			}
+		case r.RSSI >= high-2:
+			highs++
+			if in && !edge {
+				t.Errorf("RSSI %d at %v, inside a dip", r.RSSI, r.Time)
+			}
+		default:
+			t.Errorf("RSSI %d at %v: neither the dip nor the normal level (%d)", r.RSSI, r.Time, high)
+		}
+	}
+	if lows == 0 || highs == 0 {
+		t.Fatalf("%d low and %d high samples of %d", lows, highs, len(recs))
+	}
+
+	out, err := operate(t, c, historyRoot+"Query()", map[string]string{"Kind": "Radio", "Limit": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	radios := decodeRecords(t, out)
+	if len(radios) != 2 || radios[1].Channel == 0 || radios[1].Clients == 0 && radios[0].Clients == 0 {
+		t.Errorf("radio records %+v", radios)
+	}
+	row := historyRoot + `Client.[MAC=="` + dipMAC + `"].`
+	if rssi, minRSSI := get(t, n, row+"RSSI"), get(t, n, row+"MinRSSI"); minRSSI != strconv.Itoa(high-20) && minRSSI > rssi {
+		t.Errorf("Client row RSSI %s MinRSSI %s, want the dip's %d", rssi, minRSSI, high-20)
+	}
+	if e, _ := strconv.Atoi(get(t, n, historyRoot+"Entries")); e < 9 || get(t, n, historyRoot+"Period") != "1" {
+		t.Errorf("Entries %d, Period %s", e, get(t, n, historyRoot+"Period"))
+	}
+
+	for _, bad := range []map[string]string{{"Kind": "Bogus"}, {"Limit": "0"}, {"From": "yesterday"}} {
+		if _, err := operate(t, c, historyRoot+"Query()", bad); err == nil || err.Error()[:4] != "7027" {
+			t.Errorf("Query(%v): %v, want 7027 Invalid command arguments", bad, err)
+		}
+	}
+	reader := dialNode(t, n, "proto::reader", testPSK)
+	if _, err := operate(t, reader, historyRoot+"Query()", nil); err == nil {
+		t.Error("a read-only Controller ran Query()")
+	}
+	if _, err := operate(t, c, meshRoot+"Timeline()", nil); err == nil {
+		t.Error("Timeline() on a node without a mesh succeeded")
+	}
+
+	before := len(recs)
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(cfg.StateDir, "history", "seg-*.hst"))
+	if len(segs) != 1 {
+		t.Fatalf("segments %v", segs)
+	}
+	n2 := startNode(t, cfg, Deps{Radios: openSim(t, home, "ap1", t.TempDir())})
+	got := n2.hist.Load().h.Query(history.Query{MAC: dipMAC, Kinds: []history.Kind{history.KindClient}})
+	if len(got) < before {
+		t.Errorf("%d records of the client after a restart, %d before", len(got), before)
+	}
+}
+
+// TestHistoryConfig: the knobs' defaults and refusals.
+func TestHistoryConfig(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.applyDefaults()
+	if time.Duration(cfg.HistoryPeriod) != DefaultHistoryPeriod || time.Duration(cfg.HistoryFlashEvery) != DefaultHistoryFlashEvery {
+		t.Fatalf("defaults %v %v", cfg.HistoryPeriod, cfg.HistoryFlashEvery)
+	}
+	for _, c := range []struct {
+		period, every time.Duration
+		field         string
+	}{{500 * time.Millisecond, time.Minute, "history_period"}, {1500 * time.Millisecond, time.Minute, "history_period"},
+		{time.Minute, time.Second, "history_flash_every"}} {
+		cfg.HistoryPeriod, cfg.HistoryFlashEvery = Duration(c.period), Duration(c.every)
+		var ce *ConfigError
+		if err := cfg.Validate(); err == nil || !asConfigError(err, &ce) || ce.Field != c.field {
+			t.Errorf("period %v every %v: %v, want a %s error", c.period, c.every, err, c.field)
+		}
+	}
+}
+
+func asConfigError(err error, ce **ConfigError) bool {
+	e, ok := err.(*ConfigError)
+	*ce = e
+	return ok
+}
+
+// TestHistoryMeshEvents: leader changes and nodes lost and found are
+// recorded from Device.X_USPMESH_Mesh. as the samples find it.
+func TestHistoryMeshEvents(t *testing.T) {
+	n := startNode(t, baseConfig(t), Deps{})
+	s := n.hist.Load()
+	ctx := context.Background()
+	t0 := time.Now()
+	step := func(i int, leader string, nodes map[string]string) {
+		must := func(err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(setParams(ctx, n.model, meshRoot, map[string]string{"Leader": leader}))
+		for id, st := range nodes {
+			must(upsertRow(ctx, n.model, meshRoot+"Node.", "EndpointID", id, map[string]string{"Status": st}))
+		}
+		s.meshEvents(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	step(0, "os::000000-A", map[string]string{"os::000000-A": "Leader", "os::000000-B": "Member"})
+	step(1, "os::000000-A", map[string]string{"os::000000-B": "Lost"})
+	step(2, "os::000000-C", map[string]string{"os::000000-B": "Member", "os::000000-C": "Leader"})
+	var got []string
+	for _, r := range s.h.Query(history.Query{Kinds: []history.Kind{history.KindEvent}}) {
+		got = append(got, fmt.Sprintf("%d %s %s", r.Time.Unix()-t0.Unix(), r.Event, r.Subject))
+	}
+	want := []string{"0 LeaderChanged os::000000-A", "1 NodeLost os::000000-B", "2 LeaderChanged os::000000-C",
+		"2 NodeFound os::000000-B", "2 NodeFound os::000000-C"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events\n got %q\nwant %q", got, want)
+	}
+}
