@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,10 +41,10 @@ func TestLab(t *testing.T) {
 	dir := t.TempDir()
 	ctrl := filepath.Join(dir, "hostapd")
 	startHostapd(t, dir, ctrl, labAPIface, fmt.Sprintf(
-		"hw_mode=g\nchannel=1\nieee80211n=1\nssid=%s\nwpa=2\nwpa_passphrase=%s\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n", labSSID, labPSK))
+		"hw_mode=g\nchannel=1\nieee80211n=1\nssid=%s\nwpa=2\nwpa_passphrase=%s\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nbss_transition=1\n", labSSID, labPSK))
 	// The peer advertises BSS Load (hostapd recomputes its channel
 	// utilisation from the survey every beacon interval); the AP does not.
-	startHostapd(t, dir, ctrl, labPeerIface, "hw_mode=a\nchannel=36\nieee80211n=1\nssid=uspmesh-lab-b\nbss_load_update_period=1\n")
+	stopPeer := startHostapd(t, dir, ctrl, labPeerIface, "hw_mode=a\nchannel=36\nieee80211n=1\nssid=uspmesh-lab-b\nbss_load_update_period=1\n")
 
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(t.Context(), labTimeout)
@@ -91,6 +92,8 @@ func TestLab(t *testing.T) {
 	t.Run("BSSLoad", func(t *testing.T) { testBSSLoad(t, ap, peer, peerMAC) })
 	t.Run("SwitchRefusals", func(t *testing.T) { testSwitchRefusals(t, ap) })
 	t.Run("LinkStats", func(t *testing.T) { testLinkStats(t, ap) })
+	// Last: it replaces the peer's BSS and the contract's station.
+	t.Run("Steering", func(t *testing.T) { testSteering(t, dir, ctrl, ap, peer, sta, stopPeer) })
 }
 
 // testWriter sends log lines to t.Log.
@@ -111,8 +114,10 @@ func ifaceMAC(t *testing.T, name string) net.HardwareAddr {
 }
 
 // startHostapd runs hostapd on iface with body appended to the common
-// configuration, and waits until the AP is enabled.
-func startHostapd(t *testing.T, dir, ctrl, iface, body string) {
+// configuration, and waits until the AP is enabled. The returned function
+// stops it (SIGTERM, so hostapd says CTRL-EVENT-TERMINATING to monitors)
+// and waits for it to exit.
+func startHostapd(t *testing.T, dir, ctrl, iface, body string) (stop func()) {
 	t.Helper()
 	conf := filepath.Join(dir, iface+".conf")
 	full := fmt.Sprintf("interface=%s\nctrl_interface=%s\ncountry_code=DE\nbeacon_int=100\n%s", iface, ctrl, body)
@@ -131,11 +136,20 @@ func startHostapd(t *testing.T, dir, ctrl, iface, body string) {
 		cmd.Process.Kill()
 		<-done
 	})
+	stop = func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(labTimeout):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), labTimeout)
 	defer cancel()
 	for {
 		if st, err := hostapdStatus(ctx, ctrl, iface); err == nil && st.State == "ENABLED" {
-			return
+			return stop
 		}
 		select {
 		case <-done:

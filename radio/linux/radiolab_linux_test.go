@@ -20,7 +20,8 @@ var labSubtests = []string{
 	"TestLab/Contract/TxPower", "TestLab/Contract/Station", "TestLab/Contract/EventsClose",
 	"TestLab/HostapdStatus", "TestLab/PeerCaps5GHz", "TestLab/SurveyNoise",
 	"TestLab/SurveyCounters", "TestLab/BSSLoad",
-	"TestLab/SwitchRefusals", "TestLab/LinkStats", "TestLab",
+	"TestLab/SwitchRefusals", "TestLab/LinkStats",
+	"TestLab/Steering/Caps", "TestLab/Steering/Reject", "TestLab/Steering/Roam", "TestLab/Steering", "TestLab",
 }
 
 // TestRadioLab boots the radio lab (scripts/radiolab.sh: a Debian kernel
