@@ -222,12 +222,30 @@ func leakDB(width, dc int) float64 {
 }
 
 // maskShare is the mean of the mask (linear) of a width MHz transmission
-// over the 20 MHz channel centred dc MHz from its centre.
+// over the 20 MHz channel centred dc MHz from its centre. The mask is
+// linear in dB between its points, so each piece integrates exactly.
 func maskShare(width, dc int) float64 {
-	const step = 0.1
+	w := float64(width)
+	knots := []float64{-1.5 * w, -w, -w/2 - 1, -w/2 + 1, w/2 - 1, w/2 + 1, w, 1.5 * w}
+	lo, hi := float64(dc)-10, float64(dc)+10
+	cuts := []float64{lo}
+	for _, k := range knots {
+		if k > lo && k < hi {
+			cuts = append(cuts, k)
+		}
+	}
+	cuts = append(cuts, hi)
 	f := 0.0
-	for x := float64(dc) - 10 + step/2; x < float64(dc)+10; x += step {
-		f += math.Pow(10, maskDBr(width, x)/10) * step
+	for k := 1; k < len(cuts); k++ {
+		a, b := cuts[k-1], cuts[k]
+		da, db := maskDBr(width, a), maskDBr(width, b)
+		la, lb := math.Pow(10, da/10), math.Pow(10, db/10)
+		if math.Abs(db-da) < 1e-9 {
+			f += la * (b - a)
+			continue
+		}
+		// ∫ 10^(d(x)/10) dx with d linear: (lb - la)·(b - a)/((db - da)·ln10/10).
+		f += (lb - la) * (b - a) / ((db - da) * math.Ln10 / 10)
 	}
 	return f / 20
 }
