@@ -92,20 +92,25 @@ const (
 // Record is one radio sample, client sample or event, as Query returns
 // them. Only the fields of its Kind are set.
 type Record struct {
-	Time time.Time
-	Kind Kind
+	Time time.Time `json:"time"`
+	Kind Kind      `json:"kind"`
 	// Radio and Channel: every kind (Channel of a client record is 0).
-	Radio   string
-	Channel int
+	Radio   string `json:"radio,omitempty"`
+	Channel int    `json:"channel,omitempty"`
 	// KindRadio.
-	BusyPct, OwnPct, NoiseDBm, Clients int
+	BusyPct  int `json:"busy_pct,omitempty"`
+	OwnPct   int `json:"own_pct,omitempty"`
+	NoiseDBm int `json:"noise_dbm,omitempty"`
+	Clients  int `json:"clients,omitempty"`
 	// KindClient.
-	MAC                          string
-	RSSI, TxRateMbps, RxRateMbps int
-	RetryPct                     int
+	MAC        string `json:"mac,omitempty"`
+	RSSI       int    `json:"rssi,omitempty"`
+	TxRateMbps int    `json:"tx_rate_mbps,omitempty"`
+	RxRateMbps int    `json:"rx_rate_mbps,omitempty"`
+	RetryPct   int    `json:"retry_pct,omitempty"`
 	// KindEvent.
-	Event   EventKind
-	Subject string
+	Event   EventKind `json:"event,omitempty"`
+	Subject string    `json:"subject,omitempty"`
 }
 
 // Quantisation. Values outside a field's range are clamped.
