@@ -47,8 +47,10 @@
 // 20 MHz of P20 = RSSI - 10·log10(W/20); in each 20 MHz channel c of a
 // listener it arrives at P20 plus the leakage into c. When the
 // transmission occupies part of c its legacy preamble is there (HT and
-// VHT send it on every 20 MHz channel they occupy), and it is compared
-// with the preamble-detect threshold CarrierSenseDBm (-82 dBm per 20 MHz,
+// VHT send it on every 20 MHz channel they occupy; offset by a multiple
+// of 5 MHz its short training field keeps its 0.8 µs period, which is
+// what preamble detection correlates on), and it is compared with the
+// preamble-detect threshold CarrierSenseDBm (-82 dBm per 20 MHz,
 // 17.3.10.6, 19.3.19.5, 21.3.18.5); when it lies wholly outside c, with
 // the energy-detect threshold EnergyDetectDBm (-62 dBm, the same
 // clauses). Either comparison goes through the soft threshold
