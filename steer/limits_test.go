@@ -187,6 +187,25 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestDuplicateBSSIDWithMalformedCopy: a BSSID given twice is dropped
+// even when one row is malformed, so no client is sent to a BSS whose
+// row is ambiguous. (Found by TestRandomRounds: the valid copy was kept.)
+func TestDuplicateBSSIDWithMalformedCopy(t *testing.T) {
+	bad := bss5(apB5, "B2")
+	bad.WidthMHz = 30
+	res, err := Decide(Config{}, Input{Now: t0, BSSs: append(mesh(), bad), Clients: []Client{phone(apA5, -78, obs(apB5, -60))}}, Memory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Actions) != 0 {
+		t.Fatalf("actions %+v, want none to the ambiguous BSS", res.Actions)
+	}
+	var ie *InputError
+	if len(res.Problems) != 3 || !errors.As(res.Problems[0], &ie) || ie.Reason != "duplicate BSSID" {
+		t.Fatalf("problems %v, want both copies reported as duplicates and the observation of B as unknown", res.Problems)
+	}
+}
+
 func nan() float64 { z := 0.0; return z / z }
 
 // TestRoundErrors: rounds that cannot be run are refused and leave the

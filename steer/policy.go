@@ -119,29 +119,30 @@ func Decide(cfg Config, in Input, mem Memory) (Result, error) {
 	return Result{Actions: actions, Memory: r.mem, Problems: r.problems}, nil
 }
 
-// indexBSSs validates the BSSs; duplicates are all dropped.
+// indexBSSs validates the BSSs. A BSSID given twice is dropped
+// altogether, even if one of its rows is malformed: which one is meant
+// cannot be known.
 func (r *round) indexBSSs(bs []BSS) {
+	count := make(map[string]int, len(bs))
+	for _, b := range bs {
+		if id, ok := normMAC(b.BSSID); ok {
+			count[id]++
+		}
+	}
 	r.bsss = make(map[string]*view, len(bs))
-	dup := map[string]bool{}
 	for _, b := range bs {
 		id, ok := normMAC(b.BSSID)
-		if !ok {
+		why := checkBSS(b)
+		switch {
+		case !ok:
 			r.problems = append(r.problems, problem("bss", b.BSSID, "not a MAC address"))
-			continue
-		}
-		if why := checkBSS(b); why != "" {
+		case count[id] > 1:
+			r.problems = append(r.problems, problem("bss", b.BSSID, "duplicate BSSID"))
+		case why != "":
 			r.problems = append(r.problems, problem("bss", b.BSSID, "%s", why))
-			continue
+		default:
+			r.bsss[id] = &view{BSS: b, id: id}
 		}
-		if _, seen := r.bsss[id]; seen || dup[id] {
-			if !dup[id] {
-				r.problems = append(r.problems, problem("bss", b.BSSID, "duplicate BSSID"))
-			}
-			dup[id] = true
-			delete(r.bsss, id)
-			continue
-		}
-		r.bsss[id] = &view{BSS: b, id: id}
 	}
 }
 
