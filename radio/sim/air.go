@@ -20,6 +20,7 @@ import (
 //	foreign.json            foreign networks added at run time (ForeignOverrides)
 //	clients.json            clients added at run time (ClientOverrides)
 //	inject/<node>/<n>.json  one-shot events for a node (Injection), consumed
+//	roam/<mac>.json         a client's association and refusals (RoamState)
 //
 // Every file is replaced atomically (temporary file, fsync, rename), so a
 // reader sees either the old or the new content. Names starting with a dot

@@ -140,11 +140,15 @@ type Foreign struct {
 }
 
 // Client is a station of the home. It associates to the strongest
-// enabled mesh radio of its Band.
+// enabled mesh radio of its Band (or Bands); a sticky one (RoamDBm) stays
+// there until its signal fails, and steering may move it (Steering).
 type Client struct {
 	MAC  string     `json:"mac"`
 	Pos  Pos        `json:"pos"`
 	Band radio.Band `json:"band"`
+	// Steering is how the client walks, roams and answers steering; its
+	// fields sit beside these in JSON.
+	Steering
 	// Load is the airtime the client's traffic uses, 0..1, when
 	// TrafficMbps is 0.
 	Load float64 `json:"load"`
@@ -417,6 +421,9 @@ func (c Client) validate() error {
 	}
 	if math.IsNaN(c.TrafficMbps) || c.TrafficMbps < 0 || c.TrafficMbps > 100000 {
 		return fmt.Errorf("trafficMbps: %v outside 0..100000", c.TrafficMbps)
+	}
+	if err := c.Steering.validate(c.Band); err != nil {
+		return err
 	}
 	return c.Dip.validate()
 }

@@ -1,10 +1,8 @@
 package sim
 
 import (
-	"cmp"
 	"math"
 	"net"
-	"slices"
 	"time"
 
 	"github.com/uspmesh/uspmesh/radio"
@@ -96,41 +94,6 @@ type association struct {
 	node, radio string
 	rssi        float64 // downlink level at the client
 	client      Client
-}
-
-// associate assigns every client to the strongest enabled, operating
-// radio of its band among nodes (ties go to the first node and radio by
-// name). Clients that hear no radio above AssocMinDBm stay unassociated.
-func (h *Home) associate(nodes []NodeState, clients []Client) map[string]association {
-	sorted := slices.Clone(nodes)
-	slices.SortFunc(sorted, func(a, b NodeState) int { return cmp.Compare(a.Node, b.Node) })
-	out := map[string]association{}
-	for _, c := range clients {
-		if c.Gone {
-			continue
-		}
-		mac := normMAC(c.MAC)
-		best := association{rssi: math.Inf(-1)}
-		for _, ns := range sorted {
-			ap, ok := h.AP(ns.Node)
-			if !ok {
-				continue
-			}
-			for _, rs := range ns.Radios {
-				if rs.Band != c.Band || !rs.Enabled || !rs.Up {
-					continue
-				}
-				level := h.rssi(c.Band, rs.TxPowerDBm, ap.Pos, ns.Node, c.Pos, "client:"+mac)
-				if level > best.rssi {
-					best = association{node: ns.Node, radio: rs.Name, rssi: level, client: c}
-				}
-			}
-		}
-		if best.node != "" && best.rssi >= AssocMinDBm {
-			out[mac] = best
-		}
-	}
-	return out
 }
 
 // survey builds the survey of every channel of caps, as measured over

@@ -37,6 +37,8 @@ type Radio struct {
 	stations map[string]stationEntry
 	// counters are the survey's cumulative counters by frequency.
 	counters map[int]radio.SurveyEntry
+	// btmSent counts the transition requests sent (dialog tokens, draws).
+	btmSent int
 }
 
 var _ radio.Radio = (*Radio)(nil)
@@ -246,8 +248,10 @@ func (r *Radio) Stations(ctx context.Context) ([]radio.Station, error) {
 	defer r.mu.Unlock()
 	out := make([]radio.Station, 0, len(r.stations))
 	for _, se := range r.stations {
+		se.a = r.currentLocked(se.a, now)
 		st := r.b.home.station(r.b.home.Seed, se.a, r.b.cfg.Node, r.b.ap.Pos, r.width, max(now.Sub(se.joined), 0))
 		out = append(out, dipped(st, se.a, r.width, now))
+		out[len(out)-1].Caps = se.a.client.caps()
 	}
 	slices.SortFunc(out, func(a, b radio.Station) int { return bytes.Compare(a.MAC, b.MAC) })
 	return out, nil

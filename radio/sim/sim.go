@@ -321,7 +321,13 @@ func (b *Backend) loop() {
 // radio's load changed.
 func (b *Backend) updateStations(w world, now time.Time, notify bool) bool {
 	nodes := slices.Concat(w.nodes, []NodeState{b.states()})
-	assoc := b.home.associate(nodes, w.clients)
+	assoc, moved := b.home.place(nodes, w.clients, readRoams(b.air.Dir()), now)
+	for _, rs := range moved {
+		err := updateRoam(b.air.Dir(), rs.MAC, now, func(s *RoamState) { s.Node, s.Radio = rs.Node, rs.Radio })
+		if err != nil {
+			b.log.Warn("client roam not recorded", "client", rs.MAC, "err", err)
+		}
+	}
 	changed := false
 	for _, r := range b.radios {
 		if r.setStations(assoc, now, notify) {

@@ -1,0 +1,387 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/clock"
+	"github.com/uspmesh/uspmesh/radio"
+)
+
+// steerHome is two dual-band APs 30 m apart along a corridor with
+// walls every 10 m, and the clients given.
+func steerHome(clients ...Client) *Home {
+	two := RadioSpec{Band: radio.Band2G4, Channels: []int{1, 6, 11}, Widths: []int{20}, Channel: 1, Width: 20,
+		TxPower: TxPower{Min: 0, Max: 20, Initial: 20}, SSID: "home"}
+	five := RadioSpec{Band: radio.Band5G, Channels: []int{36, 40, 44, 48}, Widths: []int{20, 40, 80}, Channel: 36, Width: 80,
+		TxPower: TxPower{Min: 0, Max: 23, Initial: 23}, SSID: "home"}
+	b := five
+	b.Channel = 44
+	return &Home{
+		Name: "corridor", Seed: 7,
+		PathLoss: PathLoss{Exponent: 3, WallLossDB: 10, ShadowingDB: 1},
+		Walls:    []Wall{{From: [2]float64{10, -5}, To: [2]float64{10, 5}}, {From: [2]float64{20, -5}, To: [2]float64{20, 5}}},
+		APs: []AP{
+			{Node: "ap1", Pos: Pos{X: 0}, Radios: []RadioSpec{two, five}},
+			{Node: "ap2", Pos: Pos{X: 30}, Radios: []RadioSpec{func() RadioSpec { x := two; x.Channel = 6; return x }(), b}},
+		},
+		Clients: clients,
+	}
+}
+
+func TestPathAt(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := &Path{Waypoints: []Pos{{X: 0}, {X: 10}, {X: 10, Y: 10}}, SpeedMPS: 1, PauseS: 5, Start: t0}
+	loop := *p
+	loop.Loop = true
+	for _, tc := range []struct {
+		name string
+		p    *Path
+		at   time.Duration
+		want Pos
+	}{
+		{"before start", p, -time.Minute, Pos{X: 0}},
+		{"start", p, 0, Pos{X: 0}},
+		{"mid first leg", p, 4 * time.Second, Pos{X: 4}},
+		{"pausing", p, 12 * time.Second, Pos{X: 10}},
+		{"second leg", p, 17 * time.Second, Pos{X: 10, Y: 2}},
+		{"stays at the end", p, time.Hour, Pos{X: 10, Y: 10}},
+		// 10 + 5 + 10 + 5 + √200 + 5 s per lap.
+		{"loop wraps", &loop, 2*(35*time.Second+14142135623*time.Nanosecond) + 4*time.Second, Pos{X: 4}},
+	} {
+		got := tc.p.at(t0.Add(tc.at))
+		if d := (got.X-tc.want.X)*(got.X-tc.want.X) + (got.Y-tc.want.Y)*(got.Y-tc.want.Y); d > 1e-6 || got.Floor != tc.want.Floor {
+			t.Errorf("%s: at %v = %+v, want %+v", tc.name, tc.at, got, tc.want)
+		}
+	}
+	for _, bad := range []Path{{}, {Waypoints: []Pos{{}}}, {Waypoints: []Pos{{}}, SpeedMPS: 1, PauseS: -1}} {
+		if err := bad.validate(); err == nil {
+			t.Errorf("validate(%+v) accepted", bad)
+		}
+	}
+}
+
+func TestPlace(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := steerHome()
+	var nodes []NodeState
+	for _, ap := range h.APs {
+		ns := NodeState{Node: ap.Node}
+		for i, rs := range ap.Radios {
+			ns.Radios = append(ns.Radios, RadioState{Name: rs.name(i), Band: rs.Band, Channel: rs.Channel, Width: rs.Width,
+				TxPowerDBm: rs.TxPower.Initial, BSSID: net.HardwareAddr(radioMAC(h.Seed, ap.Node, rs.name(i))).String(), Enabled: true, Up: true})
+		}
+		nodes = append(nodes, ns)
+	}
+	at := func(x float64) Pos { return Pos{X: x} }
+	plain := func(mac string, x float64) Client {
+		return Client{MAC: mac, Pos: at(x), Band: radio.Band2G4}
+	}
+	sticky := func(mac string, x float64, bands ...radio.Band) Client {
+		c := plain(mac, x)
+		c.Bands, c.RoamDBm = bands, StickyRoamDBm
+		return c
+	}
+	on := func(node, r string) RoamState { return RoamState{Node: node, Radio: r} }
+	for _, tc := range []struct {
+		name   string
+		c      Client
+		roam   RoamState
+		want   string // node/radio, "" for none
+		record bool   // a roam state change is returned
+	}{
+		{"plain near ap1", plain("02:00:00:00:00:01", 2), RoamState{}, "ap1/radio0", false},
+		{"plain past the middle", plain("02:00:00:00:00:01", 18), on("ap1", "radio0"), "ap2/radio0", false},
+		{"sticky stays while the signal holds", sticky("02:00:00:00:00:02", 18), on("ap1", "radio0"), "ap1/radio0", false},
+		{"sticky leaves below roamDBm", sticky("02:00:00:00:00:02", 29), on("ap1", "radio0"), "ap2/radio0", true},
+		{"sticky without state takes the strongest", sticky("02:00:00:00:00:02", 25), RoamState{}, "ap2/radio0", true},
+		{"dual band on 5 GHz stays there", sticky("02:00:00:00:00:03", 3, radio.Band2G4, radio.Band5G), on("ap1", "radio1"), "ap1/radio1", false},
+		{"refused radio skipped", plain("02:00:00:00:00:04", 2),
+			RoamState{Denied: []Denial{{Node: "ap1", Radio: "radio0", Until: now.Add(time.Minute)}}}, "ap2/radio0", false},
+		{"expired refusal ignored", plain("02:00:00:00:00:04", 2),
+			RoamState{Denied: []Denial{{Node: "ap1", Radio: "radio0", Until: now}}}, "ap1/radio0", false},
+		{"sticky refused leaves", sticky("02:00:00:00:00:05", 2),
+			RoamState{Node: "ap1", Radio: "radio0", Denied: []Denial{{Node: "ap1", Radio: "radio0", Until: now.Add(time.Minute)}}}, "ap2/radio0", true},
+		{"out of reach", plain("02:00:00:00:00:06", 400), RoamState{}, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.roam.MAC = tc.c.MAC
+			assoc, changed := h.place(nodes, []Client{tc.c}, map[string]RoamState{tc.c.MAC: tc.roam}, now)
+			a, ok := assoc[tc.c.MAC]
+			got := ""
+			if ok {
+				got = a.node + "/" + a.radio
+			}
+			if got != tc.want {
+				t.Errorf("associated to %q, want %q", got, tc.want)
+			}
+			if ok && a.client.Band != radioBand(h, a) {
+				t.Errorf("association's band %s, radio's %s", a.client.Band, radioBand(h, a))
+			}
+			if (len(changed) == 1) != tc.record {
+				t.Errorf("roam changes %+v, want a change: %v", changed, tc.record)
+			}
+		})
+	}
+}
+
+func radioBand(h *Home, a association) radio.Band {
+	ap, _ := h.AP(a.node)
+	for i, rs := range ap.Radios {
+		if rs.name(i) == a.radio {
+			return rs.Band
+		}
+	}
+	return ""
+}
+
+// awaitStation waits until r lists (or does not list) mac.
+func awaitStation(t *testing.T, r *Radio, mac string, present bool) radio.Station {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for {
+		stas, err := r.Stations(ctx)
+		i := slices.IndexFunc(stas, func(s radio.Station) bool { return s.MAC.String() == mac })
+		if err == nil && (i >= 0) == present {
+			if i >= 0 {
+				return stas[i]
+			}
+			return radio.Station{}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: station %s present=%v never became %v", r.info.Name, mac, i >= 0, present)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func nextTransition(t *testing.T, ch <-chan radio.Event) radio.Event {
+	t.Helper()
+	for {
+		ev := waitEvent(t, ch, radio.EventTransitionResponse)
+		if ev.Transition != nil {
+			return ev
+		}
+	}
+}
+
+func TestSimSteering(t *testing.T) {
+	const (
+		comply = "02:00:00:00:00:01"
+		reject = "02:00:00:00:00:02"
+		ignore = "02:00:00:00:00:03"
+		legacy = "02:00:00:00:00:04"
+	)
+	mk := func(mac, btm string) Client {
+		return Client{MAC: mac, Pos: Pos{X: 12}, Band: radio.Band2G4, Load: 0.01,
+			Steering: Steering{Bands: []radio.Band{radio.Band2G4, radio.Band5G}, RoamDBm: StickyRoamDBm, BTM: btm}}
+	}
+	home := steerHome(mk(comply, BTMComply), mk(reject, BTMReject), mk(ignore, BTMIgnore), mk(legacy, BTMNone))
+	air := t.TempDir()
+	_, a := openNode(t, home, "ap1", air)
+	b2, _ := openNode(t, home, "ap2", air)
+	rs, _ := b2.Radios(t.Context())
+	target := rs[1].(*Radio) // ap2's 5 GHz radio
+	for _, mac := range []string{comply, reject, ignore, legacy} {
+		st := awaitStation(t, a, mac, true)
+		if st.Caps.BTM != (mac != legacy) || !st.Caps.SupportsBand(radio.Band5G) {
+			t.Errorf("%s: caps %+v", mac, st.Caps)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	events := a.Events(ctx)
+	req := func(mac string) radio.TransitionRequest {
+		hw, _ := net.ParseMAC(mac)
+		return radio.TransitionRequest{Station: hw, Candidates: []radio.Candidate{
+			{BSSID: net.HardwareAddr{2, 0xde, 0xad, 0, 0, 1}, Band: radio.Band5G, Channel: 40, Preference: 255},
+			{BSSID: target.info.MAC, Band: radio.Band5G, Channel: 44, Preference: 200},
+		}}
+	}
+
+	if err := a.RequestTransition(ctx, req(comply)); err != nil {
+		t.Fatal(err)
+	}
+	ev := nextTransition(t, events)
+	if tr := ev.Transition; ev.Station.String() != comply || !tr.Accepted() || !bytes.Equal(tr.Target, target.info.MAC) {
+		t.Errorf("complying client answered %+v %+v, want accept to %s", ev, tr, target.info.MAC)
+	}
+	awaitStation(t, a, comply, false)
+	if st := awaitStation(t, target, comply, true); st.SignalDBm == 0 {
+		t.Errorf("moved client reports no signal: %+v", st)
+	}
+
+	if err := a.RequestTransition(ctx, req(reject)); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextTransition(t, events); ev.Station.String() != reject || ev.Transition.Status != radio.BTMRejectUnspecified {
+		t.Errorf("rejecting client answered %+v %+v", ev, ev.Transition)
+	}
+	for _, mac := range []string{ignore, legacy} {
+		if err := a.RequestTransition(ctx, req(mac)); err != nil {
+			t.Errorf("%s: %v", mac, err)
+		}
+	}
+	// The reject was answered at once; an answer from the silent two
+	// would come as fast. The complying client is asked again to mark the
+	// end of the stream: its request must be the next answer.
+	if err := target.RequestTransition(ctx, radio.TransitionRequest{Station: req(comply).Station, Candidates: []radio.Candidate{
+		{BSSID: net.HardwareAddr{2, 0xde, 0xad, 0, 0, 2}, Band: radio.Band5G, Channel: 40}}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-events:
+		if ev.Kind == radio.EventTransitionResponse {
+			t.Errorf("unexpected answer %+v %+v from a client that does not answer", ev, ev.Transition)
+		}
+	default:
+	}
+	for _, mac := range []string{reject, ignore, legacy} {
+		awaitStation(t, a, mac, true)
+	}
+
+	hw, _ := net.ParseMAC(legacy)
+	if err := a.RequestTransition(ctx, radio.TransitionRequest{Station: net.HardwareAddr{2, 9, 9, 9, 9, 9}, Candidates: req(legacy).Candidates}); !errors.Is(err, ErrNoStation) {
+		t.Errorf("request for a station not associated = %v, want ErrNoStation", err)
+	}
+	if err := a.RequestBeaconReport(ctx, radio.BeaconReportRequest{Station: hw, OpClass: 81}); !errors.Is(err, radio.ErrUnsupported) {
+		t.Errorf("beacon report from a client without 802.11k = %v, want ErrUnsupported", err)
+	}
+
+	// A refused legacy client re-associates elsewhere, and the refusal is
+	// in the air until lifted.
+	if err := a.Deny(ctx, hw, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	awaitStation(t, a, legacy, false)
+	if rs := b2.Air().Roams()[legacy]; len(rs.Denied) != 1 || rs.Node == "" || (rs.Node == "ap1" && rs.Radio == a.info.Name) {
+		t.Errorf("roam state after Deny %+v, want associated elsewhere with one refusal", rs)
+	}
+	if err := a.Allow(ctx, hw); err != nil {
+		t.Fatal(err)
+	}
+	if rs := b2.Air().Roams()[legacy]; len(rs.Denied) != 0 {
+		t.Errorf("roam state after Allow %+v, want no refusal", rs)
+	}
+}
+
+// TestSimComplianceDeterministic: a client complying with probability
+// 0.5 gives the same answers to the same requests in two runs of the
+// same home, and both answers occur.
+func TestSimComplianceDeterministic(t *testing.T) {
+	run := func() []int {
+		c := Client{MAC: "02:00:00:00:00:01", Pos: Pos{X: 12}, Band: radio.Band2G4,
+			Steering: Steering{RoamDBm: StickyRoamDBm, BTM: BTMComply, BTMCompliance: 0.5}}
+		home := steerHome(c)
+		_, a := openNode(t, home, "ap1", t.TempDir())
+		awaitStation(t, a, c.MAC, true)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		events := a.Events(ctx)
+		hw, _ := net.ParseMAC(c.MAC)
+		var got []int
+		for range 12 {
+			// The only candidate does not exist: an accept is status 7.
+			err := a.RequestTransition(ctx, radio.TransitionRequest{Station: hw, Candidates: []radio.Candidate{
+				{BSSID: net.HardwareAddr{2, 0xde, 0xad, 0, 0, 1}, Band: radio.Band2G4, Channel: 6}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, nextTransition(t, events).Transition.Status)
+		}
+		return got
+	}
+	first, second := run(), run()
+	if !slices.Equal(first, second) {
+		t.Errorf("answers differ between runs: %v, %v", first, second)
+	}
+	if !slices.Contains(first, radio.BTMRejectUnspecified) || !slices.Contains(first, radio.BTMRejectNoCandidates) {
+		t.Errorf("answers %v: want both refusals (declined, and complied without a usable candidate)", first)
+	}
+}
+
+// TestStickyWalk walks a sticky and a plain client from ap1 to ap2: the
+// plain one changes AP where ap2 becomes the stronger, the sticky one
+// only once ap1's signal has fallen below RoamDBm, each exactly once.
+func TestStickyWalk(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	path := &Path{Waypoints: []Pos{{X: 1}, {X: 29}}, SpeedMPS: 1, Start: t0}
+	sticky := Client{MAC: "02:00:00:00:00:01", Band: radio.Band2G4, Steering: Steering{RoamDBm: StickyRoamDBm, Path: path}}
+	plain := Client{MAC: "02:00:00:00:00:02", Band: radio.Band2G4, Steering: Steering{Path: path}}
+	h := steerHome(sticky, plain)
+	if err := h.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var nodes []NodeState
+	for _, ap := range h.APs {
+		ns := NodeState{Node: ap.Node}
+		for i, rs := range ap.Radios {
+			ns.Radios = append(ns.Radios, RadioState{Name: rs.name(i), Band: rs.Band, Channel: rs.Channel, Width: rs.Width,
+				TxPowerDBm: rs.TxPower.Initial, BSSID: net.HardwareAddr(radioMAC(h.Seed, ap.Node, rs.name(i))).String(), Enabled: true, Up: true})
+		}
+		nodes = append(nodes, ns)
+	}
+	roams := map[string]RoamState{}
+	moves := map[string][]time.Duration{}
+	last := map[string]association{}
+	for s := 0; s <= 30; s++ {
+		now := t0.Add(time.Duration(s) * time.Second)
+		assoc, changed := h.place(nodes, h.Clients, roams, now)
+		for _, rs := range changed {
+			roams[rs.MAC] = rs
+		}
+		for mac, a := range assoc {
+			if prev, ok := last[mac]; ok && prev.node != a.node {
+				moves[mac] = append(moves[mac], time.Duration(s)*time.Second)
+				if mac == sticky.MAC && prev.client.RoamDBm != 0 {
+					ap1, _ := h.AP(prev.node)
+					level := h.rssi(radio.Band2G4, 20, ap1.Pos, prev.node, a.client.Pos, "client:"+mac)
+					if level >= StickyRoamDBm {
+						t.Errorf("sticky client left %s at %v with its signal still %.1f dBm", prev.node, s, level)
+					}
+				}
+			}
+			last[mac] = a
+		}
+	}
+	if len(moves[sticky.MAC]) != 1 || len(moves[plain.MAC]) != 1 {
+		t.Fatalf("moves %v, want one each", moves)
+	}
+	if moves[sticky.MAC][0] <= moves[plain.MAC][0] {
+		t.Errorf("sticky client moved at %v, not after the plain one (%v)", moves[sticky.MAC][0], moves[plain.MAC][0])
+	}
+	t.Logf("plain client changed AP after %v, sticky after %v", moves[plain.MAC][0], moves[sticky.MAC][0])
+}
+
+// TestStationsFollowWalk: the signal a radio reports of a walking client
+// is the path-loss model's at the client's place now.
+func TestStationsFollowWalk(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	fake := clock.NewFake(t0)
+	c := Client{MAC: "02:00:00:00:00:01", Band: radio.Band2G4, Load: 0.01,
+		Steering: Steering{RoamDBm: StickyRoamDBm, Path: &Path{Waypoints: []Pos{{X: 1}, {X: 15}}, SpeedMPS: 1, Start: t0}}}
+	h := steerHome(c)
+	_, a := openNode(t, h, "ap1", t.TempDir(), func(cfg *Config) { cfg.Clock = fake })
+	signal := func() int {
+		stas, err := a.Stations(t.Context())
+		if err != nil || len(stas) != 1 {
+			t.Fatalf("Stations = %+v, %v", stas, err)
+		}
+		return stas[0].SignalDBm
+	}
+	near := signal()
+	fake.Advance(12 * time.Second)
+	far := signal()
+	ap1, _ := h.AP("ap1")
+	want := h.rssi(radio.Band2G4, defaultClientTxDBm, Pos{X: 13}, "client:"+c.MAC, ap1.Pos, "ap1")
+	if far >= near || float64(far) < want-1 || float64(far) > want+1 {
+		t.Errorf("signal %d dBm at 1 m, %d dBm at 13 m; the model gives %.1f dBm there", near, far, want)
+	}
+}
