@@ -214,6 +214,10 @@ func (f *flash) flush() error {
 		err = f.file.Sync()
 	}
 	if err != nil {
+		// The segment may end in a partial frame now: later frames go to
+		// a new segment, so that none is appended after damage.
+		_ = f.file.Close()
+		f.file, f.enc = nil, nil
 		return fmt.Errorf("history: write %s: %w", f.name, err)
 	}
 	return nil

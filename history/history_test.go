@@ -321,3 +321,38 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestFlashWriteFailure: a failed write is returned, its frames are
+// dropped, and later frames go to a new segment, never after the failed
+// one; both read back.
+func TestFlashWriteFailure(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{Dir: dir, FlashEvery: time.Second, FlushInterval: time.Minute}
+	h, err := Open(cfg)
+	must(t, err)
+	must(t, h.AddSample(node5x20(t0, 0)))
+	must(t, h.Flush())
+	must(t, h.flash.file.Close()) // the next write fails
+	must(t, h.AddSample(node5x20(t0.Add(10*time.Second), 1)))
+	if err := h.Flush(); err == nil {
+		t.Fatal("no error from a failed write")
+	}
+	must(t, h.AddSample(node5x20(t0.Add(20*time.Second), 2)))
+	must(t, h.Close())
+	segs, _ := segments(dir)
+	if len(segs) != 2 {
+		t.Fatalf("segments %v, want a new one after the failure", segs)
+	}
+	h2, err := Open(cfg)
+	must(t, err)
+	defer h2.Close()
+	var got []time.Time
+	for _, r := range h2.Query(Query{Kinds: []Kind{KindRadio}}) {
+		if r.Radio == "radio0" {
+			got = append(got, r.Time)
+		}
+	}
+	if len(got) != 2 || !got[0].Equal(t0) || !got[1].Equal(t0.Add(20*time.Second)) {
+		t.Fatalf("samples read back at %v, want the first and the third", got)
+	}
+}
