@@ -8,6 +8,9 @@
 // radio/linux on a real kernel (mac80211_hwsim and hostapd under qemu), so
 // both backends mean the same thing by the same call.
 //
+// RunSteering is the contract of radios that implement radio.Steerer:
+// refusals, a rejected and an accepted BSS transition.
+//
 // Every wait is bounded by Target.Timeout and checks a condition; nothing
 // sleeps and hopes.
 package radiotest

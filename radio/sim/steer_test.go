@@ -11,6 +11,7 @@ import (
 
 	"github.com/uspmesh/uspmesh/clock"
 	"github.com/uspmesh/uspmesh/radio"
+	"github.com/uspmesh/uspmesh/radio/radiotest"
 )
 
 // steerHome is two dual-band APs 30 m apart along a corridor with
@@ -384,4 +385,23 @@ func TestStationsFollowWalk(t *testing.T) {
 	if far >= near || float64(far) < want-1 || float64(far) > want+1 {
 		t.Errorf("signal %d dBm at 1 m, %d dBm at 13 m; the model gives %.1f dBm there", near, far, want)
 	}
+}
+
+// TestSteeringContract runs the steering contract the linux backend also
+// keeps in the radio lab.
+func TestSteeringContract(t *testing.T) {
+	const mac = "02:00:00:00:00:01"
+	c := Client{MAC: mac, Pos: Pos{X: 12}, Band: radio.Band2G4, Load: 0.01,
+		Steering: Steering{Bands: []radio.Band{radio.Band2G4, radio.Band5G}, RoamDBm: StickyRoamDBm, BTM: BTMComply}}
+	home, air := steerHome(c), t.TempDir()
+	_, a := openNode(t, home, "ap1", air)
+	b2, _ := openNode(t, home, "ap2", air)
+	rs, _ := b2.Radios(t.Context())
+	target := rs[1].(*Radio)
+	awaitStation(t, a, mac, true)
+	hw, _ := net.ParseMAC(mac)
+	radiotest.RunSteering(t, radiotest.SteerTarget{
+		Radio: a, Station: hw, Target: target, Timeout: 5 * time.Second,
+		Candidate: radio.Candidate{BSSID: target.info.MAC, Band: radio.Band5G, Channel: 44, Preference: 255},
+	})
 }
