@@ -405,3 +405,53 @@ func TestSteeringContract(t *testing.T) {
 		Candidate: radio.Candidate{BSSID: target.info.MAC, Band: radio.Band5G, Channel: 44, Preference: 255},
 	})
 }
+
+func FuzzDecodeRoamState(f *testing.F) {
+	f.Add([]byte(`{"mac":"02:00:00:00:00:01","node":"ap1","radio":"radio0","denied":[{"node":"ap2","radio":"radio1","until":"2026-01-01T00:00:00Z"}]}`))
+	f.Add([]byte(`{"mac":"02:00:00:00:00:01","node":"ap1"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := DecodeRoamState(data)
+		if err != nil {
+			return
+		}
+		if _, err := parseMAC(rs.MAC); err != nil || (rs.Node == "") != (rs.Radio == "") {
+			t.Fatalf("accepted %+v", rs)
+		}
+		rs.denied("ap1", "radio0", time.Now())
+	})
+}
+
+// FuzzSteeringClients places fuzzed steering clients (bands, paths,
+// roaming thresholds) in a valid home: no panic, and every association
+// is to a radio of one of the client's bands.
+func FuzzSteeringClients(f *testing.F) {
+	f.Add([]byte(`[{"mac":"02:00:00:00:00:01","pos":{"x":3},"band":"2.4GHz","bands":["2.4GHz","5GHz"],"roamDBm":-80,"btm":"comply","btmCompliance":0.5,"path":{"waypoints":[{"x":1},{"x":29,"floor":1}],"speedMPS":1.2,"pauseS":3,"loop":true}}]`), int64(1e9))
+	f.Fuzz(func(t *testing.T, data []byte, at int64) {
+		var cs []Client
+		if err := decodeStrict(data, &cs); err != nil {
+			return
+		}
+		for _, c := range cs {
+			if c.validate() != nil {
+				return
+			}
+		}
+		h := steerHome(cs...)
+		var nodes []NodeState
+		for _, ap := range h.APs {
+			ns := NodeState{Node: ap.Node}
+			for i, rs := range ap.Radios {
+				ns.Radios = append(ns.Radios, RadioState{Name: rs.name(i), Band: rs.Band, Channel: rs.Channel, Width: rs.Width,
+					TxPowerDBm: rs.TxPower.Initial, BSSID: net.HardwareAddr(radioMAC(h.Seed, ap.Node, rs.name(i))).String(), Enabled: true, Up: true})
+			}
+			nodes = append(nodes, ns)
+		}
+		assoc, _ := h.place(nodes, cs, map[string]RoamState{}, time.Unix(0, at))
+		for mac, a := range assoc {
+			i := slices.IndexFunc(cs, func(c Client) bool { return normMAC(c.MAC) == mac })
+			if i < 0 || !slices.Contains(cs[i].bands(), a.client.Band) {
+				t.Fatalf("%s associated on %s, not one of its bands", mac, a.client.Band)
+			}
+		}
+	})
+}
