@@ -123,8 +123,12 @@ func (s *sampler) watch(ctx context.Context, hr historyRadio) {
 		case radio.EventChannelSwitched:
 			kind = history.EventChannelSwitched
 			s.mu.Lock()
+			seen := s.channel[hr.name] == ev.Channel // a sample found the switch first
 			s.channel[hr.name] = ev.Channel
 			s.mu.Unlock()
+			if seen {
+				continue
+			}
 		default:
 			continue
 		}

@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"testing"
@@ -144,6 +149,46 @@ func TestHistoryOverUSP(t *testing.T) {
 		t.Errorf("Entries %d, Period %s", e, get(t, n, historyRoot+"Period"))
 	}
 
+	// A bulk data profile naming History.Client.*.MinRSSI reports it.
+	reports := make(chan string, 4)
+	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		select {
+		case reports <- string(b):
+		default:
+		}
+	}))
+	t.Cleanup(col.Close)
+	prof := addProfile(t, c, map[string]string{"Protocol": "HTTP", "HTTP.URL": col.URL + "/h", "ReportingInterval": "60",
+		"JSONEncoding.ReportFormat": "NameValuePair"}, historyRoot+"Client.*.MinRSSI")
+	if _, err := operate(t, c, prof+"ForceCollection()", nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case body := <-reports:
+		if !regexp.MustCompile(`"Device\.X_USPMESH_Mesh\.History\.Client\.\d+\.MinRSSI":-\d+`).MatchString(body) {
+			t.Errorf("report without the clients' MinRSSI: %s", body)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no bulk data report")
+	}
+
+	// Sampling writes nothing to flash but the history: the data model
+	// file is not rewritten.
+	dm := filepath.Join(cfg.StateDir, "datamodel.json")
+	st0, err := os.Stat(dm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e0, _ := strconv.Atoi(get(t, n, historyRoot+"Entries"))
+	waitFor(t, 10*time.Second, "three more samples", func() bool {
+		e, _ := strconv.Atoi(get(t, n, historyRoot+"Entries"))
+		return e >= e0+3
+	})
+	if st, err := os.Stat(dm); err != nil || !st.ModTime().Equal(st0.ModTime()) || st.Size() != st0.Size() {
+		t.Errorf("datamodel.json rewritten while sampling: %v → %v (%v)", st0.ModTime(), st.ModTime(), err)
+	}
+
 	for _, bad := range []map[string]string{{"Kind": "Bogus"}, {"Limit": "0"}, {"From": "yesterday"}} {
 		if _, err := operate(t, c, historyRoot+"Query()", bad); err == nil || err.Error()[:4] != "7027" {
 			t.Errorf("Query(%v): %v, want 7027 Invalid command arguments", bad, err)
@@ -228,5 +273,39 @@ func TestHistoryMeshEvents(t *testing.T) {
 		"2 NodeFound os::000000-B", "2 NodeFound os::000000-C"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events\n got %q\nwant %q", got, want)
+	}
+}
+
+// eventRadio is a radio.Radio whose only working method is Events.
+type eventRadio struct {
+	radio.Radio
+	events chan radio.Event
+}
+
+func (r eventRadio) Events(context.Context) <-chan radio.Event { return r.events }
+
+// TestHistoryChannelSwitchOnce: a channel switch is recorded once,
+// whether the radio's event or the next sample finds it first.
+func TestHistoryChannelSwitchOnce(t *testing.T) {
+	h, err := history.Open(history.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{deps: Deps{}.withDefaults()}
+	s := &sampler{n: n, h: h, log: testLogger(t), channel: map[string]int{}}
+	er := eventRadio{events: make(chan radio.Event, 4)}
+	t0 := time.Now()
+	s.channel["radio1"] = 40 // a sample saw the switch to 40 (and recorded it)
+	er.events <- radio.Event{Kind: radio.EventChannelSwitched, Radio: "radio1", Channel: 40, Time: t0}
+	er.events <- radio.Event{Kind: radio.EventChannelSwitched, Radio: "radio1", Channel: 44, Time: t0.Add(time.Second)}
+	er.events <- radio.Event{Kind: radio.EventRadarDetected, Radio: "radio1", Channel: 52, Time: t0.Add(2 * time.Second)}
+	close(er.events)
+	s.watch(context.Background(), historyRadio{"radio1", er})
+	var got []string
+	for _, r := range h.Query(history.Query{Kinds: []history.Kind{history.KindEvent}}) {
+		got = append(got, fmt.Sprintf("%s %d", r.Event, r.Channel))
+	}
+	if want := []string{"ChannelSwitched 44", "Radar 52"}; !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
 	}
 }
