@@ -12,7 +12,9 @@
 // leader, the control loop of package leader. A mesh that cannot start
 // (no address yet, a port taken, an unreadable secret) leaves the Agent
 // serving alone: the reason shows in Device.X_USPMESH_Mesh.Status and
-// StatusMessage and in the log, and the mesh is retried.
+// StatusMessage and in the log, and the mesh is retried. It runs bulk
+// data (bulkdata.go) and keeps the node's history of its radios, clients
+// and mesh events (history*.go, package history).
 //
 // Data enters as USP Records on any MTP (CoAP POSTs, MQTT PUBLISHes on
 // the Agent's topic, WebSocket messages; each decoded once and queued for
