@@ -11,13 +11,24 @@
 // imports only the standard library, does no I/O, starts no goroutines
 // and reads no clock: time is Input.Now and the measurements' ages.
 //
-// The input types are the policy's own. The wiring is a mapping: BSS
-// from the Agents' radio and access point tables and channel survey,
-// Client from their associated-device tables (signal, capabilities from
-// the association request, connected time, airtime from bytes ÷ rate),
-// Observation from probe requests, 802.11k beacon reports and the APs'
-// monitoring, Response from the radio layer's BTM response events. An
-// Action becomes the X_USPMESH_Steer command on From's Agent.
+// The input types are the policy's own (the package does not import the
+// radio layer). The wiring is a mapping:
+//
+//   - BSS from the Agents' radio and access point tables: band, channel,
+//     width, the channel survey's busy ÷ active time as Load, the
+//     associated and recently active (Inactive below the round) stations
+//     as Clients and Active.
+//   - Client from each radio.Station: MAC, SignalDBm as Signal (age: the
+//     time since the Agent read it), Connected as ConnectedFor, airtime
+//     from the bytes and bit rates between two reads; Caps from
+//     radio.StationCaps: BTM, Bands, the newest of HT/VHT/HE/EHT as
+//     Standard (EHT counts as HE).
+//   - Observation from probe requests heard by other BSSs, 802.11k
+//     beacon reports and the APs' monitoring, each with its age.
+//   - Response from radio.Transition events (Status as is).
+//   - An Action becomes the X_USPMESH_Steer command on From's Agent:
+//     Transition as a radio.TransitionRequest listing Candidates, Deny
+//     as radio.Steerer.Deny until now + DenyFor.
 //
 // # Expected throughput
 //
@@ -52,7 +63,7 @@
 //   - Band up (to 5 or 6 GHz): B's signal is at least BandUpMinDBm
 //     (−70 dBm: the tables give 20 MHz MCS 4 or 80 MHz MCS 2 there, 88
 //     Mb/s per VHT stream, more than 2.4 GHz HT's best 65 at 20 MHz, and
-//     10 dB of margin before the 5 GHz cell edge) and B's expected
+//     12 dB above MCS 0 at 20 MHz, the 5 GHz cell edge) and B's expected
 //     throughput is BandUpGain (1.2×) A's.
 //   - Band down (to 2.4 GHz): only when A's signal is below
 //     BandDownMaxDBm (−80 dBm, 2 dB above MCS 0 at 20 MHz, i.e. nearly
@@ -60,8 +71,9 @@
 //     band thresholds is the band hysteresis.
 //   - MinDwell (20 s) has passed since the client associated and since
 //     the last attempt, so a client that just arrived is not moved on.
-//   - No attempt is pending (AttemptTimeout, 10 s: BTM responses come
-//     within a second or two and 802.11v roams within a few).
+//   - No attempt is pending (AttemptTimeout, 10 s: about the candidate
+//     list's validity that the Linux radio backend sets by default, 100
+//     beacon intervals or 10.2 s; a client that accepts roams within it).
 //   - After a rejected, ignored or timed-out attempt the client waits
 //     BackoffBase (1 min), doubled per consecutive failure up to
 //     BackoffMax (30 min); a successful move resets it.

@@ -142,8 +142,9 @@ type Client struct {
 // it.
 type Response struct {
 	MAC string
-	// Status is the BTM status code: 0 accept, anything else a reject
-	// (1 unspecified, 6 no candidates, 7 leaving the ESS, ...).
+	// Status is the BTM status code (802.11-2020 Table 9-428): 0
+	// accept, anything else a reject (1 unspecified, 3 insufficient
+	// capacity, 7 no suitable candidates, 8 leaving the ESS, ...).
 	Status int
 }
 

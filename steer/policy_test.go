@@ -170,3 +170,30 @@ func TestPingPongWindow(t *testing.T) {
 		t.Fatalf("after the window: %+v, want B→A", a)
 	}
 }
+
+// TestCandidatesRanked: the BTM candidate list holds the qualifying BSSs
+// best first, at most Config.Candidates of them; 6 GHz is a band up for
+// a client that has it.
+func TestCandidatesRanked(t *testing.T) {
+	c6 := BSS{BSSID: mac(0x02, 0xc6), Node: "C", Band: Band6, WidthMHz: 160, Standard: HE, Streams: 2}
+	c5 := bss5(mac(0x02, 0xc5), "C")
+	d5 := bss5(mac(0x02, 0xd5), "D")
+	bsss := append(mesh(), c6, c5, d5)
+	c := phone(apA24, -60, obs(apA5, -66), obs(c5.BSSID, -55), obs(d5.BSSID, -69), obs(c6.BSSID, -58), obs(apB24, -56))
+	c.Caps.Bands, c.Caps.Standard = Bands(Band24, Band5, Band6), HE
+	res := decide(t, Config{}, Input{BSSs: bsss, Clients: []Client{c}}, Memory{})
+	if len(res.Actions) != 1 {
+		t.Fatalf("actions %+v, want one", res.Actions)
+	}
+	a := res.Actions[0]
+	want := []string{c6.BSSID, c5.BSSID, apA5}
+	if a.Reason != BandUp || len(a.Candidates) != 3 || a.Candidates[0] != want[0] || a.Candidates[1] != want[1] || a.Candidates[2] != want[2] {
+		t.Fatalf("action %+v, want band-up with candidates %v", a, want)
+	}
+	// The same client without 6 GHz goes to the best 5 GHz BSS.
+	c.Caps.Bands = Bands(Band24, Band5)
+	res = decide(t, Config{}, Input{BSSs: bsss, Clients: []Client{c}}, Memory{})
+	if len(res.Actions) != 1 || res.Actions[0].To != c5.BSSID {
+		t.Fatalf("actions %+v, want one to %s", res.Actions, c5.BSSID)
+	}
+}
