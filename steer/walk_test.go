@@ -10,13 +10,15 @@ import (
 
 // walk is a client moving along the line between AP A (x = 0) and AP B
 // (x = span), one round a second, whose signals carry a uniform ±3 dB
-// noise. It obeys every BTM request at once.
+// noise. It obeys every BTM request at once and, when refused (legacy),
+// joins the other AP.
 type walk struct {
 	span  float64             // metres between the APs
 	path  func(s int) float64 // position at second s
 	secs  int
 	rng   *rand.Rand
 	noise float64
+	btm   bool
 }
 
 // signal is a log-distance path loss: -40 dBm at 1 m, exponent 3 (a
@@ -53,6 +55,7 @@ func (w *walk) run(t *testing.T) (steers []steerEvent, final string) {
 			c = phone(at, dB, obs(apA5, dA))
 		}
 		c.ConnectedFor = connected
+		c.Caps.BTM = w.btm
 		res := decide(t, Config{}, Input{Now: t0.Add(time.Duration(s) * time.Second), BSSs: bsss, Clients: []Client{c}}, mem)
 		mem = res.Memory
 		connected += time.Second
@@ -71,8 +74,9 @@ func TestWalkBetweenTwoAPs(t *testing.T) {
 	for _, span := range []float64{12, 20, 30} {
 		for _, speed := range []float64{0.2, 0.5, 1, 1.5} {
 			for seed := range 50 {
-				name := fmt.Sprintf("span %gm speed %gm/s seed %d", span, speed, seed)
-				w := &walk{span: span, rng: rand.New(rand.NewPCG(uint64(seed), 1)), noise: 3}
+				btm := seed%5 != 0 // every fifth client is legacy
+				name := fmt.Sprintf("span %gm speed %gm/s seed %d btm %v", span, speed, seed, btm)
+				w := &walk{span: span, rng: rand.New(rand.NewPCG(uint64(seed), 1)), noise: 3, btm: btm}
 				w.secs = int((span-2)/speed) + 60 // walk, then a minute at B
 				w.path = func(s int) float64 { return min(1+speed*float64(s), span-1) }
 				steers, final := w.run(t)
@@ -109,7 +113,7 @@ func TestWalkBetweenTwoAPs(t *testing.T) {
 func TestLingerAtCrossover(t *testing.T) {
 	for seed := range 20 {
 		for _, offset := range []float64{0, 2, 4} {
-			w := &walk{span: 20, rng: rand.New(rand.NewPCG(uint64(seed), 2)), noise: 3, secs: 600}
+			w := &walk{span: 20, rng: rand.New(rand.NewPCG(uint64(seed), 2)), noise: 3, secs: 600, btm: seed%2 == 0}
 			x := 10.0
 			for w.trueDiff(x) < offset { // where B is offset dB stronger
 				x += 0.01
