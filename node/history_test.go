@@ -309,3 +309,33 @@ func TestHistoryChannelSwitchOnce(t *testing.T) {
 		t.Errorf("events %q, want %q", got, want)
 	}
 }
+
+// TestHistoryQueryBounded: a Query for more records than fit in a USP
+// Record answers with the newest that fit in 512 KiB, and says so.
+func TestHistoryQueryBounded(t *testing.T) {
+	n := startNode(t, baseConfig(t), Deps{})
+	h := n.hist.Load().h
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+	for i := range 500 {
+		s := history.Sample{Time: t0.Add(time.Duration(i) * time.Second)}
+		for c := range 20 {
+			s.Clients = append(s.Clients, history.ClientSample{Radio: "radio1", MAC: []byte{2, 0, 0, 0, 0, byte(c)}, RSSI: -50 - c,
+				TxRateMbps: 866, RxRateMbps: 433, RetryPct: 3})
+		}
+		if err := h.AddSample(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := dialNode(t, n, testCtl, testPSK)
+	out, err := operate(t, c, historyRoot+"Query()", map[string]string{"Kind": "Client", "Limit": "10000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := decodeRecords(t, out)
+	if len(out["Records"]) > 512<<10 || out["Truncated"] != "true" || len(recs) < 1000 || len(recs) >= 10000 {
+		t.Fatalf("%d records in %d bytes, Truncated %s", len(recs), len(out["Records"]), out["Truncated"])
+	}
+	if last := recs[len(recs)-1]; !last.Time.Equal(t0.Add(499 * time.Second)) {
+		t.Errorf("the newest record kept is of %v, want %v", last.Time, t0.Add(499*time.Second))
+	}
+}

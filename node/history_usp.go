@@ -26,7 +26,8 @@ import (
 //     every minute then shows each dip;
 //   - Query(From, To, Kind, MAC, Limit): the records, as a JSON array in
 //     the output argument Records (history.Record's fields), newest
-//     Limit of them (default 1000, at most 10000), and Count.
+//     Limit of them (default 1000, at most 10000) that fit in 512 KiB of
+//     JSON, Count, and Truncated when older ones were left out for size.
 //
 // Device.X_USPMESH_Mesh.Timeline(From, To, Kind, MAC, Limit), on the
 // leader, merges every node's Query by time (history_timeline.go).
@@ -91,11 +92,12 @@ func (n *Node) attachHistory(s *datamodel.Schema) {
 
 	q := h.Command("Query", false, n.historyQuery)
 	q.Inputs = queryArgs
-	q.Outputs = []datamodel.Arg{{Name: "Records", Type: value.String}, {Name: "Count", Type: value.UnsignedInt}}
+	q.Outputs = []datamodel.Arg{{Name: "Records", Type: value.String}, {Name: "Count", Type: value.UnsignedInt},
+		{Name: "Truncated", Type: value.Boolean}}
 	tl := mesh.Command("Timeline", false, n.timeline)
 	tl.Inputs = queryArgs
 	tl.Outputs = []datamodel.Arg{{Name: "Records", Type: value.String}, {Name: "Count", Type: value.UnsignedInt},
-		{Name: "Nodes", Type: value.String}, {Name: "Failed", Type: value.String}}
+		{Name: "Truncated", Type: value.Boolean}, {Name: "Nodes", Type: value.String}, {Name: "Failed", Type: value.String}}
 }
 
 // tr106Time spells t as a TR-106 dateTime; the zero time is the
@@ -159,16 +161,39 @@ func (n *Node) historyQuery(_ context.Context, _ datamodel.Row, in map[string]st
 	return recordsOut(s.h.Query(q))
 }
 
-// recordsOut encodes records as the commands' outputs.
+// maxRecordsJSON bounds the Records output argument, so that a Query's
+// answer stays well inside a USP Record (the CoAP MTP's is 1 MiB).
+const maxRecordsJSON = 512 << 10
+
+// recordsOut encodes records as the commands' outputs: the newest of
+// them that fit in maxRecordsJSON bytes of JSON, their Count, and
+// Truncated when older ones were left out.
 func recordsOut[T any](recs []T) (map[string]string, error) {
-	if recs == nil {
-		recs = []T{}
+	enc := make([][]byte, 0, len(recs))
+	size := 2
+	for i := len(recs) - 1; i >= 0; i-- {
+		b, err := json.Marshal(recs[i])
+		if err != nil {
+			return nil, err
+		}
+		if size+len(b)+1 > maxRecordsJSON {
+			break
+		}
+		size += len(b) + 1
+		enc = append(enc, b)
 	}
-	b, err := json.Marshal(recs)
-	if err != nil {
-		return nil, err
+	slices.Reverse(enc)
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	for i, b := range enc {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
 	}
-	return map[string]string{"Records": string(b), "Count": strconv.Itoa(len(recs))}, nil
+	out = append(out, ']')
+	return map[string]string{"Records": string(out), "Count": strconv.Itoa(len(enc)),
+		"Truncated": strconv.FormatBool(len(enc) < len(recs))}, nil
 }
 
 // clientWindow keeps each client's RSSI over the last span.
