@@ -389,6 +389,19 @@ type Event struct {
 	Width   int
 	// Transition is set on EventTransitionResponse.
 	Transition *Transition
+	// Beacon is set on EventBeaconReport.
+	Beacon *BeaconReport
+}
+
+// BeaconReport is one BSS a station reported hearing in answer to a
+// beacon report request.
+type BeaconReport struct {
+	DialogToken int
+	OpClass     int
+	Channel     int
+	BSSID       net.HardwareAddr
+	// RCPIDBm is the received level the station measured, in dBm.
+	RCPIDBm float64
 }
 
 // Radio is one Wi-Fi radio with its access point interface. Methods are

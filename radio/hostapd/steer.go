@@ -236,3 +236,70 @@ func byteField(name, v string) (int, error) {
 	}
 	return n, nil
 }
+
+// BeaconResp is a parsed BEACON-RESP-RX event: one beacon report element
+// of a station's answer to REQ_BEACON.
+type BeaconResp struct {
+	Station     net.HardwareAddr
+	DialogToken int
+	// ReportMode is the measurement report mode (0 when the station
+	// measured; bits for late, incapable, refused).
+	ReportMode int
+	OpClass    int
+	Channel    int
+	// RCPI is the received channel power indicator: dBm = RCPI/2 - 110.
+	RCPI  int
+	RSNI  int
+	BSSID net.HardwareAddr
+}
+
+// RCPIDBm converts the report's RCPI to dBm.
+func (r BeaconResp) RCPIDBm() float64 { return float64(r.RCPI)/2 - 110 }
+
+// beaconReportMin is the fixed part of a beacon report: operating class,
+// channel, start time (8), duration (2), frame info, RCPI, RSNI, BSSID
+// (6), antenna ID, parent TSF (4).
+const beaconReportMin = 26
+
+// ParseBeaconResp interprets a BEACON-RESP-RX event
+// ("BEACON-RESP-RX <addr> <token> <report mode hex> <report hex>"). A
+// refusal (report mode non-zero) may carry no report; it then has only
+// the station, token and mode.
+func ParseBeaconResp(ev Event) (BeaconResp, error) {
+	if ev.Name != EventBeaconRespRx {
+		return BeaconResp{}, fmt.Errorf("hostapd: %s is not %s", ev.Name, EventBeaconRespRx)
+	}
+	if len(ev.Args) < 3 {
+		return BeaconResp{}, fmt.Errorf("hostapd: %s with %d arguments, want station, token, mode and report", ev.Name, len(ev.Args))
+	}
+	mac, err := net.ParseMAC(ev.Args[0])
+	if err != nil || len(mac) != 6 {
+		return BeaconResp{}, fmt.Errorf("hostapd: %s station %.20q is not a MAC address", ev.Name, ev.Args[0])
+	}
+	r := BeaconResp{Station: mac}
+	if r.DialogToken, err = byteField("dialog token", ev.Args[1]); err != nil {
+		return BeaconResp{}, err
+	}
+	mode, err := strconv.ParseUint(ev.Args[2], 16, 8)
+	if err != nil {
+		return BeaconResp{}, fmt.Errorf("hostapd: %s report mode %.10q is not a hex byte", ev.Name, ev.Args[2])
+	}
+	r.ReportMode = int(mode)
+	if len(ev.Args) < 4 {
+		if r.ReportMode == 0 {
+			return BeaconResp{}, fmt.Errorf("hostapd: %s without a report", ev.Name)
+		}
+		return r, nil
+	}
+	body, err := hex.DecodeString(ev.Args[3])
+	if err != nil {
+		return BeaconResp{}, fmt.Errorf("hostapd: %s report: %w", ev.Name, err)
+	}
+	if len(body) < beaconReportMin {
+		return BeaconResp{}, fmt.Errorf("hostapd: %s report of %d bytes, want at least %d", ev.Name, len(body), beaconReportMin)
+	}
+	r.OpClass, r.Channel = int(body[0]), int(body[1])
+	r.RCPI, r.RSNI = int(body[13]), int(body[14])
+	r.BSSID = net.HardwareAddr(append([]byte(nil), body[15:21]...))
+	return r, nil
+}

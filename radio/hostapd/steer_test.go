@@ -243,3 +243,60 @@ func FuzzParseStationInfo(f *testing.F) {
 		}
 	})
 }
+
+func TestParseBeaconResp(t *testing.T) {
+	// op class 81, channel 6, start time, duration 50, frame info 0,
+	// RCPI 140 (-40 dBm), RSNI 60, BSSID 02:00:00:00:01:00, antenna 0, TSF.
+	report := "5106" + "0000000000000000" + "3200" + "00" + "8c" + "3c" + "020000000100" + "00" + "00000000"
+	ev, err := ParseEvent([]byte("<3>BEACON-RESP-RX 02:00:00:00:02:00 3 00 " + report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseBeaconResp(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := BeaconResp{Station: mac(t, "02:00:00:00:02:00"), DialogToken: 3, OpClass: 81, Channel: 6, RCPI: 140, RSNI: 60, BSSID: mac(t, "02:00:00:00:01:00")}
+	if !reflect.DeepEqual(r, want) || r.RCPIDBm() != -40 {
+		t.Errorf("got %+v (%v dBm)\nwant %+v", r, r.RCPIDBm(), want)
+	}
+	refused, _ := ParseEvent([]byte("<3>BEACON-RESP-RX 02:00:00:00:02:00 3 04"))
+	if r, err := ParseBeaconResp(refused); err != nil || r.ReportMode != 4 || r.BSSID != nil {
+		t.Errorf("refusal = %+v, %v", r, err)
+	}
+	for _, bad := range []string{
+		"<3>BEACON-RESP-RX 02:00:00:00:02:00 3",
+		"<3>BEACON-RESP-RX 02:00:00:00:02:00 3 00",
+		"<3>BEACON-RESP-RX nope 3 00 " + report,
+		"<3>BEACON-RESP-RX 02:00:00:00:02:00 x 00 " + report,
+		"<3>BEACON-RESP-RX 02:00:00:00:02:00 3 zz " + report,
+		"<3>BEACON-RESP-RX 02:00:00:00:02:00 3 00 5106",
+		"<3>BEACON-RESP-RX 02:00:00:00:02:00 3 00 51g6",
+	} {
+		ev, err := ParseEvent([]byte(bad))
+		if err != nil {
+			continue
+		}
+		if r, err := ParseBeaconResp(ev); err == nil {
+			t.Errorf("ParseBeaconResp(%q) = %+v, want an error", bad, r)
+		}
+	}
+}
+
+func FuzzParseBeaconResp(f *testing.F) {
+	f.Add([]byte("<3>BEACON-RESP-RX 02:00:00:00:02:00 3 00 51060000000000000000320000" + "8c3c02000000010000000000000000"))
+	f.Add([]byte("<3>BEACON-RESP-RX 02:00:00:00:02:00 3 04"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ev, err := ParseEvent(b)
+		if err != nil {
+			return
+		}
+		r, err := ParseBeaconResp(ev)
+		if err != nil {
+			return
+		}
+		if len(r.Station) != 6 || (r.BSSID != nil && len(r.BSSID) != 6) || r.RCPIDBm() < -110 || r.RCPIDBm() > 17.5 {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}

@@ -51,6 +51,12 @@ func (r *Radio) drain(ctx context.Context, m *hostapd.Monitor) {
 			}
 		}
 		r.mu.Unlock()
+		if ev.Name == hostapd.EventBeaconRespRx {
+			if rev, ok := r.beaconEvent(ev, time.Now()); ok {
+				r.publish(rev)
+			}
+			continue
+		}
 		if ev.Name == hostapd.EventBSSTMResp {
 			if rev, ok := r.transitionEvent(ev, time.Now()); ok {
 				r.publish(rev)

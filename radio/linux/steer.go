@@ -233,3 +233,17 @@ func (r *Radio) transitionEvent(ev hostapd.Event, now time.Time) (radio.Event, b
 		Transition: &radio.Transition{DialogToken: tok, Status: resp.Status, Target: resp.Target},
 	}, true
 }
+
+// beaconEvent turns a measured BEACON-RESP-RX into an EventBeaconReport;
+// refusals and malformed reports are logged at debug level and dropped.
+func (r *Radio) beaconEvent(ev hostapd.Event, now time.Time) (radio.Event, bool) {
+	resp, err := hostapd.ParseBeaconResp(ev)
+	if err != nil || resp.BSSID == nil {
+		r.b.cfg.Logger.Debug("ignoring beacon report", "radio", r.name, "err", err, "mode", resp.ReportMode)
+		return radio.Event{}, false
+	}
+	return radio.Event{
+		Kind: radio.EventBeaconReport, Radio: r.name, Time: now, Station: resp.Station,
+		Beacon: &radio.BeaconReport{DialogToken: resp.DialogToken, OpClass: resp.OpClass, Channel: resp.Channel, BSSID: resp.BSSID, RCPIDBm: resp.RCPIDBm()},
+	}, true
+}

@@ -165,6 +165,24 @@ func TestSteering(t *testing.T) {
 		t.Errorf("transition event %+v (%+v)", got, tr)
 	}
 
+	// A refusal and a junk report are dropped; a measured report arrives.
+	f.event("<3>BEACON-RESP-RX 02:00:00:00:02:00 3 04")
+	f.event("<3>BEACON-RESP-RX 02:00:00:00:02:00 3 00 5106")
+	f.event("<3>BEACON-RESP-RX 02:00:00:00:02:00 3 00 51060000000000000000320000" + "8c3c02000000010000000000000000")
+	for got = nil; got == nil; {
+		select {
+		case ev := <-events:
+			if ev.Kind == radio.EventBeaconReport {
+				got = &ev
+			}
+		case <-ctx.Done():
+			t.Fatal("no beacon report event")
+		}
+	}
+	if br := got.Beacon; br == nil || br.DialogToken != 3 || br.Channel != 6 || br.OpClass != 81 || br.RCPIDBm != -40 || br.BSSID.String() != peer.String() {
+		t.Errorf("beacon report %+v", br)
+	}
+
 	if err := r.RequestBeaconReport(ctx, radio.BeaconReportRequest{Station: testSTAMAC, OpClass: 81, Channel: 1}); !errors.Is(err, radio.ErrUnsupported) {
 		t.Errorf("beacon report refused by hostapd = %v, want ErrUnsupported", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"slices"
 	"strconv"
@@ -117,7 +118,8 @@ func (b *Backend) refresh(now time.Time) {
 
 // RequestBeaconReport asks a client for a beacon report; clients without
 // 802.11k support make it fail with radio.ErrUnsupported. The report
-// arrives as EventBeaconReport.
+// arrives as one EventBeaconReport per mesh BSS the client hears on the
+// requested operating class and channel, with the model's level.
 func (r *Radio) RequestBeaconReport(ctx context.Context, req radio.BeaconReportRequest) error {
 	if err := ctx.Err(); err != nil {
 		return r.opErr("beacon-report", err)
@@ -130,8 +132,45 @@ func (r *Radio) RequestBeaconReport(ctx context.Context, req radio.BeaconReportR
 		return r.opErr("beacon-report", fmt.Errorf("%s has no beacon report capability: %w", req.Station, radio.ErrUnsupported))
 	}
 	hw, _ := parseMAC(a.client.MAC)
-	r.hub.publish(radio.Event{Kind: radio.EventBeaconReport, Radio: r.info.Name, Time: r.b.cfg.Clock.Now(), Station: hw})
+	now := r.b.cfg.Clock.Now()
+	w := r.b.view.snapshot()
+	nodes := slices.Concat(w.nodes, []NodeState{r.b.states()})
+	c := a.client
+	r.mu.Lock()
+	r.btmSent++
+	token := (r.btmSent-1)%255 + 1
+	r.mu.Unlock()
+	// The client reports every mesh BSS of the requested channel (every
+	// channel of the class when 0) it hears, refusals or not.
+	for _, u := range r.b.home.usable(c, c.posAt(now), nodes, RoamState{}, now) {
+		ch := r.b.home.channelOf(nodes, u)
+		oc := radio.OpClass(u.band, ch)
+		if (req.OpClass != 0 && oc != req.OpClass) || (req.Channel != 0 && ch != req.Channel) {
+			continue
+		}
+		bssid, _ := parseMAC(u.bssid)
+		if req.BSSID != nil && !bytes.Equal(req.BSSID, bssid) {
+			continue
+		}
+		r.hub.publish(radio.Event{Kind: radio.EventBeaconReport, Radio: r.info.Name, Time: now, Station: hw,
+			Beacon: &radio.BeaconReport{DialogToken: token, OpClass: oc, Channel: ch, BSSID: bssid, RCPIDBm: math.Round(u.rssi*2) / 2}})
+	}
 	return nil
+}
+
+// channelOf is the channel the candidate's radio operates on.
+func (h *Home) channelOf(nodes []NodeState, u candidate) int {
+	for _, ns := range nodes {
+		if ns.Node != u.node {
+			continue
+		}
+		for _, rs := range ns.Radios {
+			if rs.Name == u.radio {
+				return rs.Channel
+			}
+		}
+	}
+	return 0
 }
 
 // Deny refuses the client's association to this radio until the given

@@ -455,3 +455,27 @@ func FuzzSteeringClients(f *testing.F) {
 		}
 	})
 }
+
+func TestSimBeaconReport(t *testing.T) {
+	c := Client{MAC: "02:00:00:00:00:01", Pos: Pos{X: 12}, Band: radio.Band2G4,
+		Steering: Steering{Bands: []radio.Band{radio.Band2G4, radio.Band5G}, BeaconReport: true}}
+	home, air := steerHome(c), t.TempDir()
+	_, a := openNode(t, home, "ap1", air)
+	b2, _ := openNode(t, home, "ap2", air)
+	rs, _ := b2.Radios(t.Context())
+	peer := rs[0].(*Radio)
+	awaitStation(t, a, c.MAC, true)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	events := a.Events(ctx)
+	hw, _ := net.ParseMAC(c.MAC)
+	if err := a.RequestBeaconReport(ctx, radio.BeaconReportRequest{Station: hw, OpClass: 81, BSSID: peer.info.MAC}); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitEvent(t, events, radio.EventBeaconReport)
+	ap2, _ := home.AP("ap2")
+	want := home.rssi(radio.Band2G4, 20, ap2.Pos, "ap2", c.Pos, "client:"+c.MAC)
+	if br := ev.Beacon; br == nil || !bytes.Equal(br.BSSID, peer.info.MAC) || br.OpClass != 81 || br.Channel != 6 || br.RCPIDBm < want-0.5 || br.RCPIDBm > want+0.5 {
+		t.Errorf("report %+v, want ap2's 2.4 GHz BSS on channel 6 at %.1f dBm", br, want)
+	}
+}
