@@ -98,6 +98,9 @@ func runHistory(ctx context.Context, s *session, hf historyFlags, r *report) err
 		for _, rec := range recs {
 			r.add(rec)
 		}
+		if out["Truncated"] == "true" {
+			r.add(historyTruncated{Truncated: true})
+		}
 		if failed := out["Failed"]; failed != "" {
 			r.fail(pathError{Path: cmd, Message: "no answer from " + failed})
 		}
@@ -136,4 +139,14 @@ func (h historyRecord) text(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w, strings.Join(cols, "  "))
+}
+
+// historyTruncated says the Agent left older records out to keep its
+// answer small.
+type historyTruncated struct {
+	Truncated bool `json:"truncated"`
+}
+
+func (historyTruncated) text(w io.Writer) {
+	fmt.Fprintln(w, "(older records left out to keep the answer small: narrow it with -since, -from, -kind or -mac)")
 }
