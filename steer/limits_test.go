@@ -2,6 +2,7 @@ package steer
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -270,5 +271,34 @@ func TestDecideLeavesMemoryAlone(t *testing.T) {
 		Responses: []Response{{MAC: sta, Status: 1}}}, mem)
 	if got := mem.Clients[sta].Attempts[0]; got != before {
 		t.Fatalf("attempt changed from %+v to %+v", before, got)
+	}
+}
+
+// TestResponseThenMove: an accepting BTM response is recorded on the
+// pending attempt, which resolves as accepted when the client shows up
+// on the target; a second response for it is a problem.
+func TestResponseThenMove(t *testing.T) {
+	res := decide(t, Config{}, Input{Now: t0, BSSs: mesh(), Clients: []Client{phone(apA5, -78, obs(apB5, -60))}}, Memory{})
+	if len(res.Actions) != 1 {
+		t.Fatalf("no steer: %+v", res.Actions)
+	}
+	res = decide(t, Config{}, Input{Now: t0.Add(time.Second), BSSs: mesh(), Clients: []Client{phone(apA5, -78)},
+		Responses: []Response{{MAC: strings.ToUpper(sta), Status: 0}}}, res.Memory)
+	h := res.Memory.Clients[sta]
+	if a := h.last(); a.Status != 0 || a.Outcome != Pending {
+		t.Fatalf("after the response: %+v, want pending with status 0", a)
+	}
+	res2, err := Decide(Config{}, Input{Now: t0.Add(2 * time.Second), BSSs: mesh(), Clients: []Client{phone(apB5, -60)},
+		Responses: []Response{{MAC: sta, Status: 0}}}, res.Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = res2.Memory.Clients[sta]
+	if a := h.last(); a.Outcome != Accepted {
+		t.Fatalf("after the move: %+v, want accepted", a)
+	}
+	var ie *InputError
+	if len(res2.Problems) != 1 || !errors.As(res2.Problems[0], &ie) || ie.Kind != "response" {
+		t.Fatalf("problems %v, want the second response refused", res2.Problems)
 	}
 }
