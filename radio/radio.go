@@ -4,7 +4,10 @@
 // state, a channel survey, neighbour BSSes from a scan and its associated
 // stations; it switches channel (asynchronously: after the channel-switch
 // announcement, or after the channel availability check on a DFS channel),
-// sets transmit power, and streams events. Backends live in subpackages:
+// sets transmit power, and streams events. A radio that can steer its
+// stations also implements Steerer (802.11v BSS transition and 802.11k
+// beacon report requests, a bounded refusal of association); their
+// answers arrive as events. Backends live in subpackages:
 // radio/linux (nl80211 and hostapd on a real AP) and radio/sim (a simulated
 // RF world shared by the processes of a virtual home).
 //
@@ -374,7 +377,8 @@ const (
 	// EventTransitionResponse is a station's answer to a BSS transition
 	// management request; Event.Transition carries it.
 	EventTransitionResponse EventKind = "transition-response"
-	// EventBeaconReport is a station's beacon report arriving.
+	// EventBeaconReport is one BSS of a station's beacon report;
+	// Event.Beacon carries it.
 	EventBeaconReport EventKind = "beacon-report"
 )
 

@@ -9,7 +9,10 @@
 // shadowing), surveys (cumulative counters, as a driver's: busy time from
 // neighbours' load above the carrier-sense threshold plus the radio's own
 // traffic, which is also its receive and transmit time) and station lists (each client associates to
-// the strongest radio of its band; its traffic is the radio's load). Tools and tests steer the air through
+// the strongest radio of its bands, a sticky one stays until its signal
+// fails, and may walk a path; its traffic is the radio's load). Radios
+// steer clients (radio.Steerer): clients answer BSS transition requests
+// as their Steering says, and the air remembers where each one is. Tools and tests steer the air through
 // Air: foreign networks and clients appearing at run time, radar and
 // channel changes made by another tool.
 //
