@@ -1,6 +1,7 @@
 package history
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -38,12 +39,33 @@ func dayFigures(tb testing.TB) (memBytes int, encodedBytes int, flashPerHour flo
 	return h.Stats().MemoryBytes, encodedBytes, float64(f.Stats().FlashWritten) / 24
 }
 
+// heapOfDay is the Go heap a History holding a day of samples keeps
+// alive, measured after garbage collection.
+func heapOfDay(tb testing.TB) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h, err := Open(Config{MemoryBytes: 64 << 20})
+	must(tb, err)
+	for i := range int(24 * time.Hour / defaultPeriod) {
+		must(tb, h.AddSample(node5x20(t0.Add(time.Duration(i)*defaultPeriod), i)))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(h)
+	return after.HeapAlloc - before.HeapAlloc
+}
+
 // TestDayFigures asserts the targets and logs the figures (go test -v
 // -run DayFigures ./history/).
 func TestDayFigures(t *testing.T) {
 	mem, enc, flash := dayFigures(t)
-	t.Logf("one day, 5 radios + 20 clients at %v: ring holds %d bytes (%.2f MiB; %d encoded); flash %.0f bytes/h (%.1f KiB/h)",
-		defaultPeriod, mem, float64(mem)/(1<<20), enc, flash, flash/1024)
+	heap := heapOfDay(t)
+	t.Logf("one day, 5 radios + 20 clients at %v: ring holds %d bytes (%.2f MiB; %d encoded; Go heap kept %d bytes, %.2f MiB); flash %.0f bytes/h (%.1f KiB/h)",
+		defaultPeriod, mem, float64(mem)/(1<<20), enc, heap, float64(heap)/(1<<20), flash, flash/1024)
+	if heap > 2<<20 {
+		t.Errorf("a day keeps %d bytes of heap, target ≤ 2 MiB", heap)
+	}
 	if mem > 2<<20 {
 		t.Errorf("a day takes %d bytes of memory, target ≤ 2 MiB", mem)
 	}

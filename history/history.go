@@ -149,6 +149,9 @@ func (h *History) add(en entry) error {
 func (h *History) addMemory(en entry) {
 	c := h.newest()
 	if c == nil || !h.appendTo(c, en) {
+		if c != nil {
+			c.enc = nil // sealed: its dictionary is in its frames
+		}
 		c = &chunk{enc: newEncoder(), buf: make([]byte, 0, h.cfg.ChunkBytes)}
 		h.chunks = append(h.chunks, c)
 		h.held += cap(c.buf)
