@@ -63,7 +63,9 @@ func TestBulkDataBadInput(t *testing.T) {
 	t.Cleanup(col.Close)
 	row := addProfile(t, c, map[string]string{"ReportingInterval": "86400", "HTTP.URL": col.URL + "/r", "NumberOfRetainedFailedReports": "1",
 		"JSONEncoding.ReportFormat": "NameValuePair"}, "Device.DeviceInfo.SerialNumber", "Device.NoSuch.Thing")
-	status := func() (string, string) { return get(t, n, row+"X_USPMESH_Status"), get(t, n, row+"X_USPMESH_StatusMessage") }
+	status := func() (string, string) {
+		return get(t, n, row+"X_USPMESH_Status"), get(t, n, row+"X_USPMESH_StatusMessage")
+	}
 	waitFor(t, 10*time.Second, "the profile enabled", func() bool { s, _ := status(); return s == "Enabled" })
 	for i := 1; i <= 2; i++ {
 		force(t, c, row)
