@@ -8,10 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/uspmesh/uspmesh/radio"
+	"github.com/uspmesh/uspmesh/radio/hostapd"
 	"github.com/uspmesh/uspmesh/radio/radiotest"
 )
 
@@ -48,6 +50,42 @@ func testSteering(t *testing.T, dir, ctrl string, ap, peer *Radio, contract *sta
 	// The AP the station left keeps its entry until the inactivity check:
 	// a reassociation elsewhere tells it nothing (no 802.11r here).
 	t.Logf("steering contract on %s -> %s: %v", apMAC, peerMAC, time.Since(start).Round(time.Millisecond))
+
+	// The last resort for stations that ignore requests: the peer refuses
+	// the station (hostapd's deny list disconnects it), which goes back to
+	// the AP; Allow empties the deny list again.
+	t.Run("Deny", func(t *testing.T) {
+		ctx := labCtx(t)
+		events := ap.Events(ctx)
+		start := time.Now()
+		if err := peer.Deny(ctx, staMAC, time.Now().Add(time.Minute)); err != nil {
+			t.Fatalf("Deny: %v", err)
+		}
+		waitStation(t, peer, staMAC, false)
+		for joined := false; !joined; {
+			select {
+			case ev := <-events:
+				joined = ev.Kind == radio.EventStationJoined && bytes.Equal(ev.Station, staMAC)
+			case <-ctx.Done():
+				t.Fatalf("station %s did not rejoin %s after the refusal", staMAC, apMAC)
+			}
+		}
+		t.Logf("refused by %s, back on %s after %v", peerMAC, apMAC, time.Since(start).Round(time.Millisecond))
+		c, err := hostapd.Dial(ctx, ctrl, labPeerIface)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if list, err := c.Request(ctx, "DENY_ACL SHOW"); err != nil || !strings.Contains(list, staMAC.String()) {
+			t.Errorf("deny list during the refusal: %q, %v", list, err)
+		}
+		if err := peer.Allow(ctx, staMAC); err != nil {
+			t.Fatalf("Allow: %v", err)
+		}
+		if list, err := c.Request(ctx, "DENY_ACL SHOW"); err != nil || strings.Contains(list, staMAC.String()) {
+			t.Errorf("deny list after Allow: %q, %v", list, err)
+		}
+	})
 }
 
 // startSteeringStation runs wpa_supplicant on the station radio for the
