@@ -66,7 +66,13 @@ func (n *Node) startHistory(radios []radio.Radio) error {
 	cfg.Logger = n.log.With("sub", "history")
 	h, err := history.Open(cfg)
 	if err != nil {
-		return err
+		// The history is not worth a node that does not start: it runs
+		// in memory only.
+		cfg.Logger.Warn("history kept in memory only: its directory cannot be used", "err", err)
+		cfg.Dir = ""
+		if h, err = history.Open(cfg); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithCancel(n.base)
 	s := &sampler{n: n, h: h, log: cfg.Logger, cancel: cancel, prevSurvey: map[string]radio.SurveyEntry{},
@@ -83,7 +89,10 @@ func (n *Node) startHistory(radios []radio.Radio) error {
 	for _, hr := range s.radios {
 		s.wg.Go(func() { s.watch(ctx, hr) })
 	}
-	s.wg.Go(func() { s.loop(ctx) })
+	// The first timer waits before New returns: a test on a fake clock
+	// counts it among the node's timers from the start.
+	first := n.deps.Clock.After(time.Duration(n.cfg.HistoryPeriod))
+	s.wg.Go(func() { s.loop(ctx, first) })
 	n.hist.Store(s)
 	return nil
 }
@@ -99,17 +108,17 @@ func (n *Node) stopHistory() error {
 	return s.h.Close()
 }
 
-// loop samples every period until ctx ends.
-func (s *sampler) loop(ctx context.Context) {
+// loop samples when next fires, then every period, until ctx ends.
+func (s *sampler) loop(ctx context.Context, next <-chan time.Time) {
 	period := time.Duration(s.n.cfg.HistoryPeriod)
-	clk := s.n.deps.Clock
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-clk.After(period):
+		case <-next:
 		}
 		s.sample(ctx)
+		next = s.n.deps.Clock.After(period)
 	}
 }
 

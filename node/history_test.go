@@ -1,10 +1,12 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,9 +14,12 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/uspmesh/uspmesh/clock"
 	"github.com/uspmesh/uspmesh/history"
 	"github.com/uspmesh/uspmesh/radio"
 	"github.com/uspmesh/uspmesh/radio/sim"
@@ -337,5 +342,50 @@ func TestHistoryQueryBounded(t *testing.T) {
 	}
 	if last := recs[len(recs)-1]; !last.Time.Equal(t0.Add(499 * time.Second)) {
 		t.Errorf("the newest record kept is of %v, want %v", last.Time, t0.Add(499*time.Second))
+	}
+}
+
+// TestHistoryDegrades: a state dir whose history/ cannot be made leaves
+// the history in memory, with a warning; the node starts.
+func TestHistoryDegrades(t *testing.T) {
+	cfg := baseConfig(t)
+	if err := os.WriteFile(filepath.Join(cfg.StateDir, "history"), []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	n := startNode(t, cfg, Deps{Logger: slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))})
+	mu.Lock()
+	l := logs.String()
+	mu.Unlock()
+	if !strings.Contains(l, "history kept in memory only") {
+		t.Errorf("no warning: %s", l)
+	}
+	if err := n.hist.Load().h.AddEvent(history.Event{Time: time.Now(), Kind: history.EventRadar, Radio: "r", Channel: 52}); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.hist.Load().h.Query(history.Query{}); len(got) != 1 {
+		t.Errorf("%d records in the memory-only history", len(got))
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestHistoryFakeClock: on a fake clock, the sampler's first timer waits
+// once New returns, so moving the clock by one period takes a sample.
+func TestHistoryFakeClock(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC))
+	cfg := baseConfig(t)
+	n := startNode(t, cfg, Deps{Clock: clk})
+	clk.Advance(DefaultHistoryPeriod)
+	waitFor(t, 5*time.Second, "the first sample", func() bool { return get(t, n, historyRoot+"Entries") == "1" })
+	if got := get(t, n, historyRoot+"Newest"); got != "2026-12-06T03:00:10Z" {
+		t.Errorf("Newest %s, want the fake clock's 03:00:10", got)
 	}
 }
