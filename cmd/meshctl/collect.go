@@ -220,6 +220,8 @@ func createProfile(ctx context.Context, s *session, cf collectFlags, args []stri
 		if cf.gzip {
 			set = append(set, [2]string{"HTTP.Compression", "GZIP"})
 		}
+	case target == "mqtt:":
+		return &usageError{"TARGET mqtt: needs a topic (mqtt:TOPIC)"}
 	case strings.HasPrefix(target, "mqtt:"):
 		set = append(set, [2]string{"Protocol", "MQTT"}, [2]string{"MQTT.Reference", cf.mqttClient},
 			[2]string{"MQTT.PublishTopic", strings.TrimPrefix(target, "mqtt:")})
