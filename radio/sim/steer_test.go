@@ -479,3 +479,65 @@ func TestSimBeaconReport(t *testing.T) {
 		t.Errorf("report %+v, want ap2's 2.4 GHz BSS on channel 6 at %.1f dBm", br, want)
 	}
 }
+
+// TestWalkSteeredOnce: a sticky, complying client walks from ap1 to ap2
+// while a threshold rule (the simplest steering) watches ap1's station
+// list and asks the client to move once its signal falls below -70 dBm.
+// The client is on ap2 well before its own roaming would take it there
+// (below -80 dBm), and never goes back to ap1 for the rest of the walk.
+func TestWalkSteeredOnce(t *testing.T) {
+	start := time.Now().Add(200 * time.Millisecond)
+	c := Client{MAC: "02:00:00:00:00:01", Band: radio.Band2G4, Load: 0.01,
+		Steering: Steering{RoamDBm: StickyRoamDBm, BTM: BTMComply,
+			Path: &Path{Waypoints: []Pos{{X: 1}, {X: 29}}, SpeedMPS: 14, Start: start}}}
+	home, air := steerHome(c), t.TempDir()
+	_, a := openNode(t, home, "ap1", air)
+	b2, _ := openNode(t, home, "ap2", air)
+	rs, _ := b2.Radios(t.Context())
+	target := rs[0].(*Radio)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	events := target.Events(ctx)
+	hw, _ := net.ParseMAC(c.MAC)
+	asked := 0
+	var steeredAt Pos
+	end := start.Add(2*time.Second + 500*time.Millisecond) // the walk takes 2 s
+	for time.Now().Before(end) {
+		stas, err := a.Stations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range stas {
+			if bytes.Equal(st.MAC, hw) && st.SignalDBm < -70 && st.Caps.BTM {
+				if asked > 0 {
+					t.Fatalf("client back on ap1 at %+v after being steered", c.posAt(time.Now()))
+				}
+				asked++
+				steeredAt = c.posAt(time.Now())
+				err := a.RequestTransition(ctx, radio.TransitionRequest{Station: hw,
+					Candidates: []radio.Candidate{{BSSID: target.info.MAC, Band: radio.Band2G4, Channel: 6, Preference: 255}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if asked != 1 {
+		t.Fatalf("asked %d times, want once", asked)
+	}
+	ev := waitEvent(t, events, radio.EventStationJoined)
+	if !bytes.Equal(ev.Station, hw) {
+		t.Errorf("joined ap2: %v, want %s", ev.Station, hw)
+	}
+	ap1, _ := home.AP("ap1")
+	if level := home.rssi(radio.Band2G4, 20, ap1.Pos, "ap1", steeredAt, "client:"+c.MAC); level < StickyRoamDBm {
+		t.Errorf("steered at %+v where ap1 is %.1f dBm: the client would have roamed by itself", steeredAt, level)
+	}
+	awaitStation(t, target, c.MAC, true)
+	t.Logf("steered at x=%.1f m", steeredAt.X)
+}
