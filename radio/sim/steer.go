@@ -33,7 +33,9 @@ func (r *Radio) association(mac net.HardwareAddr) (association, bool) {
 // reject (status 1), or, complying, an accept naming the first candidate
 // by preference it can use (status 0; it moves there at once), or a
 // reject with status 7 when it can use none. Answers arrive as
-// EventTransitionResponse.
+// EventTransitionResponse. A request with DisassocImminent that did not
+// move the client disassociates it after DisassocTimer beacon intervals
+// (CSAInterval each); it then associates anew.
 func (r *Radio) RequestTransition(ctx context.Context, req radio.TransitionRequest) error {
 	if err := ctx.Err(); err != nil {
 		return r.opErr("transition", err)
@@ -89,8 +91,46 @@ func (r *Radio) RequestTransition(ctx context.Context, req radio.TransitionReque
 	r.hub.publish(radio.Event{Kind: radio.EventTransitionResponse, Radio: r.info.Name, Time: now, Station: hw, Transition: &tr})
 	if tr.Accepted() {
 		r.b.refresh(now)
+		return nil
+	}
+	if req.DisassocImminent {
+		r.disassocLater(mac, max(req.DisassocTimer, 1))
 	}
 	return nil
+}
+
+// disassocLater disassociates the client after beacons beacon intervals
+// unless it has left by then, as hostapd does after a BSS transition
+// request with disassociation imminent: the client then associates anew
+// (to the strongest radio it may use, perhaps this one again).
+func (r *Radio) disassocLater(mac string, beacons int) {
+	d := time.Duration(beacons) * r.b.cfg.CSAInterval
+	r.b.spawn(func() {
+		if !r.b.sleep(d) {
+			return
+		}
+		if _, ok := r.association(mustMAC(mac)); !ok {
+			return
+		}
+		now := r.b.cfg.Clock.Now()
+		node, name := r.b.cfg.Node, r.info.Name
+		err := updateRoam(r.b.air.Dir(), mac, now, func(s *RoamState) {
+			if s.Node == node && s.Radio == name {
+				s.Node, s.Radio = "", ""
+			}
+		})
+		if err != nil {
+			r.b.log.Warn("disassociation not recorded", "client", mac, "err", err)
+			return
+		}
+		r.b.log.Debug("disassociated after a transition request", "radio", name, "client", mac)
+		r.b.refresh(now)
+	})
+}
+
+func mustMAC(s string) net.HardwareAddr {
+	m, _ := parseMAC(s)
+	return m
 }
 
 // chooseCandidate is the candidate a complying client moves to: by

@@ -541,3 +541,28 @@ func TestWalkSteeredOnce(t *testing.T) {
 	awaitStation(t, target, c.MAC, true)
 	t.Logf("steered at x=%.1f m", steeredAt.X)
 }
+
+// TestDisassocImminent: a client that rejects a request with
+// disassociation imminent is disassociated after the timer and
+// associates anew to the strongest radio; sticky until then, it had
+// stayed on ap1 though ap2 was stronger.
+func TestDisassocImminent(t *testing.T) {
+	const mac = "02:00:00:00:00:01"
+	c := Client{MAC: mac, Pos: Pos{X: 18}, Band: radio.Band2G4, Steering: Steering{RoamDBm: StickyRoamDBm, BTM: BTMReject}}
+	home, air := steerHome(c), t.TempDir()
+	if err := updateRoam(air, mac, time.Now(), func(s *RoamState) { s.Node, s.Radio = "ap1", "radio0" }); err != nil {
+		t.Fatal(err)
+	}
+	_, a := openNode(t, home, "ap1", air)
+	b2, _ := openNode(t, home, "ap2", air)
+	rs, _ := b2.Radios(t.Context())
+	awaitStation(t, a, mac, true)
+	hw, _ := net.ParseMAC(mac)
+	req := radio.TransitionRequest{Station: hw, DisassocImminent: true, DisassocTimer: 5,
+		Candidates: []radio.Candidate{{BSSID: rs[0].(*Radio).info.MAC, Band: radio.Band2G4, Channel: 6}}}
+	if err := a.RequestTransition(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	awaitStation(t, a, mac, false)
+	awaitStation(t, rs[0].(*Radio), mac, true)
+}
