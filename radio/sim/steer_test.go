@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -565,4 +566,32 @@ func TestDisassocImminent(t *testing.T) {
 	}
 	awaitStation(t, a, mac, false)
 	awaitStation(t, rs[0].(*Radio), mac, true)
+}
+
+func TestParseSteeringClient(t *testing.T) {
+	base := `{"name":"x","aps":[{"node":"a","radios":[{"band":"2.4GHz","channels":[1],"widths":[20],"channel":1,"width":20,"ssid":"s","txPower":{"max":20,"initial":20}}]}],"clients":[%s]}`
+	good := `{"mac":"02:00:00:00:00:01","band":"2.4GHz","bands":["2.4GHz","5GHz"],"roamDBm":-80,"btm":"comply","btmCompliance":0.7,"beaconReport":true,
+		"path":{"waypoints":[{"x":1},{"x":9,"floor":1}],"speedMPS":1.2,"pauseS":30,"start":"2026-01-01T08:00:00Z","loop":true}}`
+	h, err := ParseHome("steer", []byte(strings.Replace(base, "%s", good, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := h.Clients[0]
+	if !slices.Equal(c.Bands, []radio.Band{radio.Band2G4, radio.Band5G}) || c.RoamDBm != -80 || c.BTM != BTMComply || c.BTMCompliance != 0.7 ||
+		!c.BeaconReport || c.Path == nil || len(c.Path.Waypoints) != 2 || !c.Path.Loop || c.Path.Start.Hour() != 8 {
+		t.Errorf("parsed %+v (path %+v)", c, c.Path)
+	}
+	for name, bad := range map[string]string{
+		"btm":           `{"mac":"02:00:00:00:00:01","band":"2.4GHz","btm":"maybe"}`,
+		"bands":         `{"mac":"02:00:00:00:00:01","band":"2.4GHz","bands":["5GHz"]}`,
+		"roamDBm":       `{"mac":"02:00:00:00:00:01","band":"2.4GHz","roamDBm":5}`,
+		"btmCompliance": `{"mac":"02:00:00:00:00:01","band":"2.4GHz","btmCompliance":2}`,
+		"speedMPS":      `{"mac":"02:00:00:00:00:01","band":"2.4GHz","path":{"waypoints":[{"x":1}]}}`,
+		"waypoints":     `{"mac":"02:00:00:00:00:01","band":"2.4GHz","path":{"speedMPS":1}}`,
+	} {
+		_, err := ParseHome("bad", []byte(strings.Replace(base, "%s", bad, 1)))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: ParseHome = %v, want an error naming %s", name, err, name)
+		}
+	}
 }
