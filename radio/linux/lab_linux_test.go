@@ -41,7 +41,7 @@ func TestLab(t *testing.T) {
 	dir := t.TempDir()
 	ctrl := filepath.Join(dir, "hostapd")
 	startHostapd(t, dir, ctrl, labAPIface, fmt.Sprintf(
-		"hw_mode=g\nchannel=1\nieee80211n=1\nssid=%s\nwpa=2\nwpa_passphrase=%s\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nbss_transition=1\n", labSSID, labPSK))
+		"hw_mode=g\nchannel=1\nieee80211n=1\nssid=%s\nwpa=2\nwpa_passphrase=%s\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nbss_transition=1\nrrm_beacon_report=1\n", labSSID, labPSK))
 	// The peer advertises BSS Load (hostapd recomputes its channel
 	// utilisation from the survey every beacon interval); the AP does not.
 	stopPeer := startHostapd(t, dir, ctrl, labPeerIface, "hw_mode=a\nchannel=36\nieee80211n=1\nssid=uspmesh-lab-b\nbss_load_update_period=1\n")

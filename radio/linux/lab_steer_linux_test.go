@@ -86,6 +86,34 @@ func testSteering(t *testing.T, dir, ctrl string, ap, peer *Radio, contract *sta
 			t.Errorf("deny list after Allow: %q, %v", list, err)
 		}
 	})
+	// Back on the AP (rrm_beacon_report=1), the station measures the
+	// channel when asked and reports the peer's beacons.
+	t.Run("BeaconReport", func(t *testing.T) {
+		ctx := labCtx(t)
+		events := ap.Events(ctx)
+		start := time.Now()
+		req := radio.BeaconReportRequest{Station: staMAC, OpClass: radio.OpClass(radio.Band2G4, st.Channel), Channel: st.Channel}
+		if err := ap.RequestBeaconReport(ctx, req); err != nil {
+			t.Fatalf("RequestBeaconReport: %v", err)
+		}
+		for {
+			select {
+			case ev := <-events:
+				if ev.Kind != radio.EventBeaconReport || ev.Beacon == nil || !bytes.Equal(ev.Station, staMAC) {
+					continue
+				}
+				t.Logf("beacon report after %v: %+v", time.Since(start).Round(time.Millisecond), *ev.Beacon)
+				if bytes.Equal(ev.Beacon.BSSID, peerMAC) {
+					if ev.Beacon.Channel != st.Channel || ev.Beacon.RCPIDBm >= 0 || ev.Beacon.RCPIDBm < -110 {
+						t.Errorf("report of the peer %+v", *ev.Beacon)
+					}
+					return
+				}
+			case <-ctx.Done():
+				t.Fatalf("no beacon report of %s from %s", peerMAC, staMAC)
+			}
+		}
+	})
 }
 
 // startSteeringStation runs wpa_supplicant on the station radio for the

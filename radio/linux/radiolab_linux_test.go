@@ -21,7 +21,7 @@ var labSubtests = []string{
 	"TestLab/HostapdStatus", "TestLab/PeerCaps5GHz", "TestLab/SurveyNoise",
 	"TestLab/SurveyCounters", "TestLab/BSSLoad",
 	"TestLab/SwitchRefusals", "TestLab/LinkStats",
-	"TestLab/Steering/Refusals", "TestLab/Steering/Caps", "TestLab/Steering/Reject", "TestLab/Steering/Roam", "TestLab/Steering/Deny", "TestLab/Steering", "TestLab",
+	"TestLab/Steering/Refusals", "TestLab/Steering/Caps", "TestLab/Steering/Reject", "TestLab/Steering/Roam", "TestLab/Steering/Deny", "TestLab/Steering/BeaconReport", "TestLab/Steering", "TestLab",
 }
 
 // TestRadioLab boots the radio lab (scripts/radiolab.sh: a Debian kernel
