@@ -412,3 +412,26 @@ func issueFiles(t *testing.T, ca *coap.CA, dir, id, name string) (certFile, keyF
 	}
 	return certFile, keyFile
 }
+
+// TestBulkDataRefusedLeavesNoProfile: "meshctl bulkdata" whose
+// Parameter the Agent refuses (a Reference over 256 characters) fails
+// with the Agent's error and leaves no half-made profile behind; a
+// ReportingInterval below meshd's -bulkdata-min-interval is refused
+// with 7012.
+func TestBulkDataRefusedLeavesNoProfile(t *testing.T) {
+	d := startMeshd(t, t.TempDir(), "-psk-hex", testPSK, "-controller", "proto::meshctl=full", "-bulkdata-min-interval", "30s")
+	sec := []string{"-psk-hex", testPSK}
+	long := "Device.DeviceInfo." + strings.Repeat("X", 300)
+	_, errOut, code := meshctl(t, d, sec, "bulkdata", "-interval", "60", "http://127.0.0.1:1/r", "Device.DeviceInfo.SerialNumber", long)
+	if code == 0 || !strings.Contains(errOut, "Reference") {
+		t.Fatalf("a 300-character Reference: exit %d, %s", code, errOut)
+	}
+	_, errOut, code = meshctl(t, d, sec, "bulkdata", "-interval", "10", "http://127.0.0.1:1/r", "Device.DeviceInfo.SerialNumber")
+	if code == 0 || !strings.Contains(errOut, "7012") || !strings.Contains(errOut, "ReportingInterval") {
+		t.Fatalf("ReportingInterval 10 below 30: exit %d, %s", code, errOut)
+	}
+	out, errOut, code := meshctl(t, d, sec, "get", "Device.BulkData.MinReportingInterval", "Device.BulkData.Profile.")
+	if code != 0 || !strings.Contains(out, "MinReportingInterval => 30") || strings.Contains(out, "Profile.") {
+		t.Fatalf("after the refusals: exit %d\n%s%s", code, out, errOut)
+	}
+}

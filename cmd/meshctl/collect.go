@@ -238,18 +238,30 @@ func createProfile(ctx context.Context, s *session, cf collectFlags, args []stri
 	if err != nil {
 		return err
 	}
+	if err := fillProfile(ctx, s, row, refs); err != nil {
+		// No half-made profile is left behind: it would stay disabled
+		// and count against MaxNumberOfProfiles.
+		if _, derr := s.client.Delete(context.WithoutCancel(ctx), s.to, false, row); derr != nil {
+			return fmt.Errorf("%w (and %s was not removed: %v)", err, row, derr)
+		}
+		return err
+	}
+	r.add(created{Path: row, Parameters: len(refs)})
+	return nil
+}
+
+// fillProfile adds the Parameter rows of refs to the profile at row and
+// enables it.
+func fillProfile(ctx context.Context, s *session, row string, refs []string) error {
 	for _, ref := range refs {
 		if _, err := addOne(ctx, s, &uspmsg.Add_CreateObject{ObjPath: row + "Parameter.",
 			ParamSettings: []*uspmsg.Add_CreateParamSetting{{Param: "Reference", Value: ref, Required: true}}}); err != nil {
 			return err
 		}
 	}
-	if _, err := s.client.Set(ctx, s.to, false, &uspmsg.Set_UpdateObject{ObjPath: row,
-		ParamSettings: []*uspmsg.Set_UpdateParamSetting{{Param: "Enable", Value: "true", Required: true}}}); err != nil {
-		return about(err, row)
-	}
-	r.add(created{Path: row, Parameters: len(refs)})
-	return nil
+	_, err := s.client.Set(ctx, s.to, false, &uspmsg.Set_UpdateObject{ObjPath: row,
+		ParamSettings: []*uspmsg.Set_UpdateParamSetting{{Param: "Enable", Value: "true", Required: true}}})
+	return about(err, row)
 }
 
 // addOne adds one row and returns its path.
