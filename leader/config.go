@@ -63,6 +63,12 @@ type Config struct {
 	// CSACount is the channel switch announcement count given with each
 	// switch, in beacons (default 5).
 	CSACount int
+
+	// Steering configures client steering (steer.go); the zero value
+	// leaves it off (the node turns it on).
+	Steering SteeringConfig
+	// SteerReport, when set, records each steering action executed.
+	SteerReport SteerReporter
 }
 
 // DefaultConfig returns the timings of the default (low-traffic)
@@ -144,7 +150,8 @@ func (c Config) validate() error {
 		d    time.Duration
 	}{{"KeepAlive", c.KeepAlive}, {"FirstPlan", c.FirstPlan}, {"PlanPeriod", c.PlanPeriod},
 		{"MeasureTimeout", c.MeasureTimeout}, {"SwitchTimeout", c.SwitchTimeout},
-		{"PollInterval", c.PollInterval}, {"SolverBudget", c.SolverBudget}} {
+		{"PollInterval", c.PollInterval}, {"SolverBudget", c.SolverBudget},
+		{"Steering.Period", c.Steering.Period}, {"Steering.CommandTimeout", c.Steering.CommandTimeout}} {
 		if x.d < 0 {
 			errs = append(errs, errors.New("leader: Config."+x.name+" is negative"))
 		}

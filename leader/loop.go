@@ -35,6 +35,7 @@ type Loop struct {
 	lead    atomic.Pointer[uint64]
 	replan  chan struct{} // Notify's request for a round; holds one
 	running atomic.Bool
+	steer   steerState // client steering's memory, kept across terms
 }
 
 // New returns a Loop for cfg, or an error naming what cfg lacks.
@@ -133,6 +134,8 @@ type runner struct {
 	keepAlive timer // the next keep-alive
 	round     *task // the round running, of any term
 	pass      *task // the keep-alive running in cur's term
+	// steering stops the steering rounds of cur's term; nil when none.
+	steering context.CancelFunc
 	// due: a round fell due while an older term's round was ending.
 	due bool
 	// replan: a channel changed since the round in progress started.
@@ -210,6 +213,9 @@ func (r *runner) onTerm(t Term) {
 		return
 	}
 	r.l.log.Info("leading", "term", t.Term)
+	if r.l.cfg.Steering.Enabled {
+		r.startSteering()
+	}
 	r.startPass()
 	r.arm(&r.plan, r.l.cfg.FirstPlan)
 }
@@ -225,11 +231,25 @@ func (r *runner) endTerm() {
 		r.pass.cancel(ErrDeposed)
 		r.pass = nil
 	}
+	if r.steering != nil {
+		r.steering()
+		r.steering = nil
+	}
 	clear(r.subscribed)
 	r.disarm(&r.plan)
 	r.disarm(&r.settle)
 	r.disarm(&r.keepAlive)
 	r.due, r.replan = false, false
+}
+
+// startSteering runs the steering rounds of cur's term in their own
+// goroutine until the term ends.
+func (r *runner) startSteering() {
+	l := r.l
+	ctx, cancel := context.WithCancel(r.life)
+	r.steering = cancel
+	term, lead := r.cur.Term, l.lead.Load()
+	r.tasks.Go(func() { l.runSteering(ctx, term, lead) })
 }
 
 // onReplan asks for a round FirstPlan from now, unless one is due sooner
