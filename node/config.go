@@ -124,6 +124,10 @@ type Config struct {
 	HistoryPeriod     Duration `json:"history_period"`
 	HistoryFlashEvery Duration `json:"history_flash_every"`
 
+	// NoSteering turns off client steering: as leader, this node steers
+	// no client (its Agent still runs steering commands it is sent).
+	NoSteering bool `json:"no_steering"`
+
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
 }

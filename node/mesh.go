@@ -174,6 +174,7 @@ func (n *Node) startMesh(ctx context.Context) (err error) {
 	lc := prof.leader
 	lc.Self, lc.Agents, lc.Members, lc.Report = n.agentID, m.client, m.aliveAgents, report{n: n}
 	lc.Clock, lc.Logger = n.deps.Clock, n.log.With("sub", "leader")
+	lc.Steering, lc.SteerReport = n.steeringConfig(), steerReport{n: n}
 	loop, err := leader.New(lc)
 	if err != nil {
 		return fmt.Errorf("mesh: leader loop: %w", err)

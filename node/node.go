@@ -90,6 +90,9 @@ type Node struct {
 	refusals *lograte.Limiter // refused input, logged once a minute per kind
 	fence    *fence
 	wifi     *bind.Binding
+	steer    *steering // the Agent's side of client steering
+	// steerStats count the steering actions this node led.
+	steerStats steerStats
 	// rolePaths are the provisioned Roles' paths by name.
 	rolePaths map[string]string
 	// configured are the Endpoint IDs of the configured Controllers.
@@ -165,6 +168,7 @@ func (n *Node) start(ctx context.Context) error {
 		return err
 	}
 	n.wifi = n.newBinding()
+	n.steer = newSteering(n, n.steerRefresh())
 	if err := n.buildModel(ctx, firstStart); err != nil {
 		return err
 	}
@@ -186,6 +190,7 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.wifi.Start(n.base, n.model, radios); err != nil {
 		return fmt.Errorf("wifi: %w", err)
 	}
+	n.steer.start(n.base, radios)
 	if err := n.startHistory(radios); err != nil {
 		return err
 	}
@@ -202,7 +207,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	s := tr181.NewSchema(tr181.Config{
 		Manufacturer: cfg.Manufacturer, ManufacturerOUI: cfg.OUI, ModelName: cfg.ModelName,
 		ProductClass: cfg.ProductClass, SerialNumber: cfg.SerialNumber, SoftwareVersion: buildinfo.Version,
-		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifi.Hooks(),
+		EndpointID: string(n.agentID), Recipient: usp.ControllerPathFrom, WiFi: n.wifiHooks(),
 		MTPState: n.mtpState, Reboot: n.restartCommand(false), FactoryReset: n.restartCommand(true),
 		SendOnBoardRequest: func(ctx context.Context, controller string) error {
 			return n.notifier.SendOnBoardRequest(ctx, controller, usp.OnBoardInfo{
@@ -211,6 +216,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	})
 	n.attachBulkData(s)
 	n.attachHistory(s)
+	n.attachSteering(s)
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
 	// A data model file that is not there (first start, or removed to
 	// reset the model) starts from the configured values.
@@ -497,6 +503,9 @@ func (n *Node) Close() error {
 		}
 		if n.ep != nil {
 			errs = append(errs, n.ep.Close())
+		}
+		if n.steer != nil {
+			n.steer.stop()
 		}
 		if n.wifi != nil {
 			errs = append(errs, n.wifi.Close())

@@ -116,6 +116,8 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.set["bulkdata-min-interval"] = func(c *conf) { c.BulkDataMinInterval = node.Duration(*bulkMin) }
 	histPeriod := f.fs.Duration("history-period", 0, "how often the node samples its radios and clients into its history (Device.X_USPMESH_Mesh.History.), whole seconds (default 10s)")
 	f.set["history-period"] = func(c *conf) { c.HistoryPeriod = node.Duration(*histPeriod) }
+	steering := f.fs.Bool("steering", true, "as leader, steer clients to better APs and bands (802.11v BSS transition; -steering=false turns it off)")
+	f.set["steering"] = func(c *conf) { c.NoSteering = !*steering }
 	histFlash := f.fs.Duration("history-flash-every", 0, "keep one history sample per this period on flash, in <state-dir>/history/ (default 1m)")
 	f.set["history-flash-every"] = func(c *conf) { c.HistoryFlashEvery = node.Duration(*histFlash) }
 	f.str("radio", "radio backend: none (default), sim or linux", func(c *conf) *string { return &c.Radio })

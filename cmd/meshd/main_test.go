@@ -122,6 +122,7 @@ func TestLoadConfigFlags(t *testing.T) {
 		{[]string{"-bulkdata-min-interval", "5s"}, node.Config{BulkDataMinInterval: node.Duration(5 * time.Second)}},
 		{[]string{"-history-period", "2s"}, node.Config{HistoryPeriod: node.Duration(2 * time.Second)}},
 		{[]string{"-history-flash-every", "5m"}, node.Config{HistoryFlashEvery: node.Duration(5 * time.Minute)}},
+		{[]string{"-steering=false"}, node.Config{NoSteering: true}},
 		{[]string{"-radio", "sim"}, node.Config{Radio: "sim"}},
 		{[]string{"-sim-home", "h.json"}, node.Config{SimHome: "h.json"}},
 		{[]string{"-sim-node", "ap1"}, node.Config{SimNode: "ap1"}},
@@ -150,7 +151,7 @@ func TestLoadConfigFlags(t *testing.T) {
 	named := map[string]bool{"config": true, "version": true}
 	for _, c := range cases {
 		if len(c.args) > 0 {
-			named[strings.TrimPrefix(c.args[0], "-")] = true
+			named[strings.TrimPrefix(strings.SplitN(c.args[0], "=", 2)[0], "-")] = true
 		}
 	}
 	newConfigFlags(io.Discard).fs.VisitAll(func(f *flag.Flag) {

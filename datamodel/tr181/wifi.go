@@ -50,7 +50,35 @@ type WiFiHooks struct {
 	// Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}. and returns Status
 	// and the Result.{i}.* output arguments.
 	NeighboringWiFiDiagnostic datamodel.CommandHandler
+	// Steer, when set, adds the vendor command
+	// Device.WiFi.AccessPoint.{i}.X_USPMESH_Steer() (sync: a station
+	// answers within seconds) and runs it: an 802.11v BSS transition
+	// request to one associated station. Its inputs: Station (MAC,
+	// mandatory), TargetBSSID (MAC, mandatory), Candidates (the candidate
+	// list, best first, TargetBSSID among them, items
+	// "<BSSID>/<band>/<channel>" such as "02:00:00:00:01:02/5GHz/36"),
+	// DisassociationTimer (beacon intervals, 0..65535; 0: no
+	// disassociation announced) and Term (unsignedLong, mandatory: the
+	// leader term that fences it). Its outputs: Status ("Accepted",
+	// "Rejected" or "NoAnswer"), BTMStatus (the station's status code,
+	// -1 without answer) and TargetBSSID (the BSS the station said it
+	// moves to).
+	Steer datamodel.CommandHandler
+	// Deny, when set, adds Device.WiFi.AccessPoint.{i}.X_USPMESH_Deny()
+	// (sync): disassociate Station (MAC, mandatory) and refuse its
+	// association for Seconds (unsignedInt, 1..MaxDenySeconds), fenced
+	// by Term. Output: Status ("Complete").
+	Deny datamodel.CommandHandler
 }
+
+// SteerCommand and DenyCommand are the names (without "()") of the
+// vendor commands on Device.WiFi.AccessPoint.{i}. that steer a station
+// under a leader term; MaxDenySeconds bounds a refusal.
+const (
+	SteerCommand   = "X_USPMESH_Steer"
+	DenyCommand    = "X_USPMESH_Deny"
+	MaxDenySeconds = 300
+)
 
 // SwitchCommand is the name (without "()") of the vendor command on
 // Device.WiFi.Radio.{i}. that switches a radio's channel under a leader
@@ -66,7 +94,9 @@ func (b *builder) wifi(w *datamodel.ObjectDef) {
 		switchCommand(r, h.Switch)
 	}
 	ssid(table(w.Table("SSID", []string{"Alias"}, []string{"Name"}, []string{"BSSID"}), datamodel.ObjAddDelete, true))
-	accessPoint(table(w.Table("AccessPoint", []string{"Alias"}, []string{"SSIDReference"}), datamodel.ObjAddDelete, true))
+	ap := table(w.Table("AccessPoint", []string{"Alias"}, []string{"SSIDReference"}), datamodel.ObjAddDelete, true)
+	accessPoint(ap)
+	steerCommands(ap, h.Steer, h.Deny)
 	neighboringWiFi(w, h.NeighboringWiFiDiagnostic)
 }
 
@@ -86,6 +116,41 @@ func switchCommand(r *datamodel.ObjectDef, h datamodel.CommandHandler) {
 		{Name: "Status", Type: value.String, Constraint: value.Constraint{Enum: []string{"Complete"}}},
 		{Name: "Channel", Type: value.UnsignedInt, Constraint: channel},
 		{Name: "Bandwidth", Type: value.String, Constraint: bandwidth},
+	}
+}
+
+// steerCommands declares X_USPMESH_Steer() and X_USPMESH_Deny() on
+// Device.WiFi.AccessPoint.{i}. for the handlers that are set (see
+// WiFiHooks.Steer and WiFiHooks.Deny).
+func steerCommands(ap *datamodel.ObjectDef, steer, deny datamodel.CommandHandler) {
+	macArg := func(name string, mandatory bool) datamodel.Arg {
+		return datamodel.Arg{Name: name, Type: value.String, Mandatory: mandatory,
+			Constraint: value.Constraint{MaxLength: 17, Pattern: macPattern}}
+	}
+	if steer != nil {
+		cmd := ap.Command(SteerCommand, false, steer)
+		cmd.Inputs = []datamodel.Arg{
+			macArg("Station", true),
+			macArg("TargetBSSID", true),
+			{Name: "Candidates", Type: value.String, Constraint: value.Constraint{List: true, MaxListLength: 16 * 18}},
+			{Name: "TargetChannel", Type: value.UnsignedInt, Constraint: value.Constraint{Ranges: []value.Range{{Min: "0", Max: "255"}}}},
+			{Name: "DisassociationTimer", Type: value.UnsignedInt, Constraint: value.Constraint{Ranges: []value.Range{{Min: "0", Max: "65535"}}}},
+			{Name: "Term", Type: value.UnsignedLong, Mandatory: true},
+		}
+		cmd.Outputs = []datamodel.Arg{
+			{Name: "Status", Type: value.String, Constraint: value.Constraint{Enum: []string{"Accepted", "Rejected", "NoAnswer"}}},
+			{Name: "BTMStatus", Type: value.Int},
+			macArg("TargetBSSID", false),
+		}
+	}
+	if deny != nil {
+		cmd := ap.Command(DenyCommand, false, deny)
+		cmd.Inputs = []datamodel.Arg{
+			macArg("Station", true),
+			{Name: "Seconds", Type: value.UnsignedInt, Mandatory: true},
+			{Name: "Term", Type: value.UnsignedLong, Mandatory: true},
+		}
+		cmd.Outputs = []datamodel.Arg{{Name: "Status", Type: value.String, Constraint: value.Constraint{Enum: []string{"Complete"}}}}
 	}
 }
 
@@ -205,10 +270,31 @@ func associatedDevice(a *datamodel.ObjectDef) {
 	a.Param("SNR", value.Int)
 	a.Param("Retransmissions", value.UnsignedInt).Range(0, 100)
 	a.Param("Active", value.Boolean)
+	associatedSteering(a)
 
 	st := a.Object("Stats")
 	counters(st, value.UnsignedLong, "BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived")
 	counters(st, value.UnsignedInt, "ErrorsSent", "RetransCount", "FailedRetransCount", "RetryCount", "MultipleRetryCount")
+}
+
+// associatedSteering adds the vendor parameters of
+// AccessPoint.{i}.AssociatedDevice.{i}. that client steering reads,
+// written by the node from the radio's station capabilities and the
+// station's 802.11k beacon reports:
+//
+//   - X_USPMESH_BTM: the station supports 802.11v BSS transition.
+//   - X_USPMESH_BeaconReport: it answers 802.11k beacon report requests.
+//   - X_USPMESH_Bands: the bands it can use (empty: unknown).
+//   - X_USPMESH_Standards: the 802.11 standards it supports.
+//   - X_USPMESH_Seen: the mesh BSSs its latest beacon reports heard, as
+//     "<BSSID>/<dBm>/<dateTime of the report>" items.
+func associatedSteering(a *datamodel.ObjectDef) {
+	a.Param("X_USPMESH_BTM", value.Boolean)
+	a.Param("X_USPMESH_BeaconReport", value.Boolean)
+	str(a, "X_USPMESH_Bands", 0).List().Enum(frequencyBands...)
+	str(a, "X_USPMESH_Standards", 0).List().Enum(standards...)
+	p := str(a, "X_USPMESH_Seen", 0).List()
+	p.Constraint.MaxListLength = 64 * 48
 }
 
 // resultParam is one parameter of a neighbouring Wi-Fi scan result, laid
