@@ -46,6 +46,13 @@ type collectProc struct {
 func startCollect(t *testing.T, addr, cert, key, dir string) *collectProc {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "meshctl"), "-json", "collect", "-addr", addr, "-tls-cert", cert, "-tls-key", key, "-dir", dir)
+	return runCollectCmd(t, cmd)
+}
+
+// runCollectCmd starts cmd, a "meshctl -json collect", and waits
+// (bounded) for its "collecting at" line.
+func runCollectCmd(t *testing.T, cmd *exec.Cmd) *collectProc {
+	t.Helper()
 	c := &collectProc{cmd: cmd, reports: make(chan collectedReport, 64), done: make(chan struct{}), stderr: &strings.Builder{}}
 	cmd.Stderr = c.stderr
 	out, err := cmd.StdoutPipe()
@@ -434,4 +441,47 @@ func TestBulkDataRefusedLeavesNoProfile(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "MinReportingInterval => 30") || strings.Contains(out, "Profile.") {
 		t.Fatalf("after the refusals: exit %d\n%s%s", code, out, errOut)
 	}
+}
+
+// TestBulkDataRoleFilteringFromMeshd: two Controllers of the real meshd
+// create the same profile with "meshctl bulkdata"; the one whose role
+// (from meshd's -config) cannot read Device.DeviceInfo. never sees it
+// in its reports at "meshctl collect", the other does.
+func TestBulkDataRoleFilteringFromMeshd(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "meshd.json")
+	if err := os.WriteFile(conf, []byte(`{"roles": [{"name": "NoDeviceInfo", "permissions": [
+		{"targets": ["Device."], "param": "rw-n", "obj": "rw-n", "instantiated_obj": "rw-n", "command_event": "r-xn"},
+		{"targets": ["Device.DeviceInfo."], "param": "----", "obj": "----", "instantiated_obj": "----", "command_event": "----"}]}],
+		"controllers": [{"endpoint_id": "proto::meshctl", "role": "full"}, {"endpoint_id": "proto::limited", "role": "NoDeviceInfo"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	col := startCollectHTTP(t, filepath.Join(dir, "reports"))
+	const serial = "ROLE01"
+	d := startMeshd(t, filepath.Join(dir, "state"), "-config", conf, "-psk-hex", testPSK, "-serial", serial, "-bulkdata-min-interval", "1s")
+	for _, id := range []string{"proto::meshctl", "proto::limited"} {
+		sec := []string{"-psk-hex", testPSK, "-id", id}
+		if _, errOut, code := meshctl(t, d, sec, "bulkdata", "-interval", "1", "-encoding", "CSV", "-format", "ParameterPerRow",
+			col.url+strings.TrimPrefix(id, "proto::"), "Device.DeviceInfo.", "Device.LocalAgent.EndpointID"); code != 0 {
+			t.Fatalf("%s: meshctl bulkdata: %s", id, errOut)
+		}
+	}
+	got := col.takeReports(t, map[string]int{"/meshctl?": 2, "/limited?": 2})
+	for _, r := range got["/meshctl?"] {
+		if !strings.Contains(r.Body, ",Device.DeviceInfo.SerialNumber,"+serial+",") || !strings.Contains(r.Body, ",Device.LocalAgent.EndpointID,") {
+			t.Fatalf("full Controller's report:\n%s", r.Body)
+		}
+	}
+	for _, r := range got["/limited?"] {
+		if strings.Contains(r.Body, "DeviceInfo") || strings.Contains(r.Body, "SerialNumber") || !strings.Contains(r.Body, ",Device.LocalAgent.EndpointID,"+d.agentID) {
+			t.Fatalf("the limited Controller's report holds what its role cannot read, or lacks what it can:\n%s", r.Body)
+		}
+	}
+}
+
+// startCollectHTTP is startCollect over plain HTTP on a free port.
+func startCollectHTTP(t *testing.T, dir string) *collectProc {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "meshctl"), "-json", "collect", "-addr", "127.0.0.1:0", "-dir", dir)
+	return runCollectCmd(t, cmd)
 }
