@@ -105,11 +105,16 @@ func TestReportingIntervalMinimum(t *testing.T) {
 		t.Fatalf("ReportingInterval %s after the refused Set", got)
 	}
 
-	bad := baseConfig(t)
-	bad.BulkDataMinInterval = Duration(500 * time.Millisecond)
-	var ce *ConfigError
-	if err := bad.Check(); !errors.As(err, &ce) || ce.Field != "bulkdata_min_interval" {
-		t.Fatalf("Check with bulkdata_min_interval 500ms: %v", err)
+	for _, d := range []time.Duration{500 * time.Millisecond, 1500 * time.Millisecond, -time.Minute} {
+		bad := baseConfig(t)
+		bad.BulkDataMinInterval = Duration(d)
+		var ce *ConfigError
+		if err := bad.Check(); !errors.As(err, &ce) || ce.Field != "bulkdata_min_interval" {
+			t.Fatalf("Check with bulkdata_min_interval %v: %v", d, err)
+		}
+	}
+	if err := baseConfig(t).Validate(); err != nil {
+		t.Fatalf("a zero bulkdata_min_interval (the default) is refused: %v", err)
 	}
 }
 

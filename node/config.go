@@ -312,7 +312,7 @@ func (c Config) Validate() error {
 	if c.LostNodeExpiry < 0 {
 		return &ConfigError{"lost_node_expiry", time.Duration(c.LostNodeExpiry).String(), "must not be negative"}
 	}
-	if d := time.Duration(c.BulkDataMinInterval); d < time.Second || d%time.Second != 0 {
+	if d := time.Duration(c.BulkDataMinInterval); d != 0 && (d < time.Second || d%time.Second != 0) {
 		return &ConfigError{"bulkdata_min_interval", d.String(), "want whole seconds, at least 1s"}
 	}
 	if d := time.Duration(c.HistoryPeriod); d < time.Second || d%time.Second != 0 {
