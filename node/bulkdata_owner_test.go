@@ -113,7 +113,10 @@ func TestReportingIntervalMinimum(t *testing.T) {
 			t.Fatalf("Check with bulkdata_min_interval %v: %v", d, err)
 		}
 	}
-	if err := baseConfig(t).Validate(); err != nil {
+	zero := baseConfig(t)
+	zero.applyDefaults()
+	zero.BulkDataMinInterval = 0
+	if err := zero.Validate(); err != nil {
 		t.Fatalf("a zero bulkdata_min_interval (the default) is refused: %v", err)
 	}
 }
