@@ -302,7 +302,7 @@ func TestBulkDataFromMeshd(t *testing.T) {
 	jsonRow, csvRow := profiles["json"], profiles["csv"]
 
 	// On schedule: three reports each, one interval apart, received
-	// within a second or two of their collection time, and stored.
+	// within seconds of their collection time, and stored.
 	got := col.takeReports(t, map[string]int{"/json?": 3, "/csv?": 3})
 	var lastJSON, lastCSV int64
 	var jt, ct []int64
@@ -377,14 +377,15 @@ func TestBulkDataFromMeshd(t *testing.T) {
 	stored(t, got["/csv?"][0], ".csv")
 }
 
-// onTime fails unless r was received within 2 s of its collection time.
+// onTime fails unless r was received within 3 s of its collection time
+// (seconds granularity; 2 s intervals).
 func onTime(t *testing.T, r collectedReport, collected int64) {
 	t.Helper()
 	at, err := time.Parse(time.RFC3339, r.Time)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := at.Unix() - collected; d < -1 || d > 2 {
+	if d := at.Unix() - collected; d < -1 || d > 3 {
 		t.Fatalf("report collected at %d received at %d", collected, at.Unix())
 	}
 }
