@@ -61,7 +61,7 @@ type sampler struct {
 
 // startHistory opens the history and starts sampling radios.
 func (n *Node) startHistory(radios []radio.Radio) error {
-	cfg := history.DefaultConfig(filepath.Join(n.cfg.StateDir, "history"))
+	cfg := history.DefaultConfig(filepath.Join(n.cfg.StateDir, historyDir))
 	cfg.FlashEvery = time.Duration(n.cfg.HistoryFlashEvery)
 	cfg.Logger = n.log.With("sub", "history")
 	h, err := history.Open(cfg)

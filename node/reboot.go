@@ -78,9 +78,13 @@ func (n *Node) raiseBoot(ctx context.Context) {
 	}
 }
 
+// historyDir is the history's directory under the state dir.
+const historyDir = "history"
+
 // ResetState wipes what a factory reset forgets from a state dir: the
-// data model (settings, Controllers and subscriptions added over USP) and
-// the record of configured Controllers. The identity (the Endpoint ID),
+// data model (settings, Controllers and subscriptions added over USP),
+// the record of configured Controllers and the history (it names the
+// home's clients). The identity (the Endpoint ID),
 // the leader-term fence and the election's state stay: a reset device
 // keeps its name and must not accept a stale leader.
 func ResetState(stateDir string) error {
@@ -88,6 +92,9 @@ func ResetState(stateDir string) error {
 		if err := os.Remove(filepath.Join(stateDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("factory reset: %w", err)
 		}
+	}
+	if err := os.RemoveAll(filepath.Join(stateDir, historyDir)); err != nil {
+		return fmt.Errorf("factory reset: %w", err)
 	}
 	return nil
 }

@@ -72,8 +72,8 @@ func TestRebootSaysBoot(t *testing.T) {
 	}
 }
 
-// TestResetStateKeepsIdentity: a factory reset forgets the data model
-// and the configured-Controllers record, and keeps the identity, the
+// TestResetStateKeepsIdentity: a factory reset forgets the data model,
+// the configured-Controllers record and the history, and keeps the identity, the
 // fence and the election state.
 func TestResetStateKeepsIdentity(t *testing.T) {
 	dir := t.TempDir()
@@ -82,10 +82,18 @@ func TestResetStateKeepsIdentity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The home's history names clients (MACs, signals): a reset device
+	// must not carry it to its next owner.
+	if err := os.MkdirAll(filepath.Join(dir, historyDir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, historyDir, "seg-1"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := ResetState(dir); err != nil {
 		t.Fatal(err)
 	}
-	for f, kept := range map[string]bool{"datamodel.json": false, configuredFile: false, identityFile: true, fenceFile: true, electionFile: true} {
+	for f, kept := range map[string]bool{"datamodel.json": false, configuredFile: false, historyDir: false, identityFile: true, fenceFile: true, electionFile: true} {
 		_, err := os.Stat(filepath.Join(dir, f))
 		if (err == nil) != kept {
 			t.Errorf("%s kept: %v, want %v", f, err == nil, kept)
