@@ -30,6 +30,8 @@ notification. The results of each command:
   discover    {"kind": ..., "endpoint_id": ..., "url": ..., "name": ..., "cluster": ..., "encrypt": ..., "gossip": ...}
   status      {"endpoint_id": ..., "url": ..., "status": ..., "leader": ..., "term": ..., "members": [...]}
   secret      {"secret": "..."}; mint-psk {"psk": "..."}, or {"path": FILE} with -o
+  history     {"time": ..., "kind": "radio"|"client"|"event", "radio": ..., "rssi": ..., ...} per record
+              ("node" too with -home), then {"truncated": true} when older records were left out
 `
 
 // result is one entry of a command's results: it prints itself as text
