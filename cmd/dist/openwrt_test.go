@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uspmesh/uspmesh/node"
 )
@@ -173,6 +174,9 @@ config meshd 'main'
 	option gossip_port '7947'
 	option profile 'fast'
 	option lost_node_expiry '1h'
+	option history_period '30s'
+	option history_flash_every '5m'
+	option bulkdata_min_interval '10s'
 	list interface 'br-lan'
 	list interface 'br-guest'
 	list seed '192.168.1.2:7946'
@@ -205,7 +209,9 @@ config websocket 'websocket'
 			cfg.Profile != "fast" || cfg.LogLevel != "debug" || cfg.OUI != "a1b2c3" ||
 			!reflect.DeepEqual(cfg.Interfaces, []string{"br-lan", "br-guest"}) ||
 			!reflect.DeepEqual(cfg.Seeds, []string{"192.168.1.2:7946"}) ||
-			!reflect.DeepEqual(cfg.RadioInterfaces, []string{"phy0-ap0"}) {
+			!reflect.DeepEqual(cfg.RadioInterfaces, []string{"phy0-ap0"}) ||
+			time.Duration(cfg.HistoryPeriod) != 30*time.Second || time.Duration(cfg.HistoryFlashEvery) != 5*time.Minute ||
+			time.Duration(cfg.BulkDataMinInterval) != 10*time.Second {
 			t.Errorf("main options: %+v", cfg)
 		}
 		wantCtl := []node.ControllerConfig{
