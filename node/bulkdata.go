@@ -80,13 +80,14 @@ func (n *Node) stopBulkData() {
 }
 
 // trustRoots is the node's trust store for collectors: the system's
-// roots and the CAs its configuration names (ca_file, mqtt.ca_file).
+// roots and the CAs its configuration names (ca_file, bulkdata_ca_file,
+// mqtt.ca_file).
 func (n *Node) trustRoots() (*x509.CertPool, error) {
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
-	files := [][2]string{{"ca_file", n.cfg.CAFile}}
+	files := [][2]string{{"ca_file", n.cfg.CAFile}, {"bulkdata_ca_file", n.cfg.BulkDataCAFile}}
 	if n.cfg.MQTT != nil {
 		files = append(files, [2]string{"mqtt.ca_file", n.cfg.MQTT.CAFile})
 	}

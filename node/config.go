@@ -116,6 +116,10 @@ type Config struct {
 	// whole seconds (default 60 s): a profile's ReportingInterval below
 	// it is refused (7012 Invalid value). Labs and tests lower it.
 	BulkDataMinInterval Duration `json:"bulkdata_min_interval"`
+	// BulkDataCAFile holds CAs (PEM) that HTTPS bulk data collectors may
+	// chain to, besides the system roots, ca_file and mqtt.ca_file: a
+	// private collector's CA for a node in PSK mode, which has no ca_file.
+	BulkDataCAFile string `json:"bulkdata_ca_file"`
 
 	// HistoryPeriod is how often the node samples its radios and clients
 	// into its history (Device.X_USPMESH_Mesh.History., default 10s,

@@ -114,6 +114,7 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.set["lost-node-expiry"] = func(c *conf) { c.LostNodeExpiry = node.Duration(*lostExpiry) }
 	bulkMin := f.fs.Duration("bulkdata-min-interval", 0, "Device.BulkData.MinReportingInterval: the shortest ReportingInterval a bulk data profile may have, whole seconds (default 60s)")
 	f.set["bulkdata-min-interval"] = func(c *conf) { c.BulkDataMinInterval = node.Duration(*bulkMin) }
+	f.str("bulkdata-ca", "trust store (PEM) for HTTPS bulk data collectors, besides the system roots, -ca and -mqtt-ca", func(c *conf) *string { return &c.BulkDataCAFile })
 	histPeriod := f.fs.Duration("history-period", 0, "how often the node samples its radios and clients into its history (Device.X_USPMESH_Mesh.History.), whole seconds (default 10s)")
 	f.set["history-period"] = func(c *conf) { c.HistoryPeriod = node.Duration(*histPeriod) }
 	steering := f.fs.Bool("steering", true, "as leader, steer clients to better APs and bands (802.11v BSS transition; -steering=false turns it off)")

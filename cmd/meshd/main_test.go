@@ -120,6 +120,7 @@ func TestLoadConfigFlags(t *testing.T) {
 		{[]string{"-seed", "192.0.2.1:1"}, node.Config{Seeds: []string{"192.0.2.1:1"}}},
 		{[]string{"-lost-node-expiry", "1h"}, node.Config{LostNodeExpiry: node.Duration(time.Hour)}},
 		{[]string{"-bulkdata-min-interval", "5s"}, node.Config{BulkDataMinInterval: node.Duration(5 * time.Second)}},
+		{[]string{"-bulkdata-ca", "/bulk-ca.pem"}, node.Config{BulkDataCAFile: "/bulk-ca.pem"}},
 		{[]string{"-history-period", "2s"}, node.Config{HistoryPeriod: node.Duration(2 * time.Second)}},
 		{[]string{"-history-flash-every", "5m"}, node.Config{HistoryFlashEvery: node.Duration(5 * time.Minute)}},
 		{[]string{"-steering=false"}, node.Config{NoSteering: true}},
