@@ -137,7 +137,7 @@ func (s *steering) onEvent(ev radio.Event) {
 		s.mu.Unlock()
 		if ch == nil {
 			s.unsolicited.Add(1)
-			s.log.Debug("transition response from a station not asked: ignored", "radio", ev.Radio, "station", ev.Station, "status", ev.Transition.Status)
+			s.log.Debug("transition response from a station not asked: ignored", "radio", ev.Radio, "station", ev.Station.String(), "status", ev.Transition.Status)
 			return
 		}
 		ch <- *ev.Transition // buffered 1, one sender: never blocks
@@ -465,11 +465,11 @@ func (s *steering) steerCommand(ctx context.Context, row datamodel.Row, in map[s
 				out["TargetBSSID"] = strings.ToLower(tr.Target.String())
 			}
 		}
-		s.log.Info("steered", "radio", sr.name, "station", sta, "target", target, "status", out["Status"], "btm_status", tr.Status)
+		s.log.Info("steered", "radio", sr.name, "station", sta.String(), "target", target.String(), "status", out["Status"], "btm_status", tr.Status)
 		return out, nil
 	case <-wait:
 		forget()
-		s.log.Info("steer request unanswered", "radio", sr.name, "station", sta, "target", target)
+		s.log.Info("steer request unanswered", "radio", sr.name, "station", sta.String(), "target", target.String())
 		return map[string]string{"Status": "NoAnswer", "BTMStatus": "-1", "TargetBSSID": ""}, nil
 	case <-ctx.Done():
 		forget()
@@ -502,6 +502,6 @@ func (s *steering) denyCommand(ctx context.Context, row datamodel.Row, in map[st
 		}
 		return nil, cmdError(datamodel.CodeCommandFailure, cmd, "refuse %s: %v", sta, err)
 	}
-	s.log.Info("station refused", "radio", sr.name, "station", sta, "seconds", secs)
+	s.log.Info("station refused", "radio", sr.name, "station", sta.String(), "seconds", secs)
 	return map[string]string{"Status": "Complete"}, nil
 }
