@@ -97,6 +97,7 @@ func watch(ctx context.Context, h *Home, w io.Writer, tty bool) {
 		renderTable(w, views)
 		fmt.Fprintln(w)
 		renderPlan(w, last)
+		renderSteering(w, views)
 		fmt.Fprint(w, legend)
 		fmt.Fprint(w, meshctlHint(h, views))
 		select {
@@ -143,7 +144,91 @@ type nodeView struct {
 	Problem              string   // "down", "no answer", ...
 	// Plan is the leader's latest plan (its Plan.Assignment rows).
 	Plan demoPlan
+	// Clients counts the stations associated with the node's APs.
+	Clients int
+	// Steered are the latest steering actions the node led, oldest first.
+	Steered []demoSteer
 }
+
+// demoSteer is one row of Device.X_USPMESH_Mesh.Steering.Action.
+type demoSteer struct {
+	Seq                                              int
+	Time, Station, From, To, Method, Reason, Outcome string
+}
+
+// steerActionParam matches a parameter of a Steering.Action row.
+var steerActionParam = regexp.MustCompile(`^Device\.X_USPMESH_Mesh\.Steering\.Action\.(\d+)\.(\w+)$`)
+
+// fillSteering takes the clients and the steering actions from vals.
+func (v *nodeView) fillSteering(vals map[string]string) {
+	rows := map[string]*demoSteer{}
+	for k, val := range vals {
+		if strings.HasPrefix(k, "Device.WiFi.AccessPoint.") && strings.HasSuffix(k, ".MACAddress") && strings.Contains(k, ".AssociatedDevice.") {
+			v.Clients++
+		}
+		m := steerActionParam.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		r := rows[m[1]]
+		if r == nil {
+			r = &demoSteer{}
+			rows[m[1]] = r
+		}
+		switch m[2] {
+		case "Seq":
+			r.Seq, _ = strconv.Atoi(val)
+		case "Time":
+			r.Time = val
+		case "Station":
+			r.Station = val
+		case "From":
+			r.From = val
+		case "To":
+			r.To = val
+		case "Method":
+			r.Method = val
+		case "Reason":
+			r.Reason = val
+		case "Outcome":
+			r.Outcome = val
+		}
+	}
+	for _, r := range rows {
+		v.Steered = append(v.Steered, *r)
+	}
+	slices.SortFunc(v.Steered, func(a, b demoSteer) int { return a.Seq - b.Seq })
+}
+
+// renderSteering prints the clients per node and the leader's latest
+// steering actions.
+func renderSteering(w io.Writer, views []nodeView) {
+	var per []string
+	for _, v := range views {
+		if v.Problem == "" {
+			per = append(per, fmt.Sprintf("%s %d", dash(v.Name), v.Clients))
+		}
+	}
+	fmt.Fprintf(w, "Clients per node: %s\n", strings.Join(per, ", "))
+	for _, v := range views {
+		if v.Status != "Leader" || len(v.Steered) == 0 {
+			continue
+		}
+		acts := v.Steered[max(0, len(v.Steered)-steerShown):]
+		fmt.Fprintf(w, "Latest client steering by the leader (%d shown):\n", len(acts))
+		for _, a := range acts {
+			at := a.Time
+			if t, err := time.Parse(time.RFC3339, a.Time); err == nil {
+				at = t.Local().Format("15:04:05")
+			}
+			fmt.Fprintf(w, "  %s  %s  %s -> %s  %s %s: %s\n", at, a.Station, a.From, a.To, a.Method, a.Reason, a.Outcome)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// steerShown is how many steering actions the demo lists.
+const steerShown = 6
 
 // demoPlan is a plan's channel moves, as the demo shows them.
 type demoPlan struct {
@@ -177,12 +262,14 @@ func survey(ctx context.Context, h *Home) []nodeView {
 			ctx, cancel := context.WithTimeout(ctx, surveyWait)
 			defer cancel()
 			vals, err := h.Get(ctx, n.Index, "Device.DeviceInfo.FriendlyName", "Device.X_USPMESH_Mesh.",
-				"Device.WiFi.Radio.*.Channel", "Device.WiFi.Radio.*.OperatingFrequencyBand", "Device.WiFi.Radio.*.CurrentOperatingChannelBandwidth")
+				"Device.WiFi.Radio.*.Channel", "Device.WiFi.Radio.*.OperatingFrequencyBand", "Device.WiFi.Radio.*.CurrentOperatingChannelBandwidth",
+				"Device.WiFi.AccessPoint.*.AssociatedDevice.*.MACAddress")
 			if err != nil && len(vals) == 0 {
 				views[k].Problem = "no answer"
 				return
 			}
 			views[k].fill(vals)
+			views[k].fillSteering(vals)
 		})
 	}
 	wg.Wait()
