@@ -55,7 +55,11 @@
 // the energy-detect threshold EnergyDetectDBm (-62 dBm, the same
 // clauses). Either comparison goes through the soft threshold
 // 1/(1+exp(-margin/3)), 3 dB (FadingDB) being the spread of shadowing and
-// fading; probabilities below 1e-4 count as zero. A partly overlapping
+// fading. Two mesh radios interact at all only when, on one channel, that
+// probability reaches 1e-4 in either direction; between radios that do,
+// and for every foreign network within reach, the tail counts, so that
+// of two channels otherwise equal the one with more margin to the
+// threshold costs (slightly) less. A partly overlapping
 // transmission above the threshold thus keeps the listener off the air
 // (or corrupts what it receives) as a co-channel one does. ns-3's
 // SpectrumWifiPhy, the judge of cmd/wifieval, does the same: it applies

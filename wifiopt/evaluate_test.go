@@ -48,7 +48,9 @@ func TestEvaluateByHand(t *testing.T) {
 		// 0.5·0.4·(adj1 + adj1) + one switch (the old rectangle overlap
 		// gave 0.75·0.5 each way).
 		{"adjacent", nil, map[string]Assignment{"a": {1, 20}, "b": {2, 20}}, 0.2*2*adj1 + 0.01},
-		{"apart", nil, map[string]Assignment{"a": {1, 20}, "b": {6, 20}}, 0.01},
+		// Channels 1 and 6: only the soft threshold's tail of energy detect
+		// (-82 dBm less the leak, against -62 dBm), 5e-8 in all.
+		{"apart", nil, map[string]Assignment{"a": {1, 20}, "b": {6, 20}}, 0.01 + 0.2*2*soft(leakDB(20, 25)-20)},
 		// One direction measured: taken as symmetric.
 		{"one link", func(p *Problem) { p.RSSI = p.RSSI[:1] }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2},
 		{"no link", func(p *Problem) { p.RSSI = nil }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0},
@@ -106,8 +108,10 @@ func TestEvaluateWidth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Plus the soft threshold's tail of energy detect in a's three other
+	// 20 MHz channels, below 1e-7.
 	want := 0.2*0.1*0.25*0.5 + 0.1*0.2*1*0.5
-	if math.Abs(got-want) > 1e-9 {
+	if math.Abs(got-want) > 1e-7 {
 		t.Errorf("cost %v, want %v", got, want)
 	}
 }
@@ -186,5 +190,39 @@ func TestEvaluateRejects(t *testing.T) {
 				t.Fatalf("err = %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// TestMarginBreaksTies: two 5 GHz radios that hear each other at -84 dBm
+// interact, but 40 MHz channels side by side leave each far below energy
+// detect; the adjacent block must still cost more than one across the
+// band, so that the planner prefers the margin (with the 1e-4 cut-off
+// both cost exactly 0 and the choice was the search's).
+func TestMarginBreaksTies(t *testing.T) {
+	var chs []Channel
+	for _, n := range []int{36, 40, 44, 48, 149, 153} {
+		chs = append(chs, Channel{Number: n})
+	}
+	p := &Problem{Radios: []Radio{
+		{ID: "a", Band: Band5G, Channels: chs, Widths: []int{40}, Current: Assignment{36, 40}, Load: 0.4},
+		{ID: "b", Band: Band5G, Channels: chs, Widths: []int{40}, Current: Assignment{44, 40}, Load: 0.3},
+	}, RSSI: []Link{{From: "a", To: "b", RSSI: -84}}}
+	adjacent, err := Evaluate(p, map[string]Assignment{"a": {36, 40}, "b": {44, 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	across, err := Evaluate(p, map[string]Assignment{"a": {36, 40}, "b": {149, 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(adjacent > across) || adjacent > 1e-6 {
+		t.Errorf("adjacent blocks cost %v, blocks across the band %v; want a tiny positive difference", adjacent, across)
+	}
+	pl, err := Solve(context.Background(), p, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Assign["b"].Channel < 149 && pl.Assign["a"].Channel < 149 {
+		t.Errorf("plan %v keeps both radios in 36-48", pl.Assign)
 	}
 }

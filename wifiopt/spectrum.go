@@ -297,10 +297,7 @@ func (t *leakTable) exposure(rssi float64, wo, wq, dx int) float64 {
 		if dc < wq/2+10 {
 			thr = CarrierSenseDBm
 		}
-		p := 1 / (1 + math.Exp(-(per20+tab[dc]-thr)/FadingDB))
-		if p >= negligible {
-			sum += p
-		}
+		sum += 1 / (1 + math.Exp(-(per20+tab[dc]-thr)/FadingDB))
 	}
 	return sum / float64(n)
 }
