@@ -143,9 +143,41 @@ func runCollect(ctx context.Context, cf collectFlags, d time.Duration, r *report
 		case err := <-errc:
 			return err
 		case <-stop:
-			return nil
+			return finishCollect(srv, got, r)
 		case <-ctx.Done():
-			return nil
+			return finishCollect(srv, got, r)
+		}
+	}
+}
+
+// collectGrace bounds how long a stopping collect waits for reports
+// being uploaded.
+const collectGrace = 5 * time.Second
+
+// finishCollect stops taking connections, lets the reports being
+// uploaded finish (for up to collectGrace) and prints them: an Agent that
+// was answered 204 counts its report as delivered.
+func finishCollect(srv *http.Server, got <-chan collected, r *report) error {
+	ctx, cancel := context.WithTimeout(context.Background(), collectGrace)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		_ = srv.Shutdown(ctx) // on timeout the deferred Close ends the rest
+		close(done)
+	}()
+	for {
+		select {
+		case c := <-got:
+			r.add(c)
+		case <-done:
+			for {
+				select {
+				case c := <-got:
+					r.add(c)
+				default:
+					return r.flush()
+				}
+			}
 		}
 	}
 }

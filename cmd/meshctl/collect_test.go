@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestCollectorHandler: collect's endpoint takes POST and PUT reports,
@@ -77,5 +82,87 @@ func TestBulkDataTargetAndTLSFlags(t *testing.T) {
 	}
 	if err := runCollect(context.Background(), collectFlags{listen: "127.0.0.1:0", cert: "c.pem"}, 0, &report{}); !errors.As(err, &ue) {
 		t.Errorf("-tls-cert alone: %v, want a usage error", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestCollectStopKeepsReportInFlight: a report whose upload is under way
+// when collect is told to stop is still answered and printed; the Agent
+// that gets 204 must not lose it.
+func TestCollectStopKeepsReportInFlight(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- runCollect(ctx, collectFlags{listen: addr}, 0, &report{command: "collect", out: out})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "collecting at") {
+		if time.Now().After(deadline) {
+			t.Fatal("collect did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"Report":[{"CollectionTime":1}]}`
+	if _, err := fmt.Fprintf(conn, "POST /r HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", len(body)); err != nil {
+		t.Fatal(err)
+	}
+	// "100 Continue" comes when the handler starts reading the body: the
+	// report is being uploaded. Stop collect now, then send the body.
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.Contains(line, "100") {
+		t.Fatalf("no 100 Continue: %q %v", line, err)
+	}
+	if _, err := br.ReadString('\n'); err != nil { // the empty line ending it
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := conn.Write([]byte(body)); err != nil {
+		t.Fatalf("collect closed a report's upload on stop: %v", err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer to a report uploaded while collect stopped: %v", err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("collect did not return after stop")
+	}
+	if !strings.Contains(out.String(), "CollectionTime") {
+		t.Fatalf("the acknowledged report was not printed:\n%s", out.String())
 	}
 }
