@@ -11,7 +11,8 @@
 // leave as HTTP requests (net/http), through a Publisher the node
 // implements (MQTT), or as a Push! event raised on the model, which the
 // USP Notifier delivers. Reports that fail are retained, bounded by the
-// profile's NumberOfRetainedFailedReports and a byte cap, and sent with
+// profile's NumberOfRetainedFailedReports, a byte cap per profile and
+// one for all profiles together (the oldest go first), and sent with
 // the next one. Each profile's state (enabled, the last error) is read
 // through Runner.State.
 //

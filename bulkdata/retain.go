@@ -52,3 +52,30 @@ func (q *retained) with(r Report) []Report {
 	out = append(out, q.reports...)
 	return append(out, r)
 }
+
+// trimTotal drops the oldest retained reports, whichever profile holds
+// them, until all of kept together hold at most maxBytes: a node's
+// memory for undelivered reports is bounded however many profiles fail.
+func trimTotal(kept map[string]*retained, maxBytes int) {
+	total := 0
+	for _, q := range kept {
+		total += q.bytes
+	}
+	for total > maxBytes {
+		var oldest *retained
+		for _, q := range kept {
+			if len(q.reports) > 0 && (oldest == nil || q.reports[0].Time.Before(oldest.reports[0].Time)) {
+				oldest = q
+			}
+		}
+		if oldest == nil {
+			return
+		}
+		size := oldest.reports[0].size()
+		oldest.bytes -= size
+		total -= size
+		oldest.reports[0] = Report{}
+		oldest.reports = oldest.reports[1:]
+		oldest.dropped++
+	}
+}

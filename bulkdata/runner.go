@@ -51,6 +51,9 @@ type Config struct {
 	// MaxRetainedBytes bounds each profile's retained failed reports
 	// (default 1 MiB).
 	MaxRetainedBytes int
+	// MaxRetainedTotal bounds the retained failed reports of all
+	// profiles together; the oldest go first (default 2 MiB).
+	MaxRetainedTotal int
 	// MaxBodyBytes bounds one delivery's encoded body (default 4 MiB).
 	MaxBodyBytes int
 	// AttemptTimeout bounds one HTTP or MQTT attempt (default 30 s).
@@ -61,7 +64,7 @@ type Config struct {
 
 // DefaultConfig is the configuration of a home AP, without Model.
 func DefaultConfig() Config {
-	return Config{MinInterval: time.Minute, MaxRetainedBytes: 1 << 20, MaxBodyBytes: 4 << 20, AttemptTimeout: 30 * time.Second}
+	return Config{MinInterval: time.Minute, MaxRetainedBytes: 1 << 20, MaxRetainedTotal: 2 << 20, MaxBodyBytes: 4 << 20, AttemptTimeout: 30 * time.Second}
 }
 
 func (c *Config) applyDefaults() {
@@ -75,6 +78,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.MaxRetainedBytes <= 0 {
 		c.MaxRetainedBytes = d.MaxRetainedBytes
+	}
+	if c.MaxRetainedTotal <= 0 {
+		c.MaxRetainedTotal = d.MaxRetainedTotal
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = d.MaxBodyBytes

@@ -330,3 +330,58 @@ func TestMQTTAndPushEvent(t *testing.T) {
 		t.Fatal("no Push! event")
 	}
 }
+
+// TestRetainedTotalBounded: profiles failing together keep at most
+// MaxRetainedTotal bytes of reports between them, dropping the oldest
+// first, whatever each profile's own limit allows.
+func TestRetainedTotalBounded(t *testing.T) {
+	kept := func(e *env) (n, bytes int, oldest time.Time) {
+		e.r.mu.Lock()
+		defer e.r.mu.Unlock()
+		for _, q := range e.r.kept {
+			n += len(q.reports)
+			bytes += q.bytes
+			if len(q.reports) > 0 && (oldest.IsZero() || q.reports[0].Time.Before(oldest)) {
+				oldest = q.reports[0].Time
+			}
+		}
+		return n, bytes, oldest
+	}
+	// The size of one report, as the cap counts it.
+	e := newEnv(t, nil)
+	e.profile(t, map[string]string{"NumberOfRetainedFailedReports": "10"})
+	e.col.answer(500, false)
+	e.tick(t)
+	e.col.next(t)
+	waitFor(t, "one retained report", func() bool { n, _, _ := kept(e); return n == 1 })
+	_, size, _ := kept(e)
+
+	e = newEnv(t, func(c *Config) { c.MaxRetainedTotal = 3*size + size/2 })
+	e.profile(t, map[string]string{"NumberOfRetainedFailedReports": "10"})
+	e.profile(t, map[string]string{"NumberOfRetainedFailedReports": "10"})
+	e.col.answer(500, false)
+	for range 4 {
+		e.tickN(t, 2)
+		e.col.next(t)
+		e.col.next(t)
+	}
+	waitFor(t, "every failure handled", func() bool {
+		e.r.mu.Lock()
+		defer e.r.mu.Unlock()
+		dropped, n := 0, 0
+		for _, q := range e.r.kept {
+			dropped += q.dropped
+			n += len(q.reports)
+		}
+		return dropped+n == 8
+	})
+	n, bytes, oldest := kept(e)
+	if n != 3 || bytes > 3*size+size/2 {
+		t.Fatalf("kept %d reports, %d bytes; want 3 within %d", n, bytes, 3*size+size/2)
+	}
+	// Eight reports of the hours 1-4 (two per hour): the three newest are
+	// of hours 3 (one) and 4 (two).
+	if want := t0.Add(3 * time.Hour); oldest.Before(want) {
+		t.Fatalf("oldest kept report of %v, want none before %v", oldest, want)
+	}
+}

@@ -165,6 +165,7 @@ func (w *worker) collect(deadline time.Time) {
 	if err != nil {
 		if p.Protocol != ProtoUSPEvent {
 			q.add(rep, p.Retain, r.cfg.MaxRetainedBytes)
+			trimTotal(r.kept, r.cfg.MaxRetainedTotal)
 		}
 		msg := fmt.Sprintf("report of %s not delivered: %v; %d retained", rep.Time.UTC().Format(time.RFC3339), err, len(q.reports))
 		r.mu.Unlock()
