@@ -31,6 +31,8 @@ import (
 //     node's fence like X_USPMESH_Switch()'s: a stale term is 7002.
 //   - Device.WiFi.AccessPoint.{i}.X_USPMESH_Deny() refuses a station for
 //     a bounded time (legacy clients), fenced alike.
+//   - Both run at most steerMaxPerHour times per station in any hour
+//     (then 7002), whatever leader asks.
 //   - Every refresh it writes the AssociatedDevice rows' X_USPMESH_BTM,
 //     _BeaconReport, _Bands, _Standards from the radio's StationCaps and
 //     asks 802.11k-capable stations for a beacon report; the reports'
@@ -49,8 +51,17 @@ import (
 
 // steerAnswerTimeout bounds X_USPMESH_Steer()'s wait for the station's
 // answer. Stations answer within tens of milliseconds (the radio lab's
-// took 92 ms); a client that has not answered in 5 s will not.
-const steerAnswerTimeout = 5 * time.Second
+// took 92 ms); a client that has not answered in 3 s will not. It stays
+// below the mesh Controller's 5 s request timeout, so the leader reads
+// NoAnswer rather than losing the response.
+const steerAnswerTimeout = 3 * time.Second
+
+// steerMaxPerHour is the Agent's own bound on the steering commands it
+// runs for one station in any hour: the policy's hourly limit (4), kept
+// here as well because the leader's memory of its attempts does not
+// survive a leader change, and a deposed or faulty leader must not pester
+// a client either. A command beyond it is refused with 7002.
+const steerMaxPerHour = 4
 
 // seenMaxAge drops beacon report entries older than this from
 // X_USPMESH_Seen: the policy's MaxAge is 15 s.
@@ -86,12 +97,15 @@ type steering struct {
 	waiting map[string]chan radio.Transition
 	// seen: station MAC → BSSID → latest level.
 	seen map[string]map[string]seenEntry
+	// asked: station MAC → the times of the steering commands run for it
+	// in the last hour.
+	asked map[string][]time.Time
 }
 
 // newSteering returns the steering state of radios (not yet running).
 func newSteering(n *Node, period time.Duration) *steering {
 	return &steering{n: n, log: n.log.With("sub", "steer"), period: period,
-		waiting: map[string]chan radio.Transition{}, seen: map[string]map[string]seenEntry{}}
+		waiting: map[string]chan radio.Transition{}, seen: map[string]map[string]seenEntry{}, asked: map[string][]time.Time{}}
 }
 
 // start subscribes to the radios' events and starts the refresh loop.
@@ -366,6 +380,29 @@ func (s *steering) admit(ctx context.Context, cmd string, in map[string]string) 
 	return nil
 }
 
+// budget takes one of the station's steering commands of the hour, or
+// refuses with 7002 when steerMaxPerHour ran in the last hour.
+func (s *steering) budget(cmd string, sta net.HardwareAddr) error {
+	now := s.n.deps.Clock.Now()
+	mac := strings.ToLower(sta.String())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for m, ts := range s.asked {
+		ts = slices.DeleteFunc(ts, func(t time.Time) bool { return now.Sub(t) >= time.Hour })
+		if len(ts) == 0 {
+			delete(s.asked, m)
+		} else {
+			s.asked[m] = ts
+		}
+	}
+	if ts := s.asked[mac]; len(ts) >= steerMaxPerHour {
+		return cmdError(bind.CodeRequestDenied, cmd, "station %s was steered %d times in the last hour (the most); next at %s",
+			mac, len(ts), ts[0].Add(time.Hour).UTC().Format(time.RFC3339))
+	}
+	s.asked[mac] = append(s.asked[mac], now)
+	return nil
+}
+
 // target resolves the command's row to a radio that can steer.
 func (s *steering) target(ctx context.Context, cmd string, row datamodel.Row) (steerRadio, error) {
 	sr, ok := s.radioOf(ctx, row.Path)
@@ -434,6 +471,9 @@ func (s *steering) steerCommand(ctx context.Context, row datamodel.Row, in map[s
 	if err != nil {
 		return nil, err
 	}
+	if err := s.budget(cmd, sta); err != nil {
+		return nil, err
+	}
 	key := sr.name + "/" + strings.ToLower(sta.String())
 	ch := make(chan radio.Transition, 1)
 	s.mu.Lock()
@@ -493,6 +533,9 @@ func (s *steering) denyCommand(ctx context.Context, row datamodel.Row, in map[st
 	}
 	sr, err := s.target(ctx, cmd, row)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.budget(cmd, sta); err != nil {
 		return nil, err
 	}
 	until := s.n.deps.Clock.Now().Add(time.Duration(secs) * time.Second)

@@ -2,12 +2,15 @@ package node
 
 import (
 	"context"
+	"errors"
 	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/uspmesh/uspmesh/clock"
+	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/path"
 	"github.com/uspmesh/uspmesh/radio"
 	"github.com/uspmesh/uspmesh/radio/sim"
@@ -16,7 +19,11 @@ import (
 // steerMAC is a sticky dual-band, 802.11v and 802.11k client beside ap1.
 const steerMAC = "02:5e:00:00:00:01"
 
-// steerHome is homes/flat.json with the steerable client beside ap1.
+// deafMAC advertises 802.11v and answers no request.
+const deafMAC = "02:5e:00:00:00:02"
+
+// steerHome is homes/flat.json with the steerable and the deaf client
+// beside ap1.
 func steerHome(t testing.TB) *sim.Home {
 	t.Helper()
 	home, err := sim.LoadHome(filepath.Join("..", "homes", "flat.json"))
@@ -24,6 +31,8 @@ func steerHome(t testing.TB) *sim.Home {
 		t.Fatal(err)
 	}
 	ap1, _ := home.AP("ap1")
+	home.Clients = append(home.Clients, sim.Client{MAC: deafMAC, Pos: sim.Pos{X: ap1.Pos.X + 1, Y: ap1.Pos.Y}, Band: radio.Band2G4,
+		Load: 0.05, Steering: sim.Steering{Bands: []radio.Band{radio.Band2G4, radio.Band5G}, RoamDBm: sim.StickyRoamDBm, BTM: sim.BTMIgnore}})
 	home.Clients = append(home.Clients, sim.Client{MAC: steerMAC, Pos: sim.Pos{X: ap1.Pos.X + 2, Y: ap1.Pos.Y}, Band: radio.Band5G,
 		Load: 0.05, Steering: sim.Steering{Bands: []radio.Band{radio.Band2G4, radio.Band5G}, RoamDBm: sim.StickyRoamDBm, BTM: sim.BTMComply, BeaconReport: true}})
 	return home
@@ -83,8 +92,9 @@ func stationRow(t testing.TB, n *Node, ap, mac string) map[string]string {
 
 // TestSteerCommands: on sim radios, the Agent writes a dual-band 802.11v
 // and 802.11k client's steering parameters and the BSSs its beacon
-// reports heard; X_USPMESH_Steer() moves it to the node's 2.4 GHz BSS
-// (accepted, named as the target, then listed there); a stale term is
+// reports heard; X_USPMESH_Steer() moves it to the node's 5 GHz BSS
+// (accepted, named as the target, then listed there), and answers
+// NoAnswer within 4.5 s for a client that never answers; a stale term is
 // refused with 7002, bad candidates and an unbounded refusal with 7022
 // naming the argument (cmd_failure allows no 7027);
 // X_USPMESH_Deny() refuses it for a bounded time; a transition response
@@ -129,6 +139,18 @@ func TestSteerCommands(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the client on the 5 GHz BSS", func() bool { return stationRow(t, n, ap5, steerMAC) != nil })
 
+	// A client that never answers: NoAnswer after the Agent's wait,
+	// below the mesh Controller's 5 s request timeout.
+	waitFor(t, 10*time.Second, "the deaf client", func() bool { return stationRow(t, n, ap24, deafMAC) != nil })
+	t0 := time.Now()
+	out, err = operate(t, c, steerCmd, map[string]string{"Station": deafMAC, "TargetBSSID": bss5, "Candidates": cand, "Term": "7"})
+	if err != nil || out["Status"] != "NoAnswer" || out["BTMStatus"] != "-1" {
+		t.Fatalf("steer the deaf client: %v %v, want NoAnswer", out, err)
+	}
+	if d := time.Since(t0); d < steerAnswerTimeout || d > 4500*time.Millisecond {
+		t.Errorf("NoAnswer after %v, want %v and well below 5 s", d, steerAnswerTimeout)
+	}
+
 	// A deposed leader's term is refused, for both commands.
 	for _, cmd := range []struct {
 		name string
@@ -157,4 +179,51 @@ func TestSteerCommands(t *testing.T) {
 		t.Fatalf("deny: %v %v", out, err)
 	}
 	waitFor(t, 10*time.Second, "the refused client off the 5 GHz BSS", func() bool { return stationRow(t, n, ap5, steerMAC) == nil })
+}
+
+// FuzzParseCandidate: any Candidates item gives a candidate that the
+// radio layer's request check accepts, or an error; never a panic.
+func FuzzParseCandidate(f *testing.F) {
+	for _, s := range []string{"02:00:00:00:00:01/5GHz/36", "02:00:00:00:00:01/2.4GHz/1", "02:00:00:00:00:01/6GHz/37", "x/y/z", "//", "", "02:00:00:00:00:01/5GHz/-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, item string) {
+		c, err := parseCandidate(item)
+		if err != nil {
+			return
+		}
+		hw, _ := net.ParseMAC("02:00:00:00:00:99")
+		if verr := (radio.TransitionRequest{Station: hw, Candidates: []radio.Candidate{c}}).Validate(); verr != nil {
+			t.Fatalf("%q parsed to %+v, which the radio refuses: %v", item, c, verr)
+		}
+	})
+}
+
+// TestSteerBudget: the Agent runs at most steerMaxPerHour steering
+// commands per station in any hour (the fifth is 7002, naming when the
+// next may run), whichever leader asks, and again once the oldest is an
+// hour old.
+func TestSteerBudget(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC))
+	s := newSteering(&Node{log: testLogger(t), deps: Deps{Clock: clk}}, time.Second)
+	sta, _ := net.ParseMAC("02:5e:00:00:00:07")
+	other, _ := net.ParseMAC("02:5e:00:00:00:08")
+	for i := range steerMaxPerHour {
+		if err := s.budget("cmd", sta); err != nil {
+			t.Fatalf("command %d: %v", i+1, err)
+		}
+		clk.Advance(time.Minute)
+	}
+	err := s.budget("cmd", sta)
+	var de *datamodel.Error
+	if !errors.As(err, &de) || de.Code != 7002 || !strings.Contains(de.Msg, "next at 2026-12-06T04:00:00Z") {
+		t.Fatalf("fifth command: %v, want 7002 naming 04:00:00", err)
+	}
+	if err := s.budget("cmd", other); err != nil {
+		t.Fatalf("another station: %v", err)
+	}
+	clk.Advance(56 * time.Minute) // the first is an hour old
+	if err := s.budget("cmd", sta); err != nil {
+		t.Fatalf("an hour after the first: %v", err)
+	}
 }
