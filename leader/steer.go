@@ -49,8 +49,9 @@ type SteeringConfig struct {
 }
 
 // Defaults of SteeringConfig. A round every 5 s keeps the policy's
-// MaxAge (15 s) three rounds deep; the Agent waits 5 s for a station's
-// answer, so a command gets twice that.
+// MaxAge (15 s) three rounds deep; the Agent waits 3 s for a station's
+// answer, and a command gets 10 s (also as the request's deadline: the
+// mesh Controller bounds a request without one by 5 s).
 const (
 	DefaultSteerPeriod         = 5 * time.Second
 	DefaultSteerCommandTimeout = 10 * time.Second
@@ -198,8 +199,11 @@ func (l *Loop) steerRound(ctx context.Context, term uint64, lead *uint64) error 
 func (l *Loop) execSteer(ctx context.Context, term uint64, act steer.Action, from steerBSS, byBSSID map[string]steerBSS) SteerEvent {
 	ev := SteerEvent{Time: l.clk.Now(), Term: term, Station: act.Client, From: act.From, To: act.To,
 		FromAgent: usp.EndpointID(from.Node), Method: act.Method.String(), Reason: act.Reason.String(), BTMStatus: -1}
-	cctx, cancel := withTimeout(ctx, l.clk, cmp.Or(l.cfg.Steering.CommandTimeout, DefaultSteerCommandTimeout))
+	timeout := cmp.Or(l.cfg.Steering.CommandTimeout, DefaultSteerCommandTimeout)
+	cctx, cancel := withTimeout(ctx, l.clk, timeout)
 	defer cancel()
+	cctx, cancelDeadline := context.WithTimeout(cctx, timeout)
+	defer cancelDeadline()
 	args := map[string]string{"Station": act.Client, "Term": strconv.FormatUint(term, 10)}
 	cmd := from.apRow + steerCommand
 	if act.Method == steer.Deny {

@@ -1,6 +1,7 @@
 package leader
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -57,4 +58,42 @@ func TestSteerRows(t *testing.T) {
 	if len(c.Seen) != 1 || c.Seen[0].BSSID != "02:00:00:00:00:02" || c.Seen[0].DBm != -55.5 || c.Seen[0].Age != 3*time.Second {
 		t.Errorf("seen %+v, want the 5 GHz BSS alone at -55.5 dBm, 3 s old", c.Seen)
 	}
+}
+
+// FuzzSteerRows: whatever an Agent's rows say, the mapping never panics
+// and every client it yields is on a BSS it yields, with ages not
+// negative.
+func FuzzSteerRows(f *testing.F) {
+	f.Add("2.4GHz", "6", "20MHz", "40", "02:00:00:00:00:01", "02:aa:00:00:00:01", "-70", "2026-12-06T02:59:00Z", "true", "2.4GHz,5GHz",
+		"02:00:00:00:00:02/-55.5/2026-12-06T02:59:57Z,junk")
+	f.Add("", "", "", "", "", "", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, band, channel, width, busy, bssid, mac, signal, assoc, btm, bands, seen string) {
+		now := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+		rows := map[string]map[string]string{
+			"Device.WiFi.Radio.1.":       {"Name": "r", "OperatingFrequencyBand": band, "Channel": channel, "CurrentOperatingChannelBandwidth": width},
+			"Device.WiFi.Radio.1.Stats.": {"X_USPMESH_ChannelBusy": busy},
+			"Device.WiFi.SSID.1.":        {"BSSID": bssid, "LowerLayers": "Device.WiFi.Radio.1"},
+			"Device.WiFi.AccessPoint.1.": {"SSIDReference": "Device.WiFi.SSID.1"},
+			"Device.WiFi.AccessPoint.1.AssociatedDevice.1.": {"MACAddress": mac, "SignalStrength": signal, "AssociationTime": assoc,
+				"X_USPMESH_BTM": btm, "X_USPMESH_Bands": bands, "X_USPMESH_Seen": seen},
+		}
+		bsss, clients := steerRows("os::a", rows, now)
+		for _, c := range clients {
+			if !slices.ContainsFunc(bsss, func(b steerBSS) bool { return b.BSSID == c.BSSID }) {
+				t.Fatalf("client %+v on a BSS not listed", c)
+			}
+			if c.Signal.Age < 0 || c.ConnectedFor < 0 || slices.ContainsFunc(c.Seen, func(o steer.Observation) bool { return o.Age < 0 }) {
+				t.Fatalf("negative age: %+v", c)
+			}
+		}
+		// The policy takes whatever the mapping gives without error.
+		if _, err := steer.Decide(steer.Config{}, steer.Input{Now: now, BSSs: func() (out []steer.BSS) {
+			for _, b := range bsss {
+				out = append(out, b.BSS)
+			}
+			return out
+		}(), Clients: clients}, steer.Memory{}); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
