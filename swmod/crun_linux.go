@@ -105,13 +105,17 @@ func (c *Crun) Start(ctx context.Context, spec RunSpec) (Instance, error) {
 	}
 	pidFile := filepath.Join(spec.RunDir, "pid")
 	os.Remove(pidFile)
-	cmd := c.command(ctx, "run", "--detach", "--bundle", spec.RunDir, "--pid-file", pidFile, spec.ID)
-	var errOut bytes.Buffer
-	cmd.Stdin = nil
-	cmd.Stdout, cmd.Stderr = spec.Output, &errOut
+	// The container inherits crun's stdout and stderr, so both are the
+	// EU's output (a pipe here would keep cmd.Run waiting for the
+	// container); crun's own messages go to its --log file.
+	logFile := filepath.Join(spec.RunDir, "crun.log")
+	os.Remove(logFile)
+	cmd := c.command(ctx, "--log=file:"+logFile, "run", "--detach", "--bundle", spec.RunDir, "--pid-file", pidFile, spec.ID)
+	cmd.Stdout, cmd.Stderr = spec.Output, spec.Output
 	if err := cmd.Run(); err != nil {
 		_ = c.Remove(context.WithoutCancel(ctx), spec.ID)
-		return nil, fmt.Errorf("crun run %s: %w: %s", spec.ID, err, strings.TrimSpace(errOut.String()))
+		msg, _ := os.ReadFile(logFile)
+		return nil, fmt.Errorf("crun run %s: %w: %s", spec.ID, err, strings.TrimSpace(string(msg)))
 	}
 	b, err := os.ReadFile(pidFile)
 	pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
