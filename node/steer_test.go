@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/uspmesh/uspmesh/clock"
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/datamodel/path"
+	"github.com/uspmesh/uspmesh/leader"
 	"github.com/uspmesh/uspmesh/radio"
 	"github.com/uspmesh/uspmesh/radio/sim"
 )
@@ -225,5 +228,35 @@ func TestSteerBudget(t *testing.T) {
 	clk.Advance(56 * time.Minute) // the first is an hour old
 	if err := s.budget("cmd", sta); err != nil {
 		t.Fatalf("an hour after the first: %v", err)
+	}
+}
+
+// TestSteeringHistory: Device.X_USPMESH_Mesh.Steering. counts the
+// actions the node led by outcome and keeps the latest steerActionRows
+// in Action.{i}., the oldest deleted.
+func TestSteeringHistory(t *testing.T) {
+	n := startNode(t, baseConfig(t), Deps{})
+	outcomes := []string{"Accepted", "Rejected", "NoAnswer", "Refused", "Error"}
+	const total = steerActionRows + 8
+	for i := range total {
+		steerReport{n: n}.Steered(context.Background(), leader.SteerEvent{Time: time.Unix(int64(1e9+i), 0), Term: 3,
+			Station: "02:5e:00:00:00:01", From: "02:00:00:00:00:01", To: "02:00:00:00:00:02", FromAgent: "os::a",
+			Method: "btm", Reason: "throughput", Outcome: outcomes[i%len(outcomes)], BTMStatus: -1})
+	}
+	for name, want := range map[string]string{"Attempts": "40", "Accepted": "8", "Rejected": "8", "NoAnswer": "8", "Refusals": "8", "Errors": "8"} {
+		if got := get(t, n, "Device.X_USPMESH_Mesh.Steering."+name); got != want {
+			t.Errorf("%s = %s, want %s", name, got, want)
+		}
+	}
+	acts := objects(t, n, "Device.X_USPMESH_Mesh.Steering.Action.")
+	var seqs []int
+	for _, kv := range acts {
+		if s, err := strconv.Atoi(kv["Seq"]); err == nil {
+			seqs = append(seqs, s)
+		}
+	}
+	slices.Sort(seqs)
+	if len(seqs) != steerActionRows || seqs[0] != total-steerActionRows+1 || seqs[len(seqs)-1] != total {
+		t.Fatalf("Action rows' Seq %v, want %d..%d", seqs, total-steerActionRows+1, total)
 	}
 }
