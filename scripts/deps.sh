@@ -26,6 +26,9 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -f /usr/include/ns3/wifi-module.h ] || need_apt+=(libns3-dev)
 # The status page (webui) is tested in headless Chromium.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# swmod runs applications as OCI containers with crun (and unshare(1),
+# from util-linux, on hybrid cgroup hosts).
+command -v crun >/dev/null 2>&1 || need_apt+=(crun)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
