@@ -24,7 +24,16 @@ func needCrun(t *testing.T) *Crun {
 	if _, err := exec.LookPath("crun"); err != nil {
 		t.Skip("needs crun (scripts/deps.sh installs it)")
 	}
-	return &Crun{StateRoot: filepath.Join(t.TempDir(), "crun"), CgroupParent: "uspmesh-swmod-test"}
+	rt := &Crun{StateRoot: filepath.Join(t.TempDir(), "crun"), CgroupParent: "uspmesh-swmod-test"}
+	t.Cleanup(func() {
+		// crun removes each EU's cgroup; the empty parent is the test's to remove.
+		dirs, _ := filepath.Glob("/sys/fs/cgroup/*/uspmesh-swmod-test")
+		dirs = append(dirs, "/sys/fs/cgroup/uspmesh-swmod-test")
+		for _, d := range dirs {
+			os.Remove(d)
+		}
+	})
+	return rt
 }
 
 // events collects Env's events.
@@ -61,6 +70,7 @@ func TestCrunLifecycle(t *testing.T) {
 		t.Fatalf("installed DU %+v", du)
 	}
 	euid := du.EUIDs[0]
+	t.Logf("disk per installed unit: %d bytes unpacked (archive %d bytes)", du.DiskUsed, len(fs.m["/counter-1.tar.gz"]))
 	if eu, _ := e.EU(euid); eu.Status != EUIdle || eu.RequestedState != WantIdle {
 		t.Fatalf("EU after install %+v, want Idle", eu)
 	}
