@@ -1,3 +1,5 @@
+//go:build linux
+
 package swmod
 
 import (
@@ -99,6 +101,13 @@ func TestCrunLifecycle(t *testing.T) {
 		t.Fatalf("app's NSpid: %v %s", err, b)
 	}
 
+	// A failed update leaves the running version alone.
+	if _, err := e.Update(ctx, du.DUID, strings.Replace(v2, "sha256=", "sha256=ff", 1)[:len(v2)], ""); err == nil {
+		t.Fatal("update with a wrong checksum succeeded")
+	}
+	if d := e.DUs()[0]; d.Status != DUInstalled || d.Version != "1" || !strings.HasPrefix(get(port), "v1 ") {
+		t.Fatalf("after a failed update: %+v, app answers %q", d, get(port))
+	}
 	du2, err := e.Update(ctx, du.DUID, v2, "")
 	if err != nil {
 		t.Fatal(err)
@@ -143,18 +152,19 @@ func TestCrunLifecycle(t *testing.T) {
 	if err := rt.run(ctx, "state", containerID(euid)); err == nil {
 		t.Fatal("crun still knows the container")
 	}
-	// The DUStateChange events: Install, Update, Uninstall, all without fault.
-	var ops []Operation
+	// The DUStateChange events: Install, the failed Update, Update, Uninstall.
+	var ops []string
 	for len(ev.ch) > 0 {
 		x := <-ev.ch
 		if x.Op != "" {
+			op := string(x.Op)
 			if x.Fault != nil {
-				t.Fatalf("%s fault %v", x.Op, x.Fault)
+				op += " " + string(x.Fault.Kind)
 			}
-			ops = append(ops, x.Op)
+			ops = append(ops, op)
 		}
 	}
-	if want := []Operation{OpInstall, OpUpdate, OpUninstall}; !slices.Equal(ops, want) {
+	if want := []string{"Install", "Update FileCorrupted", "Update", "Uninstall"}; !slices.Equal(ops, want) {
 		t.Fatalf("DUStateChange ops %v, want %v", ops, want)
 	}
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package swmod
 
 import (
@@ -22,6 +24,16 @@ func TestProcessLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	euid := du.EUIDs[0]
+	// The same app from the same owner is a duplicate; from another
+	// tenant it is a second unit.
+	_, err = e.Install(ctx, InstallRequest{URL: url, UUID: du.UUID, Owner: "proto::a"})
+	if f := asFault(err); err == nil || f.Kind != FaultDuplicate {
+		t.Fatalf("same UUID, same owner: %v, want %s", err, FaultDuplicate)
+	}
+	other, err := e.Install(ctx, InstallRequest{URL: url, UUID: du.UUID, Owner: "proto::b"})
+	if err != nil || other.DUID == du.DUID || len(e.DUs()) != 2 {
+		t.Fatalf("same UUID, other owner: %+v, %v", other, err)
+	}
 	waitFor(t, 10*time.Second, "answering", func() bool { return strings.HasPrefix(get(port), "v3 ") })
 	eu, _ := e.EU(euid)
 	// SIGTERM from outside: the EU is reported dead by that signal and restarted.
