@@ -177,6 +177,16 @@ func (e *Env) recover(ctx context.Context) {
 			os.RemoveAll(e.path(n))
 		}
 	}
+	// So are versions other than the one each DU runs (an update caught
+	// between placing the new version and switching to it).
+	for _, du := range e.st.DUs {
+		vs, _ := os.ReadDir(e.path(du.DUID))
+		for _, v := range vs {
+			if v.Name() != fmt.Sprintf("v%d", du.Gen) {
+				os.RemoveAll(e.path(du.DUID, v.Name()))
+			}
+		}
+	}
 }
 
 // save writes the state atomically; callers hold mu or own e alone.
