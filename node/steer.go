@@ -108,7 +108,8 @@ func newSteering(n *Node, period time.Duration) *steering {
 		waiting: map[string]chan radio.Transition{}, seen: map[string]map[string]seenEntry{}, asked: map[string][]time.Time{}}
 }
 
-// start subscribes to the radios' events and starts the refresh loop.
+// start subscribes to the radios' events and starts the refresh loop
+// (none without radios).
 func (s *steering) start(ctx context.Context, radios []radio.Radio) {
 	ctx, s.cancel = context.WithCancel(ctx)
 	for _, r := range radios {
@@ -129,7 +130,9 @@ func (s *steering) start(ctx context.Context, radios []radio.Radio) {
 			}
 		})
 	}
-	s.wg.Go(func() { s.loop(ctx) })
+	if len(s.radios) > 0 {
+		s.wg.Go(func() { s.loop(ctx) })
+	}
 }
 
 // stop ends the loops and waits for them.
