@@ -26,6 +26,7 @@ const (
 	walkerMAC   = "02:5e:00:00:00:01" // 5 GHz, 802.11v and k, walks from ap1 to ap3
 	dualMAC     = "02:5e:00:00:00:02" // 2.4 and 5 GHz, 802.11v and k, stands beside ap2
 	ignorerMAC  = "02:5e:00:00:00:03" // 5 GHz, advertises 802.11v, never answers
+	legacyMAC   = "02:5e:00:00:00:04" // 5 GHz, 802.11k but no 802.11v
 	walkerSpeed = 1.5                 // m/s
 )
 
@@ -68,7 +69,8 @@ func walkTimes(t0 time.Time) (start, cross, end time.Time) {
 //     stronger band there: 4 dB), with ap2's 5 GHz radio idle;
 //   - the ignorer, joining ap1's 5 GHz beside it, then walking to 4 m
 //     from ap3 and staying sticky on ap1 (-70 dBm there), answering no
-//     BSS transition request.
+//     BSS transition request;
+//   - the legacy client, walking alike, without 802.11v (with 802.11k).
 func steerHomeFile(t *testing.T, t0 time.Time) string {
 	t.Helper()
 	flat, err := sim.LoadHome(filepath.Join("..", "..", "homes", "flat.json"))
@@ -94,7 +96,7 @@ func steerHomeFile(t *testing.T, t0 time.Time) string {
 	}
 	up := func(p sim.Pos) sim.Pos { p.Floor = offFloor; return p }
 	dual := sim.Pos{X: 12, Y: 17}
-	ign := sim.Pos{X: 1, Y: 1}
+	ign, legacy := sim.Pos{X: 1, Y: 1}, sim.Pos{X: 1, Y: -1}
 	home.Clients = []sim.Client{
 		{MAC: walkerMAC, Band: radio.Band5G, Load: 0.05, Steering: sim.Steering{RoamDBm: sim.StickyRoamDBm, BTM: sim.BTMComply, BeaconReport: true,
 			Path: &sim.Path{Waypoints: []sim.Pos{up(walkFrom), walkFrom, walkTo}, SpeedMPS: walkerSpeed, PauseS: walkPause, Start: t0}}},
@@ -103,6 +105,8 @@ func steerHomeFile(t *testing.T, t0 time.Time) string {
 			Path: &sim.Path{Waypoints: []sim.Pos{up(dual), dual}, SpeedMPS: 4, Start: t0}}},
 		{MAC: ignorerMAC, Band: radio.Band5G, Load: 0.05, Steering: sim.Steering{RoamDBm: sim.StickyRoamDBm, BTM: sim.BTMIgnore, BeaconReport: true,
 			Path: &sim.Path{Waypoints: []sim.Pos{up(ign), ign, {X: 20, Y: 1}}, SpeedMPS: 4, PauseS: 3, Start: t0}}},
+		{MAC: legacyMAC, Band: radio.Band5G, Load: 0.05, Steering: sim.Steering{RoamDBm: sim.StickyRoamDBm, BeaconReport: true,
+			Path: &sim.Path{Waypoints: []sim.Pos{up(legacy), legacy, {X: 20, Y: -1}}, SpeedMPS: 4, PauseS: 3, Start: t0}}},
 	}
 	data, err := json.MarshalIndent(home, "", "  ")
 	if err != nil {
@@ -222,6 +226,8 @@ func homeBSSs(ctx context.Context, h *Home) (bss map[int]map[radio.Band]string, 
 //     policy's 4 attempts an hour, all unanswered, and no fifth for a
 //     minute after the fourth (its back-off would have allowed one); a
 //     new leader's further commands are refused by the client's AP;
+//   - a client without 802.11v near ap3 but still on ap1 is refused on
+//     ap1 (deny) and joins ap3;
 //   - steering and refusal commands with a stale term are refused with
 //     7002 and move nobody.
 //
@@ -247,7 +253,7 @@ func TestSteering(t *testing.T) {
 		if bss, on, err = homeBSSs(ctx, h); err != nil {
 			return err
 		}
-		for _, mac := range []string{walkerMAC, dualMAC, ignorerMAC} {
+		for _, mac := range []string{walkerMAC, dualMAC, ignorerMAC, legacyMAC} {
 			if on[mac] == "" {
 				return fmt.Errorf("%s not associated", mac)
 			}
@@ -417,6 +423,20 @@ func TestSteering(t *testing.T) {
 			return ts
 		}())
 	}
+	// The legacy client: refused on ap1's 5 GHz, it joined ap3's.
+	var legacy []steerAction
+	for _, a := range acts {
+		if a.station == legacyMAC {
+			legacy = append(legacy, a)
+		}
+	}
+	if len(legacy) == 0 || legacy[0].method != "deny" || legacy[0].outcome != "Refused" || legacy[0].from != ap1[radio.Band5G] {
+		t.Errorf("legacy client's actions %v, want a refusal on ap1's 5 GHz %s", legacy, ap1[radio.Band5G])
+	}
+	if on[legacyMAC] != ap3[radio.Band5G] {
+		t.Errorf("the legacy client ends on %q, want ap3's 5 GHz %s", on[legacyMAC], ap3[radio.Band5G])
+	}
+
 	if on[ignorerMAC] != ap1[radio.Band5G] {
 		t.Errorf("the ignoring client ends on %q, want ap1's 5 GHz %s", on[ignorerMAC], ap1[radio.Band5G])
 	}
