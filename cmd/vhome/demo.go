@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,9 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/uspmesh/uspmesh/radio"
+	"github.com/uspmesh/uspmesh/radio/sim"
 )
 
 // Demo timings.
@@ -35,6 +39,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	logLevel := fs.String("log-level", "info", "meshd's log level (debug, info, warn, error)")
 	profile := fs.String("profile", "default", "meshd's mesh timing profile: default or fast")
 	home := fs.String("home", "homes/house.json", `sim radio home description ("" runs the nodes without radios)`)
+	walkers := fs.Int("walkers", 2, "add this many dual-band 802.11v/k clients walking from AP to AP, for the leader to steer")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,7 +57,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	h, err := StartHome(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Keep: *keep, Logger: log, Profile: *profile, SimHome: *home,
+	simHome := *home
+	if simHome != "" && *walkers > 0 {
+		f, err := walkingHome(simHome, *walkers, min(*nodes, 8))
+		if err != nil {
+			return err
+		}
+		defer os.Remove(f)
+		simHome = f
+	}
+	h, err := StartHome(ctx, HomeConfig{Nodes: *nodes, MeshdPath: *meshd, Keep: *keep, Logger: log, Profile: *profile, SimHome: simHome,
 		ExtraArgs: func(int) []string { return []string{"-log-level", *logLevel} }})
 	if err != nil {
 		return err
@@ -67,6 +81,54 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, "vhome: kept", h.RunDir())
 	}
 	return nil
+}
+
+// walkingHome writes a copy of the home file with n more clients that
+// walk between the first nodes APs (ap1 -> ap2 -> ..., looping, at
+// 1 m/s with a minute's pause at each), sticky, dual-band, answering
+// 802.11v and 802.11k: the leader steers them as they go. It returns
+// the copy's name.
+func walkingHome(file string, n, nodes int) (string, error) {
+	home, err := sim.LoadHome(file)
+	if err != nil {
+		return "", err
+	}
+	var stops []sim.Pos
+	for i := range max(nodes, 2) {
+		ap, ok := home.AP(fmt.Sprintf("ap%d", i+1))
+		if !ok {
+			break
+		}
+		p := ap.Pos
+		p.X++ // beside the AP, not in it
+		stops = append(stops, p)
+	}
+	if len(stops) < 2 {
+		return "", fmt.Errorf("vhome demo: -walkers needs a home with two APs or more")
+	}
+	for i := range n {
+		path := slices.Clone(stops)
+		// Each walker starts at another stop.
+		k := i % len(path)
+		path = append(path[k:], path[:k]...)
+		home.Clients = append(home.Clients, sim.Client{MAC: fmt.Sprintf("02:de:00:00:00:%02x", i+1), Band: radio.Band5G, Load: 0.05,
+			Steering: sim.Steering{Bands: []radio.Band{radio.Band2G4, radio.Band5G}, RoamDBm: sim.StickyRoamDBm, BTM: sim.BTMComply,
+				BeaconReport: true, Path: &sim.Path{Waypoints: path, SpeedMPS: 1, PauseS: 60, Loop: true}}})
+	}
+	data, err := json.MarshalIndent(home, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("", "vhome-demo-home-*.json")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 // watch shows the table until ctx ends: redrawn every second on a

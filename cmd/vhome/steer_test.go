@@ -473,3 +473,32 @@ func TestRenderSteering(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkingHome: the demo's walkers join a home file as valid sim
+// clients walking between the APs.
+func TestWalkingHome(t *testing.T) {
+	f, err := walkingHome(filepath.Join("..", "..", "homes", "house.json"), 2, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(f)
+	orig, err := sim.LoadHome(filepath.Join("..", "..", "homes", "house.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, err := sim.LoadHome(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(home.Clients) != len(orig.Clients)+2 {
+		t.Fatalf("%d clients, want %d", len(home.Clients), len(orig.Clients)+2)
+	}
+	for _, c := range home.Clients[len(orig.Clients):] {
+		if c.Path == nil || len(c.Path.Waypoints) < 2 || !c.Path.Loop || c.BTM != sim.BTMComply || !c.BeaconReport {
+			t.Errorf("walker %+v", c)
+		}
+	}
+	if _, err := walkingHome(filepath.Join("..", "..", "homes", "house.json"), 1, 1); err != nil {
+		t.Errorf("one node: %v (the walk needs two APs of the file, not of the run)", err)
+	}
+}
