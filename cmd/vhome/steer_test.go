@@ -498,7 +498,10 @@ func TestWalkingHome(t *testing.T) {
 			t.Errorf("walker %+v", c)
 		}
 	}
-	if _, err := walkingHome(filepath.Join("..", "..", "homes", "house.json"), 1, 1); err != nil {
+	one, err := walkingHome(filepath.Join("..", "..", "homes", "house.json"), 1, 1)
+	if err != nil {
 		t.Errorf("one node: %v (the walk needs two APs of the file, not of the run)", err)
+	} else {
+		os.Remove(one)
 	}
 }
