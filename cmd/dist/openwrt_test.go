@@ -177,6 +177,7 @@ config meshd 'main'
 	option history_period '30s'
 	option history_flash_every '5m'
 	option bulkdata_min_interval '10s'
+	option no_steering '1'
 	list interface 'br-lan'
 	list interface 'br-guest'
 	list seed '192.168.1.2:7946'
@@ -211,7 +212,7 @@ config websocket 'websocket'
 			!reflect.DeepEqual(cfg.Seeds, []string{"192.168.1.2:7946"}) ||
 			!reflect.DeepEqual(cfg.RadioInterfaces, []string{"phy0-ap0"}) ||
 			time.Duration(cfg.HistoryPeriod) != 30*time.Second || time.Duration(cfg.HistoryFlashEvery) != 5*time.Minute ||
-			time.Duration(cfg.BulkDataMinInterval) != 10*time.Second {
+			time.Duration(cfg.BulkDataMinInterval) != 10*time.Second || !cfg.NoSteering {
 			t.Errorf("main options: %+v", cfg)
 		}
 		wantCtl := []node.ControllerConfig{
