@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uspmesh/uspmesh/radio/sim"
 )
 
 // The tests of this package run real meshd processes in network
@@ -190,4 +193,19 @@ func procsMatching(subs ...string) []string {
 		}
 	}
 	return out
+}
+
+// writeHomeFile writes home as JSON into a file named name in a
+// directory the test removes, and returns its path.
+func writeHomeFile(t *testing.T, home *sim.Home, name string) string {
+	t.Helper()
+	data, err := json.MarshalIndent(home, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

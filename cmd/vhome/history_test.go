@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,15 +42,7 @@ func dipFlat(t *testing.T) string {
 	dip := historyDip
 	home.Clients = append(home.Clients, sim.Client{MAC: historyDipMAC, Pos: sim.Pos{X: ap1.Pos.X + 1, Y: ap1.Pos.Y, Floor: ap1.Pos.Floor},
 		Band: radio.Band2G4, Load: 0.05, Dip: &dip})
-	data, err := json.MarshalIndent(home, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := filepath.Join(t.TempDir(), "flat-dip.json")
-	if err := os.WriteFile(name, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return name
+	return writeHomeFile(t, home, "flat-dip.json")
 }
 
 // historyOf runs meshctl -json history ARGS against node i as the

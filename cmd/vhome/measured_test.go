@@ -4,10 +4,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -89,15 +87,7 @@ func heavyFlat(t *testing.T) string {
 	}
 	ap1, _ := home.AP("ap1")
 	home.Clients = append(home.Clients, sim.Client{MAC: "02:c1:00:00:00:99", Pos: ap1.Pos, Band: radio.Band5G, Load: 0.5})
-	data, err := json.MarshalIndent(home, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := filepath.Join(t.TempDir(), "flat-heavy.json")
-	if err := os.WriteFile(name, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return name
+	return writeHomeFile(t, home, "flat-heavy.json")
 }
 
 // TestMeasuredInputs: after the leader plans, Plan.Input shows every mesh

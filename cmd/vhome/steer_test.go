@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -108,15 +107,7 @@ func steerHomeFile(t *testing.T, t0 time.Time) string {
 		{MAC: legacyMAC, Band: radio.Band5G, Load: 0.05, Steering: sim.Steering{RoamDBm: sim.StickyRoamDBm, BeaconReport: true,
 			Path: &sim.Path{Waypoints: []sim.Pos{up(legacy), legacy, {X: 20, Y: -1}}, SpeedMPS: 4, PauseS: 3, Start: t0}}},
 	}
-	data, err := json.MarshalIndent(home, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := filepath.Join(t.TempDir(), "steer.json")
-	if err := os.WriteFile(name, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return name
+	return writeHomeFile(t, home, "steer.json")
 }
 
 // steerAction is one row of a node's Device.X_USPMESH_Mesh.Steering.Action.
