@@ -217,43 +217,36 @@ func (h *Home) channelOf(nodes []NodeState, u candidate) int {
 // time; an associated client leaves at once for the strongest radio it
 // may use, and comes back on its own only when its roaming says so.
 func (r *Radio) Deny(ctx context.Context, mac net.HardwareAddr, until time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return r.opErr("deny", err)
-	}
-	if len(mac) != 6 {
-		return r.opErr("deny", fmt.Errorf("%q is not a MAC address: %w", mac, radio.ErrUnsupported))
-	}
-	now := r.b.cfg.Clock.Now()
 	node, name := r.b.cfg.Node, r.info.Name
-	err := updateRoam(r.b.air.Dir(), mac.String(), now, func(s *RoamState) {
+	return r.changeRoam(ctx, "deny", mac, func(s *RoamState) {
 		s.Denied = slices.DeleteFunc(s.Denied, func(d Denial) bool { return d.Node == node && d.Radio == name })
 		s.Denied = append(s.Denied, Denial{Node: node, Radio: name, Until: until.UTC()})
 		if s.Node == node && s.Radio == name {
 			s.Node, s.Radio = "", ""
 		}
 	})
-	if err != nil {
-		return r.opErr("deny", err)
-	}
-	r.b.refresh(now)
-	return nil
 }
 
 // Allow lifts a refusal made by Deny.
 func (r *Radio) Allow(ctx context.Context, mac net.HardwareAddr) error {
-	if err := ctx.Err(); err != nil {
-		return r.opErr("allow", err)
-	}
-	if len(mac) != 6 {
-		return r.opErr("allow", fmt.Errorf("%q is not a MAC address: %w", mac, radio.ErrUnsupported))
-	}
-	now := r.b.cfg.Clock.Now()
 	node, name := r.b.cfg.Node, r.info.Name
-	err := updateRoam(r.b.air.Dir(), mac.String(), now, func(s *RoamState) {
+	return r.changeRoam(ctx, "allow", mac, func(s *RoamState) {
 		s.Denied = slices.DeleteFunc(s.Denied, func(d Denial) bool { return d.Node == node && d.Radio == name })
 	})
-	if err != nil {
-		return r.opErr("allow", err)
+}
+
+// changeRoam applies change to the roaming state of the client mac, for
+// operation op, and refreshes the world.
+func (r *Radio) changeRoam(ctx context.Context, op string, mac net.HardwareAddr, change func(*RoamState)) error {
+	if err := ctx.Err(); err != nil {
+		return r.opErr(op, err)
+	}
+	if len(mac) != 6 {
+		return r.opErr(op, fmt.Errorf("%q is not a MAC address: %w", mac, radio.ErrUnsupported))
+	}
+	now := r.b.cfg.Clock.Now()
+	if err := updateRoam(r.b.air.Dir(), mac.String(), now, change); err != nil {
+		return r.opErr(op, err)
 	}
 	r.b.refresh(now)
 	return nil
