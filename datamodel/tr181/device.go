@@ -120,6 +120,7 @@ func NewSchema(cfg Config) *datamodel.Schema {
 	b.wifi(root.Object("WiFi"))
 	b.mqtt(root.Object("MQTT"))
 	b.bulkData(root.Object("BulkData"))
+	b.softwareModules(root.Object("SoftwareModules"))
 	mesh(root.Object("X_USPMESH_Mesh"))
 	return s
 }
