@@ -132,6 +132,19 @@ type Config struct {
 	// no client (its Agent still runs steering commands it is sent).
 	NoSteering bool `json:"no_steering"`
 
+	// AppsRuntime runs the applications Controllers install
+	// (Device.SoftwareModules.): "crun" (OCI containers; the default when
+	// crun is on PATH), "process" (plain processes, the default
+	// otherwise) or "off". Their state is kept in <state dir>/swmod.
+	AppsRuntime string `json:"apps_runtime"`
+	// AppsMemoryMB, AppsCPUMilli (thousandths of a core) and AppsPids
+	// bound each application (defaults 64 MiB, 500, 64; the process
+	// runtime has no default memory bound, as it can only bound virtual
+	// memory); a bundle's manifest may only ask for less.
+	AppsMemoryMB int64 `json:"apps_memory_mb"`
+	AppsCPUMilli int64 `json:"apps_cpu_milli"`
+	AppsPids     int64 `json:"apps_pids"`
+
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
 }
@@ -278,6 +291,19 @@ func (c Config) Validate() error {
 	if c.AgentID != "" {
 		if _, err := usp.ParseEndpointID(c.AgentID); err != nil {
 			return &ConfigError{"agent_id", c.AgentID, err.Error()}
+		}
+	}
+	switch c.AppsRuntime {
+	case "", "crun", "process", "off":
+	default:
+		return &ConfigError{"apps_runtime", c.AppsRuntime, "want crun, process or off"}
+	}
+	for _, l := range []struct {
+		field string
+		v     int64
+	}{{"apps_memory_mb", c.AppsMemoryMB}, {"apps_cpu_milli", c.AppsCPUMilli}, {"apps_pids", c.AppsPids}} {
+		if l.v < 0 {
+			return &ConfigError{l.field, fmt.Sprint(l.v), "must not be negative (0 is the default)"}
 		}
 	}
 	switch c.LogLevel {

@@ -85,6 +85,7 @@ type Node struct {
 	ws       atomic.Pointer[wsMTP]
 	bulk     atomic.Pointer[bulkdata.Runner]
 	hist     atomic.Pointer[sampler] // the history, once started
+	apps     atomic.Pointer[apps]    // the application runtime, once started (nil when off)
 	intake   intake
 	book     addressBook
 	refusals *lograte.Limiter // refused input, logged once a minute per kind
@@ -175,6 +176,9 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.buildUSP(); err != nil {
 		return err
 	}
+	if err := n.startApps(ctx); err != nil {
+		return err
+	}
 	if err := n.listen(ctx); err != nil {
 		return err
 	}
@@ -217,6 +221,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	n.attachBulkData(s)
 	n.attachHistory(s)
 	n.attachSteering(s)
+	n.attachApps(s)
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
 	// A data model file that is not there (first start, or removed to
 	// reset the model) starts from the configured values.
@@ -240,7 +245,7 @@ func (n *Node) buildUSP() error {
 	if n.access, err = access.New(n.model); err != nil {
 		return err
 	}
-	ac := accessControl{n.access}
+	ac := appsAccess{accessControl{n.access}, n}
 	n.notifier, err = usp.NewNotifier(n.base, usp.NotifierConfig{Agent: n.agentID, Model: n.model, Transport: transport{n},
 		Access: pushOwnerAccess{ac, n}, Clock: n.deps.Clock, Logger: n.log.With("sub", "notify")})
 	if err != nil {
@@ -487,6 +492,9 @@ func (n *Node) Close() error {
 		}
 		if n.notifier != nil {
 			n.notifier.Close()
+		}
+		if err := n.stopApps(); err != nil {
+			errs = append(errs, fmt.Errorf("apps: %w", err))
 		}
 		n.bg.Wait() // the mesh retries end; no mesh starts after this
 		if err := n.stopHistory(); err != nil {

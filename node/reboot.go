@@ -83,8 +83,9 @@ const historyDir = "history"
 
 // ResetState wipes what a factory reset forgets from a state dir: the
 // data model (settings, Controllers and subscriptions added over USP),
-// the record of configured Controllers and the history (it names the
-// home's clients). The identity (the Endpoint ID),
+// the record of configured Controllers, the history (it names the
+// home's clients) and the installed applications (<state dir>/swmod;
+// meshd calls it after the node closed, which stopped them). The identity (the Endpoint ID),
 // the leader-term fence and the election's state stay: a reset device
 // keeps its name and must not accept a stale leader.
 func ResetState(stateDir string) error {
@@ -93,8 +94,10 @@ func ResetState(stateDir string) error {
 			return fmt.Errorf("factory reset: %w", err)
 		}
 	}
-	if err := os.RemoveAll(filepath.Join(stateDir, historyDir)); err != nil {
-		return fmt.Errorf("factory reset: %w", err)
+	for _, d := range []string{historyDir, appsDir} {
+		if err := os.RemoveAll(filepath.Join(stateDir, d)); err != nil {
+			return fmt.Errorf("factory reset: %w", err)
+		}
 	}
 	return nil
 }

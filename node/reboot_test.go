@@ -73,7 +73,7 @@ func TestRebootSaysBoot(t *testing.T) {
 }
 
 // TestResetStateKeepsIdentity: a factory reset forgets the data model,
-// the configured-Controllers record and the history, and keeps the identity, the
+// the configured-Controllers record, the history and the apps, and keeps the identity, the
 // fence and the election state.
 func TestResetStateKeepsIdentity(t *testing.T) {
 	dir := t.TempDir()
@@ -84,16 +84,19 @@ func TestResetStateKeepsIdentity(t *testing.T) {
 	}
 	// The home's history names clients (MACs, signals): a reset device
 	// must not carry it to its next owner.
-	if err := os.MkdirAll(filepath.Join(dir, historyDir), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, historyDir, "seg-1"), []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
+	// Installed applications are the previous owner's too.
+	for _, d := range []string{historyDir, appsDir} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d, "seg-1"), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := ResetState(dir); err != nil {
 		t.Fatal(err)
 	}
-	for f, kept := range map[string]bool{"datamodel.json": false, configuredFile: false, historyDir: false, identityFile: true, fenceFile: true, electionFile: true} {
+	for f, kept := range map[string]bool{"datamodel.json": false, configuredFile: false, historyDir: false, appsDir: false, identityFile: true, fenceFile: true, electionFile: true} {
 		_, err := os.Stat(filepath.Join(dir, f))
 		if (err == nil) != kept {
 			t.Errorf("%s kept: %v, want %v", f, err == nil, kept)
