@@ -17,7 +17,7 @@ func BenchmarkSolve100InBudget(b *testing.B) {
 	ctx := context.Background()
 	cfg := DefaultConfig()
 	p := gen.Block(1, 100)
-	p.SwitchCost, p.DFSCost = switchCost, dfsCost
+	p.SwitchCost, p.DFSCost = wifiopt.DefaultSwitchCost, wifiopt.DefaultDFSCost
 	best, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: 99, Restarts: 16})
 	if err != nil {
 		b.Fatal(err)

@@ -57,7 +57,7 @@ func (ms *measurement) problem() *wifiopt.Problem {
 // build turns a measurement into the planner's Problem and the inputs
 // each radio contributed to it (Plan.Input rows, in radio order).
 func (ms *measurement) build() (*wifiopt.Problem, []Input) {
-	p := &wifiopt.Problem{SwitchCost: switchCost, DFSCost: dfsCost}
+	p := &wifiopt.Problem{SwitchCost: wifiopt.DefaultSwitchCost, DFSCost: wifiopt.DefaultDFSCost}
 	inputs := make([]Input, len(ms.radios))
 	byBSSID := map[string]string{}
 	byID := map[string]int{}

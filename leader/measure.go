@@ -26,20 +26,6 @@ const (
 	// that advertises no BSS Load when the measuring radio reports no
 	// busy time of the BSS's channel to infer it from.
 	foreignLoadUnknown = 0.3
-	// switchCost is the planner's price of a switch: clients see a
-	// channel switch announcement and a short gap.
-	switchCost = 0.02
-	// dfsCost is the planner's extra price of moving onto a DFS channel:
-	// the radio is silent for the channel availability check (60 s; 10
-	// min on the weather channels 120-128). Costs are airtime shares
-	// that last as long as a plan stands, so a one-off silence counts as
-	// its share of the time a plan is expected to stand: 60 s over about
-	// ten minutes (five default plan periods; the gain thresholds keep
-	// plans from changing more often) is 0.1 of one radio's airtime. A
-	// congested home (a channel that costs a radio a third of its
-	// airtime) then moves to DFS; the old 1 priced a CAC as a radio lost
-	// for good and kept every radio off DFS.
-	dfsCost = 0.1
 )
 
 // measuredRadio is one mesh radio as measured.

@@ -63,7 +63,7 @@ func stability(t testing.TB, homes int, p func(seed uint64) *wifiopt.Problem) (s
 	var solverStable, nodeStable int
 	for seed := uint64(1); seed <= uint64(homes); seed++ {
 		home := p(seed)
-		home.SwitchCost, home.DFSCost = switchCost, dfsCost
+		home.SwitchCost, home.DFSCost = wifiopt.DefaultSwitchCost, wifiopt.DefaultDFSCost
 		opt := wifiopt.Options{Seed: seed, Budget: cfg.SolverBudget}
 		first, err := wifiopt.Solve(ctx, home, opt)
 		if err != nil {

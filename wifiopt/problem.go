@@ -72,6 +72,26 @@ type Busy struct {
 	Fraction float64 // 0..1
 }
 
+// The costs a planner of a live home should use (the leader does): a
+// Problem's zero value prices switches at nothing, which suits only
+// evaluations that compare plans without a current one.
+const (
+	// DefaultSwitchCost is the price of a switch: clients see a channel
+	// switch announcement and a short gap. Without it a 2 dB measurement
+	// noise moves a radio in about 5 % of homes at every plan.
+	DefaultSwitchCost = 0.02
+	// DefaultDFSCost is the extra price of moving onto a DFS channel: the
+	// radio is silent for the channel availability check (60 s; 10 min
+	// on the weather channels 120-128). Costs are airtime shares that
+	// last as long as a plan stands, so a one-off silence counts as its
+	// share of the time a plan is expected to stand: 60 s over about ten
+	// minutes is 0.1 of one radio's airtime. A congested home (a channel
+	// that costs a radio a third of its airtime) then moves to DFS; a
+	// cost of 1 would price a CAC as a radio lost for good and keep every
+	// radio off DFS.
+	DefaultDFSCost = 0.1
+)
+
 // Problem is everything the planner knows about a home.
 //
 // When only one direction of a Link is measured the other is taken to be
@@ -81,7 +101,8 @@ type Problem struct {
 	RSSI    []Link
 	Foreign []ForeignBSS
 	Busy    []Busy
-	// SwitchCost is added for each radio whose assignment changes.
+	// SwitchCost is added for each radio whose assignment changes
+	// (DefaultSwitchCost for a live home).
 	SwitchCost float64
 	// DFSCost is added on top of SwitchCost when the new channel includes
 	// a DFS channel (the radio is silent during the availability check).
