@@ -178,6 +178,10 @@ config meshd 'main'
 	option history_flash_every '5m'
 	option bulkdata_min_interval '10s'
 	option no_steering '1'
+	option apps_runtime 'process'
+	option apps_memory_mb '32'
+	option apps_cpu_milli '250'
+	option apps_pids '16'
 	list interface 'br-lan'
 	list interface 'br-guest'
 	list seed '192.168.1.2:7946'
@@ -212,7 +216,8 @@ config websocket 'websocket'
 			!reflect.DeepEqual(cfg.Seeds, []string{"192.168.1.2:7946"}) ||
 			!reflect.DeepEqual(cfg.RadioInterfaces, []string{"phy0-ap0"}) ||
 			time.Duration(cfg.HistoryPeriod) != 30*time.Second || time.Duration(cfg.HistoryFlashEvery) != 5*time.Minute ||
-			time.Duration(cfg.BulkDataMinInterval) != 10*time.Second || !cfg.NoSteering {
+			time.Duration(cfg.BulkDataMinInterval) != 10*time.Second || !cfg.NoSteering ||
+			cfg.AppsRuntime != "process" || cfg.AppsMemoryMB != 32 || cfg.AppsCPUMilli != 250 || cfg.AppsPids != 16 {
 			t.Errorf("main options: %+v", cfg)
 		}
 		wantCtl := []node.ControllerConfig{

@@ -121,6 +121,13 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.set["steering"] = func(c *conf) { c.NoSteering = !*steering }
 	histFlash := f.fs.Duration("history-flash-every", 0, "keep one history sample per this period on flash, in <state-dir>/history/ (default 1m)")
 	f.set["history-flash-every"] = func(c *conf) { c.HistoryFlashEvery = node.Duration(*histFlash) }
+	f.str("apps-runtime", "runtime of the apps Controllers install (Device.SoftwareModules.): crun (default when crun is on PATH), process or off", func(c *conf) *string { return &c.AppsRuntime })
+	appsMem := f.fs.Int64("apps-memory-mb", 0, "memory bound of each app, MiB (default 64 under crun, none for plain processes)")
+	f.set["apps-memory-mb"] = func(c *conf) { c.AppsMemoryMB = *appsMem }
+	appsCPU := f.fs.Int64("apps-cpu-milli", 0, "CPU bound of each app, thousandths of a core (default 500)")
+	f.set["apps-cpu-milli"] = func(c *conf) { c.AppsCPUMilli = *appsCPU }
+	appsPids := f.fs.Int64("apps-pids", 0, "process and thread bound of each app (default 64)")
+	f.set["apps-pids"] = func(c *conf) { c.AppsPids = *appsPids }
 	f.str("radio", "radio backend: none (default), sim or linux", func(c *conf) *string { return &c.Radio })
 	f.str("sim-home", "sim backend: home description JSON (see homes/)", func(c *conf) *string { return &c.SimHome })
 	f.str("sim-node", "sim backend: this AP's name in the home description", func(c *conf) *string { return &c.SimNode })
