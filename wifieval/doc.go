@@ -19,4 +19,28 @@
 // compared with (converged least-congested selection, a hostapd-style
 // survey ACS, random) are in baselines.go; statistics for the report in
 // stats.go. cmd/wifieval drives it all.
+//
+// # Offered load: the home's, or saturated
+//
+// By default the judge offers each mesh client its share of its radio's
+// Load, the traffic the home was measured with. That load is mostly below
+// what a radio carries, and then every reasonable plan delivers nearly
+// all of it: homes differ by a fraction of a Mbps between plans, and a
+// comparison of plans (or a rank correlation of predicted and delivered
+// gains) is noise around zero. It measures whether a plan carries today's
+// traffic, not how much room it leaves.
+//
+// Config.Offered multiplies every mesh client's offered rate (and with it
+// what each wireless backhaul carries); SaturatedOffered makes every
+// client full-buffer, offered more than its link can carry. Delivered
+// throughput is then the capacity each client gets under the plan, shared
+// by the MAC with its neighbours in the plan's channels: a plan that puts
+// fewer contenders on a channel shows up as more throughput. This is the
+// standard way channel plans and MAC schemes are compared by capacity: the
+// IEEE 802.11ax evaluation methodology (IEEE 802.11-14/0571) and 3GPP's
+// system-level evaluations (TR 36.814, annex A) use full-buffer traffic
+// for their throughput comparisons. Only the judge's traffic changes:
+// foreign networks keep their measured loads, and the planner's Problem
+// (the Loads it weighs interference with) is the same, so the two modes
+// judge the same plans.
 package wifieval

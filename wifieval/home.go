@@ -236,6 +236,22 @@ func (h *Home) addClients(rng *rand.Rand, aps int) {
 	}
 }
 
+// WithOffered returns h with every client's OfferedMbps multiplied by x
+// (see Config.Offered); h itself is unchanged, and so is its Problem:
+// the planner sees the same Loads whatever the judge offers. For x of 1
+// or not positive it returns h.
+func (h *Home) WithOffered(x float64) *Home {
+	if x == 1 || x <= 0 {
+		return h
+	}
+	c := *h
+	c.Clients = slices.Clone(h.Clients)
+	for k := range c.Clients {
+		c.Clients[k].OfferedMbps *= x
+	}
+	return &c
+}
+
 // lossTo is the path loss in dB between a station at at and mesh radio i.
 func (h *Home) lossTo(id string, at gen.Point, i int) float64 {
 	r := h.Scene.Radios[i]

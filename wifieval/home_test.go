@@ -3,7 +3,9 @@ package wifieval
 import (
 	"bytes"
 	"context"
+	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,5 +83,56 @@ func TestHomes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWithOffered scales the mesh's offered traffic: every client flow
+// and every backhaul flow in the scenario grows by the multiplier, the
+// foreign networks' flows and the planner's Problem stay as they were,
+// and the home it came from is unchanged.
+func TestWithOffered(t *testing.T) {
+	const x = 4
+	kinds := map[FlowKind]int{}
+	for seed := uint64(1); seed <= 4; seed++ {
+		h, err := NewHome(Apartment, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := slices.Clone(h.Clients)
+		s := h.WithOffered(x)
+		if s.Problem != h.Problem || !slices.Equal(h.Clients, before) {
+			t.Fatalf("home %d: WithOffered changed the home or the planner's Problem", seed)
+		}
+		if h.WithOffered(1) != h {
+			t.Errorf("home %d: WithOffered(1) is not the home itself", seed)
+		}
+		a, err := MakePlan(context.Background(), h.Problem, LCCS, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, err := h.Scenario(Plan{Assign: a}, time.Second, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scaled, err := s.Scenario(Plan{Assign: a}, time.Second, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(base.Flows) != len(scaled.Flows) {
+			t.Fatalf("home %d: %d flows, %d scaled", seed, len(base.Flows), len(scaled.Flows))
+		}
+		for k, f := range base.Flows {
+			want := f.Mbps * x
+			if f.Kind == ForeignNet {
+				want = f.Mbps
+			}
+			if g := scaled.Flows[k].Mbps; math.Abs(g-want) > 1e-9*want {
+				t.Errorf("home %d flow %d (kind %d): %.3f Mbps scaled, want %.3f", seed, k, f.Kind, g, want)
+			}
+			kinds[f.Kind]++
+		}
+	}
+	if kinds[ToClient] == 0 || kinds[Backhaul] == 0 || kinds[ForeignNet] == 0 {
+		t.Fatalf("flows checked by kind %v: want every kind", kinds)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"os/exec"
 	"slices"
@@ -35,9 +36,25 @@ type Config struct {
 	// TempDir holds the scenario files while the judge runs; "" means
 	// os.TempDir().
 	TempDir string
+	// Offered multiplies the downlink rate offered to every mesh client
+	// (Client.OfferedMbps, from its radio's Load) and so what each
+	// wireless backhaul carries; foreign networks' traffic is unchanged.
+	// 0 or 1 is the home as measured; a large value (SaturatedOffered)
+	// makes every client's traffic full-buffer, so the judge measures
+	// the capacity a plan gives rather than how much of a light load it
+	// carries. The planner's inputs never change with it.
+	Offered float64
 	// Logger gets one debug record per run; nil means none.
 	Logger *slog.Logger
 }
+
+// SaturatedOffered is the Offered multiplier that saturates every mesh
+// client: a client's offered rate is its share of its radio's Load
+// times Capacity, at most Capacity, which is about half of what one
+// station next to its AP can get, and Loads are about 0.1-0.6 with 1-4
+// clients a radio; ten times that is more than any client's link
+// carries in the judge.
+const SaturatedOffered = 10
 
 // DefaultConfig is the Config `make wifi-eval` uses, with the judge built
 // at bin/judge.
@@ -88,6 +105,12 @@ func New(cfg Config) (*Judge, error) {
 	if cfg.Rate == "" {
 		cfg.Rate = def.Rate
 	}
+	if cfg.Offered == 0 {
+		cfg.Offered = 1
+	}
+	if cfg.Offered < 0 || math.IsNaN(cfg.Offered) || math.IsInf(cfg.Offered, 0) {
+		return nil, fmt.Errorf("wifieval: offered load multiplier %g: want a positive number", cfg.Offered)
+	}
 	if cfg.Rate != "minstrel" && cfg.Rate != "ideal" {
 		return nil, fmt.Errorf("wifieval: rate control %q: want minstrel or ideal", cfg.Rate)
 	}
@@ -100,7 +123,8 @@ func New(cfg Config) (*Judge, error) {
 
 // Result is what a plan delivered in a home.
 type Result struct {
-	// Delivered and Offered are Mbps per client, in Home.Clients order.
+	// Delivered and Offered are Mbps per client, in Home.Clients order;
+	// Offered is after Config.Offered.
 	// A satellite's clients get their share of what its backhaul
 	// delivered: their own delivery times min(1, backhaul delivered /
 	// offered).
@@ -116,6 +140,7 @@ type Result struct {
 
 // Deliver simulates plan p in home h.
 func (j *Judge) Deliver(ctx context.Context, h *Home, p Plan) (*Result, error) {
+	h = h.WithOffered(j.cfg.Offered)
 	sc, err := h.Scenario(p, j.cfg.Warmup, j.cfg.Measure)
 	if err != nil {
 		return nil, err
@@ -200,6 +225,10 @@ func (j *Judge) run(ctx context.Context, sc *Scenario) ([]float64, time.Duration
 	}
 	return got, wall, nil
 }
+
+// Offered is the multiplier of the mesh clients' offered rates j runs
+// with (Config.Offered; 1 when it was not set).
+func (j *Judge) Offered() float64 { return j.cfg.Offered }
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")

@@ -3,7 +3,9 @@ package wifieval
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -80,5 +82,25 @@ func TestJudgeSmoke(t *testing.T) {
 	}
 	if total[1] < 1.4*total[0] {
 		t.Errorf("APs apart deliver %.1f Mbps, together %.1f: want at least 1.4 times more apart", total[1], total[0])
+	}
+}
+
+// TestConfigOffered: an unset multiplier is 1, a bad one is refused.
+func TestConfigOffered(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "judge")
+	if err := os.WriteFile(bin, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	j, err := New(Config{Binary: bin})
+	if err != nil || j.Offered() != 1 {
+		t.Fatalf("default: %v, offered %v", err, j)
+	}
+	if j, err := New(Config{Binary: bin, Offered: SaturatedOffered}); err != nil || j.Offered() != SaturatedOffered {
+		t.Fatalf("saturated: %v", err)
+	}
+	for _, x := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if _, err := New(Config{Binary: bin, Offered: x}); err == nil {
+			t.Errorf("Offered %g accepted", x)
+		}
 	}
 }

@@ -99,7 +99,7 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 				done++
 				log.Info("judged", "n", fmt.Sprintf("%d/%d", done, len(jobs)), "class", h.Class, "home", h.Seed,
 					"method", jb.method, "aggregate_mbps", round1(res.Aggregate), "p10_mbps", round1(res.P10),
-					"nodes", res.Nodes, "wall", res.Wall.Round(100*time.Millisecond))
+					"cost", r.Cost, "offered_mbps", round1(sum(res.Offered)), "nodes", res.Nodes, "wall", res.Wall.Round(100*time.Millisecond))
 				mu.Unlock()
 			}
 		}()
@@ -122,6 +122,14 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 		return nil, err
 	}
 	return out, nil
+}
+
+func sum(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t
 }
 
 func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }

@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	wifieval [-class all] [-homes 10] [-seed 1] [-parallel 2] [-methods all] [-judge bin/judge] [-json]
+//	wifieval [-class all] [-homes 10] [-seed 1] [-parallel 2] [-methods all] [-judge bin/judge] [-offered 1 | -saturated] [-json]
 package main
 
 import (
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
@@ -73,6 +74,14 @@ correlation over homes between the planner's predicted gain over LCCS
 (aggregate throughput of the planner's plan minus LCCS's).
 Progress goes to stderr; -json prints every home and the summaries instead.
 
+-offered X multiplies the traffic offered to every mesh client (and so what
+each wireless backhaul carries) by X; foreign networks' traffic and the
+planner's inputs stay as measured. The default, 1, judges the home's own
+load, which is mostly below capacity: then most plans deliver all of it.
+-saturated (-offered 10) makes every client full-buffer, the usual way to
+compare channel plans by the capacity they give. The table's first line and
+the JSON's "offered" say which ran.
+
 Flags:
 `
 
@@ -95,6 +104,8 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	run := fs.Uint("run", uint(def.Run), "ns-3 RngRun")
 	methods := fs.String("methods", "all", "methods to judge, comma-separated (planner and lccs always)")
 	asJSON := fs.Bool("json", false, "print JSON instead of the table")
+	offered := fs.Float64("offered", 1, "multiplier of every mesh client's offered traffic (1: the home's load)")
+	saturated := fs.Bool("saturated", false, fmt.Sprintf("full-buffer mesh clients: -offered %g", float64(wifieval.SaturatedOffered)))
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -120,7 +131,16 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if cfg.homes < 1 || cfg.parallel < 1 {
 		return config{}, errors.New("-homes and -parallel must be at least 1")
 	}
-	cfg.judge = wifieval.Config{Binary: *judge, Warmup: *warmup, Measure: *measure, Rate: *rate, Run: uint32(*run)}
+	if *saturated {
+		if *offered != 1 {
+			return config{}, errors.New("-saturated and -offered are exclusive")
+		}
+		*offered = wifieval.SaturatedOffered
+	}
+	if !(*offered > 0) || math.IsInf(*offered, 0) {
+		return config{}, fmt.Errorf("-offered %g: want a positive multiplier", *offered)
+	}
+	cfg.judge = wifieval.Config{Binary: *judge, Warmup: *warmup, Measure: *measure, Rate: *rate, Run: uint32(*run), Offered: *offered}
 	return cfg, nil
 }
 
@@ -142,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("done", "homes", len(homes), "elapsed", time.Since(start).Round(time.Second))
 	sums := summarise(cfg.classes, homes)
 	if cfg.json {
-		return writeJSON(stdout, homes, sums)
+		return writeJSON(stdout, cfg, homes, sums)
 	}
 	writeTable(stdout, cfg, sums)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -68,7 +69,7 @@ func TestReport(t *testing.T) {
 		t.Fatalf("table:\n%s", b.String())
 	}
 	b.Reset()
-	if err := writeJSON(&b, homes, sums); err != nil || !strings.Contains(b.String(), `"spearman_predicted_vs_delivered_gain": 1`) {
+	if err := writeJSON(&b, config{judge: wifieval.DefaultConfig()}, homes, sums); err != nil || !strings.Contains(b.String(), `"spearman_predicted_vs_delivered_gain": 1`) {
 		t.Fatalf("json %v:\n%s", err, b.String())
 	}
 	// Judged with -methods planner,lccs: no rows for the others.
@@ -81,5 +82,52 @@ func TestReport(t *testing.T) {
 	writeTable(&b, config{homes: 4, seed: 1, judge: wifieval.DefaultConfig()}, sums)
 	if len(sums[0].Methods) != 2 || strings.Contains(b.String(), "acs") || strings.Contains(b.String(), "random") || sums[0].Spearman != 1 {
 		t.Fatalf("planner and lccs only: %+v\n%s", sums[0], b.String())
+	}
+}
+
+// TestOfferedFlags: -offered and -saturated reach the judge's Config,
+// bad values are refused, and the table and JSON say which traffic ran.
+func TestOfferedFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want float64
+	}{
+		{nil, 1},
+		{[]string{"-offered", "2.5"}, 2.5},
+		{[]string{"-saturated"}, wifieval.SaturatedOffered},
+	} {
+		cfg, err := parse(c.args, io.Discard)
+		if err != nil || cfg.judge.Offered != c.want {
+			t.Errorf("%q: offered %v, %v; want %v", c.args, cfg.judge.Offered, err, c.want)
+		}
+	}
+	for _, args := range [][]string{{"-offered", "0"}, {"-offered", "-2"}, {"-offered", "NaN"}, {"-offered", "+Inf"}, {"-saturated", "-offered", "3"}} {
+		if _, err := parse(args, io.Discard); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+	homes := []homeResult{{Class: wifieval.House, Seed: 1, Methods: map[wifieval.Method]result{
+		wifieval.Planner: {Cost: 1, Aggregate: 100, P10: 5}, wifieval.LCCS: {Cost: 1, Aggregate: 100, P10: 5}}}}
+	sums := summarise([]wifieval.Class{wifieval.House}, homes)
+	for _, c := range []struct {
+		offered   float64
+		table, js string
+	}{
+		{0, "offered the home's load", `"offered": 1,`},
+		{1, "offered the home's load", `"offered": 1,`},
+		{3, "offered 3 x the home's load\n", `"offered": 3,`},
+		{wifieval.SaturatedOffered, "(saturated, full-buffer)", `"offered": 10,`},
+	} {
+		cfg := config{homes: 1, seed: 1, judge: wifieval.DefaultConfig()}
+		cfg.judge.Offered = c.offered
+		var b bytes.Buffer
+		writeTable(&b, cfg, sums)
+		if !strings.Contains(b.String(), c.table) {
+			t.Errorf("offered %g: table does not say %q:\n%s", c.offered, c.table, b.String())
+		}
+		b.Reset()
+		if err := writeJSON(&b, cfg, homes, sums); err != nil || !strings.Contains(b.String(), c.js) {
+			t.Errorf("offered %g: JSON %v does not say %q:\n%s", c.offered, err, c.js, b.String())
+		}
 	}
 }

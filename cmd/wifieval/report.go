@@ -63,8 +63,8 @@ func summarise(classes []wifieval.Class, homes []homeResult) []summary {
 }
 
 func writeTable(w io.Writer, cfg config, sums []summary) {
-	fmt.Fprintf(w, "wifieval: %d homes per class from seed %d; judge: ns-3, %v warm-up + %v measured, %s rate control, run %d\n\n",
-		cfg.homes, cfg.seed, cfg.judge.Warmup, cfg.judge.Measure, cfg.judge.Rate, max(1, cfg.judge.Run))
+	fmt.Fprintf(w, "wifieval: %d homes per class from seed %d; judge: ns-3, %v warm-up + %v measured, %s rate control, run %d; %s\n\n",
+		cfg.homes, cfg.seed, cfg.judge.Warmup, cfg.judge.Measure, cfg.judge.Rate, max(1, cfg.judge.Run), offeredMode(offered(cfg)))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "class\tmethod\taggregate Mbps (95% CI)\tp10 client Mbps (95% CI)\tworst home vs LCCS\tmean wifiopt cost")
 	for _, s := range sums {
@@ -97,13 +97,37 @@ func num(x float64) string {
 	return fmt.Sprintf("%.2f", x)
 }
 
-func writeJSON(w io.Writer, homes []homeResult, sums []summary) error {
+// offered is cfg's multiplier of the mesh clients' offered traffic.
+func offered(cfg config) float64 {
+	if cfg.judge.Offered <= 0 {
+		return 1
+	}
+	return cfg.judge.Offered
+}
+
+// offeredMode says in words what traffic the judge offered.
+func offeredMode(x float64) string {
+	switch {
+	case x == 1:
+		return "mesh clients offered the home's load"
+	case x >= wifieval.SaturatedOffered:
+		return fmt.Sprintf("mesh clients offered %g x the home's load (saturated, full-buffer)", x)
+	}
+	return fmt.Sprintf("mesh clients offered %g x the home's load", x)
+}
+
+func writeJSON(w io.Writer, cfg config, homes []homeResult, sums []summary) error {
 	// NaN is not JSON: undefined statistics become null.
 	type js struct {
+		// Offered is the multiplier of every mesh client's offered
+		// traffic (-offered); Mode says it in words.
+		Offered float64      `json:"offered"`
+		Mode    string       `json:"offered_mode"`
 		Homes   []homeResult `json:"homes"`
 		Classes []any        `json:"classes"`
 	}
-	out := js{Homes: homes}
+	x := offered(cfg)
+	out := js{Offered: x, Mode: offeredMode(x), Homes: homes}
 	for _, s := range sums {
 		ms := map[wifieval.Method]map[string]*float64{}
 		for m, r := range s.Methods {
