@@ -32,6 +32,11 @@ notification. The results of each command:
   secret      {"secret": "..."}; mint-psk {"psk": "..."}, or {"path": FILE} with -o
   history     {"time": ..., "kind": "radio"|"client"|"event", "radio": ..., "rssi": ..., ...} per record
               ("node" too with -home), then {"truncated": true} when older records were left out
+  apps        {"kind": "du"|"eu", "path": ..., "name": ..., "id": DUID|EUID, "uuid": ..., "version": ...,
+              "status": ..., "requested_state": ..., "fault": ..., "url": ..., "execution_units": ...} per unit
+  install, update, uninstall
+              {"kind": "du", "path": ..., "name": ..., "uuid": ..., "version": ..., "status": ...,
+               "operation": "Install"|"Update"|"Uninstall"}; start, stop the EU as apps shows it
 `
 
 // result is one entry of a command's results: it prints itself as text
