@@ -309,8 +309,9 @@ func rowWith(t *testing.T, rows map[string]map[string]string, param, v string) s
 // same URL and UUID and gets a second unit; B neither sees A's rows nor
 // receives A's events, and is refused (7006) stopping or uninstalling
 // A's unit; the operator sees both. A restart of the node brings A's
-// unit back Active. A stops it (Idle, the app no longer answers) and
-// uninstalls it (rows gone, DUStateChange! Uninstalled).
+// unit back Active. A updates it to version 2 (B may not: 7006), stops
+// it (Idle, the app no longer answers) and uninstalls it (rows gone,
+// DUStateChange! Uninstalled).
 func TestAppsOverUSP(t *testing.T) {
 	cfg := appsConfig(t)
 	n := startNode(t, cfg, Deps{})
@@ -390,12 +391,28 @@ func TestAppsOverUSP(t *testing.T) {
 	waitFor(t, 10*time.Second, "A's app stopped with the node", func() bool { return appAnswer(port) == "" })
 	n = startNode(t, cfg, Deps{})
 	waitFor(t, 30*time.Second, "A's app answering after the restart", func() bool { return appAnswer(port) == "v1" })
-	a = appsClient(t, n, tenantA)
+	a, b = appsClient(t, n, tenantA), appsClient(t, n, tenantB)
 	du := rowWith(t, a.rowsSeen(t, smDU), "UUID", "app-1")
 	eu := rowWith(t, a.rowsSeen(t, smEU), "Name", "counter")
 	waitFor(t, 10*time.Second, "A's EU Active after the restart", func() bool { return get(t, n, eu+"Status") == "Active" })
 	if got := rows(t, n, smDU); got != 2 {
 		t.Fatalf("%d DU rows after the restart, want 2", got)
+	}
+
+	// A updates its unit to version 2 (the running app is replaced); B may not.
+	v2 := serveBundle(t, appBundleFor(t, "2", port))
+	if code, _ := b.run(t, du+"Update()", "b-update", map[string]string{"URL": v2}); code != uint32(usp.ErrPermissionDenied) {
+		t.Fatalf("B updates A's DU: code %d, want 7006", code)
+	}
+	if code, msg := a.run(t, du+"Update()", "a-update", map[string]string{"URL": v2}); code != 0 {
+		t.Fatalf("A updates: %d %s", code, msg)
+	}
+	if ev := a.duEvent(t, "app-1", "Update"); ev["CurrentState"] != "Installed" || ev["Version"] != "2" || ev["FaultCode"] != "0" {
+		t.Fatalf("A's Update DUStateChange! %v", ev)
+	}
+	waitFor(t, 30*time.Second, "version 2 answering", func() bool { return appAnswer(port) == "v2" })
+	if got := get(t, n, du+"Version"); got != "2" {
+		t.Fatalf("DU Version %s after the update", got)
 	}
 
 	if code, msg := a.run(t, eu+"SetRequestedState()", "a-stop", map[string]string{"RequestedState": "Idle"}); code != 0 {
