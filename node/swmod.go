@@ -383,8 +383,13 @@ func (a *apps) sync(ctx context.Context) {
 	a.mu.Unlock()
 	euRows := map[string]string{}
 	var active []string
+	duDisk := map[string]int64{} // DUID -> bytes of its unpacked bundle
+	for _, d := range dus {
+		duDisk[d.DUID] = d.DiskUsed
+	}
 	for _, e := range eus {
 		row, err := provisionRow(ctx, m, smEU, "EUID", e.EUID, [][2]string{
+			{"DiskSpaceInUse", strconv.FormatInt(duDisk[e.DUID]>>10, 10)},
 			{"Name", e.Name}, {"ExecEnvLabel", e.Name}, {"Status", string(e.Status)},
 			{"RequestedState", string(e.RequestedState)}, {"ExecutionFaultCode", string(e.FaultCode)},
 			{"ExecutionFaultMessage", clipUTF8(e.FaultMessage, 256)}, {"AutoStart", strconv.FormatBool(e.AutoStart)},

@@ -411,7 +411,7 @@ func TestAppsOverUSP(t *testing.T) {
 		t.Fatalf("A's Update DUStateChange! %v", ev)
 	}
 	waitFor(t, 30*time.Second, "version 2 answering", func() bool { return appAnswer(port) == "v2" })
-	if got := get(t, n, du+"Version"); got != "2" {
+	if got := get(t, n, du+"Version"); got != "2" || get(t, n, eu+"DiskSpaceInUse") == "0" || get(t, n, eu+"DiskSpaceInUse") == "-1" {
 		t.Fatalf("DU Version %s after the update", got)
 	}
 
@@ -502,4 +502,21 @@ func TestAppsConfig(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cfg.StateDir, appsDir)); err == nil {
 		t.Fatal("apps off, yet a swmod directory")
 	}
+}
+
+// FuzzAppRow: any path maps to "" or to the DU or EU row it starts with.
+func FuzzAppRow(f *testing.F) {
+	for _, s := range []string{smDU + "1.Name", smEU + "12.", smDU, smEU + ".", "Device.DeviceInfo.", smDU + "3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		row := appRow(p)
+		if row == "" {
+			return
+		}
+		if !strings.HasPrefix(p, row) || !strings.HasSuffix(row, ".") ||
+			!(strings.HasPrefix(row, smDU) || strings.HasPrefix(row, smEU)) || strings.Count(row, ".") != 4 {
+			t.Fatalf("appRow(%q) = %q", p, row)
+		}
+	})
 }
