@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,9 +100,15 @@ func (n *Node) startApps(ctx context.Context) error {
 	if lim.Pids == 0 {
 		lim.Pids = 64
 	}
-	cfg := swmod.Config{Dir: n.cfg.StateDir, Limits: lim, Logger: n.log.With("sub", "apps")}
+	// swmod gets an absolute dir: crun runs in the bundle's directory,
+	// where a relative rootfs path (meshd -state-dir state) names nothing.
+	dir, err := filepath.Abs(n.cfg.StateDir)
+	if err != nil {
+		return fmt.Errorf("apps: %w", err)
+	}
+	cfg := swmod.Config{Dir: dir, Limits: lim, Logger: n.log.With("sub", "apps")}
 	if n.cfg.Profile == "fast" {
-		tc := swmod.TestConfig(n.cfg.StateDir)
+		tc := swmod.TestConfig(dir)
 		cfg.StopGrace, cfg.RestartMin, cfg.RestartMax = tc.StopGrace, tc.RestartMin, tc.RestartMax
 	}
 	cfg.Events = a.onEvent

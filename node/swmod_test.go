@@ -520,3 +520,29 @@ func FuzzAppRow(f *testing.F) {
 		}
 	})
 }
+
+// TestAppsRelativeStateDir: with a relative state dir (meshd
+// -state-dir state) an app still starts: crun runs it from the bundle's
+// directory, where the relative rootfs path named nothing
+// (FailureOnStart: "crun run ...: exit status 1" before the fix).
+func TestAppsRelativeStateDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg := appsConfig(t)
+	cfg.StateDir = "state"
+	n := startNode(t, cfg, Deps{})
+	a := appsClient(t, n, testCtl)
+	port := tcpPort(t)
+	if code, msg := a.run(t, smBase+"InstallDU()", "install", map[string]string{"URL": serveBundle(t, appBundleFor(t, "1", port)), "UUID": "rel"}); code != 0 {
+		t.Fatalf("InstallDU: %d %s", code, msg)
+	}
+	eu := a.duEvent(t, "rel", "Install")["ExecutionUnitRefList"] + "."
+	if code, msg := a.run(t, eu+"SetRequestedState()", "start", map[string]string{"RequestedState": "Active"}); code != 0 {
+		t.Fatalf("start: %d %s", code, msg)
+	}
+	waitFor(t, 30*time.Second, "the app answering", func() bool {
+		if f := get(t, n, eu+"ExecutionFaultCode"); f != "NoFault" {
+			t.Fatalf("%s: %s", f, get(t, n, eu+"ExecutionFaultMessage"))
+		}
+		return appAnswer(port) == "v1"
+	})
+}
