@@ -393,6 +393,12 @@ func appSetState(ctx context.Context, s *session, af appsFlags, name, state stri
 			r.add(now)
 			return nil
 		}
+		if state == "Active" && now.Wanted == "Idle" && now.Fault != "" {
+			// The start failed and the Agent gave up (RequestedState
+			// back to Idle): no use waiting.
+			r.fail(pathError{Path: now.Path, Message: "not started: " + now.Fault})
+			return nil
+		}
 		if time.Now().After(deadline) {
 			msg := fmt.Sprintf("%s, not %s, after %v (-wait)", now.Status, state, af.wait)
 			if now.Fault != "" {

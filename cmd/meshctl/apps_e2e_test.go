@@ -41,6 +41,11 @@ func main() {
 // appBundle builds the test app and packages it as a bundle of version
 // v serving on port: manifest.json and rootfs/app, gzipped tar.
 func appBundle(t *testing.T, v string, port int) []byte {
+	return appBundleMode(t, v, port, 0o755)
+}
+
+// appBundleMode is appBundle with the app's file mode.
+func appBundleMode(t *testing.T, v string, port int, mode int64) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range map[string]string{"main.go": appMain, "go.mod": "module app\n\ngo 1.22\n"} {
@@ -69,7 +74,7 @@ func appBundle(t *testing.T, v string, port int) []byte {
 	}{
 		{tar.Header{Name: "manifest.json", Mode: 0o644, Size: int64(len(man))}, man},
 		{tar.Header{Name: "rootfs/", Typeflag: tar.TypeDir, Mode: 0o755}, nil},
-		{tar.Header{Name: "rootfs/app", Mode: 0o755, Size: int64(len(app))}, app},
+		{tar.Header{Name: "rootfs/app", Mode: mode, Size: int64(len(app))}, app},
 	} {
 		if err := tw.WriteHeader(&f.h); err != nil {
 			t.Fatal(err)
@@ -153,8 +158,22 @@ func TestAppsFromMeshctl(t *testing.T) {
 		t.Fatalf("apps after uninstall:\n%s", out)
 	}
 
+	// An app that cannot start (not executable): start fails at once,
+	// with the EU's fault, not after -wait.
+	broken := appBundleMode(t, "1", port, 0o644)
+	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(broken) }))
+	defer srv2.Close()
+	sum = sha256.Sum256(broken)
+	mustRun(t, d, sec, "install", "-uuid", "e2e-broken", srv2.URL+"/broken.tar.gz#sha256="+hex.EncodeToString(sum[:]))
+	begin := time.Now()
+	out, errOut, code := meshctl(t, d, sec, "start", "-wait", "25s", "counter")
+	if code != 1 || !strings.Contains(out+errOut, "not started: FailureOnStart") || time.Since(begin) > 15*time.Second {
+		t.Fatalf("start of a broken app: exit %d after %v\n%s%s", code, time.Since(begin), out, errOut)
+	}
+	mustRun(t, d, sec, "uninstall", "e2e-broken")
+
 	bad := srv.URL + "/counter.tar.gz#sha256=" + strings.Repeat("0", 64)
-	out, errOut, code := meshctl(t, d, sec, "install", bad)
+	out, errOut, code = meshctl(t, d, sec, "install", bad)
 	if code != 1 || !strings.Contains(out+errOut, "7002") || !strings.Contains(out+errOut, "FileCorrupted") {
 		t.Fatalf("install with a wrong checksum: exit %d\n%s%s", code, out, errOut)
 	}
