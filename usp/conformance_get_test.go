@@ -615,9 +615,11 @@ func TestTP1_97GSDMRootCommands(t *testing.T) {
 	}
 	// Device.{Reboot,FactoryReset,ScheduleTimer}, WiFi.NeighboringWiFiDiagnostic,
 	// Controller.{i}.SendOnBoardRequest, Request.{i}.Cancel,
-	// BulkData.Profile.{i}.ForceCollection.
-	if n != 7 {
-		t.Fatalf("%d commands, want 7", n)
+	// BulkData.Profile.{i}.ForceCollection, SoftwareModules.InstallDU,
+	// DeploymentUnit.{i}.{Update,Uninstall},
+	// ExecutionUnit.{i}.SetRequestedState.
+	if n != 11 {
+		t.Fatalf("%d commands, want 11", n)
 	}
 }
 
@@ -635,7 +637,7 @@ func TestTP1_98GSDMRootEvents(t *testing.T) {
 		}
 	}
 	want := []string{"Device.Boot!", "Device.LocalAgent.Periodic!", "Device.LocalAgent.WakeUp!", "Device.LocalAgent.TransferComplete!",
-		"Device.BulkData.Profile.{i}.Push!"}
+		"Device.BulkData.Profile.{i}.Push!", "Device.SoftwareModules.DUStateChange!"}
 	if !reflect.DeepEqual(events, want) {
 		t.Fatalf("events %v, want %v", events, want)
 	}
