@@ -423,7 +423,7 @@ func (a *apps) sync(ctx context.Context) {
 		disk += d.DiskUsed
 		row, err := provisionRow(ctx, m, smDU, "DUID", d.DUID, [][2]string{
 			{"UUID", d.UUID}, {"Name", d.Name}, {"Status", string(d.Status)}, {"Resolved", strconv.FormatBool(d.Resolved)},
-			{"URL", clipUTF8(d.URL, 1024)}, {"Vendor", d.Vendor}, {"Version", d.Version},
+			{"URL", clipUTF8(redactURL(d.URL), 1024)}, {"Vendor", d.Vendor}, {"Version", d.Version},
 			{"ExecutionUnitList", value.JoinList(list)}, {"ExecutionEnvRef", strings.TrimSuffix(envRow, ".")},
 		})
 		if err != nil {
@@ -647,4 +647,16 @@ func appTime(t time.Time) string {
 		return value.UnknownTime
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// redactURL is raw without the credentials InstallDU()'s Username and
+// Password put in it: DeploymentUnit.{i}.URL is readable, a password is
+// not (swmod keeps them to fetch an Update() without a new URL).
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }

@@ -546,3 +546,20 @@ func TestAppsRelativeStateDir(t *testing.T) {
 		return appAnswer(port) == "v1"
 	})
 }
+
+// TestRedactURL: credentials never reach DeploymentUnit.{i}.URL.
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://u:secret@h/a.tar#sha256=00": "http://h/a.tar#sha256=00",
+		"http://h/a.tar":                    "http://h/a.tar",
+		"%zz":                               "%zz",
+	} {
+		if got := redactURL(in); got != want || strings.Contains(got, "secret") {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	u, err := withCredentials("http://h/a.tar#sha256=00", "u", "secret")
+	if err != nil || redactURL(u) != "http://h/a.tar#sha256=00" {
+		t.Fatalf("withCredentials then redactURL: %q, %v", u, err)
+	}
+}
