@@ -31,8 +31,9 @@
 // traffic, not how much room it leaves.
 //
 // Config.Offered multiplies every mesh client's offered rate (and with it
-// what each wireless backhaul carries); SaturatedOffered makes every
-// client full-buffer, offered more than its link can carry. Delivered
+// what each wireless backhaul carries); SaturatedOffered makes nearly
+// every client full-buffer, offered more than its link can carry (a
+// client close to a lightly loaded AP can still get all of it). Delivered
 // throughput is then the capacity each client gets under the plan, shared
 // by the MAC with its neighbours in the plan's channels: a plan that puts
 // fewer contenders on a channel shows up as more throughput. This is the

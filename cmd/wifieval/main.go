@@ -78,7 +78,7 @@ Progress goes to stderr; -json prints every home and the summaries instead.
 each wireless backhaul carries) by X; foreign networks' traffic and the
 planner's inputs stay as measured. The default, 1, judges the home's own
 load, which is mostly below capacity: then most plans deliver all of it.
--saturated (-offered 10) makes every client full-buffer, the usual way to
+-saturated (-offered 10) makes nearly every client full-buffer, the usual way to
 compare channel plans by the capacity they give. The table's first line and
 the JSON's "offered" say which ran.
 
