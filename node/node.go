@@ -86,6 +86,7 @@ type Node struct {
 	bulk     atomic.Pointer[bulkdata.Runner]
 	hist     atomic.Pointer[sampler] // the history, once started
 	apps     atomic.Pointer[apps]    // the application runtime, once started (nil when off)
+	appsErr  atomic.Pointer[error]   // why the application runtime did not start (nil when it did or is off)
 	intake   intake
 	book     addressBook
 	refusals *lograte.Limiter // refused input, logged once a minute per kind

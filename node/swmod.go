@@ -116,7 +116,12 @@ func (n *Node) startApps(ctx context.Context) error {
 	// set they are left to the first sync below.
 	env, err := swmod.New(ctx, cfg, rt)
 	if err != nil {
-		return fmt.Errorf("apps: %w", err)
+		// Apps are not worth a node that does not start (a state dir
+		// turned read-only, a full flash): the node runs without them and
+		// its Device.SoftwareModules. commands say why.
+		n.log.Warn("apps unavailable", "err", err)
+		n.appsErr.Store(&err)
+		return nil
 	}
 	a.env = env
 	a.ready.Store(true)
@@ -140,6 +145,9 @@ func (n *Node) attachApps(s *datamodel.Schema) {
 	on := func() (*apps, error) {
 		if a := n.apps.Load(); a != nil {
 			return a, nil
+		}
+		if e := n.appsErr.Load(); e != nil {
+			return nil, &datamodel.Error{Code: datamodel.CodeCommandFailure, Path: smBase, Msg: "applications are unavailable on this node: " + (*e).Error()}
 		}
 		return nil, &datamodel.Error{Code: datamodel.CodeCommandFailure, Path: smBase, Msg: "applications are off on this node (apps_runtime)"}
 	}

@@ -563,3 +563,21 @@ func TestRedactURL(t *testing.T) {
 		t.Fatalf("withCredentials then redactURL: %q, %v", u, err)
 	}
 }
+
+// TestAppsUnavailableNodeStarts: an application runtime that cannot
+// open its directory (here a file stands where it goes; a read-only or
+// full flash alike) leaves the node running without apps, and
+// InstallDU() says why.
+func TestAppsUnavailableNodeStarts(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.AppsRuntime = "process"
+	if err := os.WriteFile(filepath.Join(cfg.StateDir, appsDir), []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, cfg, Deps{})
+	a := appsClient(t, n, testCtl)
+	code, msg := a.run(t, smBase+"InstallDU()", "unavailable", map[string]string{"URL": "http://127.0.0.1:1/x"})
+	if code != uint32(usp.ErrCommandFailure) || !strings.Contains(msg, "unavailable") {
+		t.Fatalf("InstallDU without a runtime: %d %q", code, msg)
+	}
+}

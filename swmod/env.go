@@ -1,6 +1,7 @@
 package swmod
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -126,7 +127,9 @@ func New(ctx context.Context, cfg Config, rt Runtime) (*Env, error) {
 	}
 	e.st = st
 	e.recover(ctx)
-	if err := e.save(); err != nil {
+	// Saved only when the recovery changed it: a node whose state dir
+	// turned read-only still starts with the units it has.
+	if err := e.saveIfChanged(); err != nil {
 		return nil, err
 	}
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -194,6 +197,21 @@ func (e *Env) save() error {
 	b, err := json.MarshalIndent(e.st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("swmod: state: %w", err)
+	}
+	if err := writeAtomic(e.path("state.json"), b); err != nil {
+		return diskFault("state", err)
+	}
+	return nil
+}
+
+// saveIfChanged is save when the state file does not already hold e.st.
+func (e *Env) saveIfChanged() error {
+	b, err := json.MarshalIndent(e.st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("swmod: state: %w", err)
+	}
+	if old, err := os.ReadFile(e.path("state.json")); err == nil && bytes.Equal(old, b) {
+		return nil
 	}
 	if err := writeAtomic(e.path("state.json"), b); err != nil {
 		return diskFault("state", err)

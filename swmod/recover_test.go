@@ -62,3 +62,34 @@ func TestRecoverInterrupted(t *testing.T) {
 		t.Errorf("the Updating DU's old version is gone: %q", got)
 	}
 }
+
+// TestReopenDoesNotRewriteState: opening an ExecEnv whose state needs no
+// recovery writes nothing, so a node whose state dir turned read-only
+// still opens it.
+func TestReopenDoesNotRewriteState(t *testing.T) {
+	dir := t.TempDir()
+	e, err := New(context.Background(), Config{Dir: dir}, Process{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "swmod", "state.json")
+	before, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err = New(context.Background(), Config{Dir: dir}, Process{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	after, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Fatal("reopening rewrote state.json")
+	}
+}
