@@ -59,6 +59,10 @@ type apps struct {
 
 	raiseMu sync.Mutex // serialises DUStateChange! raises
 	raising string     // owner of the DUStateChange! being raised; guarded by mu
+	// creating is the owner of the DU or EU row sync is writing (guarded
+	// by mu): a new row's ObjectCreation is matched while sync writes it,
+	// before its path, and so its owner, is recorded.
+	creating string
 }
 
 // appsRuntime is the runtime apps_runtime names: "crun" (the default
@@ -241,13 +245,8 @@ func withCredentials(raw, user, pass string) (string, error) {
 
 func (a *apps) install(ctx context.Context, in map[string]string) error {
 	const name = smBase + "InstallDU()"
-	if ref := strings.TrimSuffix(in["ExecutionEnvRef"], "."); ref != "" {
-		a.mu.Lock()
-		envRow := strings.TrimSuffix(a.envRow, ".")
-		a.mu.Unlock()
-		if ref != envRow {
-			return &datamodel.Error{Code: codeUnknownEnv, Path: name, Msg: fmt.Sprintf("unknown execution environment %q (this node has %s)", ref, envRow)}
-		}
+	if err := a.checkEnv(name, in["ExecutionEnvRef"]); err != nil {
+		return err
 	}
 	u, err := withCredentials(in["URL"], in["Username"], in["Password"])
 	if err != nil {
@@ -255,6 +254,22 @@ func (a *apps) install(ctx context.Context, in map[string]string) error {
 	}
 	_, err = a.env.Install(ctx, swmod.InstallRequest{URL: u, UUID: in["UUID"], Owner: string(usp.ControllerFrom(ctx))})
 	return faultError(name, err)
+}
+
+// checkEnv refuses (7223) an ExecutionEnvRef that names another
+// environment than the node's; empty names the node's.
+func (a *apps) checkEnv(name, ref string) error {
+	ref = strings.TrimSuffix(ref, ".")
+	if ref == "" {
+		return nil
+	}
+	a.mu.Lock()
+	envRow := strings.TrimSuffix(a.envRow, ".")
+	a.mu.Unlock()
+	if ref != envRow {
+		return &datamodel.Error{Code: codeUnknownEnv, Path: name, Msg: fmt.Sprintf("unknown execution environment %q (this node has %s)", ref, envRow)}
+	}
+	return nil
 }
 
 func (a *apps) update(ctx context.Context, row string, in map[string]string) error {
@@ -382,6 +397,7 @@ func (a *apps) sync(ctx context.Context) {
 	defer a.syncMu.Unlock()
 	m := a.n.model
 	dus, eus := a.env.DUs(), a.env.EUs()
+	defer a.setCreating("")
 	owners := map[string]string{} // DUID -> owner
 	for _, d := range dus {
 		owners[d.DUID] = d.Owner
@@ -403,6 +419,7 @@ func (a *apps) sync(ctx context.Context) {
 		duDisk[d.DUID] = d.DiskUsed
 	}
 	for _, e := range eus {
+		a.setCreating(owners[e.DUID])
 		row, err := provisionRow(ctx, m, smEU, "EUID", e.EUID, [][2]string{
 			{"DiskSpaceInUse", strconv.FormatInt(duDisk[e.DUID]>>10, 10)},
 			{"Name", e.Name}, {"ExecEnvLabel", e.Name}, {"Status", string(e.Status)},
@@ -429,6 +446,7 @@ func (a *apps) sync(ctx context.Context) {
 			}
 		}
 		disk += d.DiskUsed
+		a.setCreating(d.Owner)
 		row, err := provisionRow(ctx, m, smDU, "DUID", d.DUID, [][2]string{
 			{"UUID", d.UUID}, {"Name", d.Name}, {"Status", string(d.Status)}, {"Resolved", strconv.FormatBool(d.Resolved)},
 			{"URL", clipUTF8(redactURL(d.URL), 1024)}, {"Vendor", d.Vendor}, {"Version", d.Version},
@@ -460,6 +478,13 @@ func (a *apps) sync(ctx context.Context) {
 			a.drop(ctx, smEU, "EUID", euid, row)
 		}
 	}
+}
+
+// setCreating records the owner of the row sync writes next.
+func (a *apps) setCreating(owner string) {
+	a.mu.Lock()
+	a.creating = owner
+	a.mu.Unlock()
 }
 
 func (a *apps) setOwner(row, owner string) {
@@ -614,8 +639,20 @@ func (p *appsPerms) NotifyValueChange(objPath string, pd *datamodel.ParamDef) bo
 	return p.mine(objPath) && (!ok || np.NotifyValueChange(objPath, pd))
 }
 
-// NotifyObjCreation implements usp.NotifyPermissions.
+// NotifyObjCreation implements usp.NotifyPermissions: a new DU or EU
+// row only for its owner (and Controllers that see all). Only sync
+// creates them, and the Notifier matches a row's creation on the
+// goroutine that committed it, inside sync, while a.creating names the
+// row's owner.
 func (p *appsPerms) NotifyObjCreation(tablePath string, t *datamodel.ObjectDef) bool {
+	if tablePath == smDU || tablePath == smEU {
+		p.a.mu.Lock()
+		owner := p.a.creating
+		p.a.mu.Unlock()
+		if owner != p.id && !p.seesAll() {
+			return false
+		}
+	}
 	np, ok := p.notify()
 	return !ok || np.NotifyObjCreation(tablePath, t)
 }
