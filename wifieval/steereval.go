@@ -1,0 +1,179 @@
+package wifieval
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/uspmesh/uspmesh/wifiopt/gen"
+)
+
+// WalkResult is one home's steering evaluation: per policy, what the
+// judge delivered to each client over the walk and how often clients
+// roamed and were steered.
+type WalkResult struct {
+	Policies map[SteerPolicy]*PolicyResult
+	// Slices is the number of slices each walk was cut into, Judged the
+	// number judged (WalkConfig.Judged); Runs the judge runs made (a
+	// slice whose associations are equal under several policies is
+	// judged once for all of them).
+	Slices, Judged, Runs int
+	// Wall is the time spent in the judge.
+	Wall time.Duration
+}
+
+// PolicyResult is one policy's figures in one home.
+type PolicyResult struct {
+	// Throughput is, per client (Home.Clients order), its delivered
+	// Mbps averaged over the slices, each slice's delivery cut by the
+	// share of it the client spent roaming.
+	Throughput []float64
+	// Median and P10 are the median and 10th percentile of Throughput.
+	Median, P10 float64
+	// RoamsPerClientHour and AttemptsPerClientHour are the association
+	// changes and steering actions per client per hour of walk.
+	RoamsPerClientHour, AttemptsPerClientHour float64
+	// MaxAttemptsPerClientHour is the most any one client got, per hour.
+	MaxAttemptsPerClientHour float64
+}
+
+// JudgeWalk evaluates the steering policies in home h with channel plan
+// p: it draws the walkers (Home.Walkers), runs each policy's timeline
+// over the same walks and measurement noise, and judges every slice of
+// every timeline in ns-3 (up to parallel runs at a time) with the
+// clients where the slice's middle has them and associated as the
+// policy left them, each offered cfg.OfferFactor times its radio's
+// Capacity (full buffer). The judge's Config.Offered should be 1: it
+// multiplies these rates too.
+func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, pols []SteerPolicy, parallel int) (*WalkResult, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ws, err := h.Walkers(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tls := map[SteerPolicy]*Timeline{}
+	for _, pol := range pols {
+		if tls[pol], err = h.walk(p, ws, pol, cfg); err != nil {
+			return nil, fmt.Errorf("wifieval: %s home %d: %w", h.Class, h.Seed, err)
+		}
+	}
+	// One judge run per slice and distinct set of associations.
+	type job struct {
+		slice int
+		radio []int
+	}
+	var jobs []job
+	key := func(i int, r []int) string { return fmt.Sprint(i, r) }
+	index := map[string]int{}
+	nslices := len(tls[pols[0]].Slices)
+	judged := sampleSlices(nslices, cfg.Judged)
+	for _, i := range judged {
+		for _, pol := range pols {
+			r := tls[pol].Slices[i].Radio
+			if _, ok := index[key(i, r)]; !ok {
+				index[key(i, r)] = len(jobs)
+				jobs = append(jobs, job{i, r})
+			}
+		}
+	}
+	got := make([][]float64, len(jobs))
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		wall  time.Duration
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	for range max(parallel, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range next {
+				jb := jobs[n]
+				res, err := j.Deliver(ctx, h.sliceHome(p, tls[pols[0]].Slices[jb.slice].At, jb.radio, cfg), p)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = fmt.Errorf("slice %d: %w", jb.slice, err)
+					cancel()
+				}
+				if err == nil {
+					got[n], wall = res.Delivered, wall+res.Wall
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for n := range jobs {
+		select {
+		case next <- n:
+		case <-ctx.Done():
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := &WalkResult{Policies: map[SteerPolicy]*PolicyResult{}, Slices: nslices, Judged: len(judged), Runs: len(jobs), Wall: wall}
+	for _, pol := range pols {
+		out.Policies[pol] = summariseWalk(tls[pol], judged, func(i int, r []int) []float64 { return got[index[key(i, r)]] })
+	}
+	return out, nil
+}
+
+// sampleSlices picks m of n slices, evenly spread: the middle one of
+// each of m equal parts (every slice when m >= n).
+func sampleSlices(n, m int) []int {
+	if m >= n || m <= 0 {
+		m = n
+	}
+	out := make([]int, m)
+	for i := range m {
+		out[i] = (2*i + 1) * n / (2 * m)
+	}
+	return out
+}
+
+// summariseWalk averages a timeline's judged slices per client.
+func summariseWalk(tl *Timeline, judged []int, delivered func(slice int, radio []int) []float64) *PolicyResult {
+	n := len(tl.Roams)
+	pr := &PolicyResult{Throughput: make([]float64, n)}
+	for _, i := range judged {
+		sl := tl.Slices[i]
+		d := delivered(i, sl.Radio)
+		for k := range n {
+			pr.Throughput[k] += d[k] * (1 - sl.Outage[k]) / float64(len(judged))
+		}
+	}
+	pr.Median, pr.P10 = Quantile(pr.Throughput, 0.5), Quantile(pr.Throughput, 0.1)
+	ch := float64(n) * tl.Hours
+	for k := range n {
+		pr.RoamsPerClientHour += float64(tl.Roams[k]) / ch
+		pr.AttemptsPerClientHour += float64(tl.Attempts[k]) / ch
+		pr.MaxAttemptsPerClientHour = max(pr.MaxAttemptsPerClientHour, float64(tl.Attempts[k])/tl.Hours)
+	}
+	return pr
+}
+
+// sliceHome is h with its clients at at, on the radios given, each
+// offered cfg.OfferFactor times its radio's Capacity at the plan's width.
+func (h *Home) sliceHome(p Plan, at []gen.Point, radio []int, cfg WalkConfig) *Home {
+	c := *h
+	c.Clients = slices.Clone(h.Clients)
+	for k := range c.Clients {
+		r := h.Scene.Radios[radio[k]]
+		c.Clients[k].At, c.Clients[k].Radio = at[k], radio[k]
+		c.Clients[k].OfferedMbps = cfg.OfferFactor * Capacity(r.Band, p.Assign[r.ID].Width)
+	}
+	return &c
+}

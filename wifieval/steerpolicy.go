@@ -1,0 +1,119 @@
+package wifieval
+
+import (
+	"time"
+
+	"github.com/uspmesh/uspmesh/steer"
+	"github.com/uspmesh/uspmesh/wifiopt"
+)
+
+// seenBy is one other radio's measurement of a client.
+type seenBy struct {
+	radio int
+	dbm   float64
+	age   time.Duration
+}
+
+// ownSignal is the uplink signal client k's AP measures at t (with the
+// round's noise).
+func (h *Home) ownSignal(w Walker, k int, st walkState, t time.Duration, cfg WalkConfig) float64 {
+	return h.uplink(w, st.radio, w.Path.At(t)) + h.noise(cfg.NoiseDB, "sig", k, st.radio, t)
+}
+
+// observations are the signals the mesh's other radios have of client k
+// at t: an 11k client reports every BSS of its bands it hears, fresh each
+// round; the others are heard by the radios of their bands when they
+// probe (every ProbeEvery), and the measurement ages until the next probe.
+func (h *Home) observations(w Walker, k int, st walkState, t time.Duration, cfg WalkConfig) []seenBy {
+	at, when := w.Path.At(t), t
+	if !w.BTM {
+		if t < w.probePhase {
+			return nil
+		}
+		when = w.probePhase + (t-w.probePhase)/cfg.ProbeEvery*cfg.ProbeEvery
+		at = w.Path.At(when)
+	}
+	var out []seenBy
+	for i := range h.Scene.Radios {
+		if i == st.radio || !h.bandOK(w, i) {
+			continue
+		}
+		heard := h.uplink(w, i, at)
+		if w.BTM {
+			heard = h.downlink(w, i, at) // what the beacon report can list
+		}
+		if heard < AssocMinDBm {
+			continue
+		}
+		out = append(out, seenBy{radio: i, dbm: h.uplink(w, i, at) + h.noise(cfg.NoiseDB, "sig", k, i, when), age: t - when})
+	}
+	return out
+}
+
+// thresholdRound is one round of ThresholdSteering: every AP acts on its
+// own clients below the threshold.
+func (h *Home) thresholdRound(ws []Walker, st []walkState, t time.Duration, cfg WalkConfig) []steer.Action {
+	var acts []steer.Action
+	maxAge := steer.DefaultConfig().MaxAge
+	for k, w := range ws {
+		sig := h.ownSignal(w, k, st[k], t, cfg)
+		if sig >= cfg.ThresholdDBm || (st[k].tried && t-st[k].lastTry < cfg.ThresholdRetry) {
+			continue
+		}
+		band := h.Scene.Radios[st[k].radio].Band
+		best, lvl := -1, sig
+		for _, o := range h.observations(w, k, st[k], t, cfg) {
+			if o.age <= maxAge && h.Scene.Radios[o.radio].Band == band && o.dbm > lvl {
+				best, lvl = o.radio, o.dbm
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		a := steer.Action{Client: clientMAC(k), From: bssid(st[k].radio), To: bssid(best), Method: steer.Transition,
+			Candidates: []string{bssid(best)}}
+		if !w.BTM {
+			a.Method, a.DenyFor = steer.Deny, steer.DefaultConfig().DenyFor
+		}
+		acts = append(acts, a)
+	}
+	return acts
+}
+
+// meshInput is what the leader gives steer.Decide at t: every mesh
+// radio as a BSS (channel and width from plan p; the radio's measured
+// Load from the home's Problem, the channel survey's busy share in the
+// home's normal use; its clients, all active), and every client with
+// its signal, observations, capabilities and airtime share.
+func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, cfg WalkConfig) steer.Input {
+	s := h.Scene
+	count := make([]int, len(s.Radios))
+	for k := range st {
+		count[st[k].radio]++
+	}
+	var in steer.Input
+	for i, r := range s.Radios {
+		b := steer.BSS{BSSID: bssid(i), Node: r.Node, Radio: r.ID, Band: steer.Band24, Standard: steer.HT, Streams: 2,
+			Channel: p.Assign[r.ID].Channel, WidthMHz: max(p.Assign[r.ID].Width, 20), Load: min(max(r.Load, 0), 1),
+			Clients: count[i], Active: count[i]}
+		if r.Band != wifiopt.Band2G4 {
+			b.Band, b.Standard = steer.Band5, steer.VHT
+		}
+		in.BSSs = append(in.BSSs, b)
+	}
+	for k, w := range ws {
+		c := steer.Client{MAC: clientMAC(k), BSSID: bssid(st[k].radio),
+			Caps:         steer.Capabilities{BTM: w.BTM, Bands: steer.Bands(steer.Band24), Standard: steer.HT, Streams: 2},
+			Signal:       steer.Signal{DBm: h.ownSignal(w, k, st[k], t, cfg)},
+			ConnectedFor: max(t-st[k].assocAt, time.Second)}
+		if w.DualBand {
+			c.Caps.Bands, c.Caps.Standard = steer.Bands(steer.Band24, steer.Band5), steer.VHT
+		}
+		c.Airtime = min(max(s.Radios[st[k].radio].Load, 0), 1) / float64(max(count[st[k].radio], 1))
+		for _, o := range h.observations(w, k, st[k], t, cfg) {
+			c.Seen = append(c.Seen, steer.Observation{BSSID: bssid(o.radio), Signal: steer.Signal{DBm: o.dbm, Age: o.age}})
+		}
+		in.Clients = append(in.Clients, c)
+	}
+	return in
+}
