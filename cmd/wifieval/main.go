@@ -8,6 +8,12 @@
 // Usage:
 //
 //	wifieval [-class all] [-homes 10] [-seed 1] [-parallel 2] [-methods all] [-judge bin/judge] [-offered 1 | -saturated] [-json]
+//
+// and, for client steering (issue 20's figures: no steering, a per-AP
+// RSSI threshold and the mesh policy over walking clients; see
+// wifieval.JudgeWalk and steer.go):
+//
+//	wifieval steer [-class all] [-homes 2] [-plan planner] [-duration 1h] [-judged 12] [-json]
 package main
 
 import (
@@ -145,6 +151,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "steer" {
+		return runSteer(ctx, args[1:], stdout, stderr)
+	}
 	cfg, err := parse(args, stderr)
 	if err != nil {
 		return err
