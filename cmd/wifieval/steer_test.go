@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uspmesh/uspmesh/wifieval"
+)
+
+func TestSteerHelpAndBadFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"steer", "-help"}, &out, &errb); !errors.Is(err, flag.ErrHelp) ||
+		!strings.Contains(errb.String(), "threshold") || !strings.Contains(errb.String(), "-judged") {
+		t.Fatalf("help: %v\n%s", err, errb.String())
+	}
+	for _, args := range [][]string{{"-class", "castle"}, {"-homes", "0"}, {"-judged", "0"}, {"extra"}, {"-judge", "/nonexistent/judge"}} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), append([]string{"steer"}, args...), &out, &errb); err == nil {
+			t.Errorf("steer %q: no error", args)
+		}
+	}
+	cfg, err := parseSteer([]string{"-class", "house", "-duration", "10m", "-judged", "4"}, &errb)
+	if err != nil || len(cfg.classes) != 1 || cfg.walk.Duration != 10*time.Minute || cfg.walk.Judged != 4 || cfg.judge.Offered != 1 {
+		t.Fatalf("parse: %v, %+v", err, cfg)
+	}
+}
+
+// TestSteerTable: the ratios and the homes meeting the targets are
+// computed from the homes' 10th percentiles.
+func TestSteerTable(t *testing.T) {
+	home := func(seed uint64, none, thr, mesh float64) steerHome {
+		return steerHome{Class: wifieval.House, Seed: seed, Policies: map[wifieval.SteerPolicy]*wifieval.PolicyResult{
+			wifieval.NoSteering:        {P10: none, Median: 2 * none},
+			wifieval.ThresholdSteering: {P10: thr, Median: 2 * thr, AttemptsPerClientHour: 6, MaxAttemptsPerClientHour: 20},
+			wifieval.MeshSteering:      {P10: mesh, Median: 2 * mesh, AttemptsPerClientHour: 2, MaxAttemptsPerClientHour: 4},
+		}}
+	}
+	cfg := steerConfig{classes: []wifieval.Class{wifieval.House}, homes: 2, method: wifieval.Planner, walk: wifieval.WalkConfig{Judged: 12}}
+	var out bytes.Buffer
+	writeSteerTable(&out, cfg, []steerHome{home(1, 10, 20, 30), home(2, 30, 20, 30)})
+	for _, want := range []string{
+		"p10(mesh)/p10(none) = 1.50 (target 1.5; met in 1 of 2 homes)",
+		"p10(mesh)/p10(threshold) = 1.50 (target 1; met in 2 of 2 homes)",
+		"2.00 (4)", "6.00 (20)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
