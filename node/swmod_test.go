@@ -3,28 +3,18 @@
 package node
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/uspmesh/uspmesh/proto/uspmsg"
+	"github.com/uspmesh/uspmesh/swmod/swmodtest"
 	"github.com/uspmesh/uspmesh/usp"
 )
 
@@ -38,79 +28,15 @@ const (
 	tenantB = "proto::tenant-b"
 )
 
-// testAppSource answers "v<VERSION>" on 127.0.0.1:$PORT.
-const testAppSource = `package main
-
-import (
-	"net/http"
-	"os"
-)
-
-func main() {
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("v" + os.Getenv("VERSION"))) })
-	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
-		os.Exit(3)
-	}
-}
-`
-
-var buildTestApp = sync.OnceValues(func() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "node-app-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	for name, body := range map[string]string{"main.go": testAppSource, "go.mod": "module app\n\ngo 1.22\n"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			return nil, err
-		}
-	}
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", "app", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build test app: %w: %s", err, out)
-	}
-	return os.ReadFile(filepath.Join(dir, "app"))
-})
-
 // appBundleFor is the test app as a bundle of version v serving on port.
 func appBundleFor(t testing.TB, v string, port int) []byte {
-	t.Helper()
-	app, err := buildTestApp()
-	if err != nil {
-		t.Fatal(err)
-	}
-	man, _ := json.Marshal(map[string]any{"name": "counter", "vendor": "uspmesh.test", "version": v,
-		"args": []string{"/app"}, "env": []string{"VERSION=" + v, fmt.Sprintf("PORT=%d", port)}})
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	add := func(h *tar.Header, body []byte) {
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	add(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: int64(len(man))}, man)
-	add(&tar.Header{Name: "rootfs/", Typeflag: tar.TypeDir, Mode: 0o755}, nil)
-	add(&tar.Header{Name: "rootfs/app", Mode: 0o755, Size: int64(len(app))}, app)
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zw.Close()
-	return buf.Bytes()
+	return swmodtest.Bundle{Version: v, Port: port}.Build(t)
 }
 
 // serveBundle serves b over real HTTP and returns its URL with the
 // #sha256= fragment.
 func serveBundle(t testing.TB, b []byte) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(b) }))
-	t.Cleanup(srv.Close)
-	sum := sha256.Sum256(b)
-	return srv.URL + "/app.tar.gz#sha256=" + hex.EncodeToString(sum[:])
+	return swmodtest.Serve(t).Put("/app.tar.gz", b)
 }
 
 func tcpPort(t testing.TB) int {
@@ -122,17 +48,9 @@ func tcpPort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// appAnswer is what the app on port answers, "" when nothing does.
-func appAnswer(port int) string {
-	c := http.Client{Timeout: time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
-	if err != nil {
-		return ""
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
-}
+// appAnswer is the version the app on port answers ("v1"), "" when
+// nothing answers.
+func appAnswer(port int) string { return swmodtest.AnswerVersion(port) }
 
 // testRuntime is crun as root with crun on PATH, else plain processes.
 func testRuntime(t testing.TB) string {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uspmesh/uspmesh/swmod/swmodtest"
 )
 
 // needCrun skips unless the test runs as root with crun installed.
@@ -50,11 +52,11 @@ func (ev *events) fn(e Event) {
 
 func TestCrunLifecycle(t *testing.T) {
 	rt := needCrun(t)
-	fs := serveFiles(t)
+	fs := swmodtest.Serve(t)
 	port := freePort(t)
 	env := []string{fmt.Sprintf("PORT=%d", port)}
-	v1 := fs.put("/counter-1.tar.gz", appBundle(t, "1", env, Limits{}))
-	v2 := fs.put("/counter-2.tar.gz", appBundle(t, "2", env, Limits{}))
+	v1 := fs.Put("/counter-1.tar.gz", appBundle(t, "1", env, Limits{}))
+	v2 := fs.Put("/counter-2.tar.gz", appBundle(t, "2", env, Limits{}))
 
 	ev := &events{ch: make(chan Event, 256)}
 	cfg := TestConfig(t.TempDir())
@@ -72,7 +74,7 @@ func TestCrunLifecycle(t *testing.T) {
 		t.Fatalf("installed DU %+v", du)
 	}
 	euid := du.EUIDs[0]
-	t.Logf("disk per installed unit: %d bytes unpacked (archive %d bytes)", du.DiskUsed, len(fs.m["/counter-1.tar.gz"]))
+	t.Logf("disk per installed unit: %d bytes unpacked (archive %d bytes)", du.DiskUsed, fs.Size("/counter-1.tar.gz"))
 	if eu, _ := e.EU(euid); eu.Status != EUIdle || eu.RequestedState != WantIdle {
 		t.Fatalf("EU after install %+v, want Idle", eu)
 	}
@@ -174,8 +176,8 @@ func TestCrunMemoryLimit(t *testing.T) {
 	if !rt.probe().present {
 		t.Skip("no cgroup hierarchy mounted at /sys/fs/cgroup: memory limits cannot be enforced")
 	}
-	fs := serveFiles(t)
-	url := fs.put("/hog.tar.gz", appBundle(t, "1", []string{"HOG=1"}, Limits{MemoryBytes: 32 << 20}))
+	fs := swmodtest.Serve(t)
+	url := fs.Put("/hog.tar.gz", appBundle(t, "1", []string{"HOG=1"}, Limits{MemoryBytes: 32 << 20}))
 	cfg := TestConfig(t.TempDir())
 	cfg.Limits = Limits{MemoryBytes: 256 << 20}
 	e := newEnv(t, cfg, rt)
@@ -206,9 +208,9 @@ func lastLine(b []byte) string {
 
 func TestCrunRestart(t *testing.T) {
 	rt := needCrun(t)
-	fs := serveFiles(t)
+	fs := swmodtest.Serve(t)
 	port := freePort(t)
-	url := fs.put("/c.tar.gz", appBundle(t, "7", []string{fmt.Sprintf("PORT=%d", port)}, Limits{}))
+	url := fs.Put("/c.tar.gz", appBundle(t, "7", []string{fmt.Sprintf("PORT=%d", port)}, Limits{}))
 	cfg := TestConfig(t.TempDir())
 	e, err := New(context.Background(), cfg, rt)
 	if err != nil {
@@ -248,13 +250,13 @@ func TestCrunRestart(t *testing.T) {
 
 func TestInstallFaults(t *testing.T) {
 	rt := needCrun(t)
-	fs := serveFiles(t)
+	fs := swmodtest.Serve(t)
 	good := appBundle(t, "1", nil, Limits{})
-	goodURL := fs.put("/good.tar.gz", good)
+	goodURL := fs.Put("/good.tar.gz", good)
 	wrong := strings.Replace(goodURL, "sha256=", "sha256=00", 1)[:len(goodURL)]
-	escape := fs.put("/escape.tar", tarball(t, false, goodManifest(t), entry{name: "rootfs/../../../escaped", body: []byte("x")}))
-	corrupt := fs.put("/corrupt.tar.gz", good[:len(good)/2])
-	linkOut := fs.put("/link.tar", tarball(t, false, goodManifest(t), entry{name: "rootfs/x", typ: tar.TypeSymlink, link: "/etc/passwd"}))
+	escape := fs.Put("/escape.tar", tarball(t, false, goodManifest(t), entry{name: "rootfs/../../../escaped", body: []byte("x")}))
+	corrupt := fs.Put("/corrupt.tar.gz", good[:len(good)/2])
+	linkOut := fs.Put("/link.tar", tarball(t, false, goodManifest(t), entry{name: "rootfs/x", typ: tar.TypeSymlink, link: "/etc/passwd"}))
 	tests := []struct {
 		name, url string
 		want      FaultKind
@@ -262,7 +264,7 @@ func TestInstallFaults(t *testing.T) {
 		{"wrong checksum", wrong, FaultChecksum},
 		{"no checksum", strings.Split(goodURL, "#")[0], FaultChecksum},
 		{"unreachable", "http://127.0.0.1:1/x.tar#sha256=" + strings.Repeat("0", 64), FaultDownload},
-		{"not found", fs.srv.URL + "/none#sha256=" + strings.Repeat("0", 64), FaultDownload},
+		{"not found", fs.URL() + "/none#sha256=" + strings.Repeat("0", 64), FaultDownload},
 		{"corrupt archive", corrupt, FaultArchive},
 		{"path escape", escape, FaultArchive},
 		{"symlink out", linkOut, FaultArchive},
@@ -305,9 +307,9 @@ func TestDiskFull(t *testing.T) {
 		t.Skipf("cannot mount a small tmpfs: %v", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
-	fs := serveFiles(t)
+	fs := swmodtest.Serve(t)
 	big := tarball(t, true, goodManifest(t), entry{name: "rootfs/", typ: tar.TypeDir}, entry{name: "rootfs/data", body: make([]byte, 3<<20)})
-	url := fs.put("/big.tar.gz", big)
+	url := fs.Put("/big.tar.gz", big)
 	e := newEnv(t, TestConfig(mnt), rt)
 	before := listing(t, mnt)
 	_, err := e.Install(context.Background(), InstallRequest{URL: url, Owner: "proto::a"})

@@ -9,14 +9,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uspmesh/uspmesh/swmod/swmodtest"
 )
 
 // The plain-process runtime runs the same bundle without isolation: the
 // app answers, a stop ends it, a death is reported with its exit.
 func TestProcessLifecycle(t *testing.T) {
-	fs := serveFiles(t)
+	fs := swmodtest.Serve(t)
 	port := freePort(t)
-	url := fs.put("/c.tar.gz", appBundle(t, "3", []string{fmt.Sprintf("PORT=%d", port)}, Limits{}))
+	url := fs.Put("/c.tar.gz", appBundle(t, "3", []string{fmt.Sprintf("PORT=%d", port)}, Limits{}))
 	e := newEnv(t, TestConfig(t.TempDir()), Process{})
 	ctx := context.Background()
 	du, err := e.Install(ctx, InstallRequest{URL: url, Owner: "proto::a", AutoStart: true})
