@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -62,6 +63,11 @@ type Cluster struct {
 	lastProbe    time.Time // last write of the state file while it fails
 	bumpSince    time.Time // since when a term bump (rule 2) has been due
 	pulling      atomic.Bool
+	watch        watchState // the leader watched for false deaths
+
+	pingName string       // the member the pinger pings; "" for none
+	pingAddr net.Addr     // its gossip address
+	lastAck  atomic.Int64 // unix ns of the watched leader's last answer
 
 	kick     chan struct{} // wakes the election loop
 	announce chan struct{} // wakes the announcer
@@ -131,8 +137,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 
 	loopCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
-	c.wg.Add(3)
+	c.wg.Add(4)
 	go c.electLoop(loopCtx)
+	go c.pingLoop(loopCtx)
 	go c.announceLoop(loopCtx)
 	go c.rejoinLoop(loopCtx)
 	c.stopAfter = context.AfterFunc(ctx, func() { _ = c.Close() })

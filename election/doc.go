@@ -40,7 +40,7 @@
 // Data leaves through Leader, Members and the Events channel of
 // LeaderChange; the node uses the term to fence mesh-wide writes.
 //
-// DefaultProfile's timings give failover within 8 s and about 250 B/s of
+// DefaultProfile's timings give failover within 8 s and about 310 B/s of
 // idle traffic per node at five nodes; FastProfile fails over within 4 s
 // for tests. Memberlist's own logs go to the Config's slog.Logger.
 package election

@@ -48,6 +48,10 @@ func (c *Cluster) elect() {
 	prev := c.decision
 	withdrawn := c.persistFail != nil
 	c.mu.Unlock()
+	holdClaim := c.watchLeader(in, prev)
+	if holdClaim {
+		in.Settled = false // no fresh claim while the dead leader may refute
+	}
 
 	// A bump above a higher line seen (rule 2) waits bumpHold SyncAfters:
 	// after a partition heals, that line's own claim may come after its
@@ -68,6 +72,9 @@ func (c *Cluster) elect() {
 		}
 	} else {
 		c.bumpSince = time.Time{}
+	}
+	if holdClaim && held == "" {
+		held = c.watch.name // its pulled state carries its refutation
 	}
 	if !withdrawn {
 		// A withdrawn node cannot follow the claim it would wait for.

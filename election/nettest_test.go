@@ -2,6 +2,7 @@ package election
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync"
@@ -18,9 +19,68 @@ type testNet struct {
 	mu          sync.Mutex
 	group       map[int]int // gossip port → group
 	partitioned bool
+	loss        float64            // probability that a datagram is lost, 0..1
+	linkLoss    map[[2]int]float64 // by the ports of a link's ends, lower first: overrides loss
+	rng         *rand.Rand
 }
 
-func newTestNet() *testNet { return &testNet{group: make(map[int]int)} }
+func newTestNet() *testNet {
+	return &testNet{group: make(map[int]int), rng: rand.New(rand.NewPCG(1, 2))}
+}
+
+// setLoss makes every datagram (each hop of a probe, each gossip packet)
+// lost with probability p. Streams model TCP over the same link: the
+// dial's SYN or SYN-ACK is lost with probability 1-(1-p)², which costs
+// Linux's 1 s initial retransmission timeout, and each data segment of a
+// dialed stream (either way) is lost with probability p, which costs
+// 200 ms (the minimum retransmission timeout) per loss.
+func (n *testNet) setLoss(p float64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.loss = p
+}
+
+// setLinkLoss makes the link between the nodes on ports a and b lose
+// datagrams with probability p, in both directions, whatever setLoss
+// says for the others.
+func (n *testNet) setLinkLoss(a, b int, p float64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.linkLoss == nil {
+		n.linkLoss = make(map[[2]int]float64)
+	}
+	n.linkLoss[[2]int{min(a, b), max(a, b)}] = p
+}
+
+// lose draws whether one datagram from the node on port from to addr is
+// lost.
+func (n *testNet) lose(from int, addr string) bool {
+	_, ps, _ := net.SplitHostPort(addr)
+	to, _ := strconv.Atoi(ps)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p, ok := n.linkLoss[[2]int{min(from, to), max(from, to)}]
+	if !ok {
+		p = n.loss
+	}
+	return p > 0 && n.rng.Float64() < p
+}
+
+// segmentDelay waits as a lost data segment would: TCP's minimum
+// retransmission timeout of 200 ms, once per loss drawn.
+func (n *testNet) segmentDelay(from int, addr string) {
+	for n.lose(from, addr) {
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// synDelay draws the extra delay of a stream's handshake.
+func (n *testNet) synDelay(from int, addr string) time.Duration {
+	if n.lose(from, addr) || n.lose(from, addr) {
+		return time.Second
+	}
+	return 0
+}
 
 // setGroup puts the node listening on port into group g.
 func (n *testNet) setGroup(port, g int) {
@@ -51,6 +111,10 @@ func (n *testNet) cut(from int, addr string) bool {
 // errCut is what a dial across the partition returns.
 var errCut = errors.New("testnet: partitioned")
 
+// errLost is what a dial whose handshake was lost until its timeout
+// returns.
+var errLost = errors.New("testnet: handshake lost")
+
 // countingTransport wraps memberlist's NetTransport: it drops packets and
 // refuses streams across a partition, and counts bytes sent. Stream bytes
 // are counted on the dialing side, in both directions, so that every
@@ -77,7 +141,7 @@ func (t *countingTransport) WriteTo(b []byte, addr string) (time.Time, error) {
 // WriteToAddress sends a packet unless the destination is cut off; a cut
 // packet is dropped silently, as a network would.
 func (t *countingTransport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, error) {
-	if t.net.cut(t.port, a.Addr) {
+	if t.net.cut(t.port, a.Addr) || t.net.lose(t.port, a.Addr) {
 		return time.Now(), nil
 	}
 	t.packets.Add(1)
@@ -95,21 +159,31 @@ func (t *countingTransport) DialAddressTimeout(a memberlist.Address, timeout tim
 	if t.net.cut(t.port, a.Addr) {
 		return nil, errCut
 	}
+	if d := t.net.synDelay(t.port, a.Addr); d > 0 {
+		if d >= timeout {
+			time.Sleep(timeout)
+			return nil, errLost
+		}
+		time.Sleep(d)
+		timeout -= d
+	}
 	c, err := t.NodeAwareTransport.DialAddressTimeout(a, timeout)
 	if err != nil {
 		return nil, err
 	}
 	t.streams.Add(1)
-	return &countingConn{Conn: c, t: t}, nil
+	return &countingConn{Conn: c, t: t, to: a.Addr}, nil
 }
 
 // countingConn counts the bytes of a dialed stream.
 type countingConn struct {
 	net.Conn
-	t *countingTransport
+	t  *countingTransport
+	to string // the address dialed
 }
 
 func (c *countingConn) Write(b []byte) (int, error) {
+	c.t.net.segmentDelay(c.t.port, c.to)
 	n, err := c.Conn.Write(b)
 	if n > 0 {
 		c.t.streamBytes.Add(int64(n))
@@ -121,6 +195,7 @@ func (c *countingConn) Write(b []byte) (int, error) {
 func (c *countingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 {
+		c.t.net.segmentDelay(c.t.port, c.to)
 		c.t.streamBytes.Add(int64(n))
 		c.t.segments.Add(1)
 	}
