@@ -81,8 +81,9 @@ type Profile struct {
 
 // DefaultProfile is tuned for a home LAN of up to about eight APs with
 // little idle traffic: failover within 8 s (typically about 4 s) and, at
-// five nodes, about 310 B/s transmitted per idle node on average (the next candidate, which pings the leader, about 440) (see the package's
-// measured figures in the tests).
+// five nodes, about 310 B/s transmitted per idle node on average, about
+// 440 B/s by the next candidate, which pings the leader (see the
+// package's measured figures in the tests).
 func DefaultProfile() Profile {
 	return Profile{
 		ProbeInterval:           1 * time.Second,        // worst first probe 4 s at 5 nodes, so failover ≤ 8 s
