@@ -378,9 +378,11 @@ func (m *mesh) close() {
 }
 
 // onNotify hands the mesh Controller's notifications to the leader loop
-// (a radio channel that changed asks for a new round).
+// (a radio channel that changed asks for a new round) and to a running
+// rollout (a node's deployment completed).
 func (m *mesh) onNotify(from usp.EndpointID, nt *uspmsg.Notify) {
 	if l := m.loop.Load(); l != nil {
 		l.Notify(from, nt)
 	}
+	m.n.rollouts.notify(from, nt) // a rollout's OperationComplete
 }

@@ -95,6 +95,8 @@ type Node struct {
 	steer    *steering // the Agent's side of client steering
 	// steerStats count the steering actions this node led.
 	steerStats steerStats
+	// rollouts is the state of the rollouts this node leads.
+	rollouts rollouts
 	// rolePaths are the provisioned Roles' paths by name.
 	rolePaths map[string]string
 	// configured are the Endpoint IDs of the configured Controllers.
@@ -223,6 +225,7 @@ func (n *Node) buildModel(ctx context.Context, firstStart bool) error {
 	n.attachHistory(s)
 	n.attachSteering(s)
 	n.attachApps(s)
+	n.attachRollout(s)
 	store := datamodel.FileStore{Path: filepath.Join(cfg.StateDir, "datamodel.json")}
 	// A data model file that is not there (first start, or removed to
 	// reset the model) starts from the configured values.

@@ -37,6 +37,7 @@ func reported(err error) error {
 // appsFlags are the apps commands' own flags.
 type appsFlags struct {
 	uuid, env string
+	all       bool // install: on every AP of the home (rollout)
 	wait      time.Duration
 }
 
@@ -51,9 +52,13 @@ func appsCommands() []command {
 			flags: func(fs *flag.FlagSet, _ *cmdFlags) {
 				fs.StringVar(&af.uuid, "uuid", "", "the unit's UUID (default: a new one)")
 				fs.StringVar(&af.env, "env", "", "ExecutionEnvRef: the ExecEnv row (default: the AP's only one)")
+				fs.BoolVar(&af.all, "all", false, "install on every AP of the home, started (meshctl rollout URL; send it to the leader's Agent)")
 				waitFlag(fs)
 			},
 			run: func(ctx context.Context, s *session, _ *cmdFlags, args []string, r *report) error {
+				if af.all {
+					return rollout(ctx, s, rolloutFlags{uuid: af.uuid, env: af.env, wait: af.wait}, args[0], r)
+				}
 				return appInstall(ctx, s, af, args[0], r)
 			}},
 		{name: "apps", help: "List the apps (deployment units and their execution units) this Controller may see, with their states.",

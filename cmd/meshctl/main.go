@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	o.register(fs, defaults())
 	version := fs.Bool("version", false, "print the version and exit")
-	cmds := slices.Concat(commands(), bulkDataCommands(), historyCommands(), appsCommands())
+	cmds := slices.Concat(commands(), bulkDataCommands(), historyCommands(), appsCommands(), rolloutCommands())
 	fs.Usage = func() { usage(stderr, fs, cmds) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
