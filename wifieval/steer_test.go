@@ -9,9 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uspmesh/uspmesh/steer"
 	"github.com/uspmesh/uspmesh/wifiopt"
 	"github.com/uspmesh/uspmesh/wifiopt/gen"
 )
+
+// steerDenyFor is the steering policy's refusal time.
+var steerDenyFor = steer.DefaultConfig().DenyFor
 
 // lccsPlan is the converged LCCS plan of h.
 func lccsPlan(t *testing.T, h *Home) Plan {
@@ -141,10 +145,7 @@ func TestPoliciesOnACorridor(t *testing.T) {
 				t.Fatal(err)
 			}
 			last := tl.Slices[len(tl.Slices)-1].Radio[0]
-			outage := 0.0
-			for _, sl := range tl.Slices {
-				outage += sl.Outage[0] * cfg.Slice.Seconds()
-			}
+			outage := tl.Outage[0].Seconds()
 			t.Logf("btm %v, %s: roams %d, attempts %d, last radio %s, outage %.1f s", btm, pol, tl.Roams[0], tl.Attempts[0], h.Scene.Radios[last].ID, outage)
 			switch pol {
 			case NoSteering:
@@ -197,6 +198,9 @@ func TestTimelinesOnHomes(t *testing.T) {
 				}
 				roams, tries := 0, 0
 				for k := range ws {
+					if want := time.Duration(tl.Roams[k]) * cfg.OutageKick; tl.Outage[k] < 0 || tl.Outage[k] > want+steerDenyFor*time.Duration(tl.Attempts[k]) {
+						t.Errorf("%s %d %s: %s roamed %d times with %v of outage", c, seed, pol, ws[k].ID, tl.Roams[k], tl.Outage[k])
+					}
 					roams += tl.Roams[k]
 					tries += tl.Attempts[k]
 					if pol == NoSteering && tl.Attempts[k] != 0 {
@@ -206,8 +210,8 @@ func TestTimelinesOnHomes(t *testing.T) {
 						t.Errorf("%s %d mesh: %d attempts for %s in %v", c, seed, tl.Attempts[k], ws[k].ID, cfg.Duration)
 					}
 					for i, sl := range tl.Slices {
-						if !h.bandOK(ws[k], sl.Radio[k]) || sl.Outage[k] < 0 || sl.Outage[k] > 1 {
-							t.Errorf("%s %d %s slice %d: %s on radio %d, outage %v", c, seed, pol, i, ws[k].ID, sl.Radio[k], sl.Outage[k])
+						if !h.bandOK(ws[k], sl.Radio[k]) {
+							t.Errorf("%s %d %s slice %d: %s on radio %d", c, seed, pol, i, ws[k].ID, sl.Radio[k])
 						}
 					}
 				}

@@ -27,8 +27,9 @@ type WalkResult struct {
 // PolicyResult is one policy's figures in one home.
 type PolicyResult struct {
 	// Throughput is, per client (Home.Clients order), its delivered
-	// Mbps averaged over the slices, each slice's delivery cut by the
-	// share of it the client spent roaming.
+	// Mbps averaged over the judged slices, times the share of the walk
+	// it was not roaming (every outage of the walk counts, judged slice
+	// or not).
 	Throughput []float64
 	// Median and P10 are the median and 10th percentile of Throughput.
 	Median, P10 float64
@@ -149,11 +150,13 @@ func summariseWalk(tl *Timeline, judged []int, delivered func(slice int, radio [
 	n := len(tl.Roams)
 	pr := &PolicyResult{Throughput: make([]float64, n)}
 	for _, i := range judged {
-		sl := tl.Slices[i]
-		d := delivered(i, sl.Radio)
+		d := delivered(i, tl.Slices[i].Radio)
 		for k := range n {
-			pr.Throughput[k] += d[k] * (1 - sl.Outage[k]) / float64(len(judged))
+			pr.Throughput[k] += d[k] / float64(len(judged))
 		}
+	}
+	for k := range n {
+		pr.Throughput[k] *= max(0, 1-tl.Outage[k].Hours()/tl.Hours)
 	}
 	pr.Median, pr.P10 = Quantile(pr.Throughput, 0.5), Quantile(pr.Throughput, 0.1)
 	ch := float64(n) * tl.Hours

@@ -14,17 +14,26 @@ type seenBy struct {
 	age   time.Duration
 }
 
-// ownSignal is the uplink signal client k's AP measures at t (with the
-// round's noise).
-func (h *Home) ownSignal(w Walker, k int, st walkState, t time.Duration, cfg WalkConfig) float64 {
-	return h.uplink(w, st.radio, w.Path.At(t)) + h.noise(cfg.NoiseDB, "sig", k, st.radio, t)
+// ownSignal is client k's signal at its AP at t (with the round's
+// noise): the uplink signal the AP measures, or with reports (for an
+// 11k client, as the leader does) the downlink level its beacon report
+// gives for its own BSS.
+func (h *Home) ownSignal(w Walker, k int, st walkState, t time.Duration, cfg WalkConfig, reports bool) float64 {
+	at := w.Path.At(t)
+	lvl := h.uplink(w, st.radio, at)
+	if reports && w.BTM {
+		lvl = h.downlink(w, st.radio, at)
+	}
+	return lvl + h.noise(cfg.NoiseDB, "sig", k, st.radio, t)
 }
 
-// observations are the signals the mesh's other radios have of client k
+// observations are the signals the mesh has of client k at other radios
 // at t: an 11k client reports every BSS of its bands it hears, fresh each
-// round; the others are heard by the radios of their bands when they
-// probe (every ProbeEvery), and the measurement ages until the next probe.
-func (h *Home) observations(w Walker, k int, st walkState, t time.Duration, cfg WalkConfig) []seenBy {
+// round (downlink levels when reports is set, as the leader uses them;
+// else the uplink the AP hears its probes at); the others are heard by
+// the radios of their bands when they probe (every ProbeEvery), and the
+// measurement ages until the next probe.
+func (h *Home) observations(w Walker, k int, st walkState, t time.Duration, cfg WalkConfig, reports bool) []seenBy {
 	at, when := w.Path.At(t), t
 	if !w.BTM {
 		if t < w.probePhase {
@@ -45,7 +54,11 @@ func (h *Home) observations(w Walker, k int, st walkState, t time.Duration, cfg 
 		if heard < AssocMinDBm {
 			continue
 		}
-		out = append(out, seenBy{radio: i, dbm: h.uplink(w, i, at) + h.noise(cfg.NoiseDB, "sig", k, i, when), age: t - when})
+		lvl := h.uplink(w, i, at)
+		if reports && w.BTM {
+			lvl = h.downlink(w, i, at)
+		}
+		out = append(out, seenBy{radio: i, dbm: lvl + h.noise(cfg.NoiseDB, "sig", k, i, when), age: t - when})
 	}
 	return out
 }
@@ -56,13 +69,13 @@ func (h *Home) thresholdRound(ws []Walker, st []walkState, t time.Duration, cfg 
 	var acts []steer.Action
 	maxAge := steer.DefaultConfig().MaxAge
 	for k, w := range ws {
-		sig := h.ownSignal(w, k, st[k], t, cfg)
+		sig := h.ownSignal(w, k, st[k], t, cfg, false)
 		if sig >= cfg.ThresholdDBm || (st[k].tried && t-st[k].lastTry < cfg.ThresholdRetry) {
 			continue
 		}
 		band := h.Scene.Radios[st[k].radio].Band
 		best, lvl := -1, sig
-		for _, o := range h.observations(w, k, st[k], t, cfg) {
+		for _, o := range h.observations(w, k, st[k], t, cfg, false) {
 			if o.age <= maxAge && h.Scene.Radios[o.radio].Band == band && o.dbm > lvl {
 				best, lvl = o.radio, o.dbm
 			}
@@ -84,7 +97,9 @@ func (h *Home) thresholdRound(ws []Walker, st []walkState, t time.Duration, cfg 
 // radio as a BSS (channel and width from plan p; the radio's measured
 // Load from the home's Problem, the channel survey's busy share in the
 // home's normal use; its clients, all active), and every client with
-// its signal, observations, capabilities and airtime share.
+// its signal, observations, capabilities and airtime share. As
+// leader/steer.go does, an 11k client's signals are its beacon report's
+// (downlink) levels, its own BSS's included; the others' are uplink.
 func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, cfg WalkConfig) steer.Input {
 	s := h.Scene
 	count := make([]int, len(s.Radios))
@@ -104,13 +119,13 @@ func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, c
 	for k, w := range ws {
 		c := steer.Client{MAC: clientMAC(k), BSSID: bssid(st[k].radio),
 			Caps:         steer.Capabilities{BTM: w.BTM, Bands: steer.Bands(steer.Band24), Standard: steer.HT, Streams: 2},
-			Signal:       steer.Signal{DBm: h.ownSignal(w, k, st[k], t, cfg)},
+			Signal:       steer.Signal{DBm: h.ownSignal(w, k, st[k], t, cfg, true)},
 			ConnectedFor: max(t-st[k].assocAt, time.Second)}
 		if w.DualBand {
 			c.Caps.Bands, c.Caps.Standard = steer.Bands(steer.Band24, steer.Band5), steer.VHT
 		}
 		c.Airtime = min(max(s.Radios[st[k].radio].Load, 0), 1) / float64(max(count[st[k].radio], 1))
-		for _, o := range h.observations(w, k, st[k], t, cfg) {
+		for _, o := range h.observations(w, k, st[k], t, cfg, true) {
 			c.Seen = append(c.Seen, steer.Observation{BSSID: bssid(o.radio), Signal: steer.Signal{DBm: o.dbm, Age: o.age}})
 		}
 		in.Clients = append(in.Clients, c)

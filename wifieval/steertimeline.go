@@ -58,8 +58,24 @@ type Timeline struct {
 	// (any cause) and the steering actions sent to it (BSS transition
 	// requests and refusals).
 	Roams, Attempts []int
+	// Outage is, per client, the time it spent roaming (WalkConfig's
+	// outages, cut at the walk's end).
+	Outage []time.Duration
 	// Hours is the walk's duration in hours (client-hours per client).
 	Hours float64
+	// Actions are the steering actions sent, in time order.
+	Actions []WalkAction
+}
+
+// WalkAction is one steering action of a walk.
+type WalkAction struct {
+	At       time.Duration
+	Client   int // index in Home.Clients
+	From, To int // radio indexes in Problem.Radios
+	steer.Action
+	// Accepted: the client moved (a BSS transition accepted, or a
+	// refused client that found another AP).
+	Accepted bool
 }
 
 // Slice is one judged part of the walk.
@@ -68,8 +84,6 @@ type Slice struct {
 	// radio (Problem.Radios) it is associated with in the slice's middle.
 	At    []gen.Point
 	Radio []int
-	// Outage is, per client, the share of the slice it spent roaming.
-	Outage []float64
 }
 
 // walkState is one client during the walk.
@@ -144,19 +158,24 @@ func (h *Home) walk(p Plan, ws []Walker, pol SteerPolicy, cfg WalkConfig) (*Time
 				}
 				tl.Attempts[k]++
 				st[k].lastTry, st[k].tried = t, true
+				wa := WalkAction{At: t, Client: k, From: from, To: to, Action: a}
 				if a.Method == steer.Transition {
-					if h.draw("btm", k, t) < cfg.BTMCompliance {
+					if wa.Accepted = h.draw("btm", k, t) < cfg.BTMCompliance; wa.Accepted {
 						responses = append(responses, steer.Response{MAC: a.Client, Status: 0})
 						move(k, to, t+cfg.Step, cfg.OutageBTM)
 					} else {
 						responses = append(responses, steer.Response{MAC: a.Client, Status: 1})
 					}
+					tl.Actions = append(tl.Actions, wa)
 					continue
 				}
 				// Refused on from: the client finds another AP itself.
 				st[k].denied[from] = t + steer.DefaultConfig().DenyFor
 				at := ws[k].Path.At(t)
-				if j := h.join(ws[k], k, at, st[k].denied, t); j >= 0 {
+				j := h.join(ws[k], k, at, st[k].denied, t)
+				wa.Accepted = j >= 0
+				tl.Actions = append(tl.Actions, wa)
+				if j >= 0 {
 					move(k, j, t+cfg.Step, cfg.OutageKick)
 				} else {
 					st[k].outages = append(st[k].outages, span{t, steer.DefaultConfig().DenyFor})
@@ -174,23 +193,19 @@ func (h *Home) walk(p Plan, ws []Walker, pol SteerPolicy, cfg WalkConfig) (*Time
 
 // snapshot is the slice whose middle is t.
 func (h *Home) snapshot(ws []Walker, st []walkState, t time.Duration) Slice {
-	sl := Slice{At: make([]gen.Point, len(ws)), Radio: make([]int, len(ws)), Outage: make([]float64, len(ws))}
+	sl := Slice{At: make([]gen.Point, len(ws)), Radio: make([]int, len(ws))}
 	for k, w := range ws {
 		sl.At[k], sl.Radio[k] = w.Path.At(t), st[k].radio
 	}
 	return sl
 }
 
-// fillOutages spreads every client's outages over the slices.
+// fillOutages totals every client's outages within the walk.
 func (tl *Timeline) fillOutages(st []walkState, cfg WalkConfig) {
+	tl.Outage = make([]time.Duration, len(st))
 	for k := range st {
 		for _, o := range st[k].outages {
-			for i := range tl.Slices {
-				lo, hi := time.Duration(i)*cfg.Slice, time.Duration(i+1)*cfg.Slice
-				if d := min(hi, o.at+o.dur) - max(lo, o.at); d > 0 {
-					tl.Slices[i].Outage[k] = min(1, tl.Slices[i].Outage[k]+float64(d)/float64(cfg.Slice))
-				}
-			}
+			tl.Outage[k] += max(0, min(cfg.Duration, o.at+o.dur)-o.at)
 		}
 	}
 }
