@@ -8,8 +8,44 @@
 // # Interference model
 //
 // Everything is airtime. A radio with Load L at its current width W0
-// needs airtime a(W) = min(1, L·W0/W) at width W: a wider channel carries
-// the same traffic in less time, which is how the model rewards capacity.
+// needs airtime a(W) = min(1, L·C(W0)/C(W)) at width W, where C is the
+// capacity of a channel of that width (see Width): a wider channel
+// carries the same traffic in less time.
+//
+// # Width
+//
+// An HT or VHT PPDU carries 52, 108, 234 and 468 data subcarriers at 20,
+// 40, 80 and 160 MHz (the timing-related constants of IEEE 802.11-2020
+// clauses 19.3 and 21.3), and the same transmit power spread over twice
+// the bandwidth meets twice the noise: 3 dB less SNR per doubling, as the
+// minimum input sensitivities of each MCS rise by 3 dB per doubling
+// (21.3.18.1). The capacity of width W relative to 20 MHz is taken as
+// C(W) = N_SD(W)/52 · log2(1 + SNR·20/W) / log2(1 + SNR) for a client at
+// ReferenceSNRDB (25 dB in 20 MHz): about 1, 1.83, 3.42 and 5.79. So a
+// wider channel gives less than proportionally more, and gives it only
+// in so far as its 20 MHz channels are free: a PPDU of width W needs
+// every one of them idle (a busy secondary channel makes 802.11 send
+// narrower or wait: the EDCA channel-access rules for wide BSSs in
+// clause 10), and one on the primary channel defers the whole BSS.
+//
+// The width term prices this. For radio i on option o, the effective
+// capacity is C_i(o) = C(W)·(1 − B_i(o)), B_i(o) being the share of
+// airtime the foreign networks and busy time take there (the Exposure
+// below, averaged over its 20 MHz channels; at least 5 % is left). Its
+// traffic, d_i = L_i·C(W0_i) in idle 20 MHz channels, then needs the
+// airtime d_i/C_i(o), and the term is what that exceeds the least it
+// could need on any option the radio may use:
+//
+//	w_i(o) = d_i/C_i(o) − d_i/max_o' C_i(o')
+//
+// So a radio with an idle spectrum goes as wide as it may (its bursts
+// finish sooner and it keeps headroom, whatever its mean load), and one
+// whose wider channel overlaps busy neighbours stays narrow when the
+// wider channel leaves it less capacity than the narrow one. A radio
+// allowed a single width has no term. The ratio, unlike the linear
+// airtime terms, does not shrink a neighbour that takes most of a block
+// to a small loss: a block three quarters busy leaves an 80 MHz radio
+// less than an idle 20 MHz channel.
 //
 // Spectrum. A channel occupies its 20 MHz channels: 20 MHz wide
 // around each centre frequency. In 2.4 GHz, 20 MHz channels are 5 MHz
@@ -84,22 +120,21 @@
 //
 // where E is the exposure above
 //
-// and the cost of a plan is the sum over radios of a_i times that loss
-// and of the unserved airtime
+// and the cost of a plan is the sum over radios of a_i times that loss,
+// of the width term w_i above and of the unserved airtime
 //
-//	u_i(W) = max(0, L_i·W0_i/W − 1)
+//	u_i(W) = max(0, L_i·C(W0_i)/C(W) − 1)
 //
 // plus SwitchCost for each radio whose assignment changes (plus DFSCost
 // when its new channel includes a DFS channel, for the availability
-// check). A radio whose demand d = L·W0/W exceeds the channel is
+// check). A radio whose demand d = L·C(W0)/C(W) exceeds the channel is
 // saturated: it contends all the time (a = 1), so the contention terms
 // already count the airtime it loses to others at full weight, and u
 // counts the traffic that does not fit even in an idle channel. Its cost
 // loss + (d − 1) is then what its traffic needs minus what it gets,
 // d − (1 − loss); below saturation u is 0, and the cost is continuous at
-// d = 1. Narrowing a radio thus costs nothing only while its traffic
-// still fits. u depends on the radio's own width alone, so it is part of
-// the unit's unary cost (and of Solve's fields, Exact's bound and
+// d = 1. u and w depend on the radio's own option alone, so they are
+// part of the unit's unary cost (and of Solve's fields, Exact's bound and
 // Evaluate alike). RSSI_ji is what i measured of j; when only the reverse was
 // measured it is used for both; unmeasured pairs do not interact. Busy is
 // meant for busy time the listed BSSes do not explain; the caller must not

@@ -92,35 +92,51 @@ func TestEvaluateByHand(t *testing.T) {
 }
 
 func TestEvaluateWidth(t *testing.T) {
-	// A 5 GHz radio at 40 MHz with load 0.4 needs airtime 0.4·40/80 = 0.2
-	// at 80 MHz. Each radio hears the other at exactly the threshold per
-	// 20 MHz (contention 0.5).
+	// A 5 GHz radio at 40 MHz with load 0.4 needs airtime
+	// 0.4·C(40)/C(80) at 80 MHz (C is capacityAt: 802.11 capacity is not
+	// proportional to width). Each radio hears the other at exactly the
+	// threshold per 20 MHz (contention 0.5).
 	chs := []Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}}
 	rssi80 := -82 + 10*math.Log10(4)
 	p := &Problem{Radios: []Radio{
 		{ID: "a", Band: Band5G, Channels: chs, Widths: []int{20, 40, 80}, Current: Assignment{36, 40}, Load: 0.4},
 		{ID: "b", Band: Band5G, Channels: chs, Widths: []int{20, 80}, Current: Assignment{44, 20}, Load: 0.1},
 	}, RSSI: []Link{{From: "a", To: "b", RSSI: rssi80}, {From: "b", To: "a", RSSI: -82}}}
-	// a on 36/80 (airtime 0.2), b on 44/20 (airtime 0.1): a loses
-	// 0.1·(20/80)·0.5 of its airtime, weighted 0.2; b loses 0.2·1·p(a at
-	// 80 MHz, heard at rssi80: 0.5), weighted 0.1.
+	// a on 36/80, b on 44/20 (airtime 0.1): a loses 0.1·(20/80)·0.5 of
+	// its airtime, weighted aA; b loses aA·1·p(a at 80 MHz, heard at
+	// rssi80: 0.5), weighted 0.1. b could have had 80 MHz of idle
+	// spectrum: its width term is 0.1·(1 − 1/C(80)); a is on its best.
 	got, err := Evaluate(p, map[string]Assignment{"a": {36, 80}, "b": {44, 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	aA := 0.4 * capacityAt(40) / capacityAt(80)
 	// Plus the soft threshold's tail of energy detect in a's three other
 	// 20 MHz channels, below 1e-7.
-	want := 0.2*0.1*0.25*0.5 + 0.1*0.2*1*0.5
+	want := aA*0.1*0.25*0.5 + 0.1*aA*1*0.5 + 0.1*(1-1/capacityAt(80))
 	if math.Abs(got-want) > 1e-7 {
 		t.Errorf("cost %v, want %v", got, want)
 	}
 }
 
+// byHand is the unary cost of a lone radio with demand d (in idle 20 MHz
+// channels) on a width whose channels lose the share lost, when the best
+// effective capacity it may have is best: a·lost + unserved + the width
+// term d/C − d/best.
+func byHand(d float64, width int, lost, best float64) float64 {
+	c := capacityAt(width)
+	return min(1, d/c)*lost + max(0, d/c-1) + max(0, d/(c*max(minShare, 1-lost))-d/best)
+}
+
 func TestUnservedLoad(t *testing.T) {
-	// A lone 5 GHz radio on 36/80 with widths 20, 40 and 80. Narrowing
-	// multiplies its demand L·80/W; what exceeds the channel is unserved
-	// and costs max(0, L·80/W − 1) on top of a·loss.
-	busyAbove := []Busy{{Radio: "a", Channel: 40, Fraction: 0.3}, {Radio: "a", Channel: 44, Fraction: 0.3}, {Radio: "a", Channel: 48, Fraction: 0.3}}
+	// A lone 5 GHz radio on 36/80 with widths 20, 40 and 80: its demand
+	// is d = L·C(80); at width W it needs d/C(W) of the airtime, what
+	// exceeds the channel is unserved, and the width term charges the
+	// airtime it needs beyond the option with the most capacity left.
+	busyAbove := func(f float64) []Busy {
+		return []Busy{{Radio: "a", Channel: 40, Fraction: f}, {Radio: "a", Channel: 44, Fraction: f}, {Radio: "a", Channel: 48, Fraction: f}}
+	}
+	c80 := capacityAt(80)
 	tests := []struct {
 		name string
 		load float64
@@ -128,22 +144,31 @@ func TestUnservedLoad(t *testing.T) {
 		cost map[Assignment]float64 // Evaluate by hand, switch 0.01 included
 		want Assignment
 	}{
-		// 20 MHz: demand 2, unserved 1. 40 MHz: demand exactly 1.
+		// 20 MHz: demand 3.4 of its 1, unserved 2.4.
 		{"quiet, load 0.5", 0.5, nil, map[Assignment]float64{
-			{36, 80}: 0, {36, 40}: 0.01, {36, 20}: 1 + 0.01,
+			{36, 80}: 0, {36, 40}: byHand(0.5*c80, 40, 0, c80) + 0.01, {36, 20}: byHand(0.5*c80, 20, 0, c80) + 0.01,
 		}, Assignment{36, 80}},
-		// Busy 0.3 on 40-48: 80 MHz loses 0.5·0.9/4; 36/40 loses 1·0.3/2;
-		// 36/20 is idle but leaves 1 of airtime unserved.
-		{"busy above, load 0.5", 0.5, busyAbove, map[Assignment]float64{
-			{36, 80}: 0.5 * 0.9 / 4, {36, 40}: 0.3/2 + 0.01, {44, 40}: 0.3 + 0.01, {36, 20}: 1 + 0.01,
+		// Busy 0.3 on 40-48: 80 MHz loses 0.9/4, 36/40 0.3/2, 44/40 0.3;
+		// 80 MHz still leaves the most capacity.
+		{"busy above, load 0.5", 0.5, busyAbove(0.3), map[Assignment]float64{
+			{36, 80}: byHand(0.5*c80, 80, 0.9/4, c80*(1-0.9/4)), {36, 40}: byHand(0.5*c80, 40, 0.15, c80*(1-0.9/4)) + 0.01,
+			{44, 40}: byHand(0.5*c80, 40, 0.3, c80*(1-0.9/4)) + 0.01, {36, 20}: byHand(0.5*c80, 20, 0, c80*(1-0.9/4)) + 0.01,
 		}, Assignment{36, 80}},
-		// Load 0.1 still fits at 20 MHz (demand 0.4): narrowing to the
-		// idle channel is cheaper, so the radio narrows.
-		{"busy above, load 0.1", 0.1, busyAbove, map[Assignment]float64{
-			{36, 80}: 0.1 * 0.9 / 4, {36, 40}: 0.2*0.3/2 + 0.01, {36, 20}: 0.01, {40, 20}: 0.4*0.3 + 0.01,
+		// Load 0.1 fits at 20 MHz, but 80 MHz with 30 % of three channels
+		// busy still carries 2.65 times what the idle 20 MHz channel does:
+		// the radio stays wide. (Before the width term, which 802.11's
+		// capacity calls for, it narrowed to the idle 36/20.)
+		{"busy above, load 0.1", 0.1, busyAbove(0.3), map[Assignment]float64{
+			{36, 80}: byHand(0.1*c80, 80, 0.9/4, c80*(1-0.9/4)), {36, 40}: byHand(0.1*c80, 40, 0.15, c80*(1-0.9/4)) + 0.01,
+			{36, 20}: byHand(0.1*c80, 20, 0, c80*(1-0.9/4)) + 0.01, {40, 20}: byHand(0.1*c80, 20, 0.3, c80*(1-0.9/4)) + 0.01,
+		}, Assignment{36, 80}},
+		// 40-48 busy all the time: 80 MHz leaves C(80)/4 = 0.86, 36/40
+		// C(40)/2 = 0.91, the idle 36/20 1. The radio narrows to it.
+		{"busy above all the time, load 0.1", 0.1, busyAbove(1), map[Assignment]float64{
+			{36, 80}: byHand(0.1*c80, 80, 0.75, 1), {36, 40}: byHand(0.1*c80, 40, 0.5, 1) + 0.01, {36, 20}: 0.01,
 		}, Assignment{36, 20}},
 		{"quiet, load 0.1", 0.1, nil, map[Assignment]float64{
-			{36, 80}: 0, {36, 40}: 0.01, {36, 20}: 0.01,
+			{36, 80}: 0, {36, 40}: byHand(0.1*c80, 40, 0, c80) + 0.01, {36, 20}: byHand(0.1*c80, 20, 0, c80) + 0.01,
 		}, Assignment{36, 80}},
 	}
 	chs := []Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}}

@@ -67,9 +67,10 @@ type unit struct {
 }
 
 type radioInfo struct {
-	demand  float64 // Load × current width: MHz·airtime the traffic needs
+	demand  float64 // Load × capacityAt(current width): the traffic, in idle 20 MHz channels
 	foreign []ForeignBSS
 	busy    map[int]float64
+	bestCap float64 // bestCapacity; 0 for a radio with a single width
 }
 
 type model struct {
@@ -81,18 +82,20 @@ type model struct {
 	// heard[i][j] is the RSSI at i of j, NaN when unknown.
 	rssi map[[2]int]float64
 	leak *leakTable
+	// capacity[k] is capacityAt(widthsByIndex[k]).
+	capacity [4]float64
 }
 
 // airtime is the share of airtime radio i needs at width w.
 func (m *model) airtime(i, w int) float64 {
-	return min(1, m.info[i].demand/float64(w))
+	return min(1, m.info[i].demand/m.capacity[widthIndex(w)])
 }
 
 // unserved is the airtime radio i's traffic needs beyond the whole
-// channel at width w: max(0, L·W0/W − 1). It depends on i's own width
-// only, so it is part of the unary cost.
+// channel at width w: max(0, L·C(W0)/C(W) − 1). It depends on i's own
+// width only, so it is part of the unary cost.
 func (m *model) unserved(i, w int) float64 {
-	return max(0, m.info[i].demand/float64(w)-1)
+	return max(0, m.info[i].demand/m.capacity[widthIndex(w)]-1)
 }
 
 func compile(p *Problem) (*model, error) {
@@ -103,6 +106,9 @@ func compile(p *Problem) (*model, error) {
 		return nil, invalid("switch costs must be finite and non-negative")
 	}
 	m := &model{p: p, index: make(map[string]int, len(p.Radios)), rssi: map[[2]int]float64{}, leak: newLeakTable()}
+	for k, w := range widthsByIndex {
+		m.capacity[k] = capacityAt(w)
+	}
 	m.info = make([]radioInfo, len(p.Radios))
 	for i, r := range p.Radios {
 		if err := checkRadio(&r); err != nil {
@@ -112,10 +118,13 @@ func compile(p *Problem) (*model, error) {
 			return nil, invalid("duplicate radio ID %q", r.ID)
 		}
 		m.index[r.ID] = i
-		m.info[i] = radioInfo{demand: r.Load * float64(r.Current.Width), busy: map[int]float64{}}
+		m.info[i] = radioInfo{demand: r.Load * m.capacity[widthIndex(r.Current.Width)], busy: map[int]float64{}}
 	}
 	if err := m.readMeasurements(); err != nil {
 		return nil, err
+	}
+	for i := range m.info {
+		m.info[i].bestCap = m.bestCapacity(i)
 	}
 	if err := m.buildUnits(); err != nil {
 		return nil, err
@@ -373,11 +382,25 @@ func (r *Radio) anyDFS(chs []int) bool {
 
 // radioUnary is radio i's cost on option o that does not depend on other
 // mesh radios: airtime lost to foreign networks and busy time, the
-// airtime its traffic needs beyond the channel, and the switch.
+// airtime its traffic needs beyond the channel, the airtime a channel
+// with less capacity left costs it (widthCost), and the switch.
 func (m *model) radioUnary(i int, o option) float64 {
 	r := &m.p.Radios[i]
+	cost := m.airtime(i, o.a.Width)*m.lostTo(i, o) + m.unserved(i, o.a.Width) + m.widthCost(i, o)
+	if r.Current != o.a {
+		cost += m.p.SwitchCost
+		if o.dfs {
+			cost += m.p.DFSCost
+		}
+	}
+	return cost
+}
+
+// lostTo is the share of airtime radio i on option o loses to the
+// foreign networks it heard and to the busy time it measured.
+func (m *model) lostTo(i int, o option) float64 {
+	r := &m.p.Radios[i]
 	inf := &m.info[i]
-	at := m.airtime(i, o.a.Width)
 	lost := 0.0
 	for _, f := range inf.foreign {
 		chs, _ := block(r.Band, f.Channel, f.Width)
@@ -391,14 +414,7 @@ func (m *model) radioUnary(i int, o option) float64 {
 		}
 		lost += b / float64(len(o.chs))
 	}
-	cost := at*lost + m.unserved(i, o.a.Width)
-	if r.Current != o.a {
-		cost += m.p.SwitchCost
-		if o.dfs {
-			cost += m.p.DFSCost
-		}
-	}
-	return cost
+	return lost
 }
 
 // unary is a group's cost on option o alone, including the interference
