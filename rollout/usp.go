@@ -39,6 +39,14 @@ type Agents interface {
 // DefaultTimeout bounds one node's deployment (fetch, unpack, start).
 const DefaultTimeout = 5 * time.Minute
 
+// DefaultConnectTimeout bounds the retries of the first request to a
+// node; they wait connectRetry, doubling up to connectRetryMax.
+const (
+	DefaultConnectTimeout = 15 * time.Second
+	connectRetry          = 500 * time.Millisecond
+	connectRetryMax       = 4 * time.Second
+)
+
 // USP deploys on a node over USP: it subscribes the mesh Controller to
 // the node's DeployCommand completions, runs the command
 // and waits for its OperationComplete, which the node passes to Notify.
@@ -49,6 +57,11 @@ type USP struct {
 	Clock clock.Clock
 	// Timeout bounds one node (0: DefaultTimeout).
 	Timeout time.Duration
+	// ConnectTimeout bounds the retries of the first request to a node,
+	// the subscription (0: DefaultConnectTimeout): a session that is not
+	// up yet (a DTLS handshake after a node's start) fails a request or
+	// two. A request the Agent answered with an error is not retried.
+	ConnectTimeout time.Duration
 
 	keys    atomic.Uint64
 	mu      sync.Mutex
@@ -90,7 +103,7 @@ func (u *USP) Deploy(ctx context.Context, node usp.EndpointID, req Request) (Nod
 	defer cancel(context.Canceled)
 	stop := clk.AfterFunc(timeout, func() { cancel(fmt.Errorf("no completion within %v", timeout)) })
 	defer stop()
-	if err := u.subscribe(ctx, node, req.Term); err != nil {
+	if err := u.subscribeRetrying(ctx, clk, node, req.Term); err != nil {
 		return NodeResult{}, fmt.Errorf("subscribe to %s: %w", node, err)
 	}
 	key := fmt.Sprintf("rollout-t%d-%d-%d", req.Term, clk.Now().UnixNano(), u.keys.Add(1))
@@ -149,6 +162,29 @@ func (u *USP) subscribe(ctx context.Context, node usp.EndpointID, term uint64) e
 		return err
 	}
 	return nil
+}
+
+// subscribeRetrying is subscribe, tried again after transport errors
+// until ConnectTimeout has passed.
+func (u *USP) subscribeRetrying(ctx context.Context, clk clock.Clock, node usp.EndpointID, term uint64) error {
+	bound := u.ConnectTimeout
+	if bound == 0 {
+		bound = DefaultConnectTimeout
+	}
+	end := clk.Now().Add(bound)
+	wait := connectRetry
+	for {
+		err := u.subscribe(ctx, node, term)
+		if err == nil || ctx.Err() != nil || !clk.Now().Add(wait).Before(end) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-clk.After(wait):
+		}
+		wait = min(2*wait, connectRetryMax)
+	}
 }
 
 // deployArgs are DeployCommand's input arguments for req.

@@ -18,6 +18,7 @@ import (
 type fakeAgents struct {
 	u         *USP
 	subErr    error
+	subFails  int // transport failures of Subscribe before it works
 	subs      []usp.Subscription
 	args      map[string]string
 	sync      map[string]string                                  // output args of a synchronous answer
@@ -28,6 +29,10 @@ type fakeAgents struct {
 
 func (f *fakeAgents) Subscribe(_ context.Context, _ usp.EndpointID, s usp.Subscription) (string, string, error) {
 	f.subs = append(f.subs, s)
+	if f.subFails > 0 {
+		f.subFails--
+		return "", "", errors.New("coap: dtls handshake failed")
+	}
 	return "Device.LocalAgent.Subscription.1.", s.ID, f.subErr
 }
 
@@ -148,5 +153,46 @@ func TestUSPDeployTimeout(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("Deploy did not end after its timeout")
 		}
+	}
+}
+
+// A node whose session is not up yet fails the first requests: Deploy
+// tries the subscription again (on the clock) and goes on; a node that
+// never answers fails once ConnectTimeout has passed.
+func TestUSPDeployRetriesTheSession(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fails int
+		ok    bool
+	}{{"two failures", 2, true}, {"never", 1000, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clock.NewFake(time.Unix(0, 0))
+			a := &fakeAgents{subFails: tc.fails, sync: map[string]string{"Operation": "Install"}}
+			u := &USP{Agents: a, Clock: clk, ConnectTimeout: 10 * time.Second}
+			a.u = u
+			done := make(chan error, 1)
+			go func() {
+				_, err := u.Deploy(context.Background(), "os::booting", Request{Term: 1})
+				done <- err
+			}()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				select {
+				case err := <-done:
+					if tc.ok && (err != nil || len(a.subs) != 3) {
+						t.Fatalf("Deploy: %v after %d subscriptions, want success on the third", err, len(a.subs))
+					}
+					if !tc.ok && (err == nil || !strings.Contains(err.Error(), "dtls handshake failed") || clk.Now().Sub(time.Unix(0, 0)) > 10*time.Second) {
+						t.Fatalf("Deploy: %v at %v, want the transport error within ConnectTimeout", err, clk.Now().Sub(time.Unix(0, 0)))
+					}
+					return
+				case <-time.After(5 * time.Millisecond):
+					clk.Advance(250 * time.Millisecond)
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("Deploy did not end")
+				}
+			}
+		})
 	}
 }
