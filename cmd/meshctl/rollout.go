@@ -71,13 +71,14 @@ func (n rolloutNode) text(w io.Writer) {
 		fmt.Fprintf(w, "%s: %s\n", prefix, n.Result)
 		return
 	}
+	took := time.Duration(n.DurationMS) * time.Millisecond
 	switch n.Result {
 	case "Failed":
-		fmt.Fprintf(w, "%s %-12s %5.1fs  %d %s\n", prefix, n.Result, float64(n.DurationMS)/1000, n.FaultCode, n.Fault)
+		fmt.Fprintf(w, "%s %-12s %7v  %d %s\n", prefix, n.Result, took, n.FaultCode, n.Fault)
 	case "NotAttempted":
 		fmt.Fprintf(w, "%s %-12s\n", prefix, n.Result)
 	default:
-		fmt.Fprintf(w, "%s %-12s %5.1fs  v%s %s\n", prefix, n.Result, float64(n.DurationMS)/1000, n.Version, n.Unit)
+		fmt.Fprintf(w, "%s %-12s %7v  v%s %s\n", prefix, n.Result, took, n.Version, n.Unit)
 	}
 }
 
@@ -90,7 +91,8 @@ type rolloutSummary struct {
 }
 
 func (s rolloutSummary) text(w io.Writer) {
-	fmt.Fprintf(w, "rollout %s: %s on %d APs in %.1fs\n", s.UUID, s.Status, s.Nodes, s.Secs)
+	fmt.Fprintf(w, "rollout %s: %s on %d APs in %v\n", s.UUID, s.Status, s.Nodes,
+		time.Duration(s.Secs*float64(time.Second)).Round(time.Millisecond))
 }
 
 func rollout(ctx context.Context, s *session, rf rolloutFlags, url string, r *report) error {
@@ -141,7 +143,7 @@ func rollout(ctx context.Context, s *session, rf rolloutFlags, url string, r *re
 	for _, n := range nodes {
 		r.add(n)
 		if n.Result == "Failed" {
-			r.fail(pathError{Agent: n.EndpointID, Path: rolloutCmd, Code: n.FaultCode, Message: n.Fault})
+			r.fail(pathError{Agent: n.EndpointID, Path: rolloutCmd, Code: n.FaultCode, Message: "the rollout stopped at this AP"})
 		}
 	}
 	r.add(rolloutSummary{UUID: out["UUID"], Status: out["Status"], Nodes: len(nodes), Secs: time.Since(start).Seconds()})
