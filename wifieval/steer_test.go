@@ -270,3 +270,47 @@ func TestSteerEvalSmoke(t *testing.T) {
 		t.Errorf("no steering made %v attempts per client-hour", res.Policies[NoSteering].AttemptsPerClientHour)
 	}
 }
+
+// TestMeshInputLevels: the mesh policy gets an 11k client's levels from
+// its beacon reports (downlink, its own BSS's too, as leader/steer.go
+// maps them), a legacy client's as its APs hear it (uplink), the BSSs'
+// plan and clients, and the threshold policy the uplink alone.
+func TestMeshInputLevels(t *testing.T) {
+	cfg, err := WalkConfig{NoiseDB: 1e-9}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, btm := range []bool{true, false} {
+		h, p, ws := corridorHome(t, btm)
+		ws[0].probePhase = 0
+		st := []walkState{{radio: 1}}
+		in := h.meshInput(p, ws, st, 0, cfg)
+		at := ws[0].Path.At(0)
+		want := h.uplink(ws[0], 1, at)
+		if btm {
+			want = h.downlink(ws[0], 1, at)
+		}
+		if len(in.Clients) != 1 || math.Abs(in.Clients[0].Signal.DBm-want) > 1e-6 {
+			t.Fatalf("btm %v: client signal %+v, want %.2f dBm", btm, in.Clients, want)
+		}
+		if len(in.BSSs) != 4 || in.BSSs[1].Clients != 1 || in.BSSs[1].WidthMHz != 80 || in.BSSs[0].Clients != 0 {
+			t.Errorf("btm %v: BSSs %+v", btm, in.BSSs)
+		}
+		if len(in.Clients[0].Seen) != 3 {
+			t.Errorf("btm %v: seen by %d BSSs, want 3", btm, len(in.Clients[0].Seen))
+		}
+		for _, o := range in.Clients[0].Seen {
+			i := radioIndexOf(o.BSSID)
+			want := h.uplink(ws[0], i, at)
+			if btm {
+				want = h.downlink(ws[0], i, at)
+			}
+			if math.Abs(o.DBm-want) > 1e-6 || o.Age != 0 {
+				t.Errorf("btm %v: seen at %s: %+v, want %.2f dBm now", btm, o.BSSID, o, want)
+			}
+		}
+		if got := h.ownSignal(ws[0], 0, st[0], 0, cfg, false); math.Abs(got-h.uplink(ws[0], 1, at)) > 1e-6 {
+			t.Errorf("btm %v: threshold policy sees %.2f dBm, want the uplink %.2f", btm, got, h.uplink(ws[0], 1, at))
+		}
+	}
+}
