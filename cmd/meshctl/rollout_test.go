@@ -14,7 +14,7 @@ func TestRolloutText(t *testing.T) {
 		"Node.1.DeploymentUnitRef": "Device.SoftwareModules.DeploymentUnit.1", "Node.1.FaultCode": "0",
 		"Node.2.EndpointID": "os::B", "Node.2.Result": "Failed", "Node.2.Duration": "8", "Node.2.FaultCode": "7002",
 		"Node.2.FaultString": "DownloadFailure: HTTP 403",
-		"Node.3.EndpointID": "os::C", "Node.3.Result": "NotAttempted", "Node.3.Duration": "0", "Node.3.FaultCode": "0"}
+		"Node.3.EndpointID":  "os::C", "Node.3.Result": "NotAttempted", "Node.3.Duration": "0", "Node.3.FaultCode": "0"}
 	var b bytes.Buffer
 	for _, n := range rolloutOutput(out) {
 		n.text(&b)
