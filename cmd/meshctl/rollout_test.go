@@ -36,3 +36,24 @@ func TestRolloutText(t *testing.T) {
 		t.Fatalf("no nodes: %v", got)
 	}
 }
+
+// FuzzRolloutOutput: any output arguments an Agent sends decode to
+// consecutive numbered lines, at most one per argument, without a panic.
+func FuzzRolloutOutput(f *testing.F) {
+	f.Add("Node.1.EndpointID", "os::A", "Node.1.Duration", "12", "Node.2.FaultCode", "7002")
+	f.Add("Node.0.EndpointID", "x", "Node.1.Duration", "-1", "Node.1.EndpointID", "")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, k3, v3 string) {
+		out := map[string]string{k1: v1, k2: v2, k3: v3}
+		nodes := rolloutOutput(out)
+		if len(nodes) > len(out) {
+			t.Fatalf("%d lines from %d arguments", len(nodes), len(out))
+		}
+		var b bytes.Buffer
+		for i, n := range nodes {
+			if n.Order != i+1 || n.Total != len(nodes) {
+				t.Fatalf("line %d: order %d of %d", i, n.Order, n.Total)
+			}
+			n.text(&b)
+		}
+	})
+}
