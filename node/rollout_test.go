@@ -72,9 +72,10 @@ func unitOf(n *Node, owner, uuid string) string {
 }
 
 // TestRolloutOnLoopback: tenant A's RolloutDU() on the leader installs
-// its unit on every node, the leader last, each unit A's (B sees none);
-// the follower refuses RolloutDU() (7002, naming the leader) and A may
-// not run a node's X_USPMESH_DeployDU() itself (7006). A second rollout
+// its unit on every node, the leader last, each unit A's (B sees none,
+// nor may B stop or uninstall them: 7006); the follower refuses
+// RolloutDU() (7002, naming the leader) and A may not run a node's
+// X_USPMESH_DeployDU() itself (7006). A second rollout
 // (version 2) meets a node whose fence holds a newer term than the
 // leader's: it updates the node before it, stops there (7002 stale term)
 // and leaves the leader at version 1; the Rollout. rows say so.
@@ -124,10 +125,27 @@ func TestRolloutOnLoopback(t *testing.T) {
 	if got := get(t, lead, rolloutObj+"Status"); got != "Complete" {
 		t.Fatalf("Rollout.Status %q", got)
 	}
-	// The units are A's: B sees none of them.
-	b := dialNode(t, nodes[0], tenantB, testPSK)
-	if resp, err := b.client.Get(ctx, b.agent, 0, smDU); err != nil || len(resp.GetReqPathResults()[0].GetResolvedPathResults()) != 0 {
+	// The units are A's: B sees none of them and may not stop or remove
+	// them (7006).
+	b := appsClient(t, nodes[0], tenantB)
+	if resp, err := b.c.client.Get(ctx, b.c.agent, 0, smDU); err != nil || len(resp.GetReqPathResults()[0].GetResolvedPathResults()) != 0 {
 		t.Fatalf("B's Get of %s on a follower: %v %v", smDU, resp, err)
+	}
+	ap := nodes[0].apps.Load()
+	ap.mu.Lock()
+	var duRow, euRow string
+	for _, r := range ap.duRow {
+		duRow = r
+	}
+	for _, r := range ap.euRow {
+		euRow = r
+	}
+	ap.mu.Unlock()
+	if code, _ := b.run(t, euRow+"SetRequestedState()", "b-stop", map[string]string{"RequestedState": "Idle"}); code != uint32(usp.ErrPermissionDenied) {
+		t.Fatalf("B stops A's rolled-out EU %s: code %d, want 7006", euRow, code)
+	}
+	if code, _ := b.run(t, duRow+"Uninstall()", "b-uninstall", nil); code != uint32(usp.ErrPermissionDenied) {
+		t.Fatalf("B uninstalls A's rolled-out DU %s: code %d, want 7006", duRow, code)
 	}
 
 	// The middle node follows a newer term than the leader's.
