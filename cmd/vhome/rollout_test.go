@@ -83,7 +83,8 @@ func listenIn(ns, addr string) (net.Listener, error) {
 // server refuses, the second in order: the first AP is updated (answers
 // v2), the refused one fails (7002 DownloadFailure) and the rollout
 // stops there, the leader untouched (still v1, never fetched v2);
-// meshctl exits 1 and says so per AP.
+// meshctl exits 1 and says so per AP. Once the server serves that AP
+// again, `meshctl install -all` updates every AP to v2.
 func TestRollout(t *testing.T) {
 	needRoot(t)
 	roles, _ := json.Marshal(appsTenantRole())
@@ -239,5 +240,28 @@ func TestRollout(t *testing.T) {
 	}
 	if got := files.Hits(lead.Addr.String()); got != leadHits {
 		t.Fatalf("the leader fetched %d files during the failed rollout, want none", got-leadHits)
+	}
+
+	// The fault mended, `install -all` finishes the job: every AP is
+	// updated (no -version: the first AP too) and answers v2.
+	files.Refuse(nil)
+	t0 = time.Now()
+	out, err = meshctl(rolloutTenant, lead, "install", "-all", "-uuid", "counter-home", v2)
+	t.Logf("meshctl install -all (v2) in %v:\n%s", time.Since(t0).Round(time.Millisecond), out)
+	if err != nil || !strings.Contains(out, "rollout counter-home: Complete on 3 APs") {
+		t.Fatalf("install -all v2: %v", err)
+	}
+	for i, n := range nodes {
+		if line := fmt.Sprintf("[%d/3] %s Updated", i+1, n.AgentID); !strings.Contains(out, line) {
+			t.Fatalf("install -all output lacks %q", line)
+		}
+		if err := waitFor(20*time.Second, func() error {
+			if v := answers(n); v != "v2" {
+				return fmt.Errorf("node %d's app answers %q", n.Index, v)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
