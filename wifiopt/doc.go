@@ -47,6 +47,17 @@
 // to a small loss: a block three quarters busy leaves an 80 MHz radio
 // less than an idle 20 MHz channel.
 //
+// Limits. The width term sees foreign networks and busy time only; a
+// mesh neighbour on the same channel costs through the pair terms at its
+// measured airtime. So a lightly loaded radio may join a neighbour's
+// wide channel where, with both saturated, they would do better apart
+// (in cmd/wifieval's apartment home 3, three APs on one 80 MHz channel
+// deliver 12 % less than two there and the third on 20 MHz). Weighing
+// such a neighbour as backlogged instead also split two APs that hear
+// each other at -53 dBm into adjacent 40 MHz channels, which the judge
+// rates lower still: the model prices carrier sense, not the SINR an
+// adjacent channel's leakage costs the clients.
+//
 // Spectrum. A channel occupies its 20 MHz channels: 20 MHz wide
 // around each centre frequency. In 2.4 GHz, 20 MHz channels are 5 MHz
 // apart, so neighbouring channel numbers overlap. 40 MHz in 2.4 GHz is
