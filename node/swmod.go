@@ -580,6 +580,7 @@ type appsPerms struct {
 var (
 	_ usp.NotifyPermissions = (*appsPerms)(nil)
 	_ usp.SecretReader      = (*appsPerms)(nil)
+	_ usp.RowHider          = (*appsPerms)(nil)
 )
 
 func (p *appsPerms) seesAll() bool {
@@ -601,6 +602,12 @@ func (p *appsPerms) mine(objPath string) bool {
 		return true
 	}
 	return p.seesAll()
+}
+
+// HidesRows implements usp.RowHider: the DU and EU tables hide other
+// tenants' rows.
+func (p *appsPerms) HidesRows(tablePath string) bool {
+	return tablePath == smDU || tablePath == smEU
 }
 
 // ReadParam implements usp.Permissions.

@@ -247,6 +247,20 @@ func TestAppsOverUSP(t *testing.T) {
 		t.Fatalf("A's DUStateChange! %v", ev)
 	}
 	aDU, aEU := ev["DeploymentUnitRef"]+".", ev["ExecutionUnitRefList"]+"."
+	// Before B has a unit, its Get of the tables answers as for empty
+	// tables, not 7026, which would tell B that another tenant has units.
+	for _, table := range []string{smDU, smEU} {
+		resp, err := b.c.client.Get(context.Background(), b.c.agent, 0, table)
+		if err != nil {
+			t.Fatalf("B's Get %s: %v", table, err)
+		}
+		for _, r := range resp.GetReqPathResults() {
+			if r.GetErrCode() != 0 || len(r.GetResolvedPathResults()) != 0 {
+				t.Fatalf("B's Get %s with only A's rows: code %d %q, %d rows; want an empty table",
+					table, r.GetErrCode(), r.GetErrMsg(), len(r.GetResolvedPathResults()))
+			}
+		}
+	}
 	if code, msg := b.run(t, smBase+"InstallDU()", "b-install", map[string]string{"URL": url, "UUID": "app-1"}); code != 0 {
 		t.Fatalf("B's InstallDU of the same URL and UUID: %d %s", code, msg)
 	}

@@ -41,7 +41,7 @@ func (a *Agent) get(ctx context.Context, perm Permissions, g *uspmsg.Get) *uspms
 			rr.ErrCode, rr.ErrMsg = uint32(ErrInvalidPath), "parameter not readable"
 			continue
 		}
-		if p.Kind == path.Object && !p.IsSearch() && len(res) == 0 && a.hidden(ctx, p, g.GetMaxDepth()) {
+		if p.Kind == path.Object && !p.IsSearch() && len(res) == 0 && !hidesRowsOf(perm, p) && a.hidden(ctx, p, g.GetMaxDepth()) {
 			// The object named has parameters, none readable: as if
 			// absent (R-GET.1), so that an existing object the Controller
 			// may not read answers like a missing one.
@@ -62,6 +62,27 @@ func (a *Agent) get(ctx context.Context, perm Permissions, g *uspmsg.Get) *uspms
 		}
 	}
 	return &uspmsg.Response{RespType: &uspmsg.Response_GetResp{GetResp: resp}}
+}
+
+// RowHider is implemented by Permissions that hide some rows of some
+// tables from a Controller, as tenancy hides another tenant's deployment
+// units. A Get of such a whole table answers with the rows the
+// Controller may read, none included, as for an empty table: "not
+// readable" (7026) would tell it that rows exist.
+type RowHider interface {
+	// HidesRows reports whether rows of the table at tablePath
+	// ("Device.X.Table.") may be hidden from this Controller.
+	HidesRows(tablePath string) bool
+}
+
+// hidesRowsOf reports whether p names a whole table whose rows perm may
+// hide.
+func hidesRowsOf(perm Permissions, p *path.Path) bool {
+	rh, ok := perm.(RowHider)
+	if !ok || len(p.Segs) == 0 || p.Segs[len(p.Segs)-1].Kind != path.Name {
+		return false
+	}
+	return rh.HidesRows(p.String())
 }
 
 // hidden reports whether the object subtree p names, down to maxDepth,
