@@ -19,22 +19,7 @@ func TestLossyLANKeepsLeader(t *testing.T) {
 	v, _ := waitAgreed(t, nodes, 10*time.Second)
 	h.net.setLoss(0.2)
 	const period = 20 * time.Second
-	start := time.Now()
-	readings, changes := 0, 0
-	for time.Since(start) < period {
-		for _, n := range nodes {
-			term, leader, _ := n.c.Leader()
-			readings++
-			if leader != "" && (Vote{term, leader}) != v {
-				changes++
-				if changes <= 5 {
-					t.Errorf("%.1fs: %s follows %s term %d, was %s term %d",
-						time.Since(start).Seconds(), n.name, leader, term, v.Leader, v.Term)
-				}
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	readings, changes := watchVote(t, nodes, v, period)
 	h.net.setLoss(0)
 	t.Logf("figure: %v at 20 %% loss, FastProfile, 5 nodes: %d readings, %d of another leader or term", period, readings, changes)
 	if got, _ := waitAgreed(t, nodes, 10*time.Second); got != v {
@@ -42,13 +27,15 @@ func TestLossyLANKeepsLeader(t *testing.T) {
 	}
 }
 
+// lossyLink is the loss on the leader's links in
+// TestLeaderFalselyDeadIsHeld.
+const lossyLink = 0.85
+
 // TestLeaderFalselyDeadIsHeld: the links between the leader and the
 // members other than the next candidate are very lossy, the rest are
 // clean. Those members now and then declare the leader dead and tell the
 // candidate, which still hears the leader well; the candidate must not
 // take over.
-const lossyLink = 0.85
-
 func TestLeaderFalselyDeadIsHeld(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 30 s")
@@ -63,11 +50,21 @@ func TestLeaderFalselyDeadIsHeld(t *testing.T) {
 		}
 	}
 	const period = 30 * time.Second
+	_, changes := watchVote(t, nodes, v, period)
+	t.Logf("figure: %v with the leader's links to 3 of 4 members at %.0f %% loss: %d readings of another leader or term",
+		period, 100*lossyLink, changes)
+}
+
+// watchVote reads every node's leader every 100 ms for period and fails
+// the test (naming the first five) on each reading of a leader other
+// than v. It returns the readings and the changes seen.
+func watchVote(t *testing.T, nodes []*testNode, v Vote, period time.Duration) (readings, changes int) {
+	t.Helper()
 	start := time.Now()
-	changes := 0
 	for time.Since(start) < period {
 		for _, n := range nodes {
 			term, leader, _ := n.c.Leader()
+			readings++
 			if leader != "" && (Vote{term, leader}) != v {
 				changes++
 				if changes <= 5 {
@@ -76,8 +73,7 @@ func TestLeaderFalselyDeadIsHeld(t *testing.T) {
 				}
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // the polling period of the watch
 	}
-	t.Logf("figure: %v with the leader's links to 3 of 4 members at %.0f %% loss: %d readings of another leader or term",
-		period, 100*lossyLink, changes)
+	return readings, changes
 }

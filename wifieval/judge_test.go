@@ -51,17 +51,7 @@ func plan(h *Home, ch ...wifiopt.Assignment) Plan {
 func TestJudgeSmoke(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "judge")
-	if err := CompileJudge(ctx, filepath.Join("ns3", "judge.cc"), bin); err != nil {
-		if errors.Is(err, ErrNoNS3) {
-			t.Fatalf("the judge needs ns-3: run scripts/deps.sh (as root) first: %v", err)
-		}
-		t.Fatal(err)
-	}
-	j, err := New(TestConfig(bin))
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := testJudge(ctx, t)
 	h := twoAPHome(t)
 	a := func(c, w int) wifiopt.Assignment { return wifiopt.Assignment{Channel: c, Width: w} }
 	together := plan(h, a(1, 20), a(36, 80), a(1, 20), a(36, 80))
@@ -103,4 +93,22 @@ func TestConfigOffered(t *testing.T) {
 			t.Errorf("Offered %g accepted", x)
 		}
 	}
+}
+
+// testJudge compiles the ns-3 judge into the test's temporary directory
+// and returns a Judge with TestConfig's settings.
+func testJudge(ctx context.Context, t *testing.T) *Judge {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "judge")
+	if err := CompileJudge(ctx, filepath.Join("ns3", "judge.cc"), bin); err != nil {
+		if errors.Is(err, ErrNoNS3) {
+			t.Fatalf("the judge needs ns-3: run scripts/deps.sh (as root) first: %v", err)
+		}
+		t.Fatal(err)
+	}
+	j, err := New(TestConfig(bin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }

@@ -2,10 +2,8 @@ package wifieval
 
 import (
 	"context"
-	"errors"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -227,17 +225,7 @@ func TestTimelinesOnHomes(t *testing.T) {
 func TestSteerEvalSmoke(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "judge")
-	if err := CompileJudge(ctx, filepath.Join("ns3", "judge.cc"), bin); err != nil {
-		if errors.Is(err, ErrNoNS3) {
-			t.Fatalf("the judge needs ns-3: run scripts/deps.sh (as root) first: %v", err)
-		}
-		t.Fatal(err)
-	}
-	j, err := New(TestConfig(bin))
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := testJudge(ctx, t)
 	h := twoAPHome(t)
 	a := func(c, w int) wifiopt.Assignment { return wifiopt.Assignment{Channel: c, Width: w} }
 	p := plan(h, a(1, 20), a(36, 80), a(11, 20), a(100, 80))
