@@ -91,7 +91,9 @@ const ClientRSSIMin5 = -70
 
 // NewHome draws the home of class c and seed. The planner's Problem is
 // gen's for House (Home(seed, aps)); clients and foreign stations come
-// from a separate random stream, so they never change it.
+// from a separate random stream, so they never change it, except that
+// each radio's ClientSignalDBm is set from its clients' signals (see
+// setClientSignals), as the leader sets it from its stations'.
 func NewHome(c Class, seed uint64) (*Home, error) {
 	aps := 3 + int(seed%3)
 	h := &Home{Class: c, Seed: seed}
@@ -112,6 +114,7 @@ func NewHome(c Class, seed uint64) (*Home, error) {
 		return nil, fmt.Errorf("wifieval: %s home %d: %w", c, seed, err)
 	}
 	h.addClients(rng, aps)
+	h.setClientSignals()
 	for _, f := range h.Scene.Foreign {
 		ang, r := 2*math.Pi*rng.Float64(), 2+6*rng.Float64()
 		h.ForeignSta = append(h.ForeignSta, gen.Point{X: f.At.X + r*math.Cos(ang), Y: f.At.Y + r*math.Sin(ang), Floor: f.At.Floor})
@@ -233,6 +236,24 @@ func (h *Home) addClients(rng *rand.Rand, aps int) {
 				h.Clients[k].OfferedMbps = r.Load * Capacity(r.Band, r.Current.Width) / float64(n)
 			}
 		}
+	}
+}
+
+// setClientSignals gives every radio of the Problem the signal of its
+// weak clients (wifiopt.ClientSignal of the signals they receive from
+// it: the radio's transmit power less the path loss the judge uses), so
+// that the planner prices the SINR the plan leaves them. A radio without
+// clients keeps 0, the planner's default.
+func (h *Home) setClientSignals() {
+	for i := range h.Problem.Radios {
+		r := &h.Problem.Radios[i]
+		var sig []float64
+		for _, c := range h.Clients {
+			if c.Radio == i {
+				sig = append(sig, r.TxPowerDBm-h.lossTo(c.ID, c.At, i))
+			}
+		}
+		r.ClientSignalDBm = wifiopt.ClientSignal(sig)
 	}
 }
 

@@ -46,9 +46,31 @@ func TestHomes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c == House {
+				// gen's Problem, but for the clients' signals.
 				want := gen.Home(seed, 3+int(seed%3))
-				if !reflect.DeepEqual(want, h.Problem) {
+				got := *h.Problem
+				got.Radios = slices.Clone(got.Radios)
+				for i := range got.Radios {
+					got.Radios[i].ClientSignalDBm = 0
+				}
+				if !reflect.DeepEqual(want, &got) {
 					t.Fatalf("house %d differs from gen.Home", seed)
+				}
+			}
+			// Every radio with clients carries their weakest signal (at
+			// most 3 clients: the 10th percentile is the minimum).
+			for i, r := range h.Problem.Radios {
+				weakest := 0.0
+				for _, cl := range h.Clients {
+					if cl.Radio == i {
+						s := h.Scene.Radios[i].TxPowerDBm - h.lossTo(cl.ID, cl.At, i)
+						if weakest == 0 || s < weakest {
+							weakest = s
+						}
+					}
+				}
+				if r.ClientSignalDBm != weakest || weakest == 0 {
+					t.Errorf("%s %d %s: ClientSignalDBm %v, want its weakest client's %v", c, seed, r.ID, r.ClientSignalDBm, weakest)
 				}
 			}
 			if c == Apartment && (len(h.Scene.Foreign) < 20 || len(h.Scene.Foreign) > 40) {

@@ -15,7 +15,8 @@ import (
 // foreign networks and busy time it measured and the other mesh radios'
 // channels at that moment (decisions already made included), plus its
 // own switch cost; ties keep the current channel. It ignores the
-// interference it causes others. The plan is then costed in full.
+// interference it causes others and its clients' SINR (Radio's
+// ClientSignalDBm). The plan is then costed in full.
 func LeastCongested(p *Problem) (Plan, error) {
 	start := time.Now()
 	m, err := compile(p)
@@ -72,7 +73,7 @@ func cmpString(a, b string) int {
 func (m *model) ownView(un *unit, o option, cur []option) float64 {
 	c := 0.0
 	for _, i := range un.radios {
-		c += m.radioUnary(i, o)
+		c += m.channelUnary(i, o)
 		ai := m.airtime(i, o.a.Width)
 		for j := range m.p.Radios {
 			if j == i || m.p.Radios[j].Band != m.p.Radios[i].Band {

@@ -152,6 +152,30 @@
 // count the same network twice. Transmit power is not planned yet; the
 // measured RSSI reflects the current powers.
 //
+// # Clients
+//
+// Interference that does not make a radio defer still reaches its
+// clients. Each radio's weak client receives ClientSignalDBm in 20 MHz
+// (a low percentile of its stations' signals, see ClientSignal; by
+// default DefaultClientSignalDBm, ReferenceSNRDB above the noise
+// ClientNoiseDBm of -91 dBm, the noise figure behind the minimum input
+// sensitivities of 17.3.10.2, 19.3.19.1 and 21.3.18.1), 3 dB less per
+// doubling of width. The client, near its AP, is taken to receive what
+// the AP hears of a neighbour or foreign BSS, after the same transmit
+// mask and adjacent-channel rejection as above (leakDB). In each 20 MHz
+// channel the leaked power I lowers the SNR S/N to S/(N+I); the capacity
+// kept is x = log2(1+min(T, S/(N+I)))/log2(1+min(T, S/N)), T being the
+// SNR of the band's top rate (HT MCS 7 at -64 dBm, 19.3.19.1; VHT MCS 9
+// at -57 dBm per 20 MHz, 21.3.18.1), so that a client above it loses
+// nothing to interference that leaves it there. As in the width term the
+// same traffic then needs 1/x − 1 more airtime (x at least 5 %), and only
+// while the radio does not defer (1 − p, p the probability of the
+// Contention model). The mean over the radio's 20 MHz channels, weighted
+// by the interferer's airtime and the radio's, is added to the pair
+// terms (mesh neighbours) and to the unary cost (foreign BSSes, at their
+// Load). LeastCongested does not weigh it: an AP choosing alone sees its
+// channel, not its clients' SINR.
+//
 // # Constraints and search
 //
 // A radio with BackhaulOf set must use exactly its uplink radio's channel

@@ -32,34 +32,52 @@ func tiny() *Problem {
 // threshold.
 func soft(margin float64) float64 { return 1 / (1 + math.Exp(-margin/FadingDB)) }
 
+// sinr is the client term by hand for one 20 MHz channel: a client at
+// snrDB, whose band's top rate needs topDB, receives interference at
+// inDBm that the radio defers to with probability p; the airtime it then
+// needs beyond the interference-free channel, 1/x − 1, x being the
+// capacity log2(1 + SNR) it keeps (SNR capped at the top rate's).
+func sinr(snrDB, topDB, inDBm, p float64) float64 {
+	s, top := math.Pow(10, snrDB/10), math.Pow(10, topDB/10)
+	inr := math.Pow(10, (inDBm-ClientNoiseDBm)/10)
+	x := math.Log2(1+min(top, s/(1+inr))) / math.Log2(1+min(top, s))
+	return (1 - p) * (1/x - 1)
+}
+
 func TestEvaluateByHand(t *testing.T) {
 	// Channels 1 and 2 (5 MHz apart) and 1 and 3 (10 MHz): the other's
 	// mask leaves leakDB(20, 5) ≈ -1.1 dB and leakDB(20, 10) ≈ -3.0 dB in
 	// the channel, compared with the -82 dBm preamble threshold.
 	adj1, adj2 := soft(leakDB(20, 5)), soft(leakDB(20, 10))
+	// The clients (the default, 25 dB SNR; HT MCS 7 needs 27 dB) lose
+	// SINR while the other's signal does not make their AP defer.
+	cl := func(in, p float64) float64 { return sinr(ReferenceSNRDB, -64-ClientNoiseDBm, in, p) }
+	co, near1, near2 := cl(-82, 0.5), cl(-82+leakDB(20, 5), adj1), cl(-82+leakDB(20, 10), adj2)
+	apart := soft(leakDB(20, 25) - 20)
 	tests := []struct {
 		name   string
 		edit   func(p *Problem)
 		assign map[string]Assignment
 		want   float64
 	}{
-		// 0.5·0.4·(1·0.5 + 1·0.5)
-		{"co-channel", nil, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2},
+		// 0.5·0.4·(1·0.5 + 1·0.5), and the clients' SINR each way
+		{"co-channel", nil, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2 + 0.2*2*co},
 		// 0.5·0.4·(adj1 + adj1) + one switch (the old rectangle overlap
 		// gave 0.75·0.5 each way).
-		{"adjacent", nil, map[string]Assignment{"a": {1, 20}, "b": {2, 20}}, 0.2*2*adj1 + 0.01},
+		{"adjacent", nil, map[string]Assignment{"a": {1, 20}, "b": {2, 20}}, 0.2*2*(adj1+near1) + 0.01},
 		// Channels 1 and 6: only the soft threshold's tail of energy detect
-		// (-82 dBm less the leak, against -62 dBm), 5e-8 in all.
-		{"apart", nil, map[string]Assignment{"a": {1, 20}, "b": {6, 20}}, 0.01 + 0.2*2*soft(leakDB(20, 25)-20)},
+		// (-82 dBm less the leak, against -62 dBm), 5e-8 in all, and the
+		// leak's SINR loss at the clients (-110 dBm, 19 dB below noise).
+		{"apart", nil, map[string]Assignment{"a": {1, 20}, "b": {6, 20}}, 0.01 + 0.2*2*(apart+cl(-82+leakDB(20, 25), apart))},
 		// One direction measured: taken as symmetric.
-		{"one link", func(p *Problem) { p.RSSI = p.RSSI[:1] }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2},
+		{"one link", func(p *Problem) { p.RSSI = p.RSSI[:1] }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.2 + 0.2*2*co},
 		{"no link", func(p *Problem) { p.RSSI = nil }, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0},
 		// Foreign BSS at -82 dBm with load 0.2 on a's channel: 0.5·0.2·1·0.5,
 		// and on channel 3 for b on 1: 0.4·0.3·adj2.
 		{"foreign", func(p *Problem) {
 			p.RSSI = nil
 			p.Foreign = []ForeignBSS{{Radio: "a", Channel: 1, RSSI: -82, Load: 0.2}, {Radio: "b", Channel: 3, RSSI: -82, Load: 0.3}}
-		}, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.05 + 0.12*adj2},
+		}, map[string]Assignment{"a": {1, 20}, "b": {1, 20}}, 0.1*(0.5+co) + 0.12*(adj2+near2)},
 		// Busy 0.1 on a's channel: 0.5·0.1.
 		{"busy", func(p *Problem) {
 			p.RSSI = nil
@@ -114,6 +132,23 @@ func TestEvaluateWidth(t *testing.T) {
 	// Plus the soft threshold's tail of energy detect in a's three other
 	// 20 MHz channels, below 1e-7.
 	want := aA*0.1*0.25*0.5 + 0.1*aA*1*0.5 + 0.1*(1-1/capacityAt(80))
+	// And the clients' SINR (default client, 25 dB in 20 MHz; VHT's top
+	// rate needs 34): b's clients receive a's 80 MHz at -82 dBm per
+	// 20 MHz and defer half the time; a's, at 19 dB in 80 MHz, receive b
+	// in 44 (deferring half the time) and its leakage, 20 and 40 MHz
+	// away, in 48, 40 and 36 (against energy detect).
+	top := -57 - ClientNoiseDBm
+	want += 0.1 * aA * sinr(ReferenceSNRDB, top, -82, 0.5)
+	inA := 0.0
+	for _, dc := range []int{0, 20, 20, 40} {
+		in, p := -82.0, 0.5
+		if dc > 0 {
+			in = -82 + leakDB(20, dc)
+			p = soft(in - EnergyDetectDBm)
+		}
+		inA += sinr(ReferenceSNRDB-10*math.Log10(4), top, in, p) / 4
+	}
+	want += aA * 0.1 * inA
 	if math.Abs(got-want) > 1e-7 {
 		t.Errorf("cost %v, want %v", got, want)
 	}
@@ -220,7 +255,8 @@ func TestEvaluateRejects(t *testing.T) {
 
 // TestMarginBreaksTies: two 5 GHz radios that hear each other at -84 dBm
 // interact, but 40 MHz channels side by side leave each far below energy
-// detect; the adjacent block must still cost more than one across the
+// detect (and cost their clients little SINR); the adjacent block must
+// still cost more than one across the
 // band, so that the planner prefers the margin (with the 1e-4 cut-off
 // both cost exactly 0 and the choice was the search's).
 func TestMarginBreaksTies(t *testing.T) {
@@ -240,8 +276,14 @@ func TestMarginBreaksTies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !(adjacent > across) || adjacent > 1e-6 {
-		t.Errorf("adjacent blocks cost %v, blocks across the band %v; want a tiny positive difference", adjacent, across)
+	shared, err := Evaluate(p, map[string]Assignment{"a": {36, 40}, "b": {36, 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The difference is the leakage's: far below energy detect, and
+	// -112 dBm at the clients, 21 dB below noise.
+	if !(adjacent > across) || adjacent > shared/10 {
+		t.Errorf("adjacent blocks cost %v, blocks across the band %v, one shared block %v; want a small positive difference", adjacent, across, shared)
 	}
 	pl, err := Solve(context.Background(), p, Options{Seed: 1})
 	if err != nil {

@@ -70,7 +70,8 @@ type radioInfo struct {
 	demand  float64 // Load × capacityAt(current width): the traffic, in idle 20 MHz channels
 	foreign []ForeignBSS
 	busy    map[int]float64
-	bestCap float64 // bestCapacity; 0 for a radio with a single width
+	bestCap float64    // bestCapacity; 0 for a radio with a single width
+	snr     clientSNRs // clientSNR: its weak client's SNRs
 }
 
 type model struct {
@@ -118,7 +119,7 @@ func compile(p *Problem) (*model, error) {
 			return nil, invalid("duplicate radio ID %q", r.ID)
 		}
 		m.index[r.ID] = i
-		m.info[i] = radioInfo{demand: r.Load * m.capacity[widthIndex(r.Current.Width)], busy: map[int]float64{}}
+		m.info[i] = radioInfo{demand: r.Load * m.capacity[widthIndex(r.Current.Width)], busy: map[int]float64{}, snr: clientSNR(&r)}
 	}
 	if err := m.readMeasurements(); err != nil {
 		return nil, err
@@ -155,6 +156,9 @@ func checkRadio(r *Radio) error {
 	}
 	if !finite(r.Load) || r.Load < 0 || r.Load > 1 {
 		return invalid("radio %q: load %v outside 0..1", r.ID, r.Load)
+	}
+	if !finite(r.ClientSignalDBm) || r.ClientSignalDBm > 0 {
+		return invalid("radio %q: client signal %v dBm not finite or above 0", r.ID, r.ClientSignalDBm)
 	}
 	if r.BackhaulOf == r.ID {
 		return invalid("radio %q: backhaul of itself", r.ID)
@@ -382,9 +386,16 @@ func (r *Radio) anyDFS(chs []int) bool {
 
 // radioUnary is radio i's cost on option o that does not depend on other
 // mesh radios: airtime lost to foreign networks and busy time, the
-// airtime its traffic needs beyond the channel, the airtime a channel
-// with less capacity left costs it (widthCost), and the switch.
+// airtime its clients' SINR loss to foreign networks costs, the airtime
+// its traffic needs beyond the channel, the airtime a channel with less
+// capacity left costs it (widthCost), and the switch.
 func (m *model) radioUnary(i int, o option) float64 {
+	return m.channelUnary(i, o) + m.airtime(i, o.a.Width)*m.foreignClientLoss(i, o)
+}
+
+// channelUnary is radioUnary without the clients' SINR loss: what a
+// radio that sees only its channel, as LeastCongested's do, weighs.
+func (m *model) channelUnary(i int, o option) float64 {
 	r := &m.p.Radios[i]
 	cost := m.airtime(i, o.a.Width)*m.lostTo(i, o) + m.unserved(i, o.a.Width) + m.widthCost(i, o)
 	if r.Current != o.a {
@@ -450,7 +461,8 @@ func (m *model) pairAt(mp memberPair, o, q option) float64 {
 }
 
 // pairTerms is pairAt for widths wo (i) and wq (j) and the distance dx
-// from i's centre to j's.
+// from i's centre to j's: the airtime each loses deferring to the other
+// and the airtime each needs for its clients' SINR loss to the other.
 func (m *model) pairTerms(mp memberPair, wo, wq, dx int) float64 {
 	if !m.near(wo, wq, dx) {
 		return 0
@@ -461,10 +473,10 @@ func (m *model) pairTerms(mp memberPair, wo, wq, dx int) float64 {
 	}
 	c := 0.0
 	if mp.hji {
-		c += m.leak.exposure(mp.rji, wo, wq, dx)
+		c += m.leak.exposure(mp.rji, wo, wq, dx) + m.leak.clientLoss(m.info[mp.i].snr, mp.rji, wo, wq, dx)
 	}
 	if mp.hij {
-		c += m.leak.exposure(mp.rij, wq, wo, -dx)
+		c += m.leak.exposure(mp.rij, wq, wo, -dx) + m.leak.clientLoss(m.info[mp.j].snr, mp.rij, wq, wo, -dx)
 	}
 	return ai * aj * c
 }

@@ -40,6 +40,12 @@ type Radio struct {
 	// TxPowerDBm is the radio's transmit power. The planner does not change
 	// it yet; measured RSSI already reflects it.
 	TxPowerDBm float64
+	// ClientSignalDBm is the signal in 20 MHz of the radio's weak
+	// clients, e.g. a low percentile of its associated stations' measured
+	// signal; 0 means unknown (DefaultClientSignalDBm). It prices the
+	// SINR their downlink loses to interference that does not make the
+	// radio defer (see Clients in the package documentation).
+	ClientSignalDBm float64
 	// BackhaulOf names the radio whose channel this radio must share
 	// because it carries a wireless backhaul to it; "" when none.
 	BackhaulOf string

@@ -34,6 +34,8 @@ func fiveGHz(from, to int) []Channel {
 
 // TestWidthChoice pins the width the planner gives one 5 GHz radio on
 // 36-64 (widths 20-160, currently 36/20) against what its channels carry.
+// Its clients are next to it (-40 dBm), 26 dB above the neighbours'
+// leakage into 36, so that their SINR (TestClientSINR) does not enter.
 func TestWidthChoice(t *testing.T) {
 	full := func(ch, width int, load float64) ForeignBSS {
 		return ForeignBSS{Radio: "a", Channel: ch, Width: width, RSSI: -50, Load: load}
@@ -63,7 +65,7 @@ func TestWidthChoice(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &Problem{Radios: []Radio{{ID: "a", Band: Band5G, Channels: fiveGHz(36, 64), Widths: []int{20, 40, 80, 160},
-				Current: Assignment{36, 20}, Load: tt.load}}, Foreign: tt.foreign}
+				Current: Assignment{36, 20}, Load: tt.load, ClientSignalDBm: -40}}, Foreign: tt.foreign}
 			for _, run := range []func(context.Context, *Problem, Options) (Plan, error){Solve, Exact} {
 				pl, err := run(context.Background(), p, Options{Seed: 1})
 				if err != nil {

@@ -1,0 +1,135 @@
+package wifiopt
+
+import (
+	"math"
+	"slices"
+)
+
+// The client-side SINR term; see "Clients" in the package documentation.
+const (
+	// ClientNoiseDBm is the noise a client receives in 20 MHz: thermal
+	// noise (-101 dBm) plus the 10 dB noise figure behind 802.11's
+	// minimum input sensitivities, as in the rejection model above.
+	ClientNoiseDBm = -91.0
+	// DefaultClientSignalDBm is the client signal assumed for a radio
+	// whose Radio.ClientSignalDBm is 0: the client of the width model,
+	// ReferenceSNRDB above ClientNoiseDBm.
+	DefaultClientSignalDBm = ClientNoiseDBm + ReferenceSNRDB
+	// topSNR24DB and topSNR5DB are the SNRs at which a client reaches the
+	// top rate of its band, HT MCS 7 in 2.4 GHz and VHT MCS 9 in 5 and
+	// 6 GHz: their minimum input sensitivities, -64 dBm in 20 MHz
+	// (19.3.19.1) and -57 dBm per 20 MHz (21.3.18.1: -54 dBm in 40 MHz),
+	// less ClientNoiseDBm. A client above it loses nothing to
+	// interference that leaves it there.
+	topSNR24DB = -64 - ClientNoiseDBm
+	topSNR5DB  = -57 - ClientNoiseDBm
+)
+
+// clientSNRs are a radio's weak client's linear SNR in 20 MHz and the
+// SNR (per 20 MHz, linear) at which its band's top rate is reached.
+type clientSNRs struct{ snr, top float64 }
+
+// clientSNR is the linear signal-to-noise ratio in 20 MHz of radio r's
+// weak client (Radio.ClientSignalDBm, or DefaultClientSignalDBm) and its
+// band's top-rate SNR.
+func clientSNR(r *Radio) clientSNRs {
+	s := r.ClientSignalDBm
+	if s == 0 {
+		s = DefaultClientSignalDBm
+	}
+	top := topSNR5DB
+	if r.Band == Band2G4 {
+		top = topSNR24DB
+	}
+	return clientSNRs{snr: math.Pow(10, (s-ClientNoiseDBm)/10), top: math.Pow(10, top/10)}
+}
+
+// clientLoss is the extra airtime, per unit of the radio's own airtime
+// and of the interferer's, that a radio on a channel of width wo whose
+// weak client has the SNRs c needs because of a transmission of width wq
+// heard at rssi dBm, centred dx MHz above the radio's centre, that does
+// not make it defer. In each 20 MHz channel k of the radio's block the
+// leaked power I_k (the power per 20 MHz plus leakDB) lowers the
+// client's SINR; the capacity left there is
+// x_k = log2(1+min(T, S/(N+I_k)))/log2(1+min(T, S/N)), S the signal per
+// 20 MHz at width wo and T the top rate's SNR, and carrying the same
+// traffic takes 1/x_k − 1 more airtime (x_k at least minShare, as in the
+// width term). It counts only while the radio transmits, that is with
+// probability 1 − p_k, p_k the probability of deferring that exposure
+// uses; the mean over the block is returned.
+func (t *leakTable) clientLoss(c clientSNRs, rssi float64, wo, wq, dx int) float64 {
+	if wo <= 0 {
+		wo = 20
+	}
+	if wq <= 0 {
+		wq = 20
+	}
+	snr := c.snr * 20 / float64(wo)
+	full := math.Log2(1 + min(c.top, snr))
+	if !(full > 0) {
+		return 0
+	}
+	per20 := rssi - 10*math.Log10(float64(wq)/20)
+	tab := t[widthIndex(wq)]
+	n := wo / 20
+	sum := 0.0
+	for k := range n {
+		dc := dx - (-wo/2 + 10 + 20*k)
+		if dc < 0 {
+			dc = -dc
+		}
+		if dc >= len(tab) {
+			continue
+		}
+		thr := EnergyDetectDBm
+		if dc < wq/2+10 {
+			thr = CarrierSenseDBm
+		}
+		in := per20 + tab[dc]
+		p := 1 / (1 + math.Exp(-(in-thr)/FadingDB))
+		inr := math.Pow(10, (in-ClientNoiseDBm)/10)
+		left := max(minShare, math.Log2(1+min(c.top, snr/(1+inr)))/full)
+		sum += (1 - p) * (1/left - 1)
+	}
+	return sum / float64(n)
+}
+
+// foreignClientLoss is the extra airtime radio i on option o needs for
+// its clients' SINR loss to the foreign networks it heard, each weighted
+// by its load.
+func (m *model) foreignClientLoss(i int, o option) float64 {
+	r := &m.p.Radios[i]
+	inf := &m.info[i]
+	loss := 0.0
+	for _, f := range inf.foreign {
+		chs, _ := block(r.Band, f.Channel, f.Width)
+		dx := spanOf(r.Band, chs).centre() - o.sp.centre()
+		loss += f.Load * m.leak.clientLoss(inf.snr, f.RSSI, o.a.Width, f.Width, dx)
+	}
+	return loss
+}
+
+// ClientSignalPercentile is the percentile of a radio's stations'
+// signals that ClientSignal returns: the weak clients, whose rate the
+// interference cuts most, without letting one station at the edge set
+// the whole radio's price.
+const ClientSignalPercentile = 10
+
+// ClientSignal is the value for Radio.ClientSignalDBm from the signals
+// (dBm, in 20 MHz) of a radio's associated stations: their
+// ClientSignalPercentile-th percentile (nearest rank), or 0 (unknown)
+// when there are none. Non-finite and non-negative values are skipped.
+func ClientSignal(signals []float64) float64 {
+	var xs []float64
+	for _, s := range signals {
+		if finite(s) && s < 0 {
+			xs = append(xs, s)
+		}
+	}
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	k := int(math.Ceil(ClientSignalPercentile/100.0*float64(len(xs)))) - 1
+	return xs[max(0, k)]
+}
