@@ -9,6 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,7 +44,11 @@ The table gives per class and policy the mean over homes (95 % CI) of the
 median and the 10th-percentile client throughput, roams and steering
 attempts per client-hour (and the most any client got), then the ratios of
 the mesh policy's 10th percentile to the others' and the homes meeting the
-issue's targets.
+issue's targets, and a line per home. -policies judges only some policies
+(e.g. mesh, when only the policy changed): the walks and the judge are
+deterministic (same seed, same walks, noise and judge runs), so -reuse takes
+the other policies' figures of the same homes from an earlier -json output.
+-seed K -homes 1 judges home K alone.
 
 Flags:
 `
@@ -55,6 +62,10 @@ type steerConfig struct {
 	walk     wifieval.WalkConfig
 	judge    wifieval.Config
 	json     bool
+	// policies are the policies judged; reuse, when set, is an earlier
+	// -json output whose figures stand in for the policies not judged.
+	policies []wifieval.SteerPolicy
+	reuse    string
 }
 
 func parseSteer(args []string, stderr io.Writer) (steerConfig, error) {
@@ -76,13 +87,20 @@ func parseSteer(args []string, stderr io.Writer) (steerConfig, error) {
 	duration := fs.Duration("duration", wdef.Duration, "simulated walk")
 	judged := fs.Int("judged", wdef.Judged, "slices judged per walk, evenly spread")
 	asJSON := fs.Bool("json", false, "print JSON instead of the table")
+	policies := fs.String("policies", "none,threshold,mesh", "comma-separated policies to judge")
+	reuse := fs.String("reuse", "", "earlier -json output: figures of the same homes for the policies not judged")
 	if err := fs.Parse(args); err != nil {
 		return steerConfig{}, err
 	}
 	if fs.NArg() > 0 {
 		return steerConfig{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	cfg := steerConfig{homes: *homes, seed: *seed, parallel: *parallel, method: wifieval.Method(*plan), json: *asJSON}
+	cfg := steerConfig{homes: *homes, seed: *seed, parallel: *parallel, method: wifieval.Method(*plan), json: *asJSON, reuse: *reuse}
+	pols, err := parsePolicies(*policies)
+	if err != nil {
+		return steerConfig{}, err
+	}
+	cfg.policies = pols
 	if *class == "all" {
 		cfg.classes = wifieval.Classes
 	} else {
@@ -98,6 +116,60 @@ func parseSteer(args []string, stderr io.Writer) (steerConfig, error) {
 	cfg.walk = wifieval.WalkConfig{Duration: *duration, Judged: *judged}
 	cfg.judge = wifieval.Config{Binary: *judge, Warmup: *warmup, Measure: *measure, Run: 1, Rate: def.Rate, Offered: 1}
 	return cfg, nil
+}
+
+// parsePolicies parses a comma-separated list of policies into report
+// order, each once.
+func parsePolicies(s string) ([]wifieval.SteerPolicy, error) {
+	want := map[wifieval.SteerPolicy]bool{}
+	for _, f := range strings.Split(s, ",") {
+		p := wifieval.SteerPolicy(strings.TrimSpace(f))
+		if !slices.Contains(wifieval.SteerPolicies, p) {
+			return nil, fmt.Errorf("-policies: unknown policy %q (want none, threshold or mesh)", p)
+		}
+		want[p] = true
+	}
+	var out []wifieval.SteerPolicy
+	for _, p := range wifieval.SteerPolicies {
+		if want[p] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// readReuse reads an earlier -json output; it returns nil for "".
+func readReuse(path string) ([]steerHome, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-reuse: %w", err)
+	}
+	var homes []steerHome
+	if err := json.Unmarshal(b, &homes); err != nil {
+		return nil, fmt.Errorf("-reuse %s: %w", path, err)
+	}
+	return homes, nil
+}
+
+// reuseFor adds to h the policies of the same home in earlier that h
+// lacks, and returns them.
+func reuseFor(h *steerHome, earlier []steerHome) []wifieval.SteerPolicy {
+	var got []wifieval.SteerPolicy
+	for _, e := range earlier {
+		if e.Class != h.Class || e.Seed != h.Seed {
+			continue
+		}
+		for _, pol := range wifieval.SteerPolicies {
+			if _, have := h.Policies[pol]; !have && e.Policies[pol] != nil {
+				h.Policies[pol] = e.Policies[pol]
+				got = append(got, pol)
+			}
+		}
+	}
+	return got
 }
 
 // steerHome is one home's figures.
@@ -119,6 +191,10 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	earlier, err := readReuse(cfg.reuse)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	var homes []steerHome
 	for _, c := range cfg.classes {
@@ -132,15 +208,21 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return fmt.Errorf("%s home %d: %s: %w", c, seed, cfg.method, err)
 			}
-			res, err := j.JudgeWalk(ctx, h, wifieval.Plan{Assign: a}, cfg.walk, wifieval.SteerPolicies, cfg.parallel)
+			res, err := j.JudgeWalk(ctx, h, wifieval.Plan{Assign: a}, cfg.walk, cfg.policies, cfg.parallel)
 			if err != nil {
 				return err
 			}
-			homes = append(homes, steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies})
+			sh := steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies}
+			reused := reuseFor(&sh, earlier)
+			homes = append(homes, sh)
 			attrs := []any{"class", c, "home", seed, "clients", len(h.Clients), "runs", res.Runs, "judge", res.Wall.Round(time.Second)}
 			for _, pol := range wifieval.SteerPolicies {
-				pr := res.Policies[pol]
-				attrs = append(attrs, string(pol), fmt.Sprintf("p10 %.1f median %.1f attempts/h %.2f", pr.P10, pr.Median, pr.AttemptsPerClientHour))
+				if pr := sh.Policies[pol]; pr != nil {
+					attrs = append(attrs, string(pol), fmt.Sprintf("p10 %.1f median %.1f attempts/h %.2f", pr.P10, pr.Median, pr.AttemptsPerClientHour))
+				}
+			}
+			if len(reused) > 0 {
+				attrs = append(attrs, "reused", fmt.Sprint(reused))
 			}
 			log.Info("judged", attrs...)
 		}
@@ -155,54 +237,95 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// writeSteerTable prints the per-class table.
+// writeSteerTable prints the per-class table, the ratios of the mesh
+// policy's 10th percentile to the others' (when the homes have both) and
+// a line per home.
 func writeSteerTable(w io.Writer, cfg steerConfig, homes []steerHome) {
 	wd := cfg.walk
 	fmt.Fprintf(w, "wifieval steer: %d homes per class from seed %d, plan %s, %v walk, %d slices judged per walk (%v + %v simulated each), full-buffer clients\n\n",
 		cfg.homes, cfg.seed, cfg.method, orDefault(wd.Duration, wifieval.DefaultWalkConfig().Duration), wd.Judged, cfg.judge.Warmup, cfg.judge.Measure)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "class\tpolicy\tmedian Mbps (95% CI)\tp10 Mbps (95% CI)\troams/client-h\tattempts/client-h (max client)")
-	type ratio struct{ none, thr float64 }
-	ratios := map[wifieval.Class]ratio{}
-	met := map[wifieval.Class][3]int{}
+	var lines []string
 	for _, c := range cfg.classes {
+		var in []steerHome
+		for _, h := range homes {
+			if h.Class == c {
+				in = append(in, h)
+			}
+		}
 		p10 := map[wifieval.SteerPolicy][]float64{}
 		for _, pol := range wifieval.SteerPolicies {
 			var med, p, roams, tries []float64
 			most := 0.0
-			for _, h := range homes {
-				if h.Class != c {
+			for _, h := range in {
+				pr := h.Policies[pol]
+				if pr == nil {
 					continue
 				}
-				pr := h.Policies[pol]
 				med, p = append(med, pr.Median), append(p, pr.P10)
 				roams, tries = append(roams, pr.RoamsPerClientHour), append(tries, pr.AttemptsPerClientHour)
 				most = math.Max(most, pr.MaxAttemptsPerClientHour)
 			}
-			p10[pol] = p
+			if len(p) == 0 {
+				continue
+			}
+			if len(p) == len(in) {
+				p10[pol] = p
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%.2f (%.0f)\n", c, pol, ci(med), ci(p), wifieval.Mean(roams), wifieval.Mean(tries), most)
 		}
-		m := wifieval.Mean(p10[wifieval.MeshSteering])
-		ratios[c] = ratio{m / wifieval.Mean(p10[wifieval.NoSteering]), m / wifieval.Mean(p10[wifieval.ThresholdSteering])}
-		var n [3]int
-		for i := range p10[wifieval.MeshSteering] {
-			n[2]++
-			if p10[wifieval.MeshSteering][i] >= 1.5*p10[wifieval.NoSteering][i] {
-				n[0]++
-			}
-			if p10[wifieval.MeshSteering][i] >= p10[wifieval.ThresholdSteering][i] {
-				n[1]++
-			}
+		if l := ratioLine(c, p10); l != "" {
+			lines = append(lines, l)
 		}
-		met[c] = n
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	for _, c := range cfg.classes {
-		r, n := ratios[c], met[c]
-		fmt.Fprintf(w, "%s: p10(mesh)/p10(none) = %.2f (target 1.5; met in %d of %d homes), p10(mesh)/p10(threshold) = %.2f (target 1; met in %d of %d homes)\n",
-			c, r.none, n[0], n[2], r.thr, n[1], n[2])
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
 	}
+	fmt.Fprintln(w)
+	for _, h := range homes {
+		fmt.Fprintf(w, "%s home %d:", h.Class, h.Seed)
+		for _, pol := range wifieval.SteerPolicies {
+			if pr := h.Policies[pol]; pr != nil {
+				fmt.Fprintf(w, " %s p10 %.1f median %.1f attempts/client-h %.2f;", pol, pr.P10, pr.Median, pr.AttemptsPerClientHour)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// ratioLine gives class c's ratios of the mesh policy's mean 10th
+// percentile to the baselines' and the homes meeting the targets, for
+// the baselines every home has; "" without the mesh policy.
+func ratioLine(c wifieval.Class, p10 map[wifieval.SteerPolicy][]float64) string {
+	mesh, ok := p10[wifieval.MeshSteering]
+	if !ok {
+		return ""
+	}
+	var parts []string
+	for _, b := range []struct {
+		pol    wifieval.SteerPolicy
+		target float64
+	}{{wifieval.NoSteering, 1.5}, {wifieval.ThresholdSteering, 1}} {
+		base, ok := p10[b.pol]
+		if !ok {
+			continue
+		}
+		met := 0
+		for i := range mesh {
+			if mesh[i] >= b.target*base[i] {
+				met++
+			}
+		}
+		parts = append(parts, fmt.Sprintf("p10(mesh)/p10(%s) = %.2f (target %g; met in %d of %d homes)",
+			b.pol, wifieval.Mean(mesh)/wifieval.Mean(base), b.target, met, len(mesh)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s", c, strings.Join(parts, ", "))
 }
 
 func ci(xs []float64) string {
