@@ -42,8 +42,17 @@ type Config struct {
 	// client in any hour.
 	MaxPerHour int
 	// PingPongWindow: after a steer A→B, the client is not steered B→A
-	// within this window.
+	// within this window, unless its signal at B has fallen MovedDB or
+	// more below the one the steer was decided on (it walked away).
 	PingPongWindow time.Duration
+	MovedDB        float64
+	// ReserveAfter and ReserveGain keep the end of the hourly budget
+	// for the moves that matter most: once a client had ReserveAfter
+	// attempts in the last hour, a further one needs the target's
+	// expected throughput to be ReserveGain times the current one (on
+	// top of the other rules).
+	ReserveAfter int
+	ReserveGain  float64
 	// DenyFor is how long a legacy client is refused on the BSS it is
 	// steered away from.
 	DenyFor time.Duration
@@ -75,6 +84,9 @@ func DefaultConfig() Config {
 		BackoffMax:     30 * time.Minute,
 		MaxPerHour:     4,
 		PingPongWindow: 30 * time.Minute,
+		MovedDB:        10,
+		ReserveAfter:   2,
+		ReserveGain:    3,
 		DenyFor:        30 * time.Second,
 		MinShare:       0.02,
 		Candidates:     3,
@@ -111,6 +123,11 @@ func (c Config) withDefaults() (Config, error) {
 	fillF(&c.BandUpGain, d.BandUpGain)
 	fillF(&c.BandDownMaxDBm, d.BandDownMaxDBm)
 	fillF(&c.MinShare, d.MinShare)
+	fillF(&c.MovedDB, d.MovedDB)
+	fillF(&c.ReserveGain, d.ReserveGain)
+	if c.ReserveAfter == 0 {
+		c.ReserveAfter = d.ReserveAfter
+	}
 	if c.MaxPerHour == 0 {
 		c.MaxPerHour = d.MaxPerHour
 	}
@@ -120,7 +137,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxClients == 0 {
 		c.MaxClients = d.MaxClients
 	}
-	for _, f := range []float64{c.MinGain, c.MinGainMbps, c.HysteresisDB, c.BandUpMinDBm, c.BandUpGain, c.BandDownMaxDBm, c.MinShare} {
+	for _, f := range []float64{c.MinGain, c.MinGainMbps, c.HysteresisDB, c.BandUpMinDBm, c.BandUpGain, c.BandDownMaxDBm, c.MinShare, c.MovedDB, c.ReserveGain} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return c, fmt.Errorf("steer: config: a parameter is not a finite number")
 		}
@@ -131,8 +148,10 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	switch {
-	case c.MinGain < 1 || c.BandUpGain < 1:
-		return c, fmt.Errorf("steer: config: gains below 1 would steer to worse BSSs (MinGain %g, BandUpGain %g)", c.MinGain, c.BandUpGain)
+	case c.MinGain < 1 || c.BandUpGain < 1 || c.ReserveGain < 1:
+		return c, fmt.Errorf("steer: config: gains below 1 would steer to worse BSSs (MinGain %g, BandUpGain %g, ReserveGain %g)", c.MinGain, c.BandUpGain, c.ReserveGain)
+	case c.MovedDB < 0 || c.ReserveAfter < 0:
+		return c, fmt.Errorf("steer: config: negative MovedDB %g or ReserveAfter %d", c.MovedDB, c.ReserveAfter)
 	case c.MinShare <= 0 || c.MinShare > 1:
 		return c, fmt.Errorf("steer: config: MinShare %g not in (0, 1]", c.MinShare)
 	case c.MaxPerHour < 0 || c.Candidates < 0 || c.MaxClients < 0:

@@ -40,7 +40,10 @@
 // (1 − Load, at least MinShare) divided among the BSS's other active
 // clients and this one. At its current BSS the client's own airtime
 // counts as idle, so a busy client does not chase idle BSSs because of
-// its own traffic. Signals are uplink signals as the mesh's APs measure
+// its own traffic. When the BSS's node reaches the root over a wireless
+// backhaul (BSS.BackhaulMbps), the estimate is at most the client's
+// share of it: the backhaul divided among the active clients of all the
+// node's BSSs and this one. Signals are uplink signals as the mesh's APs measure
 // them; the sensitivity table is the standard's minimum, so the
 // estimate is conservative and, being the same for every BSS, compares
 // fairly.
@@ -59,7 +62,10 @@
 //     one side, so noise alone at equal signals rarely crosses it; the
 //     1.5× is the "clearly better" and the 5 Mb/s keeps tiny
 //     rates from passing a ratio test. These are choices checked by the
-//     walk test, not figures from a standard.
+//     walk test, not figures from a standard. A client its node's
+//     backhaul holds below what its link gives needs no stronger signal
+//     within the band or down a band: the gain rule must then hold with
+//     B's signal HysteresisDB lower.
 //   - Band up (to 5 or 6 GHz): B's signal is at least BandUpMinDBm
 //     (−70 dBm: the tables give 20 MHz MCS 4 or 80 MHz MCS 2 there, 88
 //     Mb/s per VHT stream, more than 2.4 GHz HT's best 65 at 20 MHz, and
@@ -79,8 +85,14 @@
 //     BackoffMax (30 min); a successful move resets it.
 //   - Fewer than MaxPerHour (4) attempts in the last hour: the issue's
 //     bound of 4 attempts per client-hour, which also bounds the harm of
-//     a client that ignores every request.
-//   - B→A is not steered within PingPongWindow (30 min) of an A→B attempt.
+//     a client that ignores every request. After ReserveAfter (2) of
+//     them, a further move must give ReserveGain (3×) the current
+//     expected throughput, so a walking client does not spend its hour
+//     on small gains early and is left unsteerable when it matters.
+//   - B→A is not steered within PingPongWindow (30 min) of an A→B
+//     attempt, unless the client's signal at B fell MovedDB (10 dB, over
+//     3 σ of two 2-3 dB measurement noises) below the one the attempt
+//     saw: it walked away, and going back is no ping-pong.
 //
 // Clients without BSS transition support get a Deny action instead: From
 // disassociates them and refuses their association for DenyFor (30 s,

@@ -82,6 +82,13 @@ type BSS struct {
 	// being switched, full, or excluded by the operator). Clients on it
 	// may still be steered away.
 	Closed bool
+	// BackhaulMbps is what the node's wireless backhaul carries towards
+	// the root for the clients of all its BSSs together: the backhaul
+	// link's PHY rate times the airtime it gets on its channel. 0 means
+	// wired or unknown: no limit. It is a property of the node; when
+	// the node's BSSs give different values the smallest positive one
+	// counts.
+	BackhaulMbps float64
 }
 
 // Capabilities are what a client can do, as seen in its association

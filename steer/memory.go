@@ -60,8 +60,11 @@ func (o Outcome) failed() bool { return o == Rejected || o == Ignored || o == Ti
 type Attempt struct {
 	At       time.Time
 	From, To string // BSSIDs
-	Method   Method
-	Outcome  Outcome
+	// ToDBm is the client's signal at To when the attempt was decided
+	// (0 when unknown); the ping-pong rule compares it with later ones.
+	ToDBm   float64
+	Method  Method
+	Outcome Outcome
 	// Status is the BTM response status, -1 when none came.
 	Status int
 }

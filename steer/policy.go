@@ -45,6 +45,8 @@ type Action struct {
 	// CurrentMbps and ExpectedMbps are the estimated throughput at From
 	// and at To.
 	CurrentMbps, ExpectedMbps float64
+	// ToDBm is the client's signal at To that the decision used.
+	ToDBm float64
 	// Candidates is the BTM candidate list, best first (To first).
 	Candidates []string
 	// DenyFor is, for Method Deny, how long From refuses the client.
@@ -73,11 +75,28 @@ type view struct {
 	id string
 }
 
+// node is the key of v's node: its Node, or its BSSID when Node is
+// empty (a BSS of an unnamed node is a node of its own).
+func (v *view) node() string {
+	if v.Node == "" {
+		return "bssid " + v.id
+	}
+	return "node " + v.Node
+}
+
+// nodeView is what the round knows of one mesh node: its backhaul
+// (Mb/s, 0 for no limit) and the active clients of all its BSSs.
+type nodeView struct {
+	backhaul float64
+	active   int
+}
+
 // round holds one Decide call's working state.
 type round struct {
 	cfg      Config
 	now      time.Time
 	bsss     map[string]*view
+	nodes    map[string]nodeView
 	mem      Memory
 	problems []error
 }
@@ -109,7 +128,7 @@ func Decide(cfg Config, in Input, mem Memory) (Result, error) {
 		c := &clients[i]
 		h := r.observe(c)
 		if a, ok := r.decide(c, &h); ok {
-			h.Attempts = append(h.Attempts, Attempt{At: r.now, From: a.From, To: a.To, Method: a.Method, Status: -1})
+			h.Attempts = append(h.Attempts, Attempt{At: r.now, From: a.From, To: a.To, ToDBm: a.ToDBm, Method: a.Method, Status: -1})
 			actions = append(actions, a)
 		}
 		h.prune(r.now, max(hour, cfg.PingPongWindow))
@@ -143,6 +162,15 @@ func (r *round) indexBSSs(bs []BSS) {
 		default:
 			r.bsss[id] = &view{BSS: b, id: id}
 		}
+	}
+	r.nodes = make(map[string]nodeView, len(r.bsss))
+	for _, v := range r.bsss {
+		n := r.nodes[v.node()]
+		n.active += v.Active
+		if v.BackhaulMbps > 0 && (n.backhaul == 0 || v.BackhaulMbps < n.backhaul) {
+			n.backhaul = v.BackhaulMbps
+		}
+		r.nodes[v.node()] = n
 	}
 }
 
@@ -257,6 +285,7 @@ func (r *round) backoff(n int) time.Duration {
 type candidate struct {
 	id     string
 	mbps   float64
+	dbm    float64 // the client's signal there
 	reason Reason
 }
 
@@ -268,15 +297,24 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 	}
 	bands := c.Caps.Bands | Bands(cur.Band)
 	curMbps := r.expected(c, cur, c.Signal.DBm, true)
+	// A client its node's backhaul holds below what its link gives may
+	// move to a weaker signal (see better).
+	limited := r.backhaulShare(c, cur) < r.access(c, cur, c.Signal.DBm, true)
+	reserve := h.attemptsSince(r.now.Add(-hour)) >= r.cfg.ReserveAfter
 	var cands []candidate
 	for _, o := range r.freshest(c) {
 		t := r.bsss[o.id]
-		if t.Closed || !bands.Has(t.Band) || r.pingPong(h, c.BSSID, o.id) {
+		if t.Closed || !bands.Has(t.Band) || r.pingPong(h, c.BSSID, o.id, c.Signal.DBm) {
 			continue
 		}
 		mbps := r.expected(c, t, o.DBm, false)
-		if reason, ok := r.better(cur, t, c.Signal.DBm, o.DBm, curMbps, mbps); ok {
-			cands = append(cands, candidate{o.id, mbps, reason})
+		low := r.expected(c, t, o.DBm-r.cfg.HysteresisDB, false)
+		reason, ok := r.better(cur, t, c.Signal.DBm, o.DBm, curMbps, mbps, low, limited)
+		if ok && reserve && mbps < r.cfg.ReserveGain*curMbps {
+			ok = false
+		}
+		if ok {
+			cands = append(cands, candidate{o.id, mbps, o.DBm, reason})
 		}
 	}
 	if len(cands) == 0 {
@@ -289,7 +327,7 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 		return cmp.Compare(a.id, b.id)
 	})
 	a := Action{Client: c.MAC, From: c.BSSID, To: cands[0].id, Method: Transition, Reason: cands[0].reason,
-		CurrentMbps: curMbps, ExpectedMbps: cands[0].mbps}
+		CurrentMbps: curMbps, ExpectedMbps: cands[0].mbps, ToDBm: cands[0].dbm}
 	if !c.Caps.BTM {
 		a.Method, a.DenyFor = Deny, r.cfg.DenyFor
 		return a, true
@@ -338,11 +376,14 @@ func (r *round) freshest(c *Client) []seen {
 }
 
 // pingPong reports whether moving from → to would reverse an attempt
-// to → from within the ping-pong window.
-func (r *round) pingPong(h *History, from, to string) bool {
+// to → from within the ping-pong window. An attempt does not count when
+// the client's signal at from (dbm, now) is MovedDB or more below what
+// it was when the attempt sent it there: the client has walked away
+// from from since, and going back is no ping-pong.
+func (r *round) pingPong(h *History, from, to string, dbm float64) bool {
 	cut := r.now.Add(-r.cfg.PingPongWindow)
 	for _, a := range h.Attempts {
-		if a.From == to && a.To == from && a.At.After(cut) {
+		if a.From == to && a.To == from && a.At.After(cut) && !(a.ToDBm != 0 && dbm <= a.ToDBm-r.cfg.MovedDB) {
 			return true
 		}
 	}
@@ -350,16 +391,21 @@ func (r *round) pingPong(h *History, from, to string) bool {
 }
 
 // better applies the gain, hysteresis and band rules to a move from cur
-// (signal sc, expected tc) to t (signal st, expected tt).
-func (r *round) better(cur, t *view, sc, st, tc, tt float64) (Reason, bool) {
+// (signal sc, expected tc) to t (signal st, expected tt; low is t's
+// expected throughput at st − HysteresisDB). When limited (cur's node's
+// backhaul holds the client below what its link there gives) a move
+// within the band or down a band needs no stronger signal, only the gain
+// rule to hold at low: the gain comes from the backhaul, not the signal,
+// and low keeps measurement noise from passing the rule.
+func (r *round) better(cur, t *view, sc, st, tc, tt, low float64, limited bool) (Reason, bool) {
 	cfg := r.cfg
-	clearly := tt >= cfg.MinGain*tc && tt-tc >= cfg.MinGainMbps
+	clearly := func(x float64) bool { return x >= cfg.MinGain*tc && x-tc >= cfg.MinGainMbps }
 	switch {
 	case t.Band == cur.Band:
-		return Throughput, clearly && st >= sc+cfg.HysteresisDB
+		return Throughput, clearly(tt) && (st >= sc+cfg.HysteresisDB || limited && clearly(low))
 	case t.Band > cur.Band:
 		return BandUp, st >= cfg.BandUpMinDBm && tt >= cfg.BandUpGain*tc && tt > tc
 	default:
-		return BandDown, sc < cfg.BandDownMaxDBm && clearly
+		return BandDown, clearly(tt) && (sc < cfg.BandDownMaxDBm || limited && clearly(low))
 	}
 }

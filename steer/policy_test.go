@@ -140,7 +140,8 @@ func TestDwellCountsFromFirstSight(t *testing.T) {
 }
 
 // TestPingPongWindow: after A→B the client is not steered B→A within
-// the window even when B turns bad, and is after it.
+// the window even when B turns worse (5 dB below the -60 dBm the steer
+// saw, less than MovedDB), and is after it.
 func TestPingPongWindow(t *testing.T) {
 	in := Input{Now: t0, BSSs: mesh(), Clients: []Client{phone(apA5, -78, obs(apB5, -60))}}
 	res := decide(t, Config{}, in, Memory{})
@@ -148,8 +149,8 @@ func TestPingPongWindow(t *testing.T) {
 		t.Fatalf("first round: %+v, want a steer to B", res.Actions)
 	}
 	mem := res.Memory
-	// The client moves to B; then B turns bad and A good.
-	back := phone(apB5, -80, obs(apA5, -55))
+	// The client moves to B; then B turns worse and A good.
+	back := phone(apB5, -65, obs(apA5, -55))
 	for _, step := range []struct {
 		at   time.Duration
 		want int

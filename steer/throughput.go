@@ -1,5 +1,7 @@
 package steer
 
+import "math"
+
 // expected estimates the throughput (Mb/s) client c would get at BSS b
 // with uplink signal dbm: the PHY rate of the best MCS the signal allows
 // for the standard, width and streams both ends share, times the airtime
@@ -7,8 +9,16 @@ package steer
 // MinShare) divided among b's other active clients and this one. At its
 // own BSS (current) the client's own airtime counts as idle and it is
 // not one of the others, so the estimate does not favour a move just
-// because the client itself keeps its BSS busy.
+// because the client itself keeps its BSS busy. When b's node has a
+// wireless backhaul the estimate is at most the client's share of it
+// (backhaulShare).
 func (r *round) expected(c *Client, b *view, dbm float64, current bool) float64 {
+	return min(r.access(c, b, dbm, current), r.backhaulShare(c, b))
+}
+
+// access is expected without the backhaul limit: what the link and
+// b's airtime give.
+func (r *round) access(c *Client, b *view, dbm float64, current bool) float64 {
 	std := effectiveStandard(c.Caps.Standard, b.Standard, b.Band)
 	width := b.WidthMHz
 	if c.Caps.MaxWidthMHz > 0 {
@@ -30,6 +40,23 @@ func (r *round) expected(c *Client, b *view, dbm float64, current bool) float64 
 	}
 	idle := min(max(1-load, r.cfg.MinShare), 1)
 	return rate * idle / float64(max(others, 0)+1)
+}
+
+// backhaulShare is the part of the backhaul of b's node that client c
+// would get there: BackhaulMbps divided among the active clients of all
+// the node's BSSs and c, counted once (an active client of the node,
+// Airtime above 0, is already one of them). It is +Inf when the node
+// has no backhaul limit.
+func (r *round) backhaulShare(c *Client, b *view) float64 {
+	n := r.nodes[b.node()]
+	if n.backhaul <= 0 {
+		return math.Inf(1)
+	}
+	others := n.active
+	if own := r.bsss[c.BSSID]; own != nil && own.node() == b.node() && c.Airtime > 0 {
+		others--
+	}
+	return n.backhaul / float64(max(others, 0)+1)
 }
 
 // effectiveStandard is the newest PHY a client and a BSS share on a band:

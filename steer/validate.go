@@ -57,6 +57,8 @@ func checkBSS(b BSS) string {
 		return fmt.Sprintf("streams %d", b.Streams)
 	case b.Standard < UnknownStandard || b.Standard > HE:
 		return fmt.Sprintf("standard %d", int(b.Standard))
+	case !finite(b.BackhaulMbps) || b.BackhaulMbps < 0:
+		return fmt.Sprintf("backhaul %v Mb/s", b.BackhaulMbps)
 	}
 	return ""
 }
