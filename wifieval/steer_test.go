@@ -302,3 +302,52 @@ func TestMeshInputLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestMeshInputBackhaul: the mesh policy sees a backhaul limit on every
+// BSS of exactly the nodes whose wireless backhaul the judge simulates
+// (a Backhaul flow in the scenario), the same on both bands, and none on
+// the others (wired, or a link too weak to simulate).
+func TestMeshInputBackhaul(t *testing.T) {
+	cfg := DefaultWalkConfig()
+	for _, c := range Classes {
+		for seed := uint64(1); seed <= 3; seed++ {
+			h, err := NewHome(c, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := lccsPlan(t, h)
+			sc, err := h.Scenario(p, time.Second, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			simulated := map[string]bool{}
+			for _, f := range sc.Flows {
+				if f.Kind == Backhaul {
+					simulated[h.Scene.Radios[f.Ref].Node] = true
+				}
+			}
+			ws, err := h.Walkers(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := make([]walkState, len(ws))
+			for k := range ws {
+				st[k] = walkState{radio: h.Clients[k].Radio}
+			}
+			in := h.meshInput(p, ws, st, 0, cfg)
+			byNode := map[string]float64{}
+			for _, b := range in.BSSs {
+				if simulated[b.Node] != (b.BackhaulMbps > 0) || math.IsNaN(b.BackhaulMbps) {
+					t.Errorf("%s %d: %s (%s) backhaul %.1f Mb/s, judge simulates one: %v", c, seed, b.Radio, b.Node, b.BackhaulMbps, simulated[b.Node])
+				}
+				if v, ok := byNode[b.Node]; ok && v != b.BackhaulMbps {
+					t.Errorf("%s %d: node %s backhaul %.1f and %.1f Mb/s", c, seed, b.Node, v, b.BackhaulMbps)
+				}
+				byNode[b.Node] = b.BackhaulMbps
+			}
+			if len(simulated) > 0 {
+				t.Logf("%s %d: backhauls %v Mb/s", c, seed, byNode)
+			}
+		}
+	}
+}

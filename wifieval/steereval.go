@@ -98,14 +98,14 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 			defer wg.Done()
 			for n := range next {
 				jb := jobs[n]
-				res, err := j.Deliver(ctx, h.sliceHome(p, tls[pols[0]].Slices[jb.slice].At, jb.radio, cfg), p)
+				d, w, err := j.deliverWalk(ctx, h.sliceHome(p, tls[pols[0]].Slices[jb.slice].At, jb.radio, cfg), p)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = fmt.Errorf("slice %d: %w", jb.slice, err)
 					cancel()
 				}
 				if err == nil {
-					got[n], wall = res.Delivered, wall+res.Wall
+					got[n], wall = d, wall+w
 				}
 				mu.Unlock()
 			}
@@ -130,6 +130,57 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 		out.Policies[pol] = summariseWalk(tls[pol], judged, func(i int, r []int) []float64 { return got[index[key(i, r)]] })
 	}
 	return out, nil
+}
+
+// deliverWalk judges one slice h (plan p) and returns what each client
+// got end to end (Home.Clients order) and the judge's run time. It is
+// Deliver with another rule for satellites (endToEnd): the walk offers
+// every client twice its radio's capacity, and Deliver's rule, which
+// scales a satellite's clients by what the backhaul delivered of what
+// it was offered, charges them their own link's shortfall twice.
+func (j *Judge) deliverWalk(ctx context.Context, h *Home, p Plan) ([]float64, time.Duration, error) {
+	h = h.WithOffered(j.cfg.Offered)
+	sc, err := h.Scenario(p, j.cfg.Warmup, j.cfg.Measure)
+	if err != nil {
+		return nil, 0, err
+	}
+	got, wall, err := j.run(ctx, sc)
+	if err != nil {
+		return nil, 0, fmt.Errorf("wifieval: %s home %d: %w", h.Class, h.Seed, err)
+	}
+	return endToEnd(h, sc, got), wall, nil
+}
+
+// endToEnd is, per client of h, what it got end to end in scenario sc
+// whose flows delivered got (Mbps, sc.Flows order): what its AP
+// delivered to it, and for a client of a satellite with a simulated
+// backhaul that times min(1, backhaul delivered ÷ what the node's
+// clients got from their APs), i.e. the backhaul's carriage shared in
+// proportion to their links. The backhaul flow in the scenario is
+// offered what the clients are (full buffer), so the airtime it takes
+// is that of a saturated backhaul.
+func endToEnd(h *Home, sc *Scenario, got []float64) []float64 {
+	nodeOf := func(k int) string { return h.Scene.Radios[h.Clients[k].Radio].Node }
+	access, carried := map[string]float64{}, map[string]float64{}
+	for n, f := range sc.Flows {
+		switch f.Kind {
+		case ToClient:
+			access[nodeOf(f.Ref)] += got[n]
+		case Backhaul:
+			carried[h.Scene.Radios[f.Ref].Node] = got[n]
+		}
+	}
+	out := make([]float64, len(h.Clients))
+	for n, f := range sc.Flows {
+		if f.Kind != ToClient {
+			continue
+		}
+		out[f.Ref] = got[n]
+		if b, ok := carried[nodeOf(f.Ref)]; ok && b < access[nodeOf(f.Ref)] {
+			out[f.Ref] *= b / access[nodeOf(f.Ref)]
+		}
+	}
+	return out
 }
 
 // sampleSlices picks m of n slices, evenly spread: the middle one of

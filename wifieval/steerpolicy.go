@@ -96,7 +96,8 @@ func (h *Home) thresholdRound(ws []Walker, st []walkState, t time.Duration, cfg 
 // meshInput is what the leader gives steer.Decide at t: every mesh
 // radio as a BSS (channel and width from plan p; the radio's measured
 // Load from the home's Problem, the channel survey's busy share in the
-// home's normal use; its clients, all active), and every client with
+// home's normal use; its clients, all active; its node's wireless
+// backhaul, backhaulMbps), and every client with
 // its signal, observations, capabilities and airtime share. As
 // leader/steer.go does, an 11k client's signals are its beacon report's
 // (downlink) levels, its own BSS's included; the others' are uplink.
@@ -107,10 +108,11 @@ func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, c
 		count[st[k].radio]++
 	}
 	var in steer.Input
+	backhaul := h.backhaulMbps(p)
 	for i, r := range s.Radios {
 		b := steer.BSS{BSSID: bssid(i), Node: r.Node, Radio: r.ID, Band: steer.Band24, Standard: steer.HT, Streams: 2,
 			Channel: p.Assign[r.ID].Channel, WidthMHz: max(p.Assign[r.ID].Width, 20), Load: min(max(r.Load, 0), 1),
-			Clients: count[i], Active: count[i]}
+			Clients: count[i], Active: count[i], BackhaulMbps: backhaul[r.Node]}
 		if r.Band != wifiopt.Band2G4 {
 			b.Band, b.Standard = steer.Band5, steer.VHT
 		}
@@ -131,4 +133,36 @@ func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, c
 		in.Clients = append(in.Clients, c)
 	}
 	return in
+}
+
+// backhaulMbps is, per node with a wireless backhaul the judge
+// simulates (Scenario: a link at BackhaulMinDBm or better), what the
+// leader would take that backhaul to carry: the PHY rate of the link
+// (VHT, two streams, the uplink radio's width in plan p, at the signal
+// the satellite hears its uplink at) times the uplink channel's idle
+// airtime (1 − its radio's Load), as steer estimates a client's share.
+// Nodes without one are absent (no limit).
+func (h *Home) backhaulMbps(p Plan) map[string]float64 {
+	s := h.Scene
+	out := map[string]float64{}
+	for i, r := range s.Radios {
+		up := h.radioIndex(r.BackhaulOf)
+		if r.BackhaulOf == "" || up < 0 {
+			continue
+		}
+		u := s.Radios[up]
+		pw, ok := p.TxPowerDBm[u.ID]
+		if !ok {
+			pw = u.TxPowerDBm
+		}
+		ap := Node{Name: u.ID, Band: u.Band, At: s.RadioAt[up], TxPowerDBm: pw, AP: true, meshRadio: up, foreign: -1}
+		sta := Node{Name: r.ID + "-bh", Band: r.Band, At: s.RadioAt[i], meshRadio: i, foreign: -1}
+		dbm := pw - h.loss(ap, sta)
+		if dbm < BackhaulMinDBm {
+			continue // the judge takes it as wired
+		}
+		rate := steer.PHYRate(steer.VHT, max(p.Assign[u.ID].Width, 20), 2, dbm)
+		out[r.Node] = rate * min(max(1-u.Load, 0.02), 1)
+	}
+	return out
 }
