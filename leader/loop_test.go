@@ -208,7 +208,7 @@ func TestNewLeadershipWaitsForOldRound(t *testing.T) {
 			home[1].hold, home[1].inFlight = make(chan struct{}), make(chan string, 1)
 			h := start(t, cfg, home...)
 			h.firstRound(cfg)
-			<-home[1].inFlight
+			firstInFlight(t, home[1])
 			for _, x := range tt.terms {
 				h.setTerm(x.Term, x.Leading)
 			}

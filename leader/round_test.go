@@ -337,7 +337,7 @@ func TestReplanAfterChannelChangeDuringApply(t *testing.T) {
 	home[1].hold, home[1].inFlight = make(chan struct{}), make(chan string, 1)
 	h := start(t, cfg, home...)
 	h.firstRound(cfg)
-	<-home[1].inFlight
+	firstInFlight(t, home[1])
 	// The plan's own switch shows as a value change.
 	h.loop.Notify(agentB, valueChange("Device.WiFi.Radio.1.Channel", "40"))
 	close(home[1].hold)

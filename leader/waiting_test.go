@@ -58,6 +58,19 @@ func waitFor(t *testing.T, n *notifier, what string, cond func() bool) {
 	}
 }
 
+// firstInFlight waits, at most waitDeadline, for the first command that
+// the held agent a reports in flight, and returns it.
+func firstInFlight(t *testing.T, a *fakeAgent) string {
+	t.Helper()
+	select {
+	case cmd := <-a.inFlight:
+		return cmd
+	case <-time.After(waitDeadline):
+		t.Fatal("no switch started on the held agent")
+		return ""
+	}
+}
+
 // testClock is a clock.Fake that moves by itself when the Loop waits to
 // poll an Agent's Request row (so a round runs to its end without a test
 // driving each poll) and records the delays of the timers armed. A poll

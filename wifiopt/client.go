@@ -11,10 +11,6 @@ const (
 	// noise (-101 dBm) plus the 10 dB noise figure behind 802.11's
 	// minimum input sensitivities, as in the rejection model above.
 	ClientNoiseDBm = -91.0
-	// DefaultClientSignalDBm is the client signal assumed for a radio
-	// whose Radio.ClientSignalDBm is 0: the client of the width model,
-	// ReferenceSNRDB above ClientNoiseDBm.
-	DefaultClientSignalDBm = ClientNoiseDBm + ReferenceSNRDB
 	// topSNR24DB and topSNR5DB are the SNRs at which a client reaches the
 	// top rate of its band, HT MCS 7 in 2.4 GHz and VHT MCS 9 in 5 and
 	// 6 GHz: their minimum input sensitivities, -64 dBm in 20 MHz
@@ -30,12 +26,13 @@ const (
 type clientSNRs struct{ snr, top float64 }
 
 // clientSNR is the linear signal-to-noise ratio in 20 MHz of radio r's
-// weak client (Radio.ClientSignalDBm, or DefaultClientSignalDBm) and its
-// band's top-rate SNR.
+// weak client (Radio.ClientSignalDBm) and its band's top-rate SNR. An
+// unknown signal (0) gives SNR 0, for which clientLoss is 0: with no
+// measured client the planner does not guess one.
 func clientSNR(r *Radio) clientSNRs {
 	s := r.ClientSignalDBm
 	if s == 0 {
-		s = DefaultClientSignalDBm
+		return clientSNRs{}
 	}
 	top := topSNR5DB
 	if r.Band == Band2G4 {

@@ -101,8 +101,8 @@ func TestClientLossVanishes(t *testing.T) {
 		}
 		prev = got
 	}
-	if d, z := clientSNR(&Radio{Band: Band5G}), snr(DefaultClientSignalDBm); d != z {
-		t.Errorf("ClientSignalDBm 0 gives SNR %v, want the default's %v", d, z)
+	if got := lt.clientLoss(clientSNR(&Radio{Band: Band5G}), -53, 40, 40, 40); got != 0 {
+		t.Errorf("unknown client signal (0): loss %.5f, want 0 (no client term)", got)
 	}
 }
 

@@ -156,11 +156,11 @@
 //
 // Interference that does not make a radio defer still reaches its
 // clients. Each radio's weak client receives ClientSignalDBm in 20 MHz
-// (a low percentile of its stations' signals, see ClientSignal; by
-// default DefaultClientSignalDBm, ReferenceSNRDB above the noise
-// ClientNoiseDBm of -91 dBm, the noise figure behind the minimum input
-// sensitivities of 17.3.10.2, 19.3.19.1 and 21.3.18.1), 3 dB less per
-// doubling of width. The client, near its AP, is taken to receive what
+// (a low percentile of its stations' signals, see ClientSignal), against
+// the noise ClientNoiseDBm of -91 dBm (the noise figure behind the
+// minimum input sensitivities of 17.3.10.2, 19.3.19.1 and 21.3.18.1),
+// 3 dB less per doubling of width. A radio whose ClientSignalDBm is 0
+// (unknown) has no client term: the planner does not invent a client. The client, near its AP, is taken to receive what
 // the AP hears of a neighbour or foreign BSS, after the same transmit
 // mask and adjacent-channel rejection as above (leakDB). In each 20 MHz
 // channel the leaked power I lowers the SNR S/N to S/(N+I); the capacity

@@ -15,13 +15,17 @@ func ch24() []Channel {
 	return out
 }
 
+// refClient is the weak client's signal the hand tests give their radios:
+// ReferenceSNRDB (25 dB) above the client noise, as for the width model.
+const refClient = ClientNoiseDBm + ReferenceSNRDB
+
 // tiny is two 2.4 GHz radios that hear each other at -82 dBm (contention
-// 0.5), both currently on channel 1.
+// 0.5), both currently on channel 1, with clients at refClient.
 func tiny() *Problem {
 	return &Problem{
 		Radios: []Radio{
-			{ID: "a", Node: "n1", Band: Band2G4, Channels: ch24(), Current: Assignment{1, 20}, Load: 0.5},
-			{ID: "b", Node: "n2", Band: Band2G4, Channels: ch24(), Current: Assignment{1, 20}, Load: 0.4},
+			{ID: "a", Node: "n1", Band: Band2G4, Channels: ch24(), Current: Assignment{1, 20}, Load: 0.5, ClientSignalDBm: refClient},
+			{ID: "b", Node: "n2", Band: Band2G4, Channels: ch24(), Current: Assignment{1, 20}, Load: 0.4, ClientSignalDBm: refClient},
 		},
 		RSSI:       []Link{{From: "a", To: "b", RSSI: -82}, {From: "b", To: "a", RSSI: -82}},
 		SwitchCost: 0.01,
@@ -49,7 +53,7 @@ func TestEvaluateByHand(t *testing.T) {
 	// mask leaves leakDB(20, 5) ≈ -1.1 dB and leakDB(20, 10) ≈ -3.0 dB in
 	// the channel, compared with the -82 dBm preamble threshold.
 	adj1, adj2 := soft(leakDB(20, 5)), soft(leakDB(20, 10))
-	// The clients (the default, 25 dB SNR; HT MCS 7 needs 27 dB) lose
+	// The clients (refClient, 25 dB SNR; HT MCS 7 needs 27 dB) lose
 	// SINR while the other's signal does not make their AP defer.
 	cl := func(in, p float64) float64 { return sinr(ReferenceSNRDB, -64-ClientNoiseDBm, in, p) }
 	co, near1, near2 := cl(-82, 0.5), cl(-82+leakDB(20, 5), adj1), cl(-82+leakDB(20, 10), adj2)
@@ -117,8 +121,8 @@ func TestEvaluateWidth(t *testing.T) {
 	chs := []Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}}
 	rssi80 := -82 + 10*math.Log10(4)
 	p := &Problem{Radios: []Radio{
-		{ID: "a", Band: Band5G, Channels: chs, Widths: []int{20, 40, 80}, Current: Assignment{36, 40}, Load: 0.4},
-		{ID: "b", Band: Band5G, Channels: chs, Widths: []int{20, 80}, Current: Assignment{44, 20}, Load: 0.1},
+		{ID: "a", Band: Band5G, Channels: chs, Widths: []int{20, 40, 80}, Current: Assignment{36, 40}, Load: 0.4, ClientSignalDBm: refClient},
+		{ID: "b", Band: Band5G, Channels: chs, Widths: []int{20, 80}, Current: Assignment{44, 20}, Load: 0.1, ClientSignalDBm: refClient},
 	}, RSSI: []Link{{From: "a", To: "b", RSSI: rssi80}, {From: "b", To: "a", RSSI: -82}}}
 	// a on 36/80, b on 44/20 (airtime 0.1): a loses 0.1·(20/80)·0.5 of
 	// its airtime, weighted aA; b loses aA·1·p(a at 80 MHz, heard at
@@ -132,7 +136,7 @@ func TestEvaluateWidth(t *testing.T) {
 	// Plus the soft threshold's tail of energy detect in a's three other
 	// 20 MHz channels, below 1e-7.
 	want := aA*0.1*0.25*0.5 + 0.1*aA*1*0.5 + 0.1*(1-1/capacityAt(80))
-	// And the clients' SINR (default client, 25 dB in 20 MHz; VHT's top
+	// And the clients' SINR (refClient, 25 dB in 20 MHz; VHT's top
 	// rate needs 34): b's clients receive a's 80 MHz at -82 dBm per
 	// 20 MHz and defer half the time; a's, at 19 dB in 80 MHz, receive b
 	// in 44 (deferring half the time) and its leakage, 20 and 40 MHz

@@ -42,9 +42,9 @@ type Radio struct {
 	TxPowerDBm float64
 	// ClientSignalDBm is the signal in 20 MHz of the radio's weak
 	// clients, e.g. a low percentile of its associated stations' measured
-	// signal; 0 means unknown (DefaultClientSignalDBm). It prices the
-	// SINR their downlink loses to interference that does not make the
-	// radio defer (see Clients in the package documentation).
+	// signal; 0 means unknown, and the radio then has no client term. It
+	// prices the SINR their downlink loses to interference that does not
+	// make the radio defer (see Clients in the package documentation).
 	ClientSignalDBm float64
 	// BackhaulOf names the radio whose channel this radio must share
 	// because it carries a wireless backhaul to it; "" when none.
