@@ -107,6 +107,9 @@ type Runner struct {
 	remove func()
 	done   chan struct{}
 
+	// applyMu serialises apply, so that a later apply always reads the
+	// model no older than an earlier one did.
+	applyMu sync.Mutex
 	mu      sync.Mutex
 	enabled bool
 	workers map[string]*worker
@@ -172,6 +175,11 @@ func (r *Runner) loop() {
 
 // apply starts, restarts and stops workers to match the model.
 func (r *Runner) apply() error {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	if r.ctx.Err() != nil {
+		return nil // closed: start nothing
+	}
 	enabled, profiles, err := ReadProfiles(r.ctx, r.cfg.Model)
 	if err != nil {
 		return err
@@ -280,8 +288,14 @@ func (r *Runner) State(row, param string) (string, bool) {
 }
 
 // Force collects and sends a report of the profile at row now
-// (ForceCollection()); the delivery runs in the background.
+// (ForceCollection()); the delivery runs in the background. It first
+// applies the model's profiles as they are, so that a write just made
+// (Enable, say) counts, though the runner follows writes in the
+// background.
 func (r *Runner) Force(_ context.Context, row string) error {
+	if err := r.apply(); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	w := r.workers[row]

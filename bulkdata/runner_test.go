@@ -385,3 +385,22 @@ func TestRetainedTotalBounded(t *testing.T) {
 		t.Fatalf("oldest kept report of %v, want none before %v", oldest, want)
 	}
 }
+
+// TestForceRightAfterEnable: a Controller that enables a profile and at
+// once calls ForceCollection() gets the report, not "profile is not
+// enabled" because the runner had not yet applied its own write (the
+// node's TestHistoryOverUSP met this under load). Each of 20 profiles is
+// forced the instant its Enable is written.
+func TestForceRightAfterEnable(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.MinInterval = time.Hour })
+	for i := range 20 {
+		row := e.profile(t, nil)
+		if err := e.r.Force(context.Background(), row); err != nil {
+			t.Fatalf("profile %d: ForceCollection right after Enable: %v", i, err)
+		}
+		if _, body := e.col.next(t); !strings.Contains(string(body), `"SerialNumber":"SN1"`) {
+			t.Fatalf("profile %d: body %s", i, body)
+		}
+		set(t, e.m, row, map[string]string{"Enable": "false"})
+	}
+}
