@@ -1,6 +1,7 @@
 // Package leader is what the mesh leader does with the home's Wi-Fi: it
-// measures every member Agent's radios and neighbour scan through USP,
-// plans the channels with wifiopt, and applies a plan worth applying one
+// measures every member Agent's radios, their stations' signals (the
+// weak client of each radio, for wifiopt's client term) and neighbour
+// scan through USP, plans the channels with wifiopt, and applies a plan worth applying one
 // radio at a time through the term-carrying X_USPMESH_Switch() command,
 // the other nodes' radios (the leaves) first and its own last, verifying
 // each switch and rolling back a failed one. Alongside it keeps a USP

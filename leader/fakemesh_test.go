@@ -54,6 +54,10 @@ type fakeRadio struct {
 	// stats are extra parameters of the radio's Stats. object
 	// (X_USPMESH_Airtime ...); none: the radio reports no survey figures.
 	stats map[string]string
+	// stations are the extra parameters (SignalStrength, X_USPMESH_Seen)
+	// of the AssociatedDevice rows of the radio's access point, one per
+	// station.
+	stations []map[string]string
 }
 
 // fakeBSS is a foreign network one fake radio hears.
@@ -93,6 +97,8 @@ type fakeAgent struct {
 	requests map[string]bool // Request rows; true: never ends
 	subs     map[string]bool
 	results  []map[string]string // the last scan's Result rows
+	// noAPs Agents answer Gets of Device.WiFi.AccessPoint. with an error.
+	noAPs bool
 }
 
 // fakeMesh is the fake Agents and what they received.
@@ -234,6 +240,16 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 		for i, r := range a.radios {
 			rows[fmt.Sprintf("%s%d.", ssidTable, i+1)] = map[string]string{"SSID": "home", "BSSID": strings.ToUpper(r.bssid),
 				"LowerLayers": fmt.Sprintf("%s%d", radioTable, i+1)}
+		}
+	case p == accessPointTable && !a.noAPs:
+		for i, r := range a.radios {
+			ap := fmt.Sprintf("%s%d.", accessPointTable, i+1)
+			rows[ap] = map[string]string{"SSIDReference": fmt.Sprintf("%s%d", ssidTable, i+1), "Enable": "true"}
+			for j, st := range r.stations {
+				row := map[string]string{"MACAddress": fmt.Sprintf("02:cc:00:00:%02x:%02x", i, j)}
+				maps.Copy(row, st)
+				rows[fmt.Sprintf("%sAssociatedDevice.%d.", ap, j+1)] = row
+			}
 		}
 	case p == resultTable:
 		for i, r := range a.results {

@@ -75,8 +75,8 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 			load, source = meshRadioLoad, SourceAssumed
 		}
 		p.Radios = append(p.Radios, wifiopt.Radio{ID: r.id(), Node: string(r.agent), Band: r.band, Channels: chans,
-			Widths: widths, Current: r.current, Load: load})
-		inputs[i] = Input{Radio: r.id(), Load: load, Source: source, Busy: r.busy}
+			Widths: widths, Current: r.current, Load: load, ClientSignalDBm: r.clientSignal})
+		inputs[i] = Input{Radio: r.id(), Load: load, Source: source, Busy: r.busy, ClientSignal: r.clientSignal}
 		byID[r.id()] = i
 		for _, b := range r.bssids {
 			byBSSID[b] = r.id()

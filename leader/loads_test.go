@@ -137,9 +137,9 @@ func TestCover(t *testing.T) {
 
 func TestInputParams(t *testing.T) {
 	in := Input{Radio: "os::012345-A/wl0", Load: 0.123456, Source: SourceMeasured, Busy: -1, Unexplained: 0.2,
-		ForeignBSSLoad: 2, ForeignInferred: 1}
+		ForeignBSSLoad: 2, ForeignInferred: 1, ClientSignal: -71.6}
 	want := map[string]string{"Load": "0.1235", "Source": "Measured", "Busy": "-1", "Unexplained": "0.2000",
-		"ForeignBSSLoad": "2", "ForeignInferred": "1", "ForeignAssumed": "0"}
+		"ForeignBSSLoad": "2", "ForeignInferred": "1", "ForeignAssumed": "0", "ClientSignal": "-72"}
 	if got := in.Params(); !maps.Equal(got, want) {
 		t.Errorf("Params() = %v, want %v", got, want)
 	}

@@ -3,6 +3,7 @@ package leader
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,10 @@ type measuredRadio struct {
 	// the busy share by channel of the channels its survey covers.
 	airtime, busy float64
 	survey        map[int]float64
+	// clientSignal is the weak client's signal (wifiopt.ClientSignal of
+	// its associated stations' signals, dBm), 0 when it has none or its
+	// Agent reported no stations.
+	clientSignal float64
 }
 
 // id is the radio's planner ID, also Plan.Assignment.{i}.Radio.
@@ -130,6 +135,7 @@ func (l *Loop) measureAgent(ctx context.Context, a usp.EndpointID) ([]*measuredR
 	if len(radios) == 0 {
 		return nil, nil, nil
 	}
+	l.clientSignals(ctx, a, rows, radios)
 	if _, err := l.operateWait(ctx, a, scanCommand, nil); err != nil {
 		return nil, nil, err
 	}
@@ -156,6 +162,34 @@ func (l *Loop) measureAgent(ctx context.Context, a usp.EndpointID) ([]*measuredR
 		}
 	}
 	return radios, sights, nil
+}
+
+// clientSignals sets each radio's clientSignal from Agent a's access
+// points' associated stations, read as the steering pass reads them
+// (steerRows): a station's level of its own BSS from its beacon report
+// (downlink) where it has one, else the AP's SignalStrength (uplink,
+// which understates the downlink by the AP's transmit power less the
+// client's). rows are a's radio and SSID rows. An Agent that cannot list
+// its access points leaves every radio at 0 (unknown), so the plan
+// just has no client term: that is not worth failing the round.
+func (l *Loop) clientSignals(ctx context.Context, a usp.EndpointID, rows map[string]map[string]string, radios []*measuredRadio) {
+	aps, err := l.getRows(ctx, a, accessPointTable)
+	if err != nil {
+		l.log.DebugContext(ctx, "no stations for the plan's client term", "agent", a, "err", err)
+		return
+	}
+	all := maps.Clone(rows)
+	maps.Copy(all, aps)
+	_, clients := steerRows(a, all, l.clk.Now())
+	for _, r := range radios {
+		var sigs []float64
+		for _, c := range clients {
+			if c.Signal.DBm < 0 && slices.Contains(r.bssids, c.BSSID) {
+				sigs = append(sigs, c.Signal.DBm)
+			}
+		}
+		r.clientSignal = wifiopt.ClientSignal(sigs)
+	}
 }
 
 // parseRadio reads one Device.WiFi.Radio.{i}. row of Agent a and its

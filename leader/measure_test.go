@@ -204,7 +204,7 @@ func TestMeasure(t *testing.T) {
 	if !reflect.DeepEqual(ms.sightings, wantSights) {
 		t.Errorf("sightings\n%+v, want\n%+v", ms.sightings, wantSights)
 	}
-	// Each Agent: radios and SSIDs, the scan, its Request row until gone,
+	// Each Agent: radios and SSIDs, access points and stations, the scan, its Request row until gone,
 	// the results with the radios' survey figures the scan refreshed.
 	for _, a := range home {
 		var got []string
@@ -219,11 +219,48 @@ func TestMeasure(t *testing.T) {
 				got[i] = "get Device.LocalAgent.Request.{i}."
 			}
 		}
-		want := []string{"get Device.WiFi.Radio.,Device.WiFi.SSID.", "operate Device.WiFi.NeighboringWiFiDiagnostic()",
+		want := []string{"get Device.WiFi.Radio.,Device.WiFi.SSID.", "get " + accessPointTable, "operate Device.WiFi.NeighboringWiFiDiagnostic()",
 			"get Device.LocalAgent.Request.{i}.", "get Device.LocalAgent.Request.{i}.", "get " + resultTable + "," + radioTable}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s received %q, want %q", a.id, got, want)
 		}
+	}
+}
+
+// TestMeasureClientSignal: a radio's weak client is the 10th percentile
+// of its stations' signals, a station's own-BSS level from its beacon
+// report (downlink) replacing the AP's uplink SignalStrength; it reaches
+// the Problem and Plan.Input. A radio without stations, and every radio
+// of an Agent that cannot list its access points, stays at 0 (no client
+// term), and that Agent is still measured.
+func TestMeasureClientSignal(t *testing.T) {
+	home := crowdedHome()[:3]
+	home[0].radios[0].stations = []map[string]string{
+		{"SignalStrength": "-50"},
+		// Uplink -75; the beacon report heard its own BSS at -62.
+		{"SignalStrength": "-75", "X_USPMESH_Seen": home[0].radios[0].bssid + "/-62/2026-01-01T00:00:00Z"},
+		{"SignalStrength": "-45"},
+		{"SignalStrength": "junk"},
+	}
+	home[1].noAPs = true
+	home[1].radios[0].stations = []map[string]string{{"SignalStrength": "-80"}}
+	l, _, _ := measureLoop(t, home)
+	ms := l.measure(context.Background(), l.agents())
+	if len(ms.failed) != 0 {
+		t.Fatalf("failed: %v", ms.failed)
+	}
+	p, inputs := ms.build()
+	want := map[string]float64{"os::012345-A/wl0": -62, "os::012345-A/wl1": 0, "os::012345-B/wl0": 0, "os::012345-C/wl0": 0}
+	if len(p.Radios) != len(want) {
+		t.Fatalf("%d radios, want %d", len(p.Radios), len(want))
+	}
+	for i, r := range p.Radios {
+		if w, ok := want[r.ID]; !ok || r.ClientSignalDBm != w || inputs[i].ClientSignal != w {
+			t.Errorf("%s: ClientSignalDBm %v, Input %v, want %v", r.ID, r.ClientSignalDBm, inputs[i].ClientSignal, w)
+		}
+	}
+	if got := inputs[0].Params()["ClientSignal"]; got != "-62" {
+		t.Errorf("Plan.Input ClientSignal %q, want -62", got)
 	}
 }
 

@@ -2,6 +2,7 @@ package leader
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +169,9 @@ type Input struct {
 	// networks the radio heard by where their load came from: their BSS
 	// Load element, the radio's unexplained busy time, or a constant.
 	ForeignBSSLoad, ForeignInferred, ForeignAssumed int
+	// ClientSignal is the weak client's signal (dBm) the plan's client
+	// term used, 0 when the radio had no stations (no client term).
+	ClientSignal float64
 }
 
 // Params renders the row's parameters other than its key Radio: shares
@@ -185,5 +189,6 @@ func (in Input) Params() map[string]string {
 		"ForeignBSSLoad":  strconv.Itoa(in.ForeignBSSLoad),
 		"ForeignInferred": strconv.Itoa(in.ForeignInferred),
 		"ForeignAssumed":  strconv.Itoa(in.ForeignAssumed),
+		"ClientSignal":    strconv.Itoa(int(math.Round(in.ClientSignal))),
 	}
 }

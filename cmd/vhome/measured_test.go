@@ -26,6 +26,7 @@ type planInput struct {
 	Radio, Source                                   string
 	Load, Busy, Unexplained                         float64
 	ForeignBSSLoad, ForeignInferred, ForeignAssumed int
+	ClientSignal                                    int
 }
 
 var inputParam = regexp.MustCompile(`^Device\.X_USPMESH_Mesh\.Plan\.Input\.(\d+)\.(\w+)$`)
@@ -68,6 +69,8 @@ func readInputs(h *Home, i int) (map[string]planInput, error) {
 			r.ForeignInferred = n
 		case "ForeignAssumed":
 			r.ForeignAssumed = n
+		case "ClientSignal":
+			r.ClientSignal = n
 		}
 	}
 	out := map[string]planInput{}
@@ -91,7 +94,8 @@ func heavyFlat(t *testing.T) string {
 }
 
 // TestMeasuredInputs: after the leader plans, Plan.Input shows every mesh
-// radio's load as measured, equal (to the parameter's percent) to the
+// radio's load as measured (and, for a radio with stations, its weak
+// client's signal), equal (to the parameter's percent) to the
 // airtime the simulated radio really uses, and different where the
 // traffic differs: ap1's 5 GHz radio carries a heavy client.
 func TestMeasuredInputs(t *testing.T) {
@@ -164,5 +168,11 @@ func TestMeasuredInputs(t *testing.T) {
 	}
 	if foreign == 0 {
 		t.Error("no input counts a foreign network")
+	}
+	// ap1's 5 GHz radio has stations (the heavy client beside it among
+	// them): the plan's client term got their weak client's signal, read
+	// from the AssociatedDevice rows over USP.
+	if s := inputs["ap1/radio1"].ClientSignal; s >= 0 || s < -100 {
+		t.Errorf("ap1/radio1 ClientSignal %d dBm, want its weak station's signal", s)
 	}
 }

@@ -86,6 +86,9 @@ func mesh(m *datamodel.ObjectDef) {
 //     networks the radio heard whose load came from their BSS Load
 //     element, from the radio's unexplained busy time on their channel,
 //     or from a constant (no BSS Load and no survey of their channel).
+//   - ClientSignal: the signal (dBm) of the radio's weak client, the 10th
+//     percentile of its associated stations' signals, that the plan's
+//     client-SINR term used; 0 when the radio had no stations (no term).
 func planInputs(p *datamodel.ObjectDef) {
 	in := table(p.Table("Input", []string{"Radio"}), datamodel.ObjReadOnly, false)
 	str(in, "Radio", 128)
@@ -96,4 +99,5 @@ func planInputs(p *datamodel.ObjectDef) {
 	in.Param("ForeignBSSLoad", value.UnsignedInt)
 	in.Param("ForeignInferred", value.UnsignedInt)
 	in.Param("ForeignAssumed", value.UnsignedInt)
+	in.Param("ClientSignal", value.Int).Range(-200, 0)
 }
