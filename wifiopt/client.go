@@ -55,40 +55,16 @@ func clientSNR(r *Radio) clientSNRs {
 // probability 1 − p_k, p_k the probability of deferring that exposure
 // uses; the mean over the block is returned.
 func (t *leakTable) clientLoss(c clientSNRs, rssi float64, wo, wq, dx int) float64 {
-	if wo <= 0 {
-		wo = 20
-	}
-	if wq <= 0 {
-		wq = 20
-	}
-	snr := c.snr * 20 / float64(wo)
+	snr := c.snr * 20 / float64(max(wo, 20))
 	full := math.Log2(1 + min(c.top, snr))
 	if !(full > 0) {
 		return 0
 	}
-	per20 := rssi - 10*math.Log10(float64(wq)/20)
-	tab := t[widthIndex(wq)]
-	n := wo / 20
-	sum := 0.0
-	for k := range n {
-		dc := dx - (-wo/2 + 10 + 20*k)
-		if dc < 0 {
-			dc = -dc
-		}
-		if dc >= len(tab) {
-			continue
-		}
-		thr := EnergyDetectDBm
-		if dc < wq/2+10 {
-			thr = CarrierSenseDBm
-		}
-		in := per20 + tab[dc]
-		p := 1 / (1 + math.Exp(-(in-thr)/FadingDB))
+	return t.meanOverBlock(rssi, wo, wq, dx, func(in, p float64) float64 {
 		inr := math.Pow(10, (in-ClientNoiseDBm)/10)
 		left := max(minShare, math.Log2(1+min(c.top, snr/(1+inr)))/full)
-		sum += (1 - p) * (1/left - 1)
-	}
-	return sum / float64(n)
+		return (1 - p) * (1/left - 1)
+	})
 }
 
 // foreignClientLoss is the extra airtime radio i on option o needs for

@@ -275,6 +275,18 @@ func newLeakTable() *leakTable {
 // (its legacy preamble is sent on each of its 20 MHz channels) and with
 // EnergyDetectDBm when it lies wholly outside it.
 func (t *leakTable) exposure(rssi float64, wo, wq, dx int) float64 {
+	return t.meanOverBlock(rssi, wo, wq, dx, func(_, p float64) float64 { return p })
+}
+
+// meanOverBlock is the mean of f over the 20 MHz channels of a radio's
+// block of width wo, for a transmission of width wq heard at rssi dBm
+// centred dx MHz above the block's centre: f gets the transmission's
+// power in the channel after the leakage loss (in, dBm) and the
+// probability p that the radio defers to it there (the soft threshold
+// against CarrierSenseDBm or EnergyDetectDBm, as exposure describes). A
+// channel too far away for the leakage table counts 0. Widths of 0 are
+// taken as 20 MHz.
+func (t *leakTable) meanOverBlock(rssi float64, wo, wq, dx int, f func(in, p float64) float64) float64 {
 	if wo <= 0 {
 		wo = 20
 	}
@@ -297,7 +309,8 @@ func (t *leakTable) exposure(rssi float64, wo, wq, dx int) float64 {
 		if dc < wq/2+10 {
 			thr = CarrierSenseDBm
 		}
-		sum += 1 / (1 + math.Exp(-(per20+tab[dc]-thr)/FadingDB))
+		in := per20 + tab[dc]
+		sum += f(in, 1/(1+math.Exp(-(in-thr)/FadingDB)))
 	}
 	return sum / float64(n)
 }
