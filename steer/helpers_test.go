@@ -66,3 +66,20 @@ func decide(t *testing.T, cfg Config, in Input, mem Memory) Result {
 	}
 	return res
 }
+
+// oneAction checks that res has no action when want is "" (and then
+// returns false) and otherwise exactly one, which it returns; the caller
+// checks its target and the rest.
+func oneAction(t *testing.T, res Result, want string) (Action, bool) {
+	t.Helper()
+	if want == "" {
+		if len(res.Actions) != 0 {
+			t.Fatalf("actions %+v, want none", res.Actions)
+		}
+		return Action{}, false
+	}
+	if len(res.Actions) != 1 {
+		t.Fatalf("actions %+v, want one to %s", res.Actions, want)
+	}
+	return res.Actions[0], true
+}

@@ -54,16 +54,10 @@ func TestRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := decide(t, Config{}, Input{BSSs: tt.bsss, Clients: []Client{tt.client}}, Memory{})
-			if tt.want == "" {
-				if len(res.Actions) != 0 {
-					t.Fatalf("actions %+v, want none", res.Actions)
-				}
+			a, ok := oneAction(t, res, tt.want)
+			if !ok {
 				return
 			}
-			if len(res.Actions) != 1 {
-				t.Fatalf("actions %+v, want one to %s", res.Actions, tt.want)
-			}
-			a := res.Actions[0]
 			if a.To != tt.want || a.From != tt.client.BSSID || a.Reason != tt.reason || a.Method != tt.method {
 				t.Fatalf("action %+v, want %s→%s %v %v", a, tt.client.BSSID, tt.want, tt.reason, tt.method)
 			}

@@ -39,73 +39,67 @@ func TestToNS(t *testing.T) {
 // carries its load through clients, every method's plan is valid, and
 // the scenario is written.
 func TestHomes(t *testing.T) {
-	for _, c := range Classes {
-		for seed := uint64(1); seed <= 3; seed++ {
-			h, err := NewHome(c, seed)
-			if err != nil {
-				t.Fatal(err)
+	eachHome(t, func(c Class, seed uint64, h *Home) {
+		if c == House {
+			// gen's Problem, but for the clients' signals.
+			want := gen.Home(seed, 3+int(seed%3))
+			got := *h.Problem
+			got.Radios = slices.Clone(got.Radios)
+			for i := range got.Radios {
+				got.Radios[i].ClientSignalDBm = 0
 			}
-			if c == House {
-				// gen's Problem, but for the clients' signals.
-				want := gen.Home(seed, 3+int(seed%3))
-				got := *h.Problem
-				got.Radios = slices.Clone(got.Radios)
-				for i := range got.Radios {
-					got.Radios[i].ClientSignalDBm = 0
-				}
-				if !reflect.DeepEqual(want, &got) {
-					t.Fatalf("house %d differs from gen.Home", seed)
-				}
-			}
-			// Every radio with clients carries their weakest signal (at
-			// most 3 clients: the 10th percentile is the minimum).
-			for i, r := range h.Problem.Radios {
-				weakest := 0.0
-				for _, cl := range h.Clients {
-					if cl.Radio == i {
-						s := h.Scene.Radios[i].TxPowerDBm - h.lossTo(cl.ID, cl.At, i)
-						if weakest == 0 || s < weakest {
-							weakest = s
-						}
-					}
-				}
-				if r.ClientSignalDBm != weakest || weakest == 0 {
-					t.Errorf("%s %d %s: ClientSignalDBm %v, want its weakest client's %v", c, seed, r.ID, r.ClientSignalDBm, weakest)
-				}
-			}
-			if c == Apartment && (len(h.Scene.Foreign) < 20 || len(h.Scene.Foreign) > 40) {
-				t.Errorf("apartment %d: %d foreign networks", seed, len(h.Scene.Foreign))
-			}
-			for i, r := range h.Problem.Radios {
-				sum := 0.0
-				for _, cl := range h.Clients {
-					if cl.Radio == i {
-						sum += cl.OfferedMbps
-					}
-				}
-				if want := r.Load * Capacity(r.Band, r.Current.Width); sum < want*0.999 || sum > want*1.001 {
-					t.Errorf("%s %d %s: clients offered %.1f Mbps, load says %.1f", c, seed, r.ID, sum, want)
-				}
-			}
-			for _, m := range Methods {
-				a, err := MakePlan(context.Background(), h.Problem, m, seed)
-				if err != nil {
-					t.Fatalf("%s %d %s: %v", c, seed, m, err)
-				}
-				if _, err := wifiopt.Evaluate(h.Problem, a); err != nil {
-					t.Fatalf("%s %d %s: plan invalid: %v", c, seed, m, err)
-				}
-				sc, err := h.Scenario(Plan{Assign: a}, time.Second, time.Second)
-				if err != nil {
-					t.Fatalf("%s %d %s: %v", c, seed, m, err)
-				}
-				var b bytes.Buffer
-				if _, err := sc.WriteTo(&b); err != nil {
-					t.Fatal(err)
-				}
+			if !reflect.DeepEqual(want, &got) {
+				t.Fatalf("house %d differs from gen.Home", seed)
 			}
 		}
-	}
+		// Every radio with clients carries their weakest signal (at
+		// most 3 clients: the 10th percentile is the minimum).
+		for i, r := range h.Problem.Radios {
+			weakest := 0.0
+			for _, cl := range h.Clients {
+				if cl.Radio == i {
+					s := h.Scene.Radios[i].TxPowerDBm - h.lossTo(cl.ID, cl.At, i)
+					if weakest == 0 || s < weakest {
+						weakest = s
+					}
+				}
+			}
+			if r.ClientSignalDBm != weakest || weakest == 0 {
+				t.Errorf("%s %d %s: ClientSignalDBm %v, want its weakest client's %v", c, seed, r.ID, r.ClientSignalDBm, weakest)
+			}
+		}
+		if c == Apartment && (len(h.Scene.Foreign) < 20 || len(h.Scene.Foreign) > 40) {
+			t.Errorf("apartment %d: %d foreign networks", seed, len(h.Scene.Foreign))
+		}
+		for i, r := range h.Problem.Radios {
+			sum := 0.0
+			for _, cl := range h.Clients {
+				if cl.Radio == i {
+					sum += cl.OfferedMbps
+				}
+			}
+			if want := r.Load * Capacity(r.Band, r.Current.Width); sum < want*0.999 || sum > want*1.001 {
+				t.Errorf("%s %d %s: clients offered %.1f Mbps, load says %.1f", c, seed, r.ID, sum, want)
+			}
+		}
+		for _, m := range Methods {
+			a, err := MakePlan(context.Background(), h.Problem, m, seed)
+			if err != nil {
+				t.Fatalf("%s %d %s: %v", c, seed, m, err)
+			}
+			if _, err := wifiopt.Evaluate(h.Problem, a); err != nil {
+				t.Fatalf("%s %d %s: plan invalid: %v", c, seed, m, err)
+			}
+			sc, err := h.Scenario(Plan{Assign: a}, time.Second, time.Second)
+			if err != nil {
+				t.Fatalf("%s %d %s: %v", c, seed, m, err)
+			}
+			var b bytes.Buffer
+			if _, err := sc.WriteTo(&b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
 
 // TestWithOffered scales the mesh's offered traffic: every client flow
@@ -156,5 +150,19 @@ func TestWithOffered(t *testing.T) {
 	}
 	if kinds[ToClient] == 0 || kinds[Backhaul] == 0 || kinds[ForeignNet] == 0 {
 		t.Fatalf("flows checked by kind %v: want every kind", kinds)
+	}
+}
+
+// eachHome calls f with homes 1 to 3 of every class.
+func eachHome(t *testing.T, f func(c Class, seed uint64, h *Home)) {
+	t.Helper()
+	for _, c := range Classes {
+		for seed := uint64(1); seed <= 3; seed++ {
+			h, err := NewHome(c, seed)
+			if err != nil {
+				t.Fatalf("%s %d: %v", c, seed, err)
+			}
+			f(c, seed, h)
+		}
 	}
 }

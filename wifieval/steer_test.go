@@ -30,51 +30,45 @@ func lccsPlan(t *testing.T, h *Home) Plan {
 // rules (2.4 GHz-only clients have no 802.11k/v).
 func TestWalkersWalk(t *testing.T) {
 	cfg := DefaultWalkConfig()
-	for _, c := range Classes {
-		for seed := uint64(1); seed <= 3; seed++ {
-			h, err := NewHome(c, seed)
-			if err != nil {
-				t.Fatal(err)
+	eachHome(t, func(c Class, seed uint64, h *Home) {
+		ws, err := h.Walkers(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ws) != len(h.Clients) {
+			t.Fatalf("%s %d: %d walkers for %d clients", c, seed, len(ws), len(h.Clients))
+		}
+		b := h.Scene.Building
+		for k, w := range ws {
+			if w.ID != h.Clients[k].ID || w.Path.At(0) != h.Clients[k].At {
+				t.Errorf("%s %d: walker %d (%s) does not start as client %s at %v", c, seed, k, w.ID, h.Clients[k].ID, h.Clients[k].At)
 			}
-			ws, err := h.Walkers(cfg)
-			if err != nil {
-				t.Fatal(err)
+			if w.BTM && !w.DualBand {
+				t.Errorf("%s %d: %s is 2.4 GHz only with 802.11v", c, seed, w.ID)
 			}
-			if len(ws) != len(h.Clients) {
-				t.Fatalf("%s %d: %d walkers for %d clients", c, seed, len(ws), len(h.Clients))
+			if w.RoamDBm != cfg.StickyRoamDBm && w.RoamDBm != cfg.EagerRoamDBm {
+				t.Errorf("%s %d: %s roams at %v dBm", c, seed, w.ID, w.RoamDBm)
 			}
-			b := h.Scene.Building
-			for k, w := range ws {
-				if w.ID != h.Clients[k].ID || w.Path.At(0) != h.Clients[k].At {
-					t.Errorf("%s %d: walker %d (%s) does not start as client %s at %v", c, seed, k, w.ID, h.Clients[k].ID, h.Clients[k].At)
+			prev := w.Path.At(0)
+			for s := time.Second; s <= cfg.Duration; s += time.Second {
+				p := w.Path.At(s)
+				// 1.2 m/s at most, plus 3 m of stairs per floor.
+				if d := math.Hypot(p.X-prev.X, p.Y-prev.Y); d > 1.2*cfg.SpeedMPS+1e-9 {
+					t.Errorf("%s %d: %s moved %.2f m in 1 s at %v", c, seed, w.ID, d, s)
+					break
 				}
-				if w.BTM && !w.DualBand {
-					t.Errorf("%s %d: %s is 2.4 GHz only with 802.11v", c, seed, w.ID)
+				if len(w.Path.Stops) > 1 && s >= w.Path.Arrive[1] && (p.X < 0 || p.Y < 0 || p.X > b.WidthM || p.Y > b.DepthM || p.Floor < 0 || p.Floor >= b.Floors) {
+					t.Errorf("%s %d: %s left the building: %v", c, seed, w.ID, p)
+					break
 				}
-				if w.RoamDBm != cfg.StickyRoamDBm && w.RoamDBm != cfg.EagerRoamDBm {
-					t.Errorf("%s %d: %s roams at %v dBm", c, seed, w.ID, w.RoamDBm)
+				if c == Apartment && len(w.Path.Stops) > 1 && s >= w.Path.Arrive[1] && !apartmentFlat(seed).contains(p) {
+					t.Errorf("apartment %d: %s left the flat: %v", seed, w.ID, p)
+					break
 				}
-				prev := w.Path.At(0)
-				for s := time.Second; s <= cfg.Duration; s += time.Second {
-					p := w.Path.At(s)
-					// 1.2 m/s at most, plus 3 m of stairs per floor.
-					if d := math.Hypot(p.X-prev.X, p.Y-prev.Y); d > 1.2*cfg.SpeedMPS+1e-9 {
-						t.Errorf("%s %d: %s moved %.2f m in 1 s at %v", c, seed, w.ID, d, s)
-						break
-					}
-					if len(w.Path.Stops) > 1 && s >= w.Path.Arrive[1] && (p.X < 0 || p.Y < 0 || p.X > b.WidthM || p.Y > b.DepthM || p.Floor < 0 || p.Floor >= b.Floors) {
-						t.Errorf("%s %d: %s left the building: %v", c, seed, w.ID, p)
-						break
-					}
-					if c == Apartment && len(w.Path.Stops) > 1 && s >= w.Path.Arrive[1] && !apartmentFlat(seed).contains(p) {
-						t.Errorf("apartment %d: %s left the flat: %v", seed, w.ID, p)
-						break
-					}
-					prev = p
-				}
+				prev = p
 			}
 		}
-	}
+	})
 }
 
 // TestWalkConfigChecked: bad configurations are refused, the zero one
@@ -175,48 +169,42 @@ func TestTimelinesOnHomes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range Classes {
-		for seed := uint64(1); seed <= 3; seed++ {
-			h, err := NewHome(c, seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := lccsPlan(t, h)
-			ws, err := h.Walkers(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, pol := range SteerPolicies {
-				tl, err := h.walk(p, ws, pol, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if want := int(cfg.Duration / cfg.Slice); len(tl.Slices) != want {
-					t.Fatalf("%s %d %s: %d slices, want %d", c, seed, pol, len(tl.Slices), want)
-				}
-				roams, tries := 0, 0
-				for k := range ws {
-					if want := time.Duration(tl.Roams[k]) * cfg.OutageKick; tl.Outage[k] < 0 || tl.Outage[k] > want+steerDenyFor*time.Duration(tl.Attempts[k]) {
-						t.Errorf("%s %d %s: %s roamed %d times with %v of outage", c, seed, pol, ws[k].ID, tl.Roams[k], tl.Outage[k])
-					}
-					roams += tl.Roams[k]
-					tries += tl.Attempts[k]
-					if pol == NoSteering && tl.Attempts[k] != 0 {
-						t.Errorf("%s %d none: %d attempts for %s", c, seed, tl.Attempts[k], ws[k].ID)
-					}
-					if pol == MeshSteering && tl.Attempts[k] > 4 {
-						t.Errorf("%s %d mesh: %d attempts for %s in %v", c, seed, tl.Attempts[k], ws[k].ID, cfg.Duration)
-					}
-					for i, sl := range tl.Slices {
-						if !h.bandOK(ws[k], sl.Radio[k]) {
-							t.Errorf("%s %d %s slice %d: %s on radio %d", c, seed, pol, i, ws[k].ID, sl.Radio[k])
-						}
-					}
-				}
-				t.Logf("%s %d %s: %d clients, %d roams, %d attempts", c, seed, pol, len(ws), roams, tries)
-			}
+	eachHome(t, func(c Class, seed uint64, h *Home) {
+		p := lccsPlan(t, h)
+		ws, err := h.Walkers(cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		for _, pol := range SteerPolicies {
+			tl, err := h.walk(p, ws, pol, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := int(cfg.Duration / cfg.Slice); len(tl.Slices) != want {
+				t.Fatalf("%s %d %s: %d slices, want %d", c, seed, pol, len(tl.Slices), want)
+			}
+			roams, tries := 0, 0
+			for k := range ws {
+				if want := time.Duration(tl.Roams[k]) * cfg.OutageKick; tl.Outage[k] < 0 || tl.Outage[k] > want+steerDenyFor*time.Duration(tl.Attempts[k]) {
+					t.Errorf("%s %d %s: %s roamed %d times with %v of outage", c, seed, pol, ws[k].ID, tl.Roams[k], tl.Outage[k])
+				}
+				roams += tl.Roams[k]
+				tries += tl.Attempts[k]
+				if pol == NoSteering && tl.Attempts[k] != 0 {
+					t.Errorf("%s %d none: %d attempts for %s", c, seed, tl.Attempts[k], ws[k].ID)
+				}
+				if pol == MeshSteering && tl.Attempts[k] > 4 {
+					t.Errorf("%s %d mesh: %d attempts for %s in %v", c, seed, tl.Attempts[k], ws[k].ID, cfg.Duration)
+				}
+				for i, sl := range tl.Slices {
+					if !h.bandOK(ws[k], sl.Radio[k]) {
+						t.Errorf("%s %d %s slice %d: %s on radio %d", c, seed, pol, i, ws[k].ID, sl.Radio[k])
+					}
+				}
+			}
+			t.Logf("%s %d %s: %d clients, %d roams, %d attempts", c, seed, pol, len(ws), roams, tries)
+		}
+	})
 }
 
 // TestSteerEvalSmoke runs the whole pipeline with the ns-3 judge on a
@@ -309,45 +297,39 @@ func TestMeshInputLevels(t *testing.T) {
 // the others (wired, or a link too weak to simulate).
 func TestMeshInputBackhaul(t *testing.T) {
 	cfg := DefaultWalkConfig()
-	for _, c := range Classes {
-		for seed := uint64(1); seed <= 3; seed++ {
-			h, err := NewHome(c, seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := lccsPlan(t, h)
-			sc, err := h.Scenario(p, time.Second, time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			simulated := map[string]bool{}
-			for _, f := range sc.Flows {
-				if f.Kind == Backhaul {
-					simulated[h.Scene.Radios[f.Ref].Node] = true
-				}
-			}
-			ws, err := h.Walkers(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st := make([]walkState, len(ws))
-			for k := range ws {
-				st[k] = walkState{radio: h.Clients[k].Radio}
-			}
-			in := h.meshInput(p, ws, st, 0, cfg)
-			byNode := map[string]float64{}
-			for _, b := range in.BSSs {
-				if simulated[b.Node] != (b.BackhaulMbps > 0) || math.IsNaN(b.BackhaulMbps) {
-					t.Errorf("%s %d: %s (%s) backhaul %.1f Mb/s, judge simulates one: %v", c, seed, b.Radio, b.Node, b.BackhaulMbps, simulated[b.Node])
-				}
-				if v, ok := byNode[b.Node]; ok && v != b.BackhaulMbps {
-					t.Errorf("%s %d: node %s backhaul %.1f and %.1f Mb/s", c, seed, b.Node, v, b.BackhaulMbps)
-				}
-				byNode[b.Node] = b.BackhaulMbps
-			}
-			if len(simulated) > 0 {
-				t.Logf("%s %d: backhauls %v Mb/s", c, seed, byNode)
+	eachHome(t, func(c Class, seed uint64, h *Home) {
+		p := lccsPlan(t, h)
+		sc, err := h.Scenario(p, time.Second, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		simulated := map[string]bool{}
+		for _, f := range sc.Flows {
+			if f.Kind == Backhaul {
+				simulated[h.Scene.Radios[f.Ref].Node] = true
 			}
 		}
-	}
+		ws, err := h.Walkers(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := make([]walkState, len(ws))
+		for k := range ws {
+			st[k] = walkState{radio: h.Clients[k].Radio}
+		}
+		in := h.meshInput(p, ws, st, 0, cfg)
+		byNode := map[string]float64{}
+		for _, b := range in.BSSs {
+			if simulated[b.Node] != (b.BackhaulMbps > 0) || math.IsNaN(b.BackhaulMbps) {
+				t.Errorf("%s %d: %s (%s) backhaul %.1f Mb/s, judge simulates one: %v", c, seed, b.Radio, b.Node, b.BackhaulMbps, simulated[b.Node])
+			}
+			if v, ok := byNode[b.Node]; ok && v != b.BackhaulMbps {
+				t.Errorf("%s %d: node %s backhaul %.1f and %.1f Mb/s", c, seed, b.Node, v, b.BackhaulMbps)
+			}
+			byNode[b.Node] = b.BackhaulMbps
+		}
+		if len(simulated) > 0 {
+			t.Logf("%s %d: backhauls %v Mb/s", c, seed, byNode)
+		}
+	})
 }
