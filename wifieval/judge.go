@@ -78,6 +78,10 @@ const (
 	RetryRunStep = 1000
 )
 
+// ErrCrashed is wrapped when every one of a scenario's Attempts runs died
+// by a signal (ns-3 aborted).
+var ErrCrashed = errors.New("the judge crashed on every attempt")
+
 // ErrNoJudge is wrapped when the judge binary is missing.
 var ErrNoJudge = errors.New("wifieval: judge binary missing (make bin/judge; ns-3 comes from scripts/deps.sh)")
 
@@ -216,8 +220,11 @@ func (j *Judge) run(ctx context.Context, sc *Scenario) ([]float64, time.Duration
 		err = fmt.Errorf("judge %s (run %d): %w: %s", j.cfg.Binary, run, err, lastLines(stderr.String(), 3))
 		var exit *exec.ExitError
 		// ExitCode is -1 for a process ended by a signal.
-		if !errors.As(err, &exit) || exit.ExitCode() != -1 || attempt+1 >= Attempts {
+		if !errors.As(err, &exit) || exit.ExitCode() != -1 {
 			return nil, 0, err
+		}
+		if attempt+1 >= Attempts {
+			return nil, 0, fmt.Errorf("%w (%d runs): %w", ErrCrashed, Attempts, err)
 		}
 		j.log.Warn("judge crashed; retrying with another run", "err", err)
 	}

@@ -2,6 +2,7 @@ package wifieval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -20,6 +21,10 @@ type WalkResult struct {
 	// slice whose associations are equal under several policies is
 	// judged once for all of them).
 	Slices, Judged, Runs int
+	// Dropped are the slices (indexes into the walk's 15 s slices) left
+	// out of every policy's figures because the judge crashed on one of
+	// their runs (ErrCrashed); Judged counts only the others.
+	Dropped []int
 	// Wall is the time spent in the judge.
 	Wall time.Duration
 }
@@ -47,7 +52,9 @@ type PolicyResult struct {
 // clients where the slice's middle has them and associated as the
 // policy left them, each offered cfg.OfferFactor times its radio's
 // Capacity (full buffer). The judge's Config.Offered should be 1: it
-// multiplies these rates too.
+// multiplies these rates too. A slice on which the judge crashes on
+// every attempt (ErrCrashed) is left out of every policy's figures and
+// listed in WalkResult.Dropped; any other judge failure fails the home.
 func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, pols []SteerPolicy, parallel int) (*WalkResult, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -83,6 +90,7 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 		}
 	}
 	got := make([][]float64, len(jobs))
+	crashed := map[int]bool{}
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -100,7 +108,14 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 				jb := jobs[n]
 				d, w, err := j.deliverWalk(ctx, h.sliceHome(p, tls[pols[0]].Slices[jb.slice].At, jb.radio, cfg), p)
 				mu.Lock()
-				if err != nil && first == nil {
+				if errors.Is(err, ErrCrashed) && ctx.Err() == nil {
+					// ns-3 aborts on a few scenarios whatever the seed:
+					// the slice is left out of every policy, so all are
+					// still judged on the same slices.
+					j.log.Warn("slice dropped: the judge crashed on it", "class", h.Class, "home", h.Seed, "slice", jb.slice, "err", err)
+					crashed[jb.slice] = true
+					err = nil
+				} else if err != nil && first == nil {
 					first = fmt.Errorf("slice %d: %w", jb.slice, err)
 					cancel()
 				}
@@ -125,9 +140,20 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out := &WalkResult{Policies: map[SteerPolicy]*PolicyResult{}, Slices: nslices, Judged: len(judged), Runs: len(jobs), Wall: wall}
+	var kept, dropped []int
+	for _, i := range judged {
+		if crashed[i] {
+			dropped = append(dropped, i)
+		} else {
+			kept = append(kept, i)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("wifieval: %s home %d: all %d judged slices dropped: %w", h.Class, h.Seed, len(judged), ErrCrashed)
+	}
+	out := &WalkResult{Policies: map[SteerPolicy]*PolicyResult{}, Slices: nslices, Judged: len(kept), Runs: len(jobs), Dropped: dropped, Wall: wall}
 	for _, pol := range pols {
-		out.Policies[pol] = summariseWalk(tls[pol], judged, func(i int, r []int) []float64 { return got[index[key(i, r)]] })
+		out.Policies[pol] = summariseWalk(tls[pol], kept, func(i int, r []int) []float64 { return got[index[key(i, r)]] })
 	}
 	return out, nil
 }

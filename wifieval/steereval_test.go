@@ -2,19 +2,32 @@ package wifieval
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
+
+// quarterScript is the body of a judge (a shell script) that reports
+// every flow of its scenario delivering a quarter of its offered rate.
+const quarterScript = "f=${1#--scenario=}\nawk '$1==\"flow\"{printf \"flow %s %g\\n\", $2, $5/4; n++} END{print \"end\", n+0}' \"$f\"\n"
 
 // quarterJudge is a judge binary (a shell script) that reports every
 // flow of its scenario delivering a quarter of its offered rate.
 func quarterJudge(t *testing.T) *Judge {
 	t.Helper()
+	return scriptJudge(t, "")
+}
+
+// scriptJudge is quarterJudge, run after the shell lines pre.
+func scriptJudge(t *testing.T, pre string) *Judge {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "judge")
-	script := "#!/bin/sh\nf=${1#--scenario=}\nawk '$1==\"flow\"{printf \"flow %s %g\\n\", $2, $5/4; n++} END{print \"end\", n+0}' \"$f\"\n"
+	script := "#!/bin/sh\n" + pre + quarterScript
 	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -79,5 +92,65 @@ func TestJudgeWalkSatelliteEndToEnd(t *testing.T) {
 	}
 	if onSatellite == 0 {
 		t.Fatal("no client on a satellite: the test proves nothing")
+	}
+}
+
+// crashingJudge is quarterJudge that aborts (SIGABRT, as ns-3 does on an
+// internal assertion) on its first n runs.
+func crashingJudge(t *testing.T, n int) *Judge {
+	t.Helper()
+	count := filepath.Join(t.TempDir(), "runs")
+	return scriptJudge(t, fmt.Sprintf("n=$(cat %q 2>/dev/null || echo 0)\necho $((n+1)) > %q\nif [ \"$n\" -lt %d ]; then kill -ABRT $$; fi\n", count, count, n))
+}
+
+// TestJudgeWalkDropsCrashedSlice: a slice on which the judge crashes on
+// every attempt is left out of the figures (and reported in Dropped)
+// instead of failing the whole home; the others are averaged as usual.
+// A judge that crashes on every slice, or fails without a signal, still
+// fails the home.
+func TestJudgeWalkDropsCrashedSlice(t *testing.T) {
+	h, err := NewHome(House, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lccsPlan(t, h)
+	cfg := WalkConfig{Duration: 2 * time.Minute, Judged: 3}
+	// With one run at a time the first job is the first judged slice.
+	res, err := crashingJudge(t, Attempts).JudgeWalk(context.Background(), h, p, cfg, []SteerPolicy{NoSteering}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := h.Walkers(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := h.walk(p, ws, NoSteering, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	judged := sampleSlices(len(tl.Slices), 3)
+	if !slices.Equal(res.Dropped, judged[:1]) || res.Judged != 2 {
+		t.Fatalf("dropped %v, judged %d; want [%d] and 2", res.Dropped, res.Judged, judged[0])
+	}
+	for k, got := range res.Policies[NoSteering].Throughput {
+		want := 0.0
+		for _, i := range judged[1:] {
+			r := h.Scene.Radios[tl.Slices[i].Radio[k]]
+			want += full.OfferFactor * Capacity(r.Band, p.Assign[r.ID].Width) / 4 / 2
+		}
+		want *= 1 - tl.Outage[k].Hours()/tl.Hours
+		if math.Abs(got-want) > 1e-6*want {
+			t.Errorf("client %d: %.2f Mb/s, want %.2f (the kept slices' mean)", k, got, want)
+		}
+	}
+	if _, err := crashingJudge(t, 1000).JudgeWalk(context.Background(), h, p, cfg, []SteerPolicy{NoSteering}, 1); !errors.Is(err, ErrCrashed) {
+		t.Errorf("a judge crashing on every slice: err %v, want ErrCrashed", err)
+	}
+	if _, err := scriptJudge(t, "exit 3\n").JudgeWalk(context.Background(), h, p, cfg, []SteerPolicy{NoSteering}, 1); err == nil || errors.Is(err, ErrCrashed) {
+		t.Errorf("a judge exiting 3: err %v, want a failure that is not a crash", err)
 	}
 }

@@ -38,7 +38,9 @@ roams on its own, 3 s after a refusal. The walk (-duration) is cut into 15 s
 slices; -judged of them, evenly spread, are simulated by the judge with the
 clients' positions frozen and associated as each policy left them, every
 client offered twice its radio's capacity (full buffer). A client's
-throughput is its mean over the judged slices, less its outages.
+throughput is its mean over the judged slices, less its outages. A slice
+on which ns-3 aborts on every attempt (it does on a few scenarios) is left
+out of every policy's figures, and the home's line says how many were.
 
 The table gives per class and policy the mean over homes (95 % CI) of the
 median and the 10th-percentile client throughput, roams and steering
@@ -155,11 +157,13 @@ func readReuse(path string) ([]steerHome, error) {
 }
 
 // reuseFor adds to h the policies of the same home in earlier that h
-// lacks, and returns them.
+// lacks, and returns them. A home judged on other slices (another
+// slice dropped because the judge crashed) is not reused: its figures
+// would not compare.
 func reuseFor(h *steerHome, earlier []steerHome) []wifieval.SteerPolicy {
 	var got []wifieval.SteerPolicy
 	for _, e := range earlier {
-		if e.Class != h.Class || e.Seed != h.Seed {
+		if e.Class != h.Class || e.Seed != h.Seed || !slices.Equal(e.Dropped, h.Dropped) {
 			continue
 		}
 		for _, pol := range wifieval.SteerPolicies {
@@ -179,6 +183,8 @@ type steerHome struct {
 	Clients  int                                             `json:"clients"`
 	Runs     int                                             `json:"judge_runs"`
 	Policies map[wifieval.SteerPolicy]*wifieval.PolicyResult `json:"policies"`
+	// Dropped are the slices left out because the judge crashed on them.
+	Dropped []int `json:"dropped_slices,omitempty"`
 }
 
 func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -212,7 +218,7 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return err
 			}
-			sh := steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies}
+			sh := steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies, Dropped: res.Dropped}
 			reused := reuseFor(&sh, earlier)
 			homes = append(homes, sh)
 			attrs := []any{"class", c, "home", seed, "clients", len(h.Clients), "runs", res.Runs, "judge", res.Wall.Round(time.Second)}
@@ -223,6 +229,9 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			if len(reused) > 0 {
 				attrs = append(attrs, "reused", fmt.Sprint(reused))
+			}
+			if len(res.Dropped) > 0 {
+				attrs = append(attrs, "dropped_slices", fmt.Sprint(res.Dropped))
 			}
 			log.Info("judged", attrs...)
 		}
@@ -291,6 +300,9 @@ func writeSteerTable(w io.Writer, cfg steerConfig, homes []steerHome) {
 			if pr := h.Policies[pol]; pr != nil {
 				fmt.Fprintf(w, " %s p10 %.1f median %.1f attempts/client-h %.2f;", pol, pr.P10, pr.Median, pr.AttemptsPerClientHour)
 			}
+		}
+		if len(h.Dropped) > 0 {
+			fmt.Fprintf(w, " %d slices dropped (the judge crashed);", len(h.Dropped))
 		}
 		fmt.Fprintln(w)
 	}

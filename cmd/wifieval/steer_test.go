@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +52,28 @@ func TestSteerTable(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestReuseSameSlices: -reuse takes an earlier run's policies of the same
+// home only when both left out the same slices (a judge crash drops a
+// slice from every policy of its run), and the table names the drops.
+func TestReuseSameSlices(t *testing.T) {
+	mesh := map[wifieval.SteerPolicy]*wifieval.PolicyResult{wifieval.MeshSteering: {P10: 3}}
+	earlier := []steerHome{{Class: wifieval.House, Seed: 1, Policies: map[wifieval.SteerPolicy]*wifieval.PolicyResult{
+		wifieval.NoSteering: {P10: 1}, wifieval.ThresholdSteering: {P10: 2}}}}
+	h := steerHome{Class: wifieval.House, Seed: 1, Policies: maps.Clone(mesh), Dropped: []int{90}}
+	if got := reuseFor(&h, earlier); len(got) != 0 || len(h.Policies) != 1 {
+		t.Errorf("reused %v from a run that judged slice 90; policies %v", got, h.Policies)
+	}
+	h.Dropped = nil
+	if got := reuseFor(&h, earlier); len(got) != 2 || len(h.Policies) != 3 {
+		t.Errorf("reused %v from a run on the same slices, want none and threshold", got)
+	}
+	h.Dropped = []int{90}
+	var out bytes.Buffer
+	writeSteerTable(&out, steerConfig{classes: []wifieval.Class{wifieval.House}, homes: 1, method: wifieval.Planner}, []steerHome{h})
+	if !strings.Contains(out.String(), "1 slices dropped (the judge crashed)") {
+		t.Errorf("table does not name the dropped slice:\n%s", out.String())
 	}
 }
