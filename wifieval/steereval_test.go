@@ -56,18 +56,7 @@ func TestJudgeWalkSatelliteEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := cfg.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := h.Walkers(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := h.walk(p, ws, NoSteering, full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	full, tl := noSteeringWalk(t, h, p, cfg)
 	sl := tl.Slices[sampleSlices(len(tl.Slices), 1)[0]]
 	sc, err := h.Scenario(p, time.Second, time.Second)
 	if err != nil {
@@ -120,18 +109,7 @@ func TestJudgeWalkDropsCrashedSlice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := cfg.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := h.Walkers(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := h.walk(p, ws, NoSteering, full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	full, tl := noSteeringWalk(t, h, p, cfg)
 	judged := sampleSlices(len(tl.Slices), 3)
 	if !slices.Equal(res.Dropped, judged[:1]) || res.Judged != 2 {
 		t.Fatalf("dropped %v, judged %d; want [%d] and 2", res.Dropped, res.Judged, judged[0])
@@ -153,4 +131,23 @@ func TestJudgeWalkDropsCrashedSlice(t *testing.T) {
 	if _, err := scriptJudge(t, "exit 3\n").JudgeWalk(context.Background(), h, p, cfg, []SteerPolicy{NoSteering}, 1); err == nil || errors.Is(err, ErrCrashed) {
 		t.Errorf("a judge exiting 3: err %v, want a failure that is not a crash", err)
 	}
+}
+
+// noSteeringWalk is cfg with its defaults and the timeline of home h
+// (plan p) without steering: what JudgeWalk judged for NoSteering.
+func noSteeringWalk(t *testing.T, h *Home, p Plan, cfg WalkConfig) (WalkConfig, *Timeline) {
+	t.Helper()
+	full, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := h.Walkers(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := h.walk(p, ws, NoSteering, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return full, tl
 }
