@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/wifieval"
+	"github.com/uspmesh/uspmesh/wifiopt"
 )
 
 const steerUsage = `wifieval steer: judge client steering by packet-level simulation (ns-3).
@@ -49,7 +51,9 @@ the mesh policy's 10th percentile to the others' and the homes meeting the
 issue's targets, and a line per home. -policies judges only some policies
 (e.g. mesh, when only the policy changed): the walks and the judge are
 deterministic (same seed, same walks, noise and judge runs), so -reuse takes
-the other policies' figures of the same homes from an earlier -json output.
+the other policies' figures of the same homes from an earlier -json output,
+where that output ran on the same channel plan and slices (a planner change
+changes every policy's figures).
 -seed K -homes 1 judges home K alone.
 
 Flags:
@@ -157,13 +161,14 @@ func readReuse(path string) ([]steerHome, error) {
 }
 
 // reuseFor adds to h the policies of the same home in earlier that h
-// lacks, and returns them. A home judged on other slices (another
-// slice dropped because the judge crashed) is not reused: its figures
-// would not compare.
+// lacks, and returns them. A home judged on another channel plan (the
+// planner changed since, or another -plan), or on other slices (another
+// slice dropped because the judge crashed), is not reused: its figures
+// would not compare. Nor is one from output that does not name its plan.
 func reuseFor(h *steerHome, earlier []steerHome) []wifieval.SteerPolicy {
 	var got []wifieval.SteerPolicy
 	for _, e := range earlier {
-		if e.Class != h.Class || e.Seed != h.Seed || !slices.Equal(e.Dropped, h.Dropped) {
+		if e.Class != h.Class || e.Seed != h.Seed || e.Plan == "" || e.Plan != h.Plan || !slices.Equal(e.Dropped, h.Dropped) {
 			continue
 		}
 		for _, pol := range wifieval.SteerPolicies {
@@ -185,6 +190,18 @@ type steerHome struct {
 	Policies map[wifieval.SteerPolicy]*wifieval.PolicyResult `json:"policies"`
 	// Dropped are the slices left out because the judge crashed on them.
 	Dropped []int `json:"dropped_slices,omitempty"`
+	// Plan is the channel plan every policy ran on (planText).
+	Plan string `json:"plan"`
+}
+
+// planText is a channel plan as "radio channel/width" items sorted by
+// radio, so that equal plans give equal text.
+func planText(a map[string]wifiopt.Assignment) string {
+	items := make([]string, 0, len(a))
+	for _, id := range slices.Sorted(maps.Keys(a)) {
+		items = append(items, fmt.Sprintf("%s %d/%d", id, a[id].Channel, a[id].Width))
+	}
+	return strings.Join(items, ", ")
 }
 
 func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -218,7 +235,7 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return err
 			}
-			sh := steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies, Dropped: res.Dropped}
+			sh := steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies, Dropped: res.Dropped, Plan: planText(a)}
 			reused := reuseFor(&sh, earlier)
 			homes = append(homes, sh)
 			attrs := []any{"class", c, "home", seed, "clients", len(h.Clients), "runs", res.Runs, "judge", res.Wall.Round(time.Second)}

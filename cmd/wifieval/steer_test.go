@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/wifieval"
+	"github.com/uspmesh/uspmesh/wifiopt"
 )
 
 func TestSteerHelpAndBadFlags(t *testing.T) {
@@ -56,17 +57,31 @@ func TestSteerTable(t *testing.T) {
 }
 
 // TestReuseSameSlices: -reuse takes an earlier run's policies of the same
-// home only when both left out the same slices (a judge crash drops a
-// slice from every policy of its run), and the table names the drops.
+// home only when both ran on the same channel plan and left out the same
+// slices (a judge crash drops a slice from every policy of its run), and
+// the table names the drops. Mixed home 1's none and threshold figures
+// were once reused from a run on an older plan: threshold was 30.4 Mb/s
+// there and 68.0 on the plan the mesh policy had run on.
 func TestReuseSameSlices(t *testing.T) {
+	plan := planText(map[string]wifiopt.Assignment{"ap01-5g": {Channel: 36, Width: 80}, "ap00-5g": {Channel: 149, Width: 80}})
+	if plan != "ap00-5g 149/80, ap01-5g 36/80" {
+		t.Errorf("planText %q", plan)
+	}
 	mesh := map[wifieval.SteerPolicy]*wifieval.PolicyResult{wifieval.MeshSteering: {P10: 3}}
-	earlier := []steerHome{{Class: wifieval.House, Seed: 1, Policies: map[wifieval.SteerPolicy]*wifieval.PolicyResult{
+	earlier := []steerHome{{Class: wifieval.House, Seed: 1, Plan: plan, Policies: map[wifieval.SteerPolicy]*wifieval.PolicyResult{
 		wifieval.NoSteering: {P10: 1}, wifieval.ThresholdSteering: {P10: 2}}}}
-	h := steerHome{Class: wifieval.House, Seed: 1, Policies: maps.Clone(mesh), Dropped: []int{90}}
+	h := steerHome{Class: wifieval.House, Seed: 1, Plan: plan, Policies: maps.Clone(mesh), Dropped: []int{90}}
 	if got := reuseFor(&h, earlier); len(got) != 0 || len(h.Policies) != 1 {
 		t.Errorf("reused %v from a run that judged slice 90; policies %v", got, h.Policies)
 	}
 	h.Dropped = nil
+	for _, other := range []string{"ap00-5g 149/80, ap01-5g 40/80", ""} {
+		h.Plan = other
+		if got := reuseFor(&h, earlier); len(got) != 0 || len(h.Policies) != 1 {
+			t.Errorf("reused %v from a run on plan %q, this one on %q", got, plan, other)
+		}
+	}
+	h.Plan = plan
 	if got := reuseFor(&h, earlier); len(got) != 2 || len(h.Policies) != 3 {
 		t.Errorf("reused %v from a run on the same slices, want none and threshold", got)
 	}
