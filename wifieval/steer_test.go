@@ -299,16 +299,7 @@ func TestMeshInputBackhaul(t *testing.T) {
 	cfg := DefaultWalkConfig()
 	eachHome(t, func(c Class, seed uint64, h *Home) {
 		p := lccsPlan(t, h)
-		sc, err := h.Scenario(p, time.Second, time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		simulated := map[string]bool{}
-		for _, f := range sc.Flows {
-			if f.Kind == Backhaul {
-				simulated[h.Scene.Radios[f.Ref].Node] = true
-			}
-		}
+		simulated := simulatedBackhauls(t, h, p)
 		ws, err := h.Walkers(cfg)
 		if err != nil {
 			t.Fatal(err)

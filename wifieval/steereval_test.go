@@ -58,16 +58,7 @@ func TestJudgeWalkSatelliteEndToEnd(t *testing.T) {
 	}
 	full, tl := noSteeringWalk(t, h, p, cfg)
 	sl := tl.Slices[sampleSlices(len(tl.Slices), 1)[0]]
-	sc, err := h.Scenario(p, time.Second, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	satellite := map[string]bool{}
-	for _, f := range sc.Flows {
-		if f.Kind == Backhaul {
-			satellite[h.Scene.Radios[f.Ref].Node] = true
-		}
-	}
+	satellite := simulatedBackhauls(t, h, p)
 	onSatellite := 0
 	for k, got := range res.Policies[NoSteering].Throughput {
 		r := h.Scene.Radios[sl.Radio[k]]
@@ -150,4 +141,22 @@ func noSteeringWalk(t *testing.T, h *Home, p Plan, cfg WalkConfig) (WalkConfig, 
 		t.Fatal(err)
 	}
 	return full, tl
+}
+
+// simulatedBackhauls are the nodes whose wireless backhaul the judge
+// simulates for home h on plan p: those with a Backhaul flow in its
+// scenario.
+func simulatedBackhauls(t *testing.T, h *Home, p Plan) map[string]bool {
+	t.Helper()
+	sc, err := h.Scenario(p, time.Second, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]bool{}
+	for _, f := range sc.Flows {
+		if f.Kind == Backhaul {
+			nodes[h.Scene.Radios[f.Ref].Node] = true
+		}
+	}
+	return nodes
 }
