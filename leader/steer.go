@@ -87,6 +87,9 @@ type steerState struct {
 	mu        sync.Mutex
 	mem       steer.Memory
 	responses []steer.Response
+	// traffic is the last round's counter readings by client MAC, from
+	// which the next round measures each client's airtime (markActive).
+	traffic map[string]traffic
 }
 
 // runSteering runs steering rounds while ctx lasts (the term leads).
@@ -124,6 +127,7 @@ func (l *Loop) steerRound(ctx context.Context, term uint64, lead *uint64) error 
 	var mu sync.Mutex
 	var bsss []steerBSS
 	var clients []steer.Client
+	counters := map[string]traffic{}
 	var wg sync.WaitGroup
 	for _, a := range agents {
 		wg.Go(func() {
@@ -135,8 +139,12 @@ func (l *Loop) steerRound(ctx context.Context, term uint64, lead *uint64) error 
 				return
 			}
 			b, c := steerRows(a, rows, now)
+			tr := stationTraffic(rows, now)
 			mu.Lock()
 			bsss, clients = append(bsss, b...), append(clients, c...)
+			for mac, t := range tr {
+				counters[mac] = t
+			}
 			mu.Unlock()
 		})
 	}
@@ -149,6 +157,8 @@ func (l *Loop) steerRound(ctx context.Context, term uint64, lead *uint64) error 
 	}
 	st := &l.steer
 	st.mu.Lock()
+	markActive(in.BSSs, in.Clients, st.traffic, counters)
+	st.traffic = counters
 	in.Responses, st.responses = st.responses, nil
 	res, err := steer.Decide(sc.Policy, in, st.mem)
 	if err == nil {
