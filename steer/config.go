@@ -13,17 +13,19 @@ type Config struct {
 	// MaxAge is the oldest measurement the policy uses; older signals
 	// are ignored.
 	MaxAge time.Duration
-	// MinGain is the factor by which a target's expected throughput must
-	// exceed the current one, and MinGainMbps the margin (Mb/s) it must
-	// exceed it by; both must hold.
+	// MinGain is the least gain of a move (the package doc's
+	// "Expected throughput": the client's own factor, times what the
+	// move does to the other clients of both BSSs), and MinGainMbps
+	// what the client, or the other clients of the BSS it leaves
+	// together, must gain (Mb/s); both must hold.
 	MinGain     float64
 	MinGainMbps float64
 	// HysteresisDB is how much stronger a target's signal must be than
 	// the current one for a move within the same band.
 	HysteresisDB float64
 	// BandUpMinDBm is the weakest signal at a higher band (5 or 6 GHz)
-	// for which a client is moved up, and BandUpGain the factor by which
-	// the target's expected throughput must exceed the current one.
+	// for which a client is moved up, and BandUpGain the least gain of
+	// such a move.
 	BandUpMinDBm float64
 	BandUpGain   float64
 	// BandDownMaxDBm: a client is moved down a band only when its signal
@@ -48,9 +50,8 @@ type Config struct {
 	MovedDB        float64
 	// ReserveAfter and ReserveGain keep the end of the hourly budget
 	// for the moves that matter most: once a client had ReserveAfter
-	// attempts in the last hour, a further one needs the target's
-	// expected throughput to be ReserveGain times the current one (on
-	// top of the other rules).
+	// attempts in the last hour, a further one needs a gain of
+	// ReserveGain (on top of the other rules).
 	ReserveAfter int
 	ReserveGain  float64
 	// DenyFor is how long a legacy client is refused on the BSS it is

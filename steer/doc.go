@@ -32,22 +32,43 @@
 //
 // # Expected throughput
 //
-// A client's expected throughput at a BSS is the PHY rate of the fastest
-// MCS its signal there allows, for the standard, width and spatial
-// streams the client and BSS share (PHYRate: the rates and minimum
-// sensitivities of IEEE 802.11-2020 clauses 17, 19 and 21 and 802.11ax
-// clause 27), times the airtime the BSS can give it: the idle airtime
-// (1 − Load, at least MinShare) divided among the BSS's other active
-// clients and this one. At its current BSS the client's own airtime
-// counts as idle, so a busy client does not chase idle BSSs because of
-// its own traffic. When the BSS's node reaches the root over a wireless
-// backhaul (BSS.BackhaulMbps), the estimate is at most the client's
-// share of it: the backhaul divided among the active clients of all the
-// node's BSSs and this one. Signals are uplink signals as the mesh's APs measure
-// them; the sensitivity table is the standard's minimum, so the
-// estimate is conservative and, being the same for every BSS, compares
-// fairly.
+// A client's PHY rate at a BSS is that of the fastest MCS its signal
+// there allows, for the standard, width and spatial streams the client
+// and BSS share (PHYRate: the rates and minimum sensitivities of IEEE
+// 802.11-2020 clauses 17, 19 and 21 and 802.11ax clause 27). The table
+// is the standard's minimum, so a weak link is priced low; a weak client
+// also loses more frames to its neighbours' interference, which the
+// signal alone does not show. Signals are uplink signals as the mesh's
+// APs measure them.
 //
+// 802.11's channel access gives every backlogged station of a BSS about
+// the same number of frames, whatever its rate, so the active clients of
+// a BSS get about the same throughput: the airtime other transmitters
+// leave the BSS divided by Σ 1/rate over them (Heusse et al., the 802.11
+// performance anomaly). One slow client thus slows every other client of
+// its BSS. The airtime left is 1 − Load (the channel's busy share, all
+// transmitters) plus what the BSS's own listed active clients used
+// (the sum of their Client.Airtime), at least MinShare; at its current
+// BSS a client's own airtime is part of it, so a busy client does not
+// chase idle BSSs because of its own traffic. The rates of a BSS's
+// active clients (Airtime above 0) come from their signals; active
+// clients the BSS counts but the input does not list are taken at the
+// listed ones' mean. A client's expected throughput at a BSS is that
+// share with it added. When the BSS's node
+// reaches the root over a wireless backhaul (BSS.BackhaulMbps), the
+// estimate is at most the client's share of it: the backhaul divided
+// among the active clients of all the node's BSSs and this one.
+//
+// A move's gain is the factor by which it changes the product of the
+// expected throughputs of the clients it touches: the client itself,
+// the other active clients of the BSS it leaves (which get its airtime
+// back) and those of the BSS it joins (which give it some), a
+// proportionally fair utility (Kelly). For a client alone on both BSSs
+// it is the ratio of its own expected throughputs; moving a slow client
+// out of a busy BSS gains more than its own ratio, and crowding a busy
+// BSS less. An idle client (Airtime 0) touches nobody. The others'
+// throughputs ignore backhaul limits.
+
 // # Rules and defaults
 //
 // A client is steered from A to B only when all of these hold:
@@ -55,8 +76,10 @@
 //   - Its signal at A and at B are no older than MaxAge (15 s: a few
 //     leader rounds; a walking client covers about 20 m in 15 s, more
 //     than a room, so older signals describe another place).
-//   - Same band: B's expected throughput is at least MinGain (1.5×) and
-//     MinGainMbps (5 Mb/s) above A's, and B's signal is HysteresisDB
+//   - Same band: the move's gain is at least MinGain (1.5×), the
+//     client expects no less at B than at A, the client or A's other
+//     clients together gain MinGainMbps (5 Mb/s), and B's signal is
+//     HysteresisDB
 //     (6 dB) above A's. 6 dB is about two MCS steps (the sensitivity
 //     table rises 1-5 dB per MCS) and the full swing of a ±3 dB noise on
 //     one side, so noise alone at equal signals rarely crosses it; the
@@ -69,8 +92,8 @@
 //   - Band up (to 5 or 6 GHz): B's signal is at least BandUpMinDBm
 //     (−70 dBm: the tables give 20 MHz MCS 4 or 80 MHz MCS 2 there, 88
 //     Mb/s per VHT stream, more than 2.4 GHz HT's best 65 at 20 MHz, and
-//     12 dB above MCS 0 at 20 MHz, the 5 GHz cell edge) and B's expected
-//     throughput is BandUpGain (1.2×) A's.
+//     12 dB above MCS 0 at 20 MHz, the 5 GHz cell edge), the move's gain
+//     is at least BandUpGain (1.2×) and the client expects more at B.
 //   - Band down (to 2.4 GHz): only when A's signal is below
 //     BandDownMaxDBm (−80 dBm, 2 dB above MCS 0 at 20 MHz, i.e. nearly
 //     lost) and the same-band gain rule holds. The 10 dB between the two
@@ -86,9 +109,9 @@
 //   - Fewer than MaxPerHour (4) attempts in the last hour: the issue's
 //     bound of 4 attempts per client-hour, which also bounds the harm of
 //     a client that ignores every request. After ReserveAfter (2) of
-//     them, a further move must give ReserveGain (3×) the current
-//     expected throughput, so a walking client does not spend its hour
-//     on small gains early and is left unsteerable when it matters.
+//     them, a further move must have a gain of ReserveGain (3×), so a
+//     walking client does not spend its hour on small gains early and
+//     is left unsteerable when it matters.
 //   - B→A is not steered within PingPongWindow (30 min) of an A→B
 //     attempt, unless the client's signal at B fell MovedDB (10 dB, over
 //     3 σ of two 2-3 dB measurement noises) below the one the attempt

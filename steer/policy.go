@@ -97,6 +97,7 @@ type round struct {
 	now      time.Time
 	bsss     map[string]*view
 	nodes    map[string]nodeView
+	load     map[string]contention // per BSSID, its listed active clients
 	mem      Memory
 	problems []error
 }
@@ -122,6 +123,7 @@ func Decide(cfg Config, in Input, mem Memory) (Result, error) {
 	r.mem.Now = in.Now
 	r.indexBSSs(in.BSSs)
 	clients := r.validClients(in.Clients)
+	r.indexContention(clients)
 	r.applyResponses(in.Responses)
 	var actions []Action
 	for i := range clients {
@@ -283,8 +285,8 @@ func (r *round) backoff(n int) time.Duration {
 
 // candidate is a BSS a client could move to.
 type candidate struct {
-	id     string
-	mbps   float64
+	id string
+	move
 	dbm    float64 // the client's signal there
 	reason Reason
 }
@@ -296,7 +298,6 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 		return Action{}, false
 	}
 	bands := c.Caps.Bands | Bands(cur.Band)
-	curMbps := r.expected(c, cur, c.Signal.DBm, true)
 	// A client its node's backhaul holds below what its link gives may
 	// move to a weaker signal (see better).
 	limited := r.backhaulShare(c, cur) < r.access(c, cur, c.Signal.DBm, true)
@@ -307,27 +308,30 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 		if t.Closed || !bands.Has(t.Band) || r.pingPong(h, c.BSSID, o.id, c.Signal.DBm) {
 			continue
 		}
-		mbps := r.expected(c, t, o.DBm, false)
-		low := r.expected(c, t, o.DBm-r.cfg.HysteresisDB, false)
-		reason, ok := r.better(cur, t, c.Signal.DBm, o.DBm, curMbps, mbps, low, limited)
-		if ok && reserve && mbps < r.cfg.ReserveGain*curMbps {
+		m := r.assess(c, cur, t, c.Signal.DBm, o.DBm)
+		low := r.assess(c, cur, t, c.Signal.DBm, o.DBm-r.cfg.HysteresisDB)
+		reason, ok := r.better(cur, t, c.Signal.DBm, o.DBm, m, low, limited)
+		if ok && reserve && m.gain < r.cfg.ReserveGain {
 			ok = false
 		}
 		if ok {
-			cands = append(cands, candidate{o.id, mbps, o.DBm, reason})
+			cands = append(cands, candidate{o.id, m, o.DBm, reason})
 		}
 	}
 	if len(cands) == 0 {
 		return Action{}, false
 	}
 	slices.SortFunc(cands, func(a, b candidate) int {
-		if c := cmp.Compare(b.mbps, a.mbps); c != 0 {
+		if c := cmp.Compare(b.gain, a.gain); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.exp, a.exp); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.id, b.id)
 	})
 	a := Action{Client: c.MAC, From: c.BSSID, To: cands[0].id, Method: Transition, Reason: cands[0].reason,
-		CurrentMbps: curMbps, ExpectedMbps: cands[0].mbps, ToDBm: cands[0].dbm}
+		CurrentMbps: cands[0].cur, ExpectedMbps: cands[0].exp, ToDBm: cands[0].dbm}
 	if !c.Caps.BTM {
 		a.Method, a.DenyFor = Deny, r.cfg.DenyFor
 		return a, true
@@ -391,21 +395,26 @@ func (r *round) pingPong(h *History, from, to string, dbm float64) bool {
 }
 
 // better applies the gain, hysteresis and band rules to a move from cur
-// (signal sc, expected tc) to t (signal st, expected tt; low is t's
-// expected throughput at st − HysteresisDB). When limited (cur's node's
-// backhaul holds the client below what its link there gives) a move
-// within the band or down a band needs no stronger signal, only the gain
-// rule to hold at low: the gain comes from the backhaul, not the signal,
-// and low keeps measurement noise from passing the rule.
-func (r *round) better(cur, t *view, sc, st, tc, tt, low float64, limited bool) (Reason, bool) {
+// (signal sc) to t (signal st) assessed as m; low is the same move with
+// t's signal HysteresisDB lower. A move is clearly better when its gain
+// (assess: the client's own, times what it does to the other clients of
+// both BSSs) is at least MinGain, the client itself expects no less at
+// t, and the client or cur's other clients together gain MinGainMbps. When limited (cur's node's backhaul holds the client below what
+// its link there gives) a move within the band or down a band needs no
+// stronger signal, only the gain rule to hold at low: the gain comes from
+// the backhaul, not the signal, and low keeps measurement noise from
+// passing the rule.
+func (r *round) better(cur, t *view, sc, st float64, m, low move, limited bool) (Reason, bool) {
 	cfg := r.cfg
-	clearly := func(x float64) bool { return x >= cfg.MinGain*tc && x-tc >= cfg.MinGainMbps }
+	clearly := func(x move) bool {
+		return x.gain >= cfg.MinGain && x.exp >= x.cur && (x.exp-x.cur >= cfg.MinGainMbps || x.freed >= cfg.MinGainMbps)
+	}
 	switch {
 	case t.Band == cur.Band:
-		return Throughput, clearly(tt) && (st >= sc+cfg.HysteresisDB || limited && clearly(low))
+		return Throughput, clearly(m) && (st >= sc+cfg.HysteresisDB || limited && clearly(low))
 	case t.Band > cur.Band:
-		return BandUp, st >= cfg.BandUpMinDBm && tt >= cfg.BandUpGain*tc && tt > tc
+		return BandUp, st >= cfg.BandUpMinDBm && m.gain >= cfg.BandUpGain && m.exp > m.cur
 	default:
-		return BandDown, clearly(tt) && (sc < cfg.BandDownMaxDBm || limited && clearly(low))
+		return BandDown, clearly(m) && (sc < cfg.BandDownMaxDBm || limited && clearly(low))
 	}
 }

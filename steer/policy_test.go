@@ -82,31 +82,59 @@ func TestRules(t *testing.T) {
 	}
 }
 
-// TestExpectedThroughput checks the airtime share: a client's own
-// airtime counts as idle at its BSS, others' active clients share.
+// TestExpectedThroughput checks the share model: the airtime other
+// transmitters leave (1 − Load plus the BSS's own clients' airtime) is
+// shared so that every active client gets the same throughput, which a
+// slow client drags down; a client's own airtime counts as its BSS's.
 func TestExpectedThroughput(t *testing.T) {
-	r := &round{cfg: DefaultConfig()}
 	rate := PHYRate(VHT, 80, 2, -50)
-	c := phone(apA5, -50)
-	c.Airtime = 0.6
+	slow := PHYRate(VHT, 80, 2, -76)
 	tests := []struct {
 		name    string
 		load    float64
-		active  int
-		current bool
+		active  int     // active clients on A not listed
+		other   float64 // a listed active client on A at -76 dBm with this airtime (0: none)
+		current bool    // the client is on A (else on B, and A is the target)
+		airtime float64 // the client's
 		want    float64
 	}{
-		{"idle target", 0, 0, false, rate},
-		{"target half busy, one active client", 0.5, 1, false, rate * 0.5 / 2},
-		{"own BSS busy only with this client", 0.6, 1, true, rate},
-		{"own BSS with another active client", 0.9, 2, true, rate * 0.7 / 2},
-		{"saturated target keeps MinShare", 1, 0, false, rate * 0.02},
+		{"idle target", 0, 0, 0, false, 0.6, rate},
+		{"target half busy, one active client", 0.5, 1, 0, false, 0.6, rate * 0.5 / 2},
+		{"target whose slow client uses its airtime", 0.3, 0, 0.3, false, 0.6, 1 / (1/rate + 1/slow)},
+		{"own BSS busy only with this client", 0.6, 0, 0, true, 0.6, rate},
+		{"own BSS with another active client", 0.9, 1, 0, true, 0.6, rate * 0.7 / 2},
+		{"own BSS, idle client", 0.6, 0, 0, true, 0, rate * 0.4},
+		{"saturated target keeps MinShare", 1, 0, 0, false, 0.6, rate * 0.02},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := &view{BSS: bss5(apA5, "A")}
-			b.Load, b.Active, b.Clients = tt.load, tt.active, tt.active
-			if got := r.expected(&c, b, -50, tt.current); got < tt.want-1e-9 || got > tt.want+1e-9 {
+			bsss := []BSS{bss5(apA5, "A"), bss5(apB5, "B")}
+			c := phone(apB5, -50)
+			if tt.current {
+				c.BSSID = apA5
+			}
+			c.Airtime = tt.airtime
+			cs := []Client{c}
+			a := &bsss[0]
+			a.Load, a.Active = tt.load, tt.active
+			if tt.current && c.Airtime > 0 {
+				a.Active++
+			}
+			if tt.other > 0 {
+				o := phone(apA5, -76)
+				o.MAC, o.Airtime = mac(0x06, 2), tt.other
+				cs = append(cs, o)
+				a.Active++
+			}
+			a.Clients = a.Active + 1
+			r := &round{cfg: DefaultConfig()}
+			r.indexBSSs(bsss)
+			cs = r.validClients(cs)
+			r.indexContention(cs)
+			if len(r.problems) > 0 {
+				t.Fatalf("problems: %v", r.problems)
+			}
+			if got := r.expected(&cs[0], r.bsss[apA5], -50, tt.current); got < tt.want-1e-9 || got > tt.want+1e-9 {
 				t.Errorf("expected = %.3f, want %.3f", got, tt.want)
 			}
 		})
