@@ -324,3 +324,53 @@ func TestMeshInputBackhaul(t *testing.T) {
 		}
 	})
 }
+
+// TestSaturatedShares: in a judged slice every client is full-buffer, so
+// the leader would measure every radio with clients busy with its own
+// clients and its contenders' (mesh radios on an overlapping channel it
+// hears, foreign networks); radios hearing each other split what the
+// foreign networks leave. A radio emptied of clients takes nothing, and
+// its contenders get its share.
+func TestSaturatedShares(t *testing.T) {
+	raised := 0
+	eachHome(t, func(c Class, seed uint64, h *Home) {
+		p := lccsPlan(t, h)
+		n := len(h.Scene.Radios)
+		count := make([]int, n)
+		for _, cl := range h.Clients {
+			count[cl.Radio]++
+		}
+		load, own := h.saturated(p, count)
+		for i := range n {
+			if load[i] < 0 || load[i] > 1 || own[i] < 0 || own[i] > load[i]+1e-12 || (own[i] > 0) != (count[i] > 0) {
+				t.Fatalf("%s %d: radio %d with %d clients: load %.3f own %.3f", c, seed, i, count[i], load[i], own[i])
+			}
+		}
+		// Empty the busiest radio: it takes nothing, nobody gets less.
+		busy := 0
+		for i := range n {
+			if count[i] > count[busy] {
+				busy = i
+			}
+		}
+		emptied := append([]int(nil), count...)
+		emptied[busy] = 0
+		_, own2 := h.saturated(p, emptied)
+		if own2[busy] != 0 {
+			t.Fatalf("%s %d: emptied radio %d still takes %.3f", c, seed, busy, own2[busy])
+		}
+		gained := false
+		for i := range n {
+			if i != busy && own2[i] < own[i]-1e-12 {
+				t.Fatalf("%s %d: radio %d's share fell from %.3f to %.3f when radio %d was emptied", c, seed, i, own[i], own2[i], busy)
+			}
+			gained = gained || own2[i] > own[i]+1e-12
+		}
+		if gained {
+			raised++
+		}
+	})
+	if raised == 0 {
+		t.Fatal("emptying the busiest radio raised no contender's share in any home")
+	}
+}

@@ -1,6 +1,7 @@
 package wifieval
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/uspmesh/uspmesh/steer"
@@ -94,11 +95,11 @@ func (h *Home) thresholdRound(ws []Walker, st []walkState, t time.Duration, cfg 
 }
 
 // meshInput is what the leader gives steer.Decide at t: every mesh
-// radio as a BSS (channel and width from plan p; the radio's measured
-// Load from the home's Problem, the channel survey's busy share in the
-// home's normal use; its clients, all active; its node's wireless
-// backhaul, backhaulMbps), and every client with
-// its signal, observations, capabilities and airtime share. As
+// radio as a BSS (channel and width from plan p; its Load and its
+// clients' airtime as the leader measures them in the judged world,
+// where every client is full-buffer (saturated); its clients, all
+// active; its node's wireless backhaul, backhaulMbps), and every client
+// with its signal, observations, capabilities and airtime share. As
 // leader/steer.go does, an 11k client's signals are its beacon report's
 // (downlink) levels, its own BSS's included; the others' are uplink.
 func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, cfg WalkConfig) steer.Input {
@@ -109,9 +110,10 @@ func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, c
 	}
 	var in steer.Input
 	backhaul := h.backhaulMbps(p)
+	load, own := h.saturated(p, count)
 	for i, r := range s.Radios {
 		b := steer.BSS{BSSID: bssid(i), Node: r.Node, Radio: r.ID, Band: steer.Band24, Standard: steer.HT, Streams: 2,
-			Channel: p.Assign[r.ID].Channel, WidthMHz: max(p.Assign[r.ID].Width, 20), Load: min(max(r.Load, 0), 1),
+			Channel: p.Assign[r.ID].Channel, WidthMHz: max(p.Assign[r.ID].Width, 20), Load: load[i],
 			Clients: count[i], Active: count[i], BackhaulMbps: backhaul[r.Node]}
 		if r.Band != wifiopt.Band2G4 {
 			b.Band, b.Standard = steer.Band5, steer.VHT
@@ -126,7 +128,7 @@ func (h *Home) meshInput(p Plan, ws []Walker, st []walkState, t time.Duration, c
 		if w.DualBand {
 			c.Caps.Bands, c.Caps.Standard = steer.Bands(steer.Band24, steer.Band5), steer.VHT
 		}
-		c.Airtime = min(max(s.Radios[st[k].radio].Load, 0), 1) / float64(max(count[st[k].radio], 1))
+		c.Airtime = own[st[k].radio] / float64(max(count[st[k].radio], 1))
 		for _, o := range h.observations(w, k, st[k], t, cfg, true) {
 			c.Seen = append(c.Seen, steer.Observation{BSSID: bssid(o.radio), Signal: steer.Signal{DBm: o.dbm, Age: o.age}})
 		}
@@ -165,4 +167,66 @@ func (h *Home) backhaulMbps(p Plan) map[string]float64 {
 		out[r.Node] = rate * min(max(1-u.Load, 0.02), 1)
 	}
 	return out
+}
+
+// saturated is what the leader measures in a slice of the walk, where
+// the judge offers every client more than its radio can carry: per mesh
+// radio, the channel's busy share (load, all transmitters) and the share
+// its own clients take (own). A radio with clients contends with every
+// other mesh radio with clients whose channel overlaps its own and that
+// it hears above carrier sense (deferProb at least one half), and with
+// such foreign networks, which take their Load; the contending mesh
+// radios split what the foreign networks leave evenly (802.11 gives
+// each transmitter the same chance). A radio without clients is busy
+// with what its contenders take. Hidden transmitters, partial overlaps
+// and what a radio's contenders' other contenders take are not modelled.
+func (h *Home) saturated(p Plan, count []int) (load, own []float64) {
+	s := h.Scene
+	n := len(s.Radios)
+	nodes := make([]Node, n)
+	for i, r := range s.Radios {
+		pw, ok := p.TxPowerDBm[r.ID]
+		if !ok {
+			pw = r.TxPowerDBm
+		}
+		nodes[i] = Node{Name: r.ID, Band: r.Band, At: s.RadioAt[i], On: p.Assign[r.ID], TxPowerDBm: pw, AP: true, meshRadio: i, foreign: -1}
+	}
+	hears := func(i int, f Node) bool {
+		ov, err := wifiopt.Overlap(nodes[i].Band, nodes[i].On, f.On)
+		return err == nil && ov > 0 && deferProb(f.TxPowerDBm-h.loss(f, nodes[i]), max(f.On.Width, 20)) >= 0.5
+	}
+	foreign := make([]float64, n)
+	contenders := make([][]int, n)
+	for i := range n {
+		for k, f := range s.Foreign {
+			on, fl, pw := f.On24, f.Load24, f.TxPower24
+			if nodes[i].Band == wifiopt.Band5G {
+				on, fl, pw = f.On5, f.Load5, f.TxPower5
+			}
+			fn := Node{Name: fmt.Sprintf("f%02d-%s", k, bandTag(nodes[i].Band)), Band: nodes[i].Band, At: f.At, On: on, TxPowerDBm: pw, AP: true, meshRadio: -1, foreign: k}
+			if fl > 0 && hears(i, fn) {
+				foreign[i] += fl
+			}
+		}
+		foreign[i] = min(foreign[i], 0.9)
+		for j := range n {
+			if j != i && count[j] > 0 && nodes[j].Band == nodes[i].Band && hears(i, nodes[j]) {
+				contenders[i] = append(contenders[i], j)
+			}
+		}
+	}
+	own, load = make([]float64, n), make([]float64, n)
+	for i := range n {
+		if count[i] > 0 {
+			own[i] = (1 - foreign[i]) / float64(len(contenders[i])+1)
+		}
+	}
+	for i := range n {
+		load[i] = foreign[i] + own[i]
+		for _, j := range contenders[i] {
+			load[i] += own[j]
+		}
+		load[i] = min(load[i], 1)
+	}
+	return load, own
 }
