@@ -16,7 +16,9 @@ import (
 // Client steering on the leader. While this node leads, a steering round
 // runs every Steering.Period: it reads every Agent's radios, SSIDs and
 // access points with their AssociatedDevice rows over USP, maps them onto
-// the policy's input (package steer's doc says how), runs steer.Decide
+// the policy's input (package steer's doc says how; each client's
+// airtime comes from its byte counters since the last round, markActive),
+// runs steer.Decide
 // with the memory of the previous round, and executes each action on the
 // client's current Agent: X_USPMESH_Steer() (an 802.11v BSS transition
 // request) or, for a client without 802.11v, X_USPMESH_Deny(), both
