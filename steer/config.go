@@ -51,9 +51,11 @@ type Config struct {
 	// ReserveAfter and ReserveGain keep the end of the hourly budget
 	// for the moves that matter most: once a client had ReserveAfter
 	// attempts in the last hour, a further one needs a gain of
-	// ReserveGain (on top of the other rules).
-	ReserveAfter int
-	ReserveGain  float64
+	// ReserveGain and ReserveSpacing since the client's last attempt (on
+	// top of the other rules), so the rest of the budget lasts the hour.
+	ReserveAfter   int
+	ReserveGain    float64
+	ReserveSpacing time.Duration
 	// DenyFor is how long a legacy client is refused on the BSS it is
 	// steered away from.
 	DenyFor time.Duration
@@ -88,6 +90,7 @@ func DefaultConfig() Config {
 		MovedDB:        10,
 		ReserveAfter:   2,
 		ReserveGain:    3,
+		ReserveSpacing: 15 * time.Minute,
 		DenyFor:        30 * time.Second,
 		MinShare:       0.02,
 		Candidates:     3,
@@ -116,6 +119,7 @@ func (c Config) withDefaults() (Config, error) {
 	fill(&c.BackoffMax, d.BackoffMax)
 	fill(&c.PingPongWindow, d.PingPongWindow)
 	fill(&c.DenyFor, d.DenyFor)
+	fill(&c.ReserveSpacing, d.ReserveSpacing)
 	fill(&c.ForgetAfter, d.ForgetAfter)
 	fillF(&c.MinGain, d.MinGain)
 	fillF(&c.MinGainMbps, d.MinGainMbps)
@@ -143,7 +147,7 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("steer: config: a parameter is not a finite number")
 		}
 	}
-	for _, v := range []time.Duration{c.MaxAge, c.MinDwell, c.AttemptTimeout, c.BackoffBase, c.BackoffMax, c.PingPongWindow, c.DenyFor, c.ForgetAfter} {
+	for _, v := range []time.Duration{c.MaxAge, c.MinDwell, c.AttemptTimeout, c.BackoffBase, c.BackoffMax, c.PingPongWindow, c.DenyFor, c.ForgetAfter, c.ReserveSpacing} {
 		if v < 0 {
 			return c, fmt.Errorf("steer: config: negative duration %v", v)
 		}

@@ -109,9 +109,12 @@
 //   - Fewer than MaxPerHour (4) attempts in the last hour: the issue's
 //     bound of 4 attempts per client-hour, which also bounds the harm of
 //     a client that ignores every request. After ReserveAfter (2) of
-//     them, a further move must have a gain of ReserveGain (3×), so a
-//     walking client does not spend its hour on small gains early and
-//     is left unsteerable when it matters.
+//     them, a further move must have a gain of ReserveGain (3×) and
+//     come ReserveSpacing (15 min) or more after the client's last
+//     attempt, so a walking client does not spend its hour in its first
+//     minutes (a walk through three rooms) and is left unsteerable for
+//     the rest of it: the last two attempts of an hour are at least a
+//     quarter of an hour apart.
 //   - B→A is not steered within PingPongWindow (30 min) of an A→B
 //     attempt, unless the client's signal at B fell MovedDB (10 dB, over
 //     3 σ of two 2-3 dB measurement noises) below the one the attempt

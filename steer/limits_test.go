@@ -54,13 +54,25 @@ func TestIgnoringClientBackoffAndHourlyLimit(t *testing.T) {
 			// 30, 30... minutes from the last attempt (a silent client's
 			// failure is known only after the attempt timeout, within
 			// that wait), and the fifth attempt of an hour waits for the
-			// first to leave the hour.
+			// first to leave the hour; past two attempts in the hour
+			// the next waits ReserveSpacing (15 min) after the last.
 			cfg := DefaultConfig()
 			for i := 1; i < len(at); i++ {
 				backoff := min(cfg.BackoffBase<<(i-1), cfg.BackoffMax)
 				earliest := at[i-1].Add(backoff)
 				if i >= 4 && at[i-4].Add(time.Hour).After(earliest) {
 					earliest = at[i-4].Add(time.Hour)
+				}
+				// Past ReserveAfter attempts in the hour, the rest of
+				// the budget is spaced.
+				recent := 0
+				for _, x := range at[:i] {
+					if x.After(earliest.Add(-time.Hour)) {
+						recent++
+					}
+				}
+				if recent >= cfg.ReserveAfter && at[i-1].Add(cfg.ReserveSpacing).After(earliest) {
+					earliest = at[i-1].Add(cfg.ReserveSpacing)
 				}
 				if at[i].Before(earliest) || at[i].After(earliest.Add(time.Second)) {
 					t.Errorf("attempt %d at +%v, want at +%v", i, at[i].Sub(t0), earliest.Sub(t0))

@@ -302,6 +302,9 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 	// move to a weaker signal (see better).
 	limited := r.backhaulShare(c, cur) < r.access(c, cur, c.Signal.DBm, true)
 	reserve := h.attemptsSince(r.now.Add(-hour)) >= r.cfg.ReserveAfter
+	if a := h.last(); reserve && a != nil && r.now.Sub(a.At) < r.cfg.ReserveSpacing {
+		return Action{}, false
+	}
 	var cands []candidate
 	for _, o := range r.freshest(c) {
 		t := r.bsss[o.id]
