@@ -102,11 +102,7 @@ func (h *Home) Scenario(p Plan, warmup, measure time.Duration) (*Scenario, error
 		if _, err := toNS(r.Band, a); err != nil {
 			return nil, fmt.Errorf("wifieval: %s: %w", r.ID, err)
 		}
-		pw, ok := p.TxPowerDBm[r.ID]
-		if !ok {
-			pw = r.TxPowerDBm
-		}
-		apNode[i] = add(Node{Name: r.ID, Band: r.Band, At: s.RadioAt[i], On: a, TxPowerDBm: pw, AP: true, BSS: i, meshRadio: i, foreign: -1})
+		apNode[i] = add(h.meshAP(p, i))
 	}
 	for k, c := range h.Clients {
 		ap := sc.Nodes[apNode[c.Radio]]
@@ -140,25 +136,16 @@ func (h *Home) Scenario(p Plan, warmup, measure time.Duration) (*Scenario, error
 		}
 	}
 	mesh := len(sc.Nodes)
-	for k, f := range s.Foreign {
+	for k := range s.Foreign {
 		for _, band := range []wifiopt.Band{wifiopt.Band2G4, wifiopt.Band5G} {
-			on, load, pw := f.On24, f.Load24, f.TxPower24
-			if band == wifiopt.Band5G {
-				on, load, pw = f.On5, f.Load5, f.TxPower5
-			}
-			// BSS numbers after the mesh radios': two per foreign AP.
-			bss := len(s.Radios) + 2*k
-			if band == wifiopt.Band5G {
-				bss++
-			}
-			ap := Node{Name: fmt.Sprintf("f%02d-%s", k, bandTag(band)), Band: band, At: f.At, On: on, TxPowerDBm: pw, AP: true, BSS: bss, meshRadio: -1, foreign: k}
+			ap, load := h.foreignAP(k, band)
 			if !h.heardByMesh(ap, sc.Nodes[:mesh]) {
 				continue
 			}
 			a := add(ap)
-			st := add(Node{Name: ap.Name + "-sta", Band: band, At: h.ForeignSta[k], On: on, TxPowerDBm: StationTxPowerDBm, BSS: ap.BSS, meshRadio: -1, foreign: k})
+			st := add(Node{Name: ap.Name + "-sta", Band: band, At: h.ForeignSta[k], On: ap.On, TxPowerDBm: StationTxPowerDBm, BSS: ap.BSS, meshRadio: -1, foreign: k})
 			if load > 0 {
-				sc.Flows = append(sc.Flows, Flow{Src: a, Dst: st, Mbps: load * Capacity(band, on.Width), Kind: ForeignNet, Ref: k})
+				sc.Flows = append(sc.Flows, Flow{Src: a, Dst: st, Mbps: load * Capacity(band, ap.On.Width), Kind: ForeignNet, Ref: k})
 			}
 		}
 	}
@@ -193,6 +180,30 @@ func (h *Home) radioIndex(id string) int {
 		}
 	}
 	return -1
+}
+
+// meshAP is mesh radio i as plan p sets it up: its channel, and the
+// plan's transmit power for it (the radio's own when the plan has none).
+func (h *Home) meshAP(p Plan, i int) Node {
+	r := h.Scene.Radios[i]
+	pw, ok := p.TxPowerDBm[r.ID]
+	if !ok {
+		pw = r.TxPowerDBm
+	}
+	return Node{Name: r.ID, Band: r.Band, At: h.Scene.RadioAt[i], On: p.Assign[r.ID], TxPowerDBm: pw, AP: true, BSS: i, meshRadio: i, foreign: -1}
+}
+
+// foreignAP is foreign network k's AP on band, and the share of airtime
+// its traffic takes there. Its BSS number comes after the mesh radios':
+// two per foreign AP.
+func (h *Home) foreignAP(k int, band wifiopt.Band) (Node, float64) {
+	s := h.Scene
+	f := s.Foreign[k]
+	on, load, pw, bss := f.On24, f.Load24, f.TxPower24, len(s.Radios)+2*k
+	if band == wifiopt.Band5G {
+		on, load, pw, bss = f.On5, f.Load5, f.TxPower5, bss+1
+	}
+	return Node{Name: fmt.Sprintf("f%02d-%s", k, bandTag(band)), Band: band, At: f.At, On: on, TxPowerDBm: pw, AP: true, BSS: bss, meshRadio: -1, foreign: k}, load
 }
 
 // heardByMesh reports whether some mesh node of f's band hears foreign AP f

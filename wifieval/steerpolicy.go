@@ -1,7 +1,6 @@
 package wifieval
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/uspmesh/uspmesh/steer"
@@ -153,13 +152,9 @@ func (h *Home) backhaulMbps(p Plan) map[string]float64 {
 			continue
 		}
 		u := s.Radios[up]
-		pw, ok := p.TxPowerDBm[u.ID]
-		if !ok {
-			pw = u.TxPowerDBm
-		}
-		ap := Node{Name: u.ID, Band: u.Band, At: s.RadioAt[up], TxPowerDBm: pw, AP: true, meshRadio: up, foreign: -1}
+		ap := h.meshAP(p, up)
 		sta := Node{Name: r.ID + "-bh", Band: r.Band, At: s.RadioAt[i], meshRadio: i, foreign: -1}
-		dbm := pw - h.loss(ap, sta)
+		dbm := ap.TxPowerDBm - h.loss(ap, sta)
 		if dbm < BackhaulMinDBm {
 			continue // the judge takes it as wired
 		}
@@ -184,12 +179,8 @@ func (h *Home) saturated(p Plan, count []int) (load, own []float64) {
 	s := h.Scene
 	n := len(s.Radios)
 	nodes := make([]Node, n)
-	for i, r := range s.Radios {
-		pw, ok := p.TxPowerDBm[r.ID]
-		if !ok {
-			pw = r.TxPowerDBm
-		}
-		nodes[i] = Node{Name: r.ID, Band: r.Band, At: s.RadioAt[i], On: p.Assign[r.ID], TxPowerDBm: pw, AP: true, meshRadio: i, foreign: -1}
+	for i := range n {
+		nodes[i] = h.meshAP(p, i)
 	}
 	hears := func(i int, f Node) bool {
 		ov, err := wifiopt.Overlap(nodes[i].Band, nodes[i].On, f.On)
@@ -198,12 +189,8 @@ func (h *Home) saturated(p Plan, count []int) (load, own []float64) {
 	foreign := make([]float64, n)
 	contenders := make([][]int, n)
 	for i := range n {
-		for k, f := range s.Foreign {
-			on, fl, pw := f.On24, f.Load24, f.TxPower24
-			if nodes[i].Band == wifiopt.Band5G {
-				on, fl, pw = f.On5, f.Load5, f.TxPower5
-			}
-			fn := Node{Name: fmt.Sprintf("f%02d-%s", k, bandTag(nodes[i].Band)), Band: nodes[i].Band, At: f.At, On: on, TxPowerDBm: pw, AP: true, meshRadio: -1, foreign: k}
+		for k := range s.Foreign {
+			fn, fl := h.foreignAP(k, nodes[i].Band)
 			if fl > 0 && hears(i, fn) {
 				foreign[i] += fl
 			}
