@@ -305,14 +305,15 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 	if a := h.last(); reserve && a != nil && r.now.Sub(a.At) < r.cfg.ReserveSpacing {
 		return Action{}, false
 	}
+	l := r.leave(c, cur, c.Signal.DBm)
 	var cands []candidate
 	for _, o := range r.freshest(c) {
 		t := r.bsss[o.id]
 		if t.Closed || !bands.Has(t.Band) || r.pingPong(h, c.BSSID, o.id, c.Signal.DBm) {
 			continue
 		}
-		m := r.assess(c, cur, t, c.Signal.DBm, o.DBm)
-		low := r.assess(c, cur, t, c.Signal.DBm, o.DBm-r.cfg.HysteresisDB)
+		m := r.assess(c, l, t, o.DBm)
+		low := r.assess(c, l, t, o.DBm-r.cfg.HysteresisDB)
 		reason, ok := r.better(cur, t, c.Signal.DBm, o.DBm, m, low, limited)
 		if ok && reserve && m.gain < r.cfg.ReserveGain {
 			ok = false
@@ -402,11 +403,12 @@ func (r *round) pingPong(h *History, from, to string, dbm float64) bool {
 // t's signal HysteresisDB lower. A move is clearly better when its gain
 // (assess: the client's own, times what it does to the other clients of
 // both BSSs) is at least MinGain, the client itself expects no less at
-// t, and the client or cur's other clients together gain MinGainMbps. When limited (cur's node's backhaul holds the client below what
-// its link there gives) a move within the band or down a band needs no
-// stronger signal, only the gain rule to hold at low: the gain comes from
-// the backhaul, not the signal, and low keeps measurement noise from
-// passing the rule.
+// t, and the client or cur's other clients together gain MinGainMbps.
+// When limited (cur's node's backhaul holds the client below what its
+// link there gives) a move within the band or down a band needs no
+// stronger signal, only the gain rule to hold at low: the gain comes
+// from the backhaul, not the signal, and low keeps measurement noise
+// from passing the rule.
 func (r *round) better(cur, t *view, sc, st float64, m, low move, limited bool) (Reason, bool) {
 	cfg := r.cfg
 	clearly := func(x move) bool {

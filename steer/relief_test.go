@@ -84,7 +84,7 @@ func TestMoveCrowdingTarget(t *testing.T) {
 				r.indexBSSs(bsss)
 				cs := r.validClients(in.Clients)
 				r.indexContention(cs)
-				m := r.assess(&cs[0], r.bsss[apA5], r.bsss[apB5], -77, -55)
+				m := r.assess(&cs[0], r.leave(&cs[0], r.bsss[apA5], -77), r.bsss[apB5], -55)
 				if m.exp < 2*m.cur {
 					t.Fatalf("own gain %.1f → %.1f: the case needs more than 2x", m.cur, m.exp)
 				}

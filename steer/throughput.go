@@ -36,18 +36,15 @@ func (r *round) indexContention(cs []Client) {
 
 // others is the contention on b from its active clients other than c:
 // the listed ones (c left out when b is its current BSS and it is
-// active, for it is then one of them) and, when b reports more active clients than are listed, the rest
-// at the listed clients' mean inverse rate, or at inv when none is listed
-// (the client's own, so that they count as its equals).
+// active, for it is then one of them) and, when b reports more active
+// clients than are listed, the rest at the listed clients' mean inverse
+// rate, or at inv when none is listed (the client's own, so that they
+// count as its equals).
 func (r *round) others(c *Client, b *view, inv float64, current bool) contention {
-	k := r.load[b.id]
-	own := current && c.Airtime > 0
-	if own {
+	k, active := r.load[b.id], b.Active
+	if current && c.Airtime > 0 {
 		k.inv -= 1 / max(r.rate(c, b, c.Signal.DBm), floorMbps)
 		k.n--
-	}
-	active := b.Active
-	if own {
 		active--
 	}
 	if extra := active - k.n; extra > 0 {
@@ -128,25 +125,52 @@ func (r *round) backhaulShare(c *Client, b *view) float64 {
 	return n.backhaul / float64(max(others, 0)+1)
 }
 
-// move is what a move of client c from cur (signal sc) to t (signal st)
-// does to the clients it touches, under access's equal-throughput model.
+// leaving is what client c's leaving its current BSS does, the same
+// whatever the target: its expected throughput there, and what the
+// BSS's other active clients gain from the airtime it frees.
+type leaving struct {
+	cur float64
+	// logRelief is the log of the factor on the product of the other
+	// clients' throughputs, and freed their gain together (Mb/s).
+	logRelief, freed float64
+}
+
+// leave computes leaving for c at cur with signal sc. An idle client
+// (Airtime 0) weighs on no BSS and frees nothing.
+func (r *round) leave(c *Client, cur *view, sc float64) leaving {
+	l := leaving{cur: r.expected(c, cur, sc, true)}
+	if c.Airtime <= 0 {
+		return l
+	}
+	inv := 1 / max(r.rate(c, cur, sc), floorMbps)
+	if k := r.others(c, cur, inv, true); k.inv > 0 {
+		idle := r.idle(cur)
+		before, after := idle/(k.inv+inv), idle/k.inv
+		l.logRelief = float64(k.n) * math.Log(after/before)
+		l.freed = float64(k.n) * (after - before)
+	}
+	return l
+}
+
+// move is what a move of client c from its BSS to t does to the clients
+// it touches, under access's equal-throughput model.
 type move struct {
-	// cur and exp are c's expected throughput at cur and at t.
+	// cur and exp are c's expected throughput at its BSS and at t.
 	cur, exp float64
 	// gain is the move's factor on the product of the throughputs of c,
-	// cur's other active clients and t's (a proportionally fair
+	// its BSS's other active clients and t's (a proportionally fair
 	// utility): c's own exp/cur when it shares airtime with nobody, and
 	// below 1 when what it gains is less than what t's clients lose.
 	gain float64
-	// freed is what cur's other clients gain together (Mb/s).
+	// freed is what its BSS's other clients gain together (Mb/s).
 	freed float64
 }
 
-// assess computes the move of c from cur (signal sc) to t (signal st).
-// An idle client (Airtime 0) weighs on no BSS, so only its own
+// assess computes the move of c, leaving its BSS as l, to t with signal
+// st. An idle client (Airtime 0) weighs on no BSS, so only its own
 // throughput counts. The others' throughputs ignore backhaul limits.
-func (r *round) assess(c *Client, cur, t *view, sc, st float64) move {
-	m := move{cur: r.expected(c, cur, sc, true), exp: r.expected(c, t, st, false)}
+func (r *round) assess(c *Client, l leaving, t *view, st float64) move {
+	m := move{cur: l.cur, exp: r.expected(c, t, st, false)}
 	if m.exp <= 0 {
 		return move{cur: m.cur}
 	}
@@ -157,14 +181,9 @@ func (r *round) assess(c *Client, cur, t *view, sc, st float64) move {
 	if c.Airtime > 0 {
 		// cur's other clients get c's share of airtime back; t's give
 		// it a share of theirs.
-		inv := 1 / max(r.rate(c, cur, sc), floorMbps)
-		if k := r.others(c, cur, inv, true); k.inv > 0 {
-			idle := r.idle(cur)
-			before, after := idle/(k.inv+inv), idle/k.inv
-			logGain += float64(k.n) * math.Log(after/before)
-			m.freed = float64(k.n) * (after - before)
-		}
-		inv = 1 / max(r.rate(c, t, st), floorMbps)
+		logGain += l.logRelief
+		m.freed = l.freed
+		inv := 1 / max(r.rate(c, t, st), floorMbps)
 		if k := r.others(c, t, inv, false); k.inv > 0 {
 			idle := r.idle(t)
 			before, after := idle/k.inv, idle/(k.inv+inv)
