@@ -33,8 +33,7 @@ type traffic struct {
 func stationTraffic(rows map[string]map[string]string, now time.Time) map[string]traffic {
 	out := map[string]traffic{}
 	for p, kv := range rows {
-		rest, ok := strings.CutPrefix(p, accessPointTable)
-		if !ok || strings.Count(rest, ".") != 3 || !strings.Contains(rest, ".AssociatedDevice.") || kv["MACAddress"] == "" {
+		if _, ok := associatedDevice(p); !ok || kv["MACAddress"] == "" {
 			continue
 		}
 		st := rows[p+"Stats."]

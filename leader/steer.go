@@ -316,15 +316,11 @@ func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Tim
 	}
 	var clients []steer.Client
 	for p, kv := range rows {
-		rest, ok := strings.CutPrefix(p, accessPointTable)
+		ap, ok := associatedDevice(p)
 		if !ok {
 			continue
 		}
-		i := strings.Index(rest, ".AssociatedDevice.")
-		if i < 0 || strings.Count(rest, ".") != 3 {
-			continue
-		}
-		bssid := apBSSID[accessPointTable+rest[:i+1]]
+		bssid := apBSSID[ap]
 		if bssid == "" || kv["MACAddress"] == "" {
 			continue
 		}
@@ -378,6 +374,21 @@ func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Tim
 		}
 	}
 	return bsss, clients
+}
+
+// associatedDevice returns the AccessPoint row (with its dot) of a
+// Device.WiFi.AccessPoint.{i}.AssociatedDevice.{j}. path; ok is false for
+// any other path.
+func associatedDevice(p string) (ap string, ok bool) {
+	rest, ok := strings.CutPrefix(p, accessPointTable)
+	if !ok || strings.Count(rest, ".") != 3 {
+		return "", false
+	}
+	i := strings.Index(rest, ".AssociatedDevice.")
+	if i < 0 {
+		return "", false
+	}
+	return accessPointTable + rest[:i+1], true
 }
 
 // bandOf maps TR-181's band spelling onto the policy's.
