@@ -33,6 +33,19 @@ func testSteering(t *testing.T, dir, ctrl string, ap, peer *Radio, contract *sta
 	}
 	apMAC, peerMAC := ifaceMAC(t, labAPIface), ifaceMAC(t, labPeerIface)
 
+	// The contract station was killed without a deauthentication, and the
+	// AP keeps its entry until the inactivity check; the steering station
+	// uses the same interface, hence the same MAC. Waiting for that entry
+	// would pass at once, before the new station associated, and it could
+	// then join the peer instead: so the AP forgets it first.
+	if c, err := hostapd.Dial(ctx, ctrl, labAPIface); err != nil {
+		t.Fatal(err)
+	} else {
+		out, err := c.Request(ctx, "DEAUTHENTICATE "+ifaceMAC(t, labSTAIface).String())
+		c.Close()
+		t.Logf("DEAUTHENTICATE of the contract station: %q, %v", strings.TrimSpace(out), err)
+	}
+	waitStation(t, ap, ifaceMAC(t, labSTAIface), false)
 	// The station associates while the AP is the only BSS of the network.
 	staMAC := startSteeringStation(t, dir, st.FreqMHz)
 	waitStation(t, ap, staMAC, true)
