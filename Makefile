@@ -91,7 +91,7 @@ $(BIN)/judge: wifieval/ns3/judge.cc
 	@mkdir -p $(BIN)
 	g++ -std=c++17 -O2 -o $@ $< $(NS3_LIBS)
 
-wifi-eval: deps $(BIN)/judge ## judge channel plans in ns-3: planner vs LCCS, ACS, random on HOMES (10) homes per class
+wifi-eval: deps $(BIN)/judge ## judge channel plans in ns-3: planner and the node vs LCCS, ACS, current, random on HOMES (10) homes per class
 	$(GO) run ./cmd/wifieval -homes $(HOMES) -parallel 2 -judge $(BIN)/judge
 
 steer-eval: deps $(BIN)/judge ## judge client steering in ns-3: none vs per-AP threshold vs mesh policy, walking clients, HOMES (10) homes per class

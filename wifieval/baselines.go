@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/uspmesh/uspmesh/wifiopt"
 )
@@ -26,10 +27,33 @@ const (
 	ACS Method = "acs"
 	// Random is wifiopt.Random.
 	Random Method = "random"
+	// NodeMethod is what the leader does with its own configuration
+	// (NodePlan): the live home's switch and DFS costs, its solver
+	// budget, and no switch unless a plan saves enough.
+	NodeMethod Method = "node"
+	// Current leaves every radio where it was: the home's current
+	// channels, which the node must never do worse than.
+	Current Method = "current"
 )
 
 // Methods lists every Method in report order.
-var Methods = []Method{Planner, LCCS, ACS, Random}
+var Methods = []Method{Planner, NodeMethod, LCCS, ACS, Current, Random}
+
+// The leader's defaults that NodePlan follows (leader.DefaultConfig
+// and the Problem the leader builds; a test checks they agree).
+const (
+	// NodeBudget is the solver's wall time per round.
+	NodeBudget = 500 * time.Millisecond
+	// NodeRelativeGain and NodeAbsoluteGain: a plan is applied only when
+	// it saves more than both this share of the current cost and this
+	// cost.
+	NodeRelativeGain = 0.05
+	NodeAbsoluteGain = 0.01
+	// NodeRounds bounds the planning rounds NodePlan runs, each from the
+	// channels the previous one applied, as the leader's rounds follow
+	// each other.
+	NodeRounds = 5
+)
 
 // LCCSRounds bounds the rounds of LCCS; plans that still change then
 // (APs chasing each other) stop at the last round's.
@@ -50,8 +74,51 @@ func MakePlan(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64) (m
 	case Random:
 		pl, err := wifiopt.Random(p, seed)
 		return pl.Assign, err
+	case NodeMethod:
+		a, _, err := NodePlan(ctx, p, seed)
+		return a, err
+	case Current:
+		a := make(map[string]wifiopt.Assignment, len(p.Radios))
+		for _, r := range p.Radios {
+			a[r.ID] = r.Current
+		}
+		return a, nil
 	}
 	return nil, fmt.Errorf("wifieval: unknown method %q", m)
+}
+
+// NodePlan plans p as the leader would: the Problem priced with the
+// live home's costs (wifiopt.DefaultSwitchCost, DefaultDFSCost), solved
+// within NodeBudget, and applied only when it saves more than
+// NodeRelativeGain of the current cost and NodeAbsoluteGain; then again
+// from the channels applied, until a round applies nothing or after
+// NodeRounds rounds. It returns the channels the home ends on and the
+// rounds that applied a plan. seed is the first round's solver seed
+// (the leader uses its term).
+func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (map[string]wifiopt.Assignment, int, error) {
+	q := *p
+	q.Radios = slices.Clone(p.Radios)
+	q.SwitchCost, q.DFSCost = wifiopt.DefaultSwitchCost, wifiopt.DefaultDFSCost
+	applied := 0
+	for round := range NodeRounds {
+		pl, err := wifiopt.Solve(ctx, &q, wifiopt.Options{Seed: seed + uint64(round), Budget: NodeBudget})
+		if err != nil {
+			return nil, applied, fmt.Errorf("wifieval: node round %d: %w", round+1, err)
+		}
+		gain := pl.CurrentCost - pl.Cost
+		if pl.Switches == 0 || gain <= NodeAbsoluteGain || gain <= NodeRelativeGain*pl.CurrentCost {
+			break
+		}
+		applied++
+		for i := range q.Radios {
+			q.Radios[i].Current = pl.Assign[q.Radios[i].ID]
+		}
+	}
+	a := make(map[string]wifiopt.Assignment, len(q.Radios))
+	for _, r := range q.Radios {
+		a[r.ID] = r.Current
+	}
+	return a, applied, nil
 }
 
 // ConvergedLeastCongested runs wifiopt.LeastCongested, makes its plan the

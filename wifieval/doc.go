@@ -17,7 +17,8 @@
 // and constant-rate flows, runs the ns-3 program ns3/judge.cc on it and
 // reads back what every flow delivered. The baselines the planner is
 // compared with (converged least-congested selection, a hostapd-style
-// survey ACS, random) are in baselines.go; statistics for the report in
+// survey ACS, random, the current channels) and the node's own
+// configuration of it (NodePlan) are in baselines.go; statistics for the report in
 // stats.go. cmd/wifieval drives it all.
 //
 // # Offered load: the home's, or saturated

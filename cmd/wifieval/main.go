@@ -66,9 +66,13 @@ Every AP has a 2.4 and a 5 GHz radio; clients are placed in the home and
 join the AP they hear best (5 GHz at -70 dBm or better), and each radio's
 planner Load becomes downlink traffic to its clients; foreign networks get
 a station and traffic matching their Load. Each home is planned by:
-  planner  wifiopt.Solve (the leader's planner)
+  planner  wifiopt.Solve (the leader's planner, library defaults)
+  node     what the leader does (wifieval.NodePlan): the live home's switch
+           and DFS costs, its 500 ms solver budget, a plan applied only when
+           it saves 5 % of the current cost, rounds until none is applied
   lccs     per-AP least-congested selection, repeated until no AP changes
   acs      hostapd-style survey ACS on every AP at once, at its current width
+  current  every radio left where it was (the generated home's channels)
   random   wifiopt.Random
 and each plan is simulated by the judge (make bin/judge) for a warm-up and a
 measured window. The table gives, per class and method, the mean aggregate
@@ -77,7 +81,9 @@ confidence intervals, the worst home's aggregate as a ratio to LCCS's in
 the same home, and the mean wifiopt cost; under it, the Spearman rank
 correlation over homes between the planner's predicted gain over LCCS
 (cost of LCCS's plan minus the planner's) and the delivered gain
-(aggregate throughput of the planner's plan minus LCCS's).
+(aggregate throughput of the planner's plan minus LCCS's). Where node and
+current were both judged, a line per class says in how many homes the node
+switched a radio and in how many it delivers less than the current channels.
 Progress goes to stderr; -json prints every home and the summaries instead.
 
 -offered X multiplies the traffic offered to every mesh client (and so what

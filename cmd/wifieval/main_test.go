@@ -85,6 +85,38 @@ func TestReport(t *testing.T) {
 	}
 }
 
+// TestNodeVsCurrent: the node's plans are set against the current
+// channels where both were judged, and the table says where the node
+// delivered less.
+func TestNodeVsCurrent(t *testing.T) {
+	homes := []homeResult{
+		{Class: wifieval.House, Seed: 1, Methods: map[wifieval.Method]result{
+			wifieval.Planner: {Cost: 1, Aggregate: 100, P10: 5}, wifieval.LCCS: {Cost: 1, Aggregate: 100, P10: 5},
+			wifieval.NodeMethod: {Cost: 0.8, Aggregate: 120, P10: 4}, wifieval.Current: {Cost: 1, Aggregate: 100, P10: 5}}},
+		{Class: wifieval.House, Seed: 2, Methods: map[wifieval.Method]result{
+			wifieval.Planner: {Cost: 1, Aggregate: 100, P10: 5}, wifieval.LCCS: {Cost: 1, Aggregate: 100, P10: 5},
+			wifieval.NodeMethod: {Cost: 0.9, Aggregate: 90, P10: 6}, wifieval.Current: {Cost: 1, Aggregate: 100, P10: 5}}},
+		{Class: wifieval.House, Seed: 3, Methods: map[wifieval.Method]result{
+			wifieval.Planner: {Cost: 1, Aggregate: 100, P10: 5}, wifieval.LCCS: {Cost: 1, Aggregate: 100, P10: 5},
+			wifieval.NodeMethod: {Cost: 1, Aggregate: 100, P10: 5}, wifieval.Current: {Cost: 1, Aggregate: 100, P10: 5}}},
+		// Judged without node: not compared.
+		{Class: wifieval.House, Seed: 4, Methods: map[wifieval.Method]result{
+			wifieval.Planner: {Cost: 1, Aggregate: 100, P10: 5}, wifieval.LCCS: {Cost: 1, Aggregate: 100, P10: 5}}},
+	}
+	n := summarise([]wifieval.Class{wifieval.House}, homes)[0].Node
+	if n.Homes != 3 || n.Changed != 2 || n.Below != 1 || n.WorstAggregate != 0.9 || n.WorstP10 != 0.8 {
+		t.Fatalf("node vs current %+v", n)
+	}
+	var b bytes.Buffer
+	writeTable(&b, config{homes: 4, seed: 1, judge: wifieval.DefaultConfig()}, summarise([]wifieval.Class{wifieval.House}, homes))
+	if !strings.Contains(b.String(), "house: node vs current channels over 3 homes: 2 changed, 1 below; worst aggregate 0.90, worst p10 0.80") {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	if n := summarise([]wifieval.Class{wifieval.House}, homes[3:])[0].Node; n.Homes != 0 {
+		t.Fatalf("no node results: %+v", n)
+	}
+}
+
 // TestOfferedFlags: -offered and -saturated reach the judge's Config,
 // bad values are refused, and the table and JSON say which traffic ran.
 func TestOfferedFlags(t *testing.T) {

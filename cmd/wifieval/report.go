@@ -16,6 +16,22 @@ type summary struct {
 	Homes    int
 	Methods  map[wifieval.Method]methodSummary
 	Spearman float64
+	// Node is the node's plans against the current channels, where both
+	// were judged.
+	Node nodeSummary
+}
+
+// nodeSummary compares the node's plans with leaving every radio where
+// it was (the "no home where the node's plan delivers less").
+type nodeSummary struct {
+	// Homes judged both ways; Below counts those where the node's
+	// aggregate is below the current channels'.
+	Homes, Below int
+	// WorstAggregate and WorstP10 are the lowest ratios over homes of
+	// the node's aggregate (and 10th percentile) to the current
+	// channels'; Changed counts homes where the node switched a radio.
+	WorstAggregate, WorstP10 float64
+	Changed                  int
 }
 
 type methodSummary struct {
@@ -57,9 +73,45 @@ func summarise(classes []wifieval.Class, homes []homeResult) []summary {
 				P10: wifieval.Mean(p10), P10CI: wifieval.CI95(p10), WorstVsLCCS: worst, Cost: wifieval.Mean(cost)}
 		}
 		s.Spearman = wifieval.Spearman(predicted, delivered)
+		s.Node = compareNode(c, homes)
 		out = append(out, s)
 	}
 	return out
+}
+
+// compareNode sets the node's plans of class c against the current
+// channels, over the homes where both were judged.
+func compareNode(c wifieval.Class, homes []homeResult) nodeSummary {
+	n := nodeSummary{WorstAggregate: math.NaN(), WorstP10: math.NaN()}
+	for _, h := range homes {
+		nd, ok1 := h.Methods[wifieval.NodeMethod]
+		cur, ok2 := h.Methods[wifieval.Current]
+		if h.Class != c || !ok1 || !ok2 {
+			continue
+		}
+		n.Homes++
+		if nd.Aggregate < cur.Aggregate {
+			n.Below++
+		}
+		if nd.Cost != cur.Cost {
+			n.Changed++
+		}
+		n.WorstAggregate = minRatio(n.WorstAggregate, nd.Aggregate, cur.Aggregate)
+		n.WorstP10 = minRatio(n.WorstP10, nd.P10, cur.P10)
+	}
+	return n
+}
+
+// minRatio is the lower of worst and a/b, ignoring a zero b and a NaN
+// worst.
+func minRatio(worst, a, b float64) float64 {
+	if b <= 0 {
+		return worst
+	}
+	if r := a / b; math.IsNaN(worst) || r < worst {
+		return r
+	}
+	return worst
 }
 
 func writeTable(w io.Writer, cfg config, sums []summary) {
@@ -80,6 +132,12 @@ func writeTable(w io.Writer, cfg config, sums []summary) {
 	fmt.Fprintln(w)
 	for _, s := range sums {
 		fmt.Fprintf(w, "%s: Spearman(predicted gain over LCCS, delivered gain) over %d homes = %s\n", s.Class, s.Homes, num(s.Spearman))
+	}
+	for _, s := range sums {
+		if n := s.Node; n.Homes > 0 {
+			fmt.Fprintf(w, "%s: node vs current channels over %d homes: %d changed, %d below; worst aggregate %s, worst p10 %s\n",
+				s.Class, n.Homes, n.Changed, n.Below, num(n.WorstAggregate), num(n.WorstP10))
+		}
 	}
 }
 
@@ -134,8 +192,13 @@ func writeJSON(w io.Writer, cfg config, homes []homeResult, sums []summary) erro
 			ms[m] = map[string]*float64{"aggregate_mbps": fin(r.Aggregate), "aggregate_ci95": fin(r.AggregateCI),
 				"p10_mbps": fin(r.P10), "p10_ci95": fin(r.P10CI), "worst_vs_lccs": fin(r.WorstVsLCCS), "cost": fin(r.Cost)}
 		}
-		out.Classes = append(out.Classes, map[string]any{"class": s.Class, "homes": s.Homes, "methods": ms,
-			"spearman_predicted_vs_delivered_gain": fin(s.Spearman)})
+		cls := map[string]any{"class": s.Class, "homes": s.Homes, "methods": ms,
+			"spearman_predicted_vs_delivered_gain": fin(s.Spearman)}
+		if n := s.Node; n.Homes > 0 {
+			cls["node_vs_current"] = map[string]any{"homes": n.Homes, "changed": n.Changed, "below": n.Below,
+				"worst_aggregate_ratio": fin(n.WorstAggregate), "worst_p10_ratio": fin(n.WorstP10)}
+		}
+		out.Classes = append(out.Classes, cls)
 	}
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
