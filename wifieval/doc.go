@@ -41,8 +41,15 @@
 // standard way channel plans and MAC schemes are compared by capacity: the
 // IEEE 802.11ax evaluation methodology (IEEE 802.11-14/0571) and 3GPP's
 // system-level evaluations (TR 36.814, annex A) use full-buffer traffic
-// for their throughput comparisons. Only the judge's traffic changes:
-// foreign networks keep their measured loads, and the planner's Problem
-// (the Loads it weighs interference with) is the same, so the two modes
-// judge the same plans.
+// for their throughput comparisons. Foreign networks keep their measured
+// loads.
+//
+// The planner should see the world it is judged in: a node in a home
+// whose clients ask for that much traffic would measure its radios busy.
+// Home.OfferedProblem is that Problem (each mesh radio's Load multiplied
+// by the same factor, at most 1), and cmd/wifieval plans every method on
+// it unless told to plan on the home's own loads (-home-inputs). Planned
+// on the home's loads, a saturated judge prices co-channel mesh radios
+// as the planner never did: it shares a channel among radios it thinks
+// lightly loaded, which the judge runs full-buffer.
 package wifieval

@@ -258,9 +258,9 @@ func (h *Home) setClientSignals() {
 }
 
 // WithOffered returns h with every client's OfferedMbps multiplied by x
-// (see Config.Offered); h itself is unchanged, and so is its Problem:
-// the planner sees the same Loads whatever the judge offers. For x of 1
-// or not positive it returns h.
+// (see Config.Offered); h itself is unchanged, and so is its Problem
+// (OfferedProblem is what a node would measure then). For x of 1 or not
+// positive it returns h.
 func (h *Home) WithOffered(x float64) *Home {
 	if x == 1 || x <= 0 {
 		return h
@@ -271,6 +271,24 @@ func (h *Home) WithOffered(x float64) *Home {
 		c.Clients[k].OfferedMbps *= x
 	}
 	return &c
+}
+
+// OfferedProblem is the Problem a node would measure in h with every
+// client offered x times the home's load: each mesh radio's Load, the
+// airtime its own traffic asks for, becomes x times the home's, at most
+// 1; foreign networks, busy shares and links stay as measured. For x of
+// 1 or not positive it is h.Problem itself; otherwise a copy, and h is
+// unchanged.
+func (h *Home) OfferedProblem(x float64) *wifiopt.Problem {
+	if x == 1 || x <= 0 {
+		return h.Problem
+	}
+	p := *h.Problem
+	p.Radios = slices.Clone(h.Problem.Radios)
+	for i := range p.Radios {
+		p.Radios[i].Load = min(1, x*p.Radios[i].Load)
+	}
+	return &p
 }
 
 // lossTo is the path loss in dB between a station at at and mesh radio i.

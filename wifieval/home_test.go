@@ -153,6 +153,48 @@ func TestWithOffered(t *testing.T) {
 	}
 }
 
+// TestOfferedProblem: the planner's loads follow the offered traffic,
+// capped at the whole airtime; the rest of the Problem and the home are
+// unchanged, and x = 1 is the home's own Problem.
+func TestOfferedProblem(t *testing.T) {
+	h, err := NewHome(Apartment, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(h.Problem.Radios)
+	if h.OfferedProblem(1) != h.Problem || h.OfferedProblem(0) != h.Problem {
+		t.Fatal("x = 1 or 0: not the home's own Problem")
+	}
+	const x = 3
+	p := h.OfferedProblem(x)
+	capped := 0
+	for i, r := range p.Radios {
+		want := min(1, x*before[i].Load)
+		if math.Abs(r.Load-want) > 1e-12 {
+			t.Errorf("%s: load %v, want %v", r.ID, r.Load, want)
+		}
+		if want == 1 {
+			capped++
+		}
+		r.Load = before[i].Load
+		if !reflect.DeepEqual(r, before[i]) {
+			t.Errorf("%s: more than the load changed: %+v", r.ID, r)
+		}
+	}
+	if capped == 0 {
+		t.Error("no load reached the cap: the test checks nothing there")
+	}
+	if !slices.EqualFunc(h.Problem.Radios, before, func(a, b wifiopt.Radio) bool { return reflect.DeepEqual(a, b) }) {
+		t.Error("the home's Problem changed")
+	}
+	if len(p.Foreign) != len(h.Problem.Foreign) || len(p.RSSI) != len(h.Problem.RSSI) || len(p.Busy) != len(h.Problem.Busy) {
+		t.Error("foreign networks, links or busy shares changed")
+	}
+	if err := wifiopt.Validate(p); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // eachHome calls f with homes 1 to 3 of every class.
 func eachHome(t *testing.T, f func(c Class, seed uint64, h *Home)) {
 	t.Helper()

@@ -52,12 +52,16 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 			}
 			hr := homeResult{Class: c, Seed: seed, APs: len(h.Scene.APs), Foreign: len(h.Scene.Foreign),
 				Clients: len(h.Clients), Methods: map[wifieval.Method]result{}}
+			p := h.Problem
+			if !cfg.homeInputs {
+				p = h.OfferedProblem(offered(cfg))
+			}
 			for _, m := range cfg.methods {
-				a, err := wifieval.MakePlan(ctx, h.Problem, m, seed)
+				a, err := wifieval.MakePlan(ctx, p, m, seed)
 				if err != nil {
 					return nil, fmt.Errorf("%s home %d: %s: %w", c, seed, m, err)
 				}
-				cost, err := wifiopt.Evaluate(h.Problem, a)
+				cost, err := wifiopt.Evaluate(p, a)
 				if err != nil {
 					return nil, fmt.Errorf("%s home %d: %s plan: %w", c, seed, m, err)
 				}

@@ -54,6 +54,9 @@ type config struct {
 	methods  []wifieval.Method
 	json     bool
 	judge    wifieval.Config
+	// homeInputs plans on the home's own loads whatever the judge
+	// offers (-home-inputs).
+	homeInputs bool
 }
 
 const usage = `wifieval: judge Wi-Fi channel plans by packet-level simulation (ns-3).
@@ -87,12 +90,15 @@ switched a radio and in how many it delivers less than the current channels.
 Progress goes to stderr; -json prints every home and the summaries instead.
 
 -offered X multiplies the traffic offered to every mesh client (and so what
-each wireless backhaul carries) by X; foreign networks' traffic and the
-planner's inputs stay as measured. The default, 1, judges the home's own
-load, which is mostly below capacity: then most plans deliver all of it.
--saturated (-offered 10) makes nearly every client full-buffer, the usual way to
-compare channel plans by the capacity they give. The table's first line and
-the JSON's "offered" say which ran.
+each wireless backhaul carries) by X; foreign networks' traffic stays as
+measured. The default, 1, judges the home's own load, which is mostly below
+capacity: then most plans deliver all of it. -saturated (-offered 10) makes
+nearly every client full-buffer, the usual way to compare channel plans by
+the capacity they give. The table's first line and the JSON's "offered" say
+which ran. Every method plans on what a node would measure in the world
+judged (wifieval.Home.OfferedProblem): each mesh radio's load X times the
+home's, at most all of its airtime. -home-inputs plans on the home's own
+loads instead, whatever the judge offers.
 
 Flags:
 `
@@ -117,6 +123,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	methods := fs.String("methods", "all", "methods to judge, comma-separated (planner and lccs always)")
 	asJSON := fs.Bool("json", false, "print JSON instead of the table")
 	offered := fs.Float64("offered", 1, "multiplier of every mesh client's offered traffic (1: the home's load)")
+	homeInputs := fs.Bool("home-inputs", false, "plan on the home's own loads, not the offered ones")
 	saturated := fs.Bool("saturated", false, fmt.Sprintf("full-buffer mesh clients: -offered %g", float64(wifieval.SaturatedOffered)))
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -152,6 +159,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if !(*offered > 0) || math.IsInf(*offered, 0) {
 		return config{}, fmt.Errorf("-offered %g: want a positive multiplier", *offered)
 	}
+	cfg.homeInputs = *homeInputs
 	cfg.judge = wifieval.Config{Binary: *judge, Warmup: *warmup, Measure: *measure, Rate: *rate, Run: uint32(*run), Offered: *offered}
 	return cfg, nil
 }

@@ -133,6 +133,15 @@ func TestOfferedFlags(t *testing.T) {
 			t.Errorf("%q: offered %v, %v; want %v", c.args, cfg.judge.Offered, err, c.want)
 		}
 	}
+	if cfg, err := parse([]string{"-saturated", "-home-inputs"}, io.Discard); err != nil || !cfg.homeInputs {
+		t.Errorf("-home-inputs: %+v, %v", cfg, err)
+	} else {
+		var b bytes.Buffer
+		writeTable(&b, cfg, nil)
+		if !strings.Contains(b.String(), "planned on the home's own loads") {
+			t.Errorf("-home-inputs: table says\n%s", b.String())
+		}
+	}
 	for _, args := range [][]string{{"-offered", "0"}, {"-offered", "-2"}, {"-offered", "NaN"}, {"-offered", "+Inf"}, {"-saturated", "-offered", "3"}} {
 		if _, err := parse(args, io.Discard); err == nil {
 			t.Errorf("%q: no error", args)
@@ -147,7 +156,7 @@ func TestOfferedFlags(t *testing.T) {
 	}{
 		{0, "offered the home's load", `"offered": 1,`},
 		{1, "offered the home's load", `"offered": 1,`},
-		{3, "offered 3 x the home's load\n", `"offered": 3,`},
+		{3, "offered 3 x the home's load; planned on the loads offered\n", `"offered": 3,`},
 		{wifieval.SaturatedOffered, "(saturated, full-buffer)", `"offered": 10,`},
 	} {
 		cfg := config{homes: 1, seed: 1, judge: wifieval.DefaultConfig()}

@@ -115,8 +115,8 @@ func minRatio(worst, a, b float64) float64 {
 }
 
 func writeTable(w io.Writer, cfg config, sums []summary) {
-	fmt.Fprintf(w, "wifieval: %d homes per class from seed %d; judge: ns-3, %v warm-up + %v measured, %s rate control, run %d; %s\n\n",
-		cfg.homes, cfg.seed, cfg.judge.Warmup, cfg.judge.Measure, cfg.judge.Rate, max(1, cfg.judge.Run), offeredMode(offered(cfg)))
+	fmt.Fprintf(w, "wifieval: %d homes per class from seed %d; judge: ns-3, %v warm-up + %v measured, %s rate control, run %d; %s; %s\n\n",
+		cfg.homes, cfg.seed, cfg.judge.Warmup, cfg.judge.Measure, cfg.judge.Rate, max(1, cfg.judge.Run), offeredMode(offered(cfg)), inputsMode(cfg))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "class\tmethod\taggregate Mbps (95% CI)\tp10 client Mbps (95% CI)\tworst home vs LCCS\tmean wifiopt cost")
 	for _, s := range sums {
@@ -174,6 +174,14 @@ func offeredMode(x float64) string {
 	return fmt.Sprintf("mesh clients offered %g x the home's load", x)
 }
 
+// inputsMode says in words which loads the methods planned on.
+func inputsMode(cfg config) string {
+	if cfg.homeInputs && offered(cfg) != 1 {
+		return "planned on the home's own loads"
+	}
+	return "planned on the loads offered"
+}
+
 func writeJSON(w io.Writer, cfg config, homes []homeResult, sums []summary) error {
 	// NaN is not JSON: undefined statistics become null.
 	type js struct {
@@ -181,11 +189,12 @@ func writeJSON(w io.Writer, cfg config, homes []homeResult, sums []summary) erro
 		// traffic (-offered); Mode says it in words.
 		Offered float64      `json:"offered"`
 		Mode    string       `json:"offered_mode"`
+		Inputs  string       `json:"inputs"`
 		Homes   []homeResult `json:"homes"`
 		Classes []any        `json:"classes"`
 	}
 	x := offered(cfg)
-	out := js{Offered: x, Mode: offeredMode(x), Homes: homes}
+	out := js{Offered: x, Mode: offeredMode(x), Inputs: inputsMode(cfg), Homes: homes}
 	for _, s := range sums {
 		ms := map[wifieval.Method]map[string]*float64{}
 		for m, r := range s.Methods {
