@@ -55,16 +55,40 @@ func clientSNR(r *Radio) clientSNRs {
 // probability 1 − p_k, p_k the probability of deferring that exposure
 // uses; the mean over the block is returned.
 func (t *leakTable) clientLoss(c clientSNRs, rssi float64, wo, wq, dx int) float64 {
+	return t.clientLossAt(c, rssi, rssi, wo, wq, dx)
+}
+
+// clientLossAt is clientLoss for an interferer the radio hears at ap
+// dBm, which sets how often it defers (deferLevel when it does not hear
+// it), and its clients at cl dBm, which sets their SINR.
+func (t *leakTable) clientLossAt(c clientSNRs, ap, cl float64, wo, wq, dx int) float64 {
 	snr := c.snr * 20 / float64(max(wo, 20))
 	full := math.Log2(1 + min(c.top, snr))
 	if !(full > 0) {
 		return 0
 	}
-	return t.meanOverBlock(rssi, wo, wq, dx, func(in, p float64) float64 {
+	return t.meanOverBlockAt(ap, cl-ap, wo, wq, dx, func(in, p float64) float64 {
 		inr := math.Pow(10, (in-ClientNoiseDBm)/10)
 		left := max(minShare, math.Log2(1+min(c.top, snr/(1+inr)))/full)
 		return (1 - p) * (1/left - 1)
 	})
+}
+
+// clientFloorDBm: a mesh radio its clients hear below this (10 dB under
+// the noise) costs their SINR under 0.5 dB, and makes no pair.
+const clientFloorDBm = ClientNoiseDBm - 10
+
+// noDeferDBm stands for an interferer the radio does not hear: far below
+// any carrier sense threshold, so it never defers to it.
+const noDeferDBm = -200
+
+// deferLevel is the level that sets a radio's deferring to another it
+// hears at r dBm, when heard; noDeferDBm when it does not hear it.
+func deferLevel(r float64, heard bool) float64 {
+	if heard {
+		return r
+	}
+	return noDeferDBm
 }
 
 // foreignClientLoss is the extra airtime radio i on option o needs for
@@ -105,4 +129,29 @@ func ClientSignal(signals []float64) float64 {
 	slices.Sort(xs)
 	k := int(math.Ceil(ClientSignalPercentile/100.0*float64(len(xs)))) - 1
 	return xs[max(0, k)]
+}
+
+// ClientInterferencePercentile is the percentile of what a radio's
+// stations hear of another mesh radio that ClientInterference returns:
+// the most exposed clients, as ClientSignal takes the weakest.
+const ClientInterferencePercentile = 90
+
+// ClientInterference is the value for a ClientRSSI link from the levels
+// (dBm) at which a radio's associated stations hear another mesh radio:
+// their ClientInterferencePercentile-th percentile (nearest rank); ok is
+// false when there are none. Non-finite and non-negative values are
+// skipped.
+func ClientInterference(levels []float64) (dbm float64, ok bool) {
+	var xs []float64
+	for _, s := range levels {
+		if finite(s) && s < 0 {
+			xs = append(xs, s)
+		}
+	}
+	if len(xs) == 0 {
+		return 0, false
+	}
+	slices.Sort(xs)
+	k := int(math.Ceil(ClientInterferencePercentile/100.0*float64(len(xs)))) - 1
+	return xs[max(0, k)], true
 }

@@ -136,3 +136,84 @@ func TestClientSignal(t *testing.T) {
 		})
 	}
 }
+
+// TestClientRSSI: two APs that do not hear each other (no link) but
+// whose clients hear the other AP at -70 dBm, as house 1 of cmd/wifieval
+// has them (APs at -96 dBm, clients at -69 to -74). Without ClientRSSI a
+// shared channel is free; with it, sharing costs the clients' SINR, and
+// both solvers split them. A level under the floor changes nothing.
+func TestClientRSSI(t *testing.T) {
+	one := [2]Assignment{{36, 40}, {36, 40}}
+	apart := [2]Assignment{{36, 40}, {52, 40}}
+	p := twoAPs(-60, 0.5, -62, 40)
+	p.RSSI = nil
+	if s, a := evalPair(t, p, one[0], one[1]), evalPair(t, p, apart[0], apart[1]); math.Abs(s-a) > 1e-12 {
+		t.Fatalf("no link, no client levels: shared %.4f, apart %.4f; want equal", s, a)
+	}
+	for _, floor := range []float64{clientFloorDBm - 1} {
+		p.ClientRSSI = []Link{{"a", "b", floor}, {"b", "a", floor}}
+		if s, a := evalPair(t, p, one[0], one[1]), evalPair(t, p, apart[0], apart[1]); math.Abs(s-a) > 1e-12 {
+			t.Fatalf("client levels under the floor: shared %.4f, apart %.4f; want equal", s, a)
+		}
+	}
+	// One direction only: a's clients hear b.
+	p.ClientRSSI = []Link{{"b", "a", -70}}
+	s, a := evalPair(t, p, one[0], one[1]), evalPair(t, p, apart[0], apart[1])
+	if !(s > a+0.05) {
+		t.Fatalf("a's clients hear b at -70 dBm: shared %.4f, apart %.4f; want sharing dearer", s, a)
+	}
+	p.ClientRSSI = []Link{{"b", "a", -70}, {"a", "b", -70}}
+	if s2 := evalPair(t, p, one[0], one[1]); !(s2 > s) {
+		t.Fatalf("both ways: shared %.4f, not above one way's %.4f", s2, s)
+	}
+	for _, run := range []func(context.Context, *Problem, Options) (Plan, error){Solve, Exact} {
+		pl, err := run(context.Background(), p, Options{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sameBlock(t, pl.Assign["a"], pl.Assign["b"]) {
+			t.Errorf("%s: a on %v, b on %v: want them apart", pl.Method, pl.Assign["a"], pl.Assign["b"])
+		}
+	}
+}
+
+// TestClientRSSIValidated: client links must name two radios of one band
+// and carry a finite level.
+func TestClientRSSIValidated(t *testing.T) {
+	for name, l := range map[string]Link{
+		"unknown radio": {"a", "zz", -70},
+		"self":          {"a", "a", -70},
+		"NaN":           {"a", "b", math.NaN()},
+		"infinite":      {"a", "b", math.Inf(1)},
+		"other band":    {"a", "g", -70},
+	} {
+		p := twoAPs(-60, 0.5, -62, 40)
+		p.Radios = append(p.Radios, Radio{ID: "g", Band: Band2G4, Channels: []Channel{{Number: 1}, {Number: 6}}, Current: Assignment{1, 20}, Load: 0.1})
+		if err := Validate(p); err != nil {
+			t.Fatalf("%s: the problem without the link: %v", name, err)
+		}
+		p.ClientRSSI = []Link{l}
+		if err := Validate(p); err == nil {
+			t.Errorf("%s: %+v accepted", name, l)
+		}
+	}
+}
+
+func TestClientInterference(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+		ok   bool
+	}{
+		{nil, 0, false},
+		{[]float64{math.NaN(), 3}, 0, false},
+		{[]float64{-70}, -70, true},
+		{[]float64{-98, -72, -69, -74}, -69, true},
+		{[]float64{-90, -89, -88, -87, -86, -85, -84, -83, -82, -81, -80}, -81, true},
+	} {
+		got, ok := ClientInterference(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("ClientInterference(%v) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}

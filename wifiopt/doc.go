@@ -160,9 +160,16 @@
 // the noise ClientNoiseDBm of -91 dBm (the noise figure behind the
 // minimum input sensitivities of 17.3.10.2, 19.3.19.1 and 21.3.18.1),
 // 3 dB less per doubling of width. A radio whose ClientSignalDBm is 0
-// (unknown) has no client term: the planner does not invent a client. The client, near its AP, is taken to receive what
-// the AP hears of a neighbour or foreign BSS, after the same transmit
-// mask and adjacent-channel rejection as above (leakDB). In each 20 MHz
+// (unknown) has no client term: the planner does not invent a client.
+// The client receives a mesh neighbour at the level Problem.ClientRSSI
+// gives for the pair (what the radio's stations report of the
+// neighbour's BSS, their most exposed: ClientInterference), and
+// otherwise, near its AP, what the AP hears of a neighbour or foreign
+// BSS; either after the same transmit mask and adjacent-channel
+// rejection as above (leakDB). The AP's own level still sets how often it
+// defers: two APs that do not hear each other never defer, and their
+// clients between them take the full interference. A level at the
+// clients 10 dB or more under the noise makes no pair. In each 20 MHz
 // channel the leaked power I lowers the SNR S/N to S/(N+I); the capacity
 // kept is x = log2(1+min(T, S/(N+I)))/log2(1+min(T, S/N)), T being the
 // SNR of the band's top rate (HT MCS 7 at -64 dBm, 19.3.19.1; VHT MCS 9

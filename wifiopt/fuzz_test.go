@@ -24,9 +24,11 @@ func FuzzProblem(f *testing.F) {
 	}
 	f.Add([]byte(`{"Radios":[{"ID":"a","Band":"6GHz","Channels":[{"Number":1},{"Number":5}],"Widths":[20,40],"Current":{"Channel":5,"Width":40},"Load":1}]}`))
 	f.Add([]byte(`{"Radios":[{"ID":"a","Band":"2.4GHz","Channels":[{"Number":1}],"Current":{"Channel":1,"Width":20},"BackhaulOf":"b"}]}`))
+	f.Add([]byte(`{"Radios":[{"ID":"a","Band":"5GHz","Channels":[{"Number":36},{"Number":40}],"Current":{"Channel":36,"Width":20},"Load":0.5,"ClientSignalDBm":-65},` +
+		`{"ID":"b","Band":"5GHz","Channels":[{"Number":36},{"Number":40}],"Current":{"Channel":36,"Width":20},"Load":0.5}],"ClientRSSI":[{"From":"b","To":"a","RSSI":-70}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p wifiopt.Problem
-		if json.Unmarshal(data, &p) != nil || len(p.Radios) > 8 || len(p.RSSI)+len(p.Foreign)+len(p.Busy) > 200 {
+		if json.Unmarshal(data, &p) != nil || len(p.Radios) > 8 || len(p.RSSI)+len(p.Foreign)+len(p.Busy)+len(p.ClientRSSI) > 200 {
 			return
 		}
 		if wifiopt.Validate(&p) != nil {

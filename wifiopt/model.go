@@ -33,17 +33,22 @@ type option struct {
 	unary float64
 }
 
-// memberPair is two radios of two units that hear each other: rji is
-// the RSSI at i of j (when hji), rij the reverse (when hij).
+// memberPair is two radios of two units that hear each other or reach
+// each other's clients: rji is the RSSI at i of j (when hji), rij the
+// reverse (when hij); cji is what i's clients hear of j (when kji: from
+// Problem.ClientRSSI, else rji), cij the reverse.
 type memberPair struct {
 	i, j     int
 	rji, rij float64
 	hji, hij bool
+	cji, cij float64
+	kji, kij bool
 }
 
 // swapped is the same pair seen from j.
 func (mp memberPair) swapped() memberPair {
-	return memberPair{i: mp.j, j: mp.i, rji: mp.rij, rij: mp.rji, hji: mp.hij, hij: mp.hji}
+	return memberPair{i: mp.j, j: mp.i, rji: mp.rij, rij: mp.rji, hji: mp.hij, hij: mp.hji,
+		cji: mp.cij, cij: mp.cji, kji: mp.kij, kij: mp.kji}
 }
 
 type edge struct {
@@ -80,9 +85,10 @@ type model struct {
 	info   []radioInfo
 	units  []unit
 	unitOf []int
-	// heard[i][j] is the RSSI at i of j, NaN when unknown.
-	rssi map[[2]int]float64
-	leak *leakTable
+	// rssi[{i, j}] is the RSSI at i of j; crssi[{i, j}] what i's
+	// clients hear of j (Problem.ClientRSSI).
+	rssi, crssi map[[2]int]float64
+	leak        *leakTable
 	// capacity[k] is capacityAt(widthsByIndex[k]).
 	capacity [4]float64
 }
@@ -106,7 +112,7 @@ func compile(p *Problem) (*model, error) {
 	if !finite(p.SwitchCost, p.DFSCost) || p.SwitchCost < 0 || p.DFSCost < 0 {
 		return nil, invalid("switch costs must be finite and non-negative")
 	}
-	m := &model{p: p, index: make(map[string]int, len(p.Radios)), rssi: map[[2]int]float64{}, leak: newLeakTable()}
+	m := &model{p: p, index: make(map[string]int, len(p.Radios)), rssi: map[[2]int]float64{}, crssi: map[[2]int]float64{}, leak: newLeakTable()}
 	for k, w := range widthsByIndex {
 		m.capacity[k] = capacityAt(w)
 	}
@@ -209,6 +215,20 @@ func (m *model) readMeasurements() error {
 			return invalid("link %q→%q: self link or non-finite RSSI", l.From, l.To)
 		}
 		m.rssi[[2]int{j, i}] = l.RSSI
+	}
+	for _, l := range m.p.ClientRSSI {
+		i, err := m.radio(l.From, "client link")
+		if err != nil {
+			return err
+		}
+		j, err := m.radio(l.To, "client link")
+		if err != nil {
+			return err
+		}
+		if i == j || !finite(l.RSSI) || m.p.Radios[i].Band != m.p.Radios[j].Band {
+			return invalid("client link %q→%q: self link, other band or non-finite RSSI", l.From, l.To)
+		}
+		m.crssi[[2]int{j, i}] = l.RSSI
 	}
 	for _, f := range m.p.Foreign {
 		i, err := m.radio(f.Radio, "foreign BSS")
@@ -445,13 +465,25 @@ func (m *model) mkPair(i, j int) memberPair {
 	mp := memberPair{i: i, j: j}
 	mp.rji, mp.hji = m.heard(i, j)
 	mp.rij, mp.hij = m.heard(j, i)
+	mp.cji, mp.kji = m.clientHeard(i, j, mp.rji, mp.hji)
+	mp.cij, mp.kij = m.clientHeard(j, i, mp.rij, mp.hij)
 	return mp
+}
+
+// clientHeard is what i's clients hear of j: the ClientRSSI measured,
+// else r (what i hears of j), known when heard is.
+func (m *model) clientHeard(i, j int, r float64, heard bool) (float64, bool) {
+	if v, ok := m.crssi[[2]int{i, j}]; ok {
+		return v, true
+	}
+	return r, heard
 }
 
 // interacts reports whether the radios of mp can affect each other at
 // all: on one channel, at the narrowest width (the most power per 20 MHz).
 func (mp memberPair) interacts() bool {
-	return (mp.hji && contention(mp.rji, 20) > 0) || (mp.hij && contention(mp.rij, 20) > 0)
+	return (mp.hji && contention(mp.rji, 20) > 0) || (mp.hij && contention(mp.rij, 20) > 0) ||
+		(mp.kji && mp.cji > clientFloorDBm) || (mp.kij && mp.cij > clientFloorDBm)
 }
 
 // pairAt is the airtime both radios of mp lose to each other when i is on
@@ -473,10 +505,16 @@ func (m *model) pairTerms(mp memberPair, wo, wq, dx int) float64 {
 	}
 	c := 0.0
 	if mp.hji {
-		c += m.leak.exposure(mp.rji, wo, wq, dx) + m.leak.clientLoss(m.info[mp.i].snr, mp.rji, wo, wq, dx)
+		c += m.leak.exposure(mp.rji, wo, wq, dx)
+	}
+	if mp.kji {
+		c += m.leak.clientLossAt(m.info[mp.i].snr, deferLevel(mp.rji, mp.hji), mp.cji, wo, wq, dx)
 	}
 	if mp.hij {
-		c += m.leak.exposure(mp.rij, wq, wo, -dx) + m.leak.clientLoss(m.info[mp.j].snr, mp.rij, wq, wo, -dx)
+		c += m.leak.exposure(mp.rij, wq, wo, -dx)
+	}
+	if mp.kij {
+		c += m.leak.clientLossAt(m.info[mp.j].snr, deferLevel(mp.rij, mp.hij), mp.cij, wq, wo, -dx)
 	}
 	return ai * aj * c
 }

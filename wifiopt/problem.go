@@ -107,6 +107,14 @@ type Problem struct {
 	RSSI    []Link
 	Foreign []ForeignBSS
 	Busy    []Busy
+	// ClientRSSI is what radios' clients hear of other mesh radios: To's
+	// clients hear From at RSSI dBm (the strongest of them, e.g. a high
+	// percentile of its stations' 802.11k beacon reports of From's BSS;
+	// ClientInterference). Where a pair has one, the client term prices
+	// To's clients' SINR at that level instead of at what To itself hears
+	// of From: two APs far apart can still reach each other's clients.
+	// Optional, one direction only (no fallback to the reverse).
+	ClientRSSI []Link
 	// SwitchCost is added for each radio whose assignment changes
 	// (DefaultSwitchCost for a live home).
 	SwitchCost float64

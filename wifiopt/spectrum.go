@@ -287,6 +287,13 @@ func (t *leakTable) exposure(rssi float64, wo, wq, dx int) float64 {
 // channel too far away for the leakage table counts 0. Widths of 0 are
 // taken as 20 MHz.
 func (t *leakTable) meanOverBlock(rssi float64, wo, wq, dx int, f func(in, p float64) float64) float64 {
+	return t.meanOverBlockAt(rssi, 0, wo, wq, dx, f)
+}
+
+// meanOverBlockAt is meanOverBlock for a transmission the radio hears at
+// rssi dBm (which sets p) and that reaches where f is evaluated shift dB
+// stronger: f gets in + shift.
+func (t *leakTable) meanOverBlockAt(rssi, shift float64, wo, wq, dx int, f func(in, p float64) float64) float64 {
 	if wo <= 0 {
 		wo = 20
 	}
@@ -310,7 +317,7 @@ func (t *leakTable) meanOverBlock(rssi float64, wo, wq, dx int, f func(in, p flo
 			thr = CarrierSenseDBm
 		}
 		in := per20 + tab[dc]
-		sum += f(in, 1/(1+math.Exp(-(in-thr)/FadingDB)))
+		sum += f(in+shift, 1/(1+math.Exp(-(in-thr)/FadingDB)))
 	}
 	return sum / float64(n)
 }
