@@ -255,6 +255,32 @@ func (h *Home) setClientSignals() {
 		}
 		r.ClientSignalDBm = wifiopt.ClientSignal(sig)
 	}
+	h.setClientRSSI()
+}
+
+// setClientRSSI gives the Problem what every radio's clients hear of
+// the other mesh radios of its band (wifiopt.ClientInterference of the
+// levels at its clients, as their beacon reports would give), where
+// that is above the noise less 10 dB (wifiopt ignores less).
+func (h *Home) setClientRSSI() {
+	rs := h.Problem.Radios
+	h.Problem.ClientRSSI = nil
+	for i, r := range rs {
+		for j, q := range rs {
+			if i == j || q.Band != r.Band {
+				continue
+			}
+			var lv []float64
+			for _, c := range h.Clients {
+				if c.Radio == i {
+					lv = append(lv, q.TxPowerDBm-h.lossTo(c.ID, c.At, j))
+				}
+			}
+			if v, ok := wifiopt.ClientInterference(lv); ok && v > wifiopt.ClientNoiseDBm-10 {
+				h.Problem.ClientRSSI = append(h.Problem.ClientRSSI, wifiopt.Link{From: q.ID, To: r.ID, RSSI: v})
+			}
+		}
+	}
 }
 
 // WithOffered returns h with every client's OfferedMbps multiplied by x

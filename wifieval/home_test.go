@@ -41,9 +41,11 @@ func TestToNS(t *testing.T) {
 func TestHomes(t *testing.T) {
 	eachHome(t, func(c Class, seed uint64, h *Home) {
 		if c == House {
-			// gen's Problem, but for the clients' signals.
+			// gen's Problem, but for the clients' signals and what
+			// they hear of the other radios.
 			want := gen.Home(seed, 3+int(seed%3))
 			got := *h.Problem
+			got.ClientRSSI = nil
 			got.Radios = slices.Clone(got.Radios)
 			for i := range got.Radios {
 				got.Radios[i].ClientSignalDBm = 0
@@ -66,6 +68,33 @@ func TestHomes(t *testing.T) {
 			}
 			if r.ClientSignalDBm != weakest || weakest == 0 {
 				t.Errorf("%s %d %s: ClientSignalDBm %v, want its weakest client's %v", c, seed, r.ID, r.ClientSignalDBm, weakest)
+			}
+			// What its clients hear of each other radio of the band: the
+			// strongest (at most 3 clients, the 90th percentile is the
+			// maximum), where above the floor.
+			for j, q := range h.Problem.Radios {
+				if j == i || q.Band != r.Band {
+					continue
+				}
+				strongest := math.Inf(-1)
+				for _, cl := range h.Clients {
+					if cl.Radio == i {
+						strongest = max(strongest, q.TxPowerDBm-h.lossTo(cl.ID, cl.At, j))
+					}
+				}
+				var got []float64
+				for _, l := range h.Problem.ClientRSSI {
+					if l.From == q.ID && l.To == r.ID {
+						got = append(got, l.RSSI)
+					}
+				}
+				want := []float64{strongest}
+				if strongest <= wifiopt.ClientNoiseDBm-10 {
+					want = nil
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s %d %s hears %s at its clients: %v, want %v", c, seed, r.ID, q.ID, got, want)
+				}
 			}
 		}
 		if c == Apartment && (len(h.Scene.Foreign) < 20 || len(h.Scene.Foreign) > 40) {
