@@ -47,6 +47,40 @@ type heardMesh struct {
 	rssi float64
 }
 
+// clientLinks are the planner's ClientRSSI: for each radio, what its
+// stations hear of each other mesh radio of its band
+// (wifiopt.ClientInterference of their observations of its BSSs), where
+// that is above the noise less 10 dB (the planner ignores less).
+// byBSSID maps every mesh BSSID to its radio's planner ID.
+func clientLinks(radios []*measuredRadio, byBSSID map[string]string) []wifiopt.Link {
+	band := map[string]wifiopt.Band{}
+	for _, r := range radios {
+		band[r.id()] = r.band
+	}
+	var out []wifiopt.Link
+	for _, r := range radios {
+		levels := map[string][]float64{}
+		var from []string
+		for b, lv := range r.clientSeen {
+			id, ok := byBSSID[b]
+			if !ok || id == r.id() || band[id] != r.band {
+				continue
+			}
+			if _, seen := levels[id]; !seen {
+				from = append(from, id)
+			}
+			levels[id] = append(levels[id], lv...)
+		}
+		slices.Sort(from)
+		for _, id := range from {
+			if v, ok := wifiopt.ClientInterference(levels[id]); ok && v > wifiopt.ClientNoiseDBm-10 {
+				out = append(out, wifiopt.Link{From: id, To: r.id(), RSSI: v})
+			}
+		}
+	}
+	return out
+}
+
 // problem turns a measurement into the planner's Problem. Mesh radios
 // heard in a scan become Links; every other BSS is foreign.
 func (ms *measurement) problem() *wifiopt.Problem {
@@ -104,6 +138,7 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 		foreign[s.by] = append(foreign[s.by], len(p.Foreign))
 		p.Foreign = append(p.Foreign, f)
 	}
+	p.ClientRSSI = clientLinks(ms.radios, byBSSID)
 	for i, r := range ms.radios {
 		a := attribution{p: p, r: r, self: &p.Radios[i], byID: byID, mesh: mesh[r.id()],
 			foreign: foreign[r.id()], advertised: advertised}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/uspmesh/uspmesh/usp"
 	"github.com/uspmesh/uspmesh/wifiopt"
@@ -48,6 +49,10 @@ type measuredRadio struct {
 	// its associated stations' signals, dBm), 0 when it has none or its
 	// Agent reported no stations.
 	clientSignal float64
+	// clientSeen is, by BSSID of another BSS, the levels (dBm) at which
+	// the radio's stations and that BSS see each other (their
+	// X_USPMESH_Seen observations, as the steering pass reads them).
+	clientSeen map[string][]float64
 }
 
 // id is the radio's planner ID, also Plan.Assignment.{i}.Radio.
@@ -184,13 +189,29 @@ func (l *Loop) clientSignals(ctx context.Context, a usp.EndpointID, rows map[str
 	for _, r := range radios {
 		var sigs []float64
 		for _, c := range clients {
-			if c.Signal.DBm < 0 && slices.Contains(r.bssids, c.BSSID) {
+			if !slices.Contains(r.bssids, c.BSSID) {
+				continue
+			}
+			if c.Signal.DBm < 0 {
 				sigs = append(sigs, c.Signal.DBm)
+			}
+			for _, o := range c.Seen {
+				if o.DBm < 0 && o.Age <= clientSeenMaxAge {
+					if r.clientSeen == nil {
+						r.clientSeen = map[string][]float64{}
+					}
+					r.clientSeen[o.BSSID] = append(r.clientSeen[o.BSSID], o.DBm)
+				}
 			}
 		}
 		r.clientSignal = wifiopt.ClientSignal(sigs)
 	}
 }
+
+// clientSeenMaxAge is the oldest observation of a station at another BSS
+// that the plan's client links use: older ones describe where the
+// station was some rounds ago.
+const clientSeenMaxAge = 5 * time.Minute
 
 // parseRadio reads one Device.WiFi.Radio.{i}. row of Agent a and its
 // Stats. object (nil when the Agent sent none); nil when the radio has no

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uspmesh/uspmesh/usp"
 	"github.com/uspmesh/uspmesh/wifiopt"
@@ -261,6 +263,38 @@ func TestMeasureClientSignal(t *testing.T) {
 	}
 	if got := inputs[0].Params()["ClientSignal"]; got != "-62" {
 		t.Errorf("Plan.Input ClientSignal %q, want -62", got)
+	}
+}
+
+// TestMeasureClientLinks: what A/wl0's stations see of the other mesh
+// radios becomes the planner's ClientRSSI, at the 90th percentile of
+// their observations; an observation of the radio's own BSS, of another
+// band, a stale one, a level under the floor and an unknown BSSID give
+// no link.
+func TestMeasureClientLinks(t *testing.T) {
+	home := crowdedHome()[:3]
+	seen := func(bssid string, dbm float64, age time.Duration) string {
+		return fmt.Sprintf("%s/%g/%s", bssid, dbm, epoch.Add(-age).Format(time.RFC3339Nano))
+	}
+	a, b, c := home[0].radios[0].bssid, home[1].radios[0].bssid, home[2].radios[0].bssid
+	home[0].radios[0].stations = []map[string]string{
+		{"SignalStrength": "-50", "X_USPMESH_Seen": strings.Join([]string{seen(a, -50, time.Second), seen(b, -70, time.Second),
+			seen(c, -105, time.Second), seen(home[0].radios[1].bssid, -40, time.Second)}, ",")},
+		{"SignalStrength": "-60", "X_USPMESH_Seen": strings.Join([]string{seen(b, -80, 2*time.Second), seen(b, -30, 10*time.Minute),
+			seen("02:00:00:00:ee:ee", -40, time.Second)}, ",")},
+	}
+	l, _, _ := measureLoop(t, home)
+	ms := l.measure(context.Background(), l.agents())
+	if len(ms.failed) != 0 {
+		t.Fatalf("failed: %v", ms.failed)
+	}
+	p, _ := ms.build()
+	want := []wifiopt.Link{{From: "os::012345-B/wl0", To: "os::012345-A/wl0", RSSI: -70}}
+	if !slices.Equal(p.ClientRSSI, want) {
+		t.Fatalf("ClientRSSI %+v, want %+v", p.ClientRSSI, want)
+	}
+	if err := wifiopt.Validate(p); err != nil {
+		t.Fatal(err)
 	}
 }
 
