@@ -139,6 +139,9 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 		p.Foreign = append(p.Foreign, f)
 	}
 	p.ClientRSSI = clientLinks(ms.radios, byBSSID)
+	for _, l := range p.ClientRSSI {
+		inputs[byID[l.To]].ClientHeard = append(inputs[byID[l.To]].ClientHeard, l)
+	}
 	for i, r := range ms.radios {
 		a := attribution{p: p, r: r, self: &p.Radios[i], byID: byID, mesh: mesh[r.id()],
 			foreign: foreign[r.id()], advertised: advertised}

@@ -288,10 +288,19 @@ func TestMeasureClientLinks(t *testing.T) {
 	if len(ms.failed) != 0 {
 		t.Fatalf("failed: %v", ms.failed)
 	}
-	p, _ := ms.build()
+	p, inputs := ms.build()
 	want := []wifiopt.Link{{From: "os::012345-B/wl0", To: "os::012345-A/wl0", RSSI: -70}}
 	if !slices.Equal(p.ClientRSSI, want) {
 		t.Fatalf("ClientRSSI %+v, want %+v", p.ClientRSSI, want)
+	}
+	for i, in := range inputs {
+		want := ""
+		if i == 0 {
+			want = "os::012345-B/wl0=-70"
+		}
+		if got := in.Params()["ClientHeard"]; got != want {
+			t.Errorf("%s: Plan.Input ClientHeard %q, want %q", in.Radio, got, want)
+		}
 	}
 	if err := wifiopt.Validate(p); err != nil {
 		t.Fatal(err)

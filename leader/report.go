@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/uspmesh/uspmesh/usp"
+	"github.com/uspmesh/uspmesh/wifiopt"
 )
 
 // Report is where the Loop records what it does, in the node's own data
@@ -172,6 +173,9 @@ type Input struct {
 	// ClientSignal is the weak client's signal (dBm) the plan's client
 	// term used, 0 when the radio had no stations (no client term).
 	ClientSignal float64
+	// ClientHeard is what the radio's stations hear of the other mesh
+	// radios, the plan's ClientRSSI links into it.
+	ClientHeard []wifiopt.Link
 }
 
 // Params renders the row's parameters other than its key Radio: shares
@@ -190,5 +194,15 @@ func (in Input) Params() map[string]string {
 		"ForeignInferred": strconv.Itoa(in.ForeignInferred),
 		"ForeignAssumed":  strconv.Itoa(in.ForeignAssumed),
 		"ClientSignal":    strconv.Itoa(int(math.Round(in.ClientSignal))),
+		"ClientHeard":     clientHeard(in.ClientHeard),
 	}
+}
+
+// clientHeard renders client links as "Radio=dBm" items, comma-separated.
+func clientHeard(ls []wifiopt.Link) string {
+	items := make([]string, len(ls))
+	for k, l := range ls {
+		items[k] = l.From + "=" + strconv.Itoa(int(math.Round(l.RSSI)))
+	}
+	return strings.Join(items, ",")
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -27,6 +28,7 @@ type planInput struct {
 	Load, Busy, Unexplained                         float64
 	ForeignBSSLoad, ForeignInferred, ForeignAssumed int
 	ClientSignal                                    int
+	ClientHeard                                     string
 }
 
 var inputParam = regexp.MustCompile(`^Device\.X_USPMESH_Mesh\.Plan\.Input\.(\d+)\.(\w+)$`)
@@ -71,6 +73,8 @@ func readInputs(h *Home, i int) (map[string]planInput, error) {
 			r.ForeignAssumed = n
 		case "ClientSignal":
 			r.ClientSignal = n
+		case "ClientHeard":
+			r.ClientHeard = val
 		}
 	}
 	out := map[string]planInput{}
@@ -81,7 +85,8 @@ func readInputs(h *Home, i int) (map[string]planInput, error) {
 }
 
 // heavyFlat writes homes/flat.json with one more 5 GHz client, next to
-// ap1, whose traffic takes half of ap1's 5 GHz airtime.
+// ap1, whose traffic takes half of ap1's 5 GHz airtime and which answers
+// 802.11k beacon reports.
 func heavyFlat(t *testing.T) string {
 	t.Helper()
 	home, err := sim.LoadHome(filepath.Join("..", "..", "homes", "flat.json"))
@@ -89,7 +94,8 @@ func heavyFlat(t *testing.T) string {
 		t.Fatal(err)
 	}
 	ap1, _ := home.AP("ap1")
-	home.Clients = append(home.Clients, sim.Client{MAC: "02:c1:00:00:00:99", Pos: ap1.Pos, Band: radio.Band5G, Load: 0.5})
+	home.Clients = append(home.Clients, sim.Client{MAC: "02:c1:00:00:00:99", Pos: ap1.Pos, Band: radio.Band5G, Load: 0.5,
+		Steering: sim.Steering{BeaconReport: true}})
 	return writeHomeFile(t, home, "flat-heavy.json")
 }
 
@@ -175,4 +181,35 @@ func TestMeasuredInputs(t *testing.T) {
 	if s := inputs["ap1/radio1"].ClientSignal; s >= 0 || s < -100 {
 		t.Errorf("ap1/radio1 ClientSignal %d dBm, want its weak station's signal", s)
 	}
+	// The heavy client's beacon reports tell what it hears of the other
+	// APs' 5 GHz radios: the plan's client links into ap1/radio1.
+	var heard string
+	err = waitFor(2*meshBound, func() error {
+		in, err := readInputs(h, li)
+		if err != nil {
+			return err
+		}
+		for k, v := range in {
+			agent, name, _ := strings.Cut(k, "/")
+			if apOf[agent]+"/"+name == "ap1/radio1" {
+				heard = v.ClientHeard
+			}
+		}
+		if heard == "" {
+			return errors.New("ap1/radio1 ClientHeard empty")
+		}
+		for _, item := range strings.Split(heard, ",") {
+			id, lv, _ := strings.Cut(item, "=")
+			agent, name, _ := strings.Cut(id, "/")
+			dbm, err := strconv.Atoi(lv)
+			if from := apOf[agent] + "/" + name; (from != "ap2/radio1" && from != "ap3/radio1") || err != nil || dbm >= 0 || dbm <= -101 {
+				return fmt.Errorf("ap1/radio1 ClientHeard item %q: want another AP's 5 GHz radio at a level", item)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Plan.Input never showed what ap1's stations hear of the others: %v (last %q)", err, heard)
+	}
+	t.Logf("ap1/radio1 ClientHeard %q", heard)
 }

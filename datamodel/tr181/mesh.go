@@ -89,6 +89,10 @@ func mesh(m *datamodel.ObjectDef) {
 //   - ClientSignal: the signal (dBm) of the radio's weak client, the 10th
 //     percentile of its associated stations' signals, that the plan's
 //     client-SINR term used; 0 when the radio had no stations (no term).
+//   - ClientHeard: what the radio's stations hear of the other mesh
+//     radios of its band (the 90th percentile of their observations of
+//     each), as comma-separated Radio=dBm items; empty when they reported
+//     none above the noise less 10 dB.
 func planInputs(p *datamodel.ObjectDef) {
 	in := table(p.Table("Input", []string{"Radio"}), datamodel.ObjReadOnly, false)
 	str(in, "Radio", 128)
@@ -100,4 +104,5 @@ func planInputs(p *datamodel.ObjectDef) {
 	in.Param("ForeignInferred", value.UnsignedInt)
 	in.Param("ForeignAssumed", value.UnsignedInt)
 	in.Param("ClientSignal", value.Int).Range(-200, 0)
+	str(in, "ClientHeard", 1024)
 }
