@@ -201,34 +201,32 @@ func (m *model) radio(id, what string) (int, error) {
 	return i, nil
 }
 
-func (m *model) readMeasurements() error {
-	for _, l := range m.p.RSSI {
-		i, err := m.radio(l.From, "link")
+// links reads ls into to (keyed {receiver, sender}); what names them in
+// errors. Client links must join radios of one band.
+func (m *model) links(ls []Link, what string, sameBand bool, to map[[2]int]float64) error {
+	for _, l := range ls {
+		i, err := m.radio(l.From, what)
 		if err != nil {
 			return err
 		}
-		j, err := m.radio(l.To, "link")
+		j, err := m.radio(l.To, what)
 		if err != nil {
 			return err
 		}
-		if i == j || !finite(l.RSSI) {
-			return invalid("link %q→%q: self link or non-finite RSSI", l.From, l.To)
+		if i == j || !finite(l.RSSI) || sameBand && m.p.Radios[i].Band != m.p.Radios[j].Band {
+			return invalid("%s %q→%q: self link, other band or non-finite RSSI", what, l.From, l.To)
 		}
-		m.rssi[[2]int{j, i}] = l.RSSI
+		to[[2]int{j, i}] = l.RSSI
 	}
-	for _, l := range m.p.ClientRSSI {
-		i, err := m.radio(l.From, "client link")
-		if err != nil {
-			return err
-		}
-		j, err := m.radio(l.To, "client link")
-		if err != nil {
-			return err
-		}
-		if i == j || !finite(l.RSSI) || m.p.Radios[i].Band != m.p.Radios[j].Band {
-			return invalid("client link %q→%q: self link, other band or non-finite RSSI", l.From, l.To)
-		}
-		m.crssi[[2]int{j, i}] = l.RSSI
+	return nil
+}
+
+func (m *model) readMeasurements() error {
+	if err := m.links(m.p.RSSI, "link", false, m.rssi); err != nil {
+		return err
+	}
+	if err := m.links(m.p.ClientRSSI, "client link", true, m.crssi); err != nil {
+		return err
 	}
 	for _, f := range m.p.Foreign {
 		i, err := m.radio(f.Radio, "foreign BSS")
