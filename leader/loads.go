@@ -49,8 +49,8 @@ type heardMesh struct {
 
 // clientLinks are the planner's ClientRSSI: for each radio, what its
 // stations hear of each other mesh radio of its band
-// (wifiopt.ClientInterference of their observations of its BSSs), where
-// that is above the noise less 10 dB (the planner ignores less).
+// (wifiopt.ClientInterference of their observations of its BSSs, which
+// leaves out levels the planner would ignore).
 // byBSSID maps every mesh BSSID to its radio's planner ID.
 func clientLinks(radios []*measuredRadio, byBSSID map[string]string) []wifiopt.Link {
 	band := map[string]wifiopt.Band{}
@@ -73,7 +73,7 @@ func clientLinks(radios []*measuredRadio, byBSSID map[string]string) []wifiopt.L
 		}
 		slices.Sort(from)
 		for _, id := range from {
-			if v, ok := wifiopt.ClientInterference(levels[id]); ok && v > wifiopt.ClientNoiseDBm-10 {
+			if v, ok := wifiopt.ClientInterference(levels[id]); ok {
 				out = append(out, wifiopt.Link{From: id, To: r.id(), RSSI: v})
 			}
 		}

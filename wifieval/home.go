@@ -260,8 +260,8 @@ func (h *Home) setClientSignals() {
 
 // setClientRSSI gives the Problem what every radio's clients hear of
 // the other mesh radios of its band (wifiopt.ClientInterference of the
-// levels at its clients, as their beacon reports would give), where
-// that is above the noise less 10 dB (wifiopt ignores less).
+// levels at its clients, as their beacon reports would give; levels
+// wifiopt would ignore give no link).
 func (h *Home) setClientRSSI() {
 	rs := h.Problem.Radios
 	h.Problem.ClientRSSI = nil
@@ -276,7 +276,7 @@ func (h *Home) setClientRSSI() {
 					lv = append(lv, q.TxPowerDBm-h.lossTo(c.ID, c.At, j))
 				}
 			}
-			if v, ok := wifiopt.ClientInterference(lv); ok && v > wifiopt.ClientNoiseDBm-10 {
+			if v, ok := wifiopt.ClientInterference(lv); ok {
 				h.Problem.ClientRSSI = append(h.Problem.ClientRSSI, wifiopt.Link{From: q.ID, To: r.ID, RSSI: v})
 			}
 		}

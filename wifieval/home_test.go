@@ -89,7 +89,7 @@ func TestHomes(t *testing.T) {
 					}
 				}
 				want := []float64{strongest}
-				if strongest <= wifiopt.ClientNoiseDBm-10 {
+				if strongest <= wifiopt.ClientFloorDBm {
 					want = nil
 				}
 				if !slices.Equal(got, want) {

@@ -74,9 +74,9 @@ func (t *leakTable) clientLossAt(c clientSNRs, ap, cl float64, wo, wq, dx int) f
 	})
 }
 
-// clientFloorDBm: a mesh radio its clients hear below this (10 dB under
-// the noise) costs their SINR under 0.5 dB, and makes no pair.
-const clientFloorDBm = ClientNoiseDBm - 10
+// ClientFloorDBm: a mesh radio its clients hear at or below this (10 dB
+// under the noise) costs their SINR under 0.5 dB, and makes no pair.
+const ClientFloorDBm = ClientNoiseDBm - 10
 
 // noDeferDBm stands for an interferer the radio does not hear: far below
 // any carrier sense threshold, so it never defers to it.
@@ -117,18 +117,25 @@ const ClientSignalPercentile = 10
 // ClientSignalPercentile-th percentile (nearest rank), or 0 (unknown)
 // when there are none. Non-finite and non-negative values are skipped.
 func ClientSignal(signals []float64) float64 {
-	var xs []float64
-	for _, s := range signals {
-		if finite(s) && s < 0 {
-			xs = append(xs, s)
+	v, _ := percentile(signals, ClientSignalPercentile)
+	return v
+}
+
+// percentile is the pct-th percentile (nearest rank) of the finite,
+// negative values of xs; ok is false when there are none.
+func percentile(xs []float64, pct float64) (v float64, ok bool) {
+	var ys []float64
+	for _, x := range xs {
+		if finite(x) && x < 0 {
+			ys = append(ys, x)
 		}
 	}
-	if len(xs) == 0 {
-		return 0
+	if len(ys) == 0 {
+		return 0, false
 	}
-	slices.Sort(xs)
-	k := int(math.Ceil(ClientSignalPercentile/100.0*float64(len(xs)))) - 1
-	return xs[max(0, k)]
+	slices.Sort(ys)
+	k := int(math.Ceil(pct/100*float64(len(ys)))) - 1
+	return ys[max(0, k)], true
 }
 
 // ClientInterferencePercentile is the percentile of what a radio's
@@ -139,19 +146,13 @@ const ClientInterferencePercentile = 90
 // ClientInterference is the value for a ClientRSSI link from the levels
 // (dBm) at which a radio's associated stations hear another mesh radio:
 // their ClientInterferencePercentile-th percentile (nearest rank); ok is
-// false when there are none. Non-finite and non-negative values are
-// skipped.
+// false when there are none, or when that level is at or below
+// ClientFloorDBm (the planner would make no pair of it). Non-finite and
+// non-negative values are skipped.
 func ClientInterference(levels []float64) (dbm float64, ok bool) {
-	var xs []float64
-	for _, s := range levels {
-		if finite(s) && s < 0 {
-			xs = append(xs, s)
-		}
-	}
-	if len(xs) == 0 {
+	v, ok := percentile(levels, ClientInterferencePercentile)
+	if !ok || v <= ClientFloorDBm {
 		return 0, false
 	}
-	slices.Sort(xs)
-	k := int(math.Ceil(ClientInterferencePercentile/100.0*float64(len(xs)))) - 1
-	return xs[max(0, k)], true
+	return v, true
 }

@@ -150,7 +150,7 @@ func TestClientRSSI(t *testing.T) {
 	if s, a := evalPair(t, p, one[0], one[1]), evalPair(t, p, apart[0], apart[1]); math.Abs(s-a) > 1e-12 {
 		t.Fatalf("no link, no client levels: shared %.4f, apart %.4f; want equal", s, a)
 	}
-	for _, floor := range []float64{clientFloorDBm - 1} {
+	for _, floor := range []float64{ClientFloorDBm - 1} {
 		p.ClientRSSI = []Link{{"a", "b", floor}, {"b", "a", floor}}
 		if s, a := evalPair(t, p, one[0], one[1]), evalPair(t, p, apart[0], apart[1]); math.Abs(s-a) > 1e-12 {
 			t.Fatalf("client levels under the floor: shared %.4f, apart %.4f; want equal", s, a)
@@ -210,6 +210,9 @@ func TestClientInterference(t *testing.T) {
 		{[]float64{-70}, -70, true},
 		{[]float64{-98, -72, -69, -74}, -69, true},
 		{[]float64{-90, -89, -88, -87, -86, -85, -84, -83, -82, -81, -80}, -81, true},
+		// At or under the floor: no link.
+		{[]float64{ClientFloorDBm, ClientFloorDBm - 5}, 0, false},
+		{[]float64{ClientFloorDBm + 0.5}, ClientFloorDBm + 0.5, true},
 	} {
 		got, ok := ClientInterference(c.in)
 		if got != c.want || ok != c.ok {

@@ -481,7 +481,7 @@ func (m *model) clientHeard(i, j int, r float64, heard bool) (float64, bool) {
 // all: on one channel, at the narrowest width (the most power per 20 MHz).
 func (mp memberPair) interacts() bool {
 	return (mp.hji && contention(mp.rji, 20) > 0) || (mp.hij && contention(mp.rij, 20) > 0) ||
-		(mp.kji && mp.cji > clientFloorDBm) || (mp.kij && mp.cij > clientFloorDBm)
+		(mp.kji && mp.cji > ClientFloorDBm) || (mp.kij && mp.cij > ClientFloorDBm)
 }
 
 // pairAt is the airtime both radios of mp lose to each other when i is on
