@@ -78,11 +78,7 @@ func MakePlan(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64) (m
 		a, _, err := NodePlan(ctx, p, seed)
 		return a, err
 	case Current:
-		a := make(map[string]wifiopt.Assignment, len(p.Radios))
-		for _, r := range p.Radios {
-			a[r.ID] = r.Current
-		}
-		return a, nil
+		return currentOf(p.Radios), nil
 	}
 	return nil, fmt.Errorf("wifieval: unknown method %q", m)
 }
@@ -114,11 +110,16 @@ func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (map[string]
 			q.Radios[i].Current = pl.Assign[q.Radios[i].ID]
 		}
 	}
-	a := make(map[string]wifiopt.Assignment, len(q.Radios))
-	for _, r := range q.Radios {
+	return currentOf(q.Radios), applied, nil
+}
+
+// currentOf is the radios' current assignments, by ID.
+func currentOf(rs []wifiopt.Radio) map[string]wifiopt.Assignment {
+	a := make(map[string]wifiopt.Assignment, len(rs))
+	for _, r := range rs {
 		a[r.ID] = r.Current
 	}
-	return a, applied, nil
+	return a
 }
 
 // ConvergedLeastCongested runs wifiopt.LeastCongested, makes its plan the

@@ -29,7 +29,9 @@ type nodeSummary struct {
 	Homes, Below int
 	// WorstAggregate and WorstP10 are the lowest ratios over homes of
 	// the node's aggregate (and 10th percentile) to the current
-	// channels'; Changed counts homes where the node switched a radio.
+	// channels'; Changed counts homes where the node switched a radio
+	// (its plan's cost differs from the current channels': every switch
+	// is priced in the home's Problem).
 	WorstAggregate, WorstP10 float64
 	Changed                  int
 }
