@@ -149,8 +149,9 @@
 // Evaluate alike). RSSI_ji is what i measured of j; when only the reverse was
 // measured it is used for both; unmeasured pairs do not interact. Busy is
 // meant for busy time the listed BSSes do not explain; the caller must not
-// count the same network twice. Transmit power is not planned yet; the
-// measured RSSI reflects the current powers.
+// count the same network twice. Solve plans channels at the radios'
+// current powers, which the measured RSSI reflects; PlanPower chooses
+// powers (see Power).
 //
 // # Clients
 //
@@ -182,6 +183,28 @@
 // terms (mesh neighbours) and to the unary cost (foreign BSSes, at their
 // Load). LeastCongested does not weigh it: an AP choosing alone sees its
 // channel, not its clients' SINR.
+//
+// # Power
+//
+// Path loss does not depend on transmit power, so a Problem measured at
+// today's powers gives the one at any others (Problem.AtPower): a radio
+// cut by x dB is heard x dB weaker by the other radios and their
+// clients, and its own weak client receives x dB less. PlanPower works on
+// a plan's channels: every radio may cut its full power by 3 dB steps
+// (TR-181's TransmitPower halvings) down to 9 dB, while its weak client
+// keeps PowerMarginDB over its band's top-rate SNR at its width, so the
+// radio loses no rate in the model's terms (which price no rate lost to
+// a weaker own signal; the margin is what stands for it). Radios without
+// a measured client and wireless backhauls keep full power. It then
+// descends on the cost, one radio's step at a time, while a step saves
+// PowerMinGain. What a cut buys is what the contention and client terms
+// already price: neighbours on the same or nearby channels defer to the
+// radio less (a link near the carrier sense threshold drops under it)
+// and their clients lose less SINR to it. The gain is in the dense
+// 2.4 GHz band, where clients sit 20-40 dB above the top rate's SNR;
+// 5 GHz clients at 80 MHz seldom have the margin. Transmit mask and
+// receiver rejection are the same at any power, so leakage moves with
+// the cut.
 //
 // # Constraints and search
 //

@@ -26,6 +26,8 @@ func FuzzProblem(f *testing.F) {
 	f.Add([]byte(`{"Radios":[{"ID":"a","Band":"2.4GHz","Channels":[{"Number":1}],"Current":{"Channel":1,"Width":20},"BackhaulOf":"b"}]}`))
 	f.Add([]byte(`{"Radios":[{"ID":"a","Band":"5GHz","Channels":[{"Number":36},{"Number":40}],"Current":{"Channel":36,"Width":20},"Load":0.5,"ClientSignalDBm":-65},` +
 		`{"ID":"b","Band":"5GHz","Channels":[{"Number":36},{"Number":40}],"Current":{"Channel":36,"Width":20},"Load":0.5}],"ClientRSSI":[{"From":"b","To":"a","RSSI":-70}]}`))
+	f.Add([]byte(`{"Radios":[{"ID":"a","Band":"2.4GHz","Channels":[{"Number":6}],"Current":{"Channel":6,"Width":20},"Load":0.8,"TxPowerDBm":14,"PowerCutDB":6,"ClientSignalDBm":-35},` +
+		`{"ID":"b","Band":"2.4GHz","Channels":[{"Number":6}],"Current":{"Channel":6,"Width":20},"Load":0.8,"TxPowerDBm":20,"ClientSignalDBm":-40,"PowerFixed":true}],"RSSI":[{"From":"b","To":"a","RSSI":-75}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p wifiopt.Problem
 		if json.Unmarshal(data, &p) != nil || len(p.Radios) > 8 || len(p.RSSI)+len(p.Foreign)+len(p.Busy)+len(p.ClientRSSI) > 200 {
@@ -43,6 +45,15 @@ func FuzzProblem(f *testing.F) {
 		}
 		if c, err := wifiopt.Evaluate(&p, cur); err == nil && (math.IsNaN(c) || c < 0) {
 			t.Fatalf("Evaluate(current) = %v", c)
+		}
+		pp, err := wifiopt.PlanPower(context.Background(), &p, cur)
+		if err != nil || math.IsNaN(pp.Cost) || pp.Cost < 0 {
+			t.Fatalf("PlanPower = %+v, %v", pp, err)
+		}
+		for _, r := range p.Radios {
+			if c := pp.CutDB[r.ID]; !r.PowerFixed && (c < 0 || c > wifiopt.MaxPowerCutDB) {
+				t.Fatalf("radio %s cut %v dB", r.ID, c)
+			}
 		}
 		opt := wifiopt.Options{Restarts: 2, Sweeps: 5, Budget: 10 * time.Millisecond}
 		h, err := wifiopt.Solve(context.Background(), &p, opt)

@@ -163,6 +163,9 @@ func checkRadio(r *Radio) error {
 	if !finite(r.Load) || r.Load < 0 || r.Load > 1 {
 		return invalid("radio %q: load %v outside 0..1", r.ID, r.Load)
 	}
+	if !finite(r.TxPowerDBm, r.PowerCutDB) || r.PowerCutDB < 0 {
+		return invalid("radio %q: transmit power or power cut not finite, or cut below 0", r.ID)
+	}
 	if !finite(r.ClientSignalDBm) || r.ClientSignalDBm > 0 {
 		return invalid("radio %q: client signal %v dBm not finite or above 0", r.ID, r.ClientSignalDBm)
 	}

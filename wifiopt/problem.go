@@ -37,9 +37,16 @@ type Radio struct {
 	// Load is the share of airtime (0..1) the radio's own traffic uses at
 	// its current width.
 	Load float64
-	// TxPowerDBm is the radio's transmit power. The planner does not change
-	// it yet; measured RSSI already reflects it.
+	// TxPowerDBm is the radio's transmit power now; the measured RSSI,
+	// ClientRSSI and ClientSignalDBm reflect it. Solve plans channels at
+	// today's powers; PlanPower chooses powers.
 	TxPowerDBm float64
+	// PowerCutDB is how far (dB) below its full power the radio transmits
+	// now; 0 at full power. PlanPower's cuts are from full power.
+	PowerCutDB float64
+	// PowerFixed keeps the radio's power where it is: PlanPower neither
+	// cuts nor restores it (e.g. a radio that cannot set its power).
+	PowerFixed bool
 	// ClientSignalDBm is the signal in 20 MHz of the radio's weak
 	// clients, e.g. a low percentile of its associated stations' measured
 	// signal; 0 means unknown, and the radio then has no client term. It

@@ -1,0 +1,255 @@
+package wifiopt
+
+import (
+	"context"
+	"maps"
+	"math"
+	"slices"
+)
+
+// Transmit power; see "Power" in the package documentation.
+const (
+	// PowerStepDB is one step of a power cut: a halving, as TR-181's
+	// TransmitPower percentages 100, 50, 25 and 12 go.
+	PowerStepDB = 3
+	// MaxPowerCutDB is the deepest cut, three halvings: a radio keeps
+	// most of its coverage for clients that move or join later.
+	MaxPowerCutDB = 9
+	// PowerMarginDB is how far above its band's top-rate SNR, at the
+	// radio's width, a radio's weak client (Radio.ClientSignalDBm) must
+	// stay after a cut: room for fading and for a client that moves a
+	// little, since the planner prices no rate lost to a weaker signal.
+	PowerMarginDB = 6
+	// PowerHysteresisDB lets a radio keep a cut it has while its weak
+	// client is at most this much under PowerMarginDB, so that 2 dB of
+	// measurement noise does not move its power back and forth.
+	PowerHysteresisDB = 3
+	// PowerMinGain is the least a cut must lower the plan's cost (in
+	// radios' airtime) to be made: a cut that saves nothing still costs
+	// coverage.
+	PowerMinGain = 0.002
+)
+
+// AtPower is the Problem as it would be measured with each radio of
+// txPower transmitting at that power (dBm; radios not in it keep
+// Radio.TxPowerDBm): what other radios hear of it (RSSI and ClientRSSI
+// from it) and its own clients' signal move by the change, since path
+// loss does not depend on power. A link measured in one direction only
+// gets its reverse filled in first, as the model reads it. txPower must
+// name radios of p with finite powers.
+func (p *Problem) AtPower(txPower map[string]float64) (*Problem, error) {
+	delta := map[string]float64{}
+	for i := range p.Radios {
+		r := &p.Radios[i]
+		v, ok := txPower[r.ID]
+		if !ok {
+			continue
+		}
+		if !finite(v) {
+			return nil, invalid("radio %q: transmit power %v not finite", r.ID, v)
+		}
+		delta[r.ID] = v - r.TxPowerDBm
+	}
+	for id := range txPower {
+		if !slices.ContainsFunc(p.Radios, func(r Radio) bool { return r.ID == id }) {
+			return nil, invalid("transmit power for unknown radio %q", id)
+		}
+	}
+	q := *p
+	q.Radios = slices.Clone(p.Radios)
+	for i := range q.Radios {
+		r := &q.Radios[i]
+		d := delta[r.ID]
+		r.TxPowerDBm += d
+		if r.ClientSignalDBm != 0 {
+			// A signal can fall but stays a measured one (below 0 dBm).
+			r.ClientSignalDBm = math.Min(r.ClientSignalDBm+d, -1e-3)
+		}
+	}
+	q.RSSI = withReverse(p.RSSI)
+	for k := range q.RSSI {
+		q.RSSI[k].RSSI += delta[q.RSSI[k].From]
+	}
+	q.ClientRSSI = slices.Clone(p.ClientRSSI)
+	for k := range q.ClientRSSI {
+		q.ClientRSSI[k].RSSI += delta[q.ClientRSSI[k].From]
+	}
+	return &q, nil
+}
+
+// withReverse is ls plus, for every pair measured in one direction only,
+// the reverse at the same level (the model's reading of a missing
+// direction), so that changing one radio's power changes only what is
+// heard of it.
+func withReverse(ls []Link) []Link {
+	out := slices.Clone(ls)
+	have := make(map[[2]string]bool, len(ls))
+	for _, l := range ls {
+		have[[2]string{l.From, l.To}] = true
+	}
+	for _, l := range ls {
+		if !have[[2]string{l.To, l.From}] {
+			have[[2]string{l.To, l.From}] = true
+			out = append(out, Link{From: l.To, To: l.From, RSSI: l.RSSI})
+		}
+	}
+	return out
+}
+
+// PowerPlan is the transmit power PlanPower chose for every radio.
+type PowerPlan struct {
+	// TxPowerDBm is each radio's power, by radio ID: its full power less
+	// CutDB.
+	TxPowerDBm map[string]float64
+	// CutDB is each radio's cut below its full power (0 to MaxPowerCutDB
+	// in PowerStepDB steps), by radio ID.
+	CutDB map[string]float64
+	// Cost is the plan's cost at those powers (Evaluate of AtPower) and
+	// CurrentCost at the radios' current powers, both without switch
+	// costs; Changed counts the radios whose cut changes (a current cut
+	// read to the nearest step).
+	Cost, CurrentCost float64
+	Changed           int
+}
+
+// PlanPower chooses a transmit power for every radio of p on the channels
+// a. Each radio may cut its full power (TxPowerDBm plus PowerCutDB) by
+// steps of PowerStepDB, down to MaxPowerCutDB, while its weak client
+// stays PowerMarginDB above its band's top-rate SNR at its width (a cut
+// it already has may stay down to PowerHysteresisDB less). A radio with
+// no measured client (ClientSignalDBm 0) and the radios of a wireless
+// backhaul go to full power; a PowerFixed radio keeps its power. From the
+// current cuts (within those limits), it takes the single step, one
+// radio's cut one PowerStepDB deeper or shallower, that lowers the plan's
+// cost most, until none lowers it by PowerMinGain: so a radio's power
+// moves only for a real gain. A cut pays where others hear the radio less
+// (they defer to it less, and their clients lose less SINR to it) by more
+// than its own clients lose. p is as measured at the radios' current
+// powers. ctx stops the search; the best powers so far are returned with
+// ctx's error.
+func PlanPower(ctx context.Context, p *Problem, a map[string]Assignment) (PowerPlan, error) {
+	if err := Validate(p); err != nil {
+		return PowerPlan{}, err
+	}
+	full := map[string]float64{}
+	for _, r := range p.Radios {
+		full[r.ID] = r.TxPowerDBm + r.PowerCutDB
+	}
+	base, err := p.AtPower(full)
+	if err != nil {
+		return PowerPlan{}, err
+	}
+	base.SwitchCost, base.DFSCost = 0, 0
+	cost := func(cut map[string]float64) (float64, error) {
+		tx := make(map[string]float64, len(cut))
+		for id, c := range cut {
+			tx[id] = full[id] - c
+		}
+		q, err := base.AtPower(tx)
+		if err != nil {
+			return 0, err
+		}
+		return Evaluate(q, a)
+	}
+	now := map[string]float64{}
+	for _, r := range p.Radios {
+		now[r.ID] = r.PowerCutDB
+	}
+	currentCost, err := cost(now)
+	if err != nil {
+		return PowerPlan{}, err
+	}
+	limit := powerLimits(base, p, a)
+	cut := map[string]float64{}
+	for _, r := range p.Radios {
+		if r.PowerFixed {
+			cut[r.ID] = r.PowerCutDB
+			continue
+		}
+		cut[r.ID] = min(limit[r.ID], powerStep(r.PowerCutDB))
+	}
+	best, err := cost(cut)
+	if err != nil {
+		return PowerPlan{}, err
+	}
+	for range len(p.Radios) * (2*MaxPowerCutDB/PowerStepDB + 1) {
+		if ctx.Err() != nil {
+			break
+		}
+		pick, step, pickCost := "", 0.0, best
+		for _, r := range p.Radios {
+			if r.PowerFixed {
+				continue
+			}
+			for _, d := range []float64{PowerStepDB, -PowerStepDB} {
+				next := cut[r.ID] + d
+				if next < 0 || next > limit[r.ID] {
+					continue
+				}
+				try := maps.Clone(cut)
+				try[r.ID] = next
+				c, err := cost(try)
+				if err != nil {
+					return PowerPlan{}, err
+				}
+				if c < pickCost-PowerMinGain {
+					pick, step, pickCost = r.ID, d, c
+				}
+			}
+		}
+		if pick == "" {
+			break
+		}
+		cut[pick] += step
+		best = pickCost
+	}
+	pp := PowerPlan{TxPowerDBm: map[string]float64{}, CutDB: map[string]float64{}, Cost: best, CurrentCost: currentCost}
+	for _, r := range p.Radios {
+		pp.CutDB[r.ID] = cut[r.ID]
+		pp.TxPowerDBm[r.ID] = full[r.ID] - cut[r.ID]
+		if !r.PowerFixed && cut[r.ID] != powerStep(r.PowerCutDB) {
+			pp.Changed++
+		}
+	}
+	return pp, ctx.Err()
+}
+
+// powerLimits is the deepest cut (dB) each radio may take on the
+// channels a: base is p at full power. A radio keeps full power (limit
+// 0) without a measured client, in a backhaul group, or without an
+// assignment in a.
+func powerLimits(base, p *Problem, a map[string]Assignment) map[string]float64 {
+	backhaul := map[string]bool{}
+	for _, r := range p.Radios {
+		if r.BackhaulOf != "" {
+			backhaul[r.ID], backhaul[r.BackhaulOf] = true, true
+		}
+	}
+	limit := make(map[string]float64, len(p.Radios))
+	for k, r := range base.Radios {
+		as, ok := a[r.ID]
+		if !ok || backhaul[r.ID] || r.ClientSignalDBm == 0 {
+			continue
+		}
+		top := topSNR5DB
+		if r.Band == Band2G4 {
+			top = topSNR24DB
+		}
+		// The weak client's SNR at full power and the assigned width,
+		// above the top rate's.
+		room := r.ClientSignalDBm - 10*math.Log10(float64(max(as.Width, 20))/20) - ClientNoiseDBm - top
+		c := min(MaxPowerCutDB, PowerStepDB*math.Floor((room-PowerMarginDB)/PowerStepDB))
+		have := min(MaxPowerCutDB, powerStep(p.Radios[k].PowerCutDB))
+		if have > c && room-have >= PowerMarginDB-PowerHysteresisDB {
+			c = have
+		}
+		limit[r.ID] = max(0, c)
+	}
+	return limit
+}
+
+// powerStep is a measured cut (dB) rounded to the nearest whole step: a
+// radio at 13 % of its power (8.9 dB) is at the 9 dB step.
+func powerStep(cut float64) float64 {
+	return PowerStepDB * math.Round(cut/PowerStepDB)
+}

@@ -1,0 +1,172 @@
+package wifiopt
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+)
+
+// pair24 is two loaded 2.4 GHz radios on channel 6 that hear each other at
+// rssi dBm, with their weak clients at sig dBm.
+func pair24(rssi, sig float64) *Problem {
+	var rs []Radio
+	for _, id := range []string{"a", "b"} {
+		rs = append(rs, Radio{ID: id, Band: Band2G4, Channels: ch24(), Current: Assignment{6, 20}, Load: 0.8,
+			TxPowerDBm: 20, ClientSignalDBm: sig})
+	}
+	return &Problem{Radios: rs, RSSI: []Link{{"a", "b", rssi}, {"b", "a", rssi}}}
+}
+
+func onSix(p *Problem) map[string]Assignment {
+	a := map[string]Assignment{}
+	for _, r := range p.Radios {
+		a[r.ID] = Assignment{6, 20}
+	}
+	return a
+}
+
+// TestAtPower: a radio's power moves what others hear of it and its own
+// clients' signal, nothing else; a one-way link gets its reverse first.
+func TestAtPower(t *testing.T) {
+	p := &Problem{
+		Radios: []Radio{
+			{ID: "a", Band: Band2G4, Channels: ch24(), Current: Assignment{1, 20}, TxPowerDBm: 20, ClientSignalDBm: -40},
+			{ID: "b", Band: Band2G4, Channels: ch24(), Current: Assignment{6, 20}, TxPowerDBm: 20, ClientSignalDBm: -50},
+		},
+		RSSI:       []Link{{"a", "b", -70}},
+		ClientRSSI: []Link{{"a", "b", -65}, {"b", "a", -75}},
+	}
+	q, err := p.AtPower(map[string]float64{"a": 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Radios[0].TxPowerDBm != 14 || q.Radios[0].ClientSignalDBm != -46 || q.Radios[1].ClientSignalDBm != -50 {
+		t.Errorf("radios %+v", q.Radios)
+	}
+	want := map[[2]string]float64{{"a", "b"}: -76, {"b", "a"}: -70}
+	if len(q.RSSI) != 2 {
+		t.Fatalf("links %v: want both directions", q.RSSI)
+	}
+	for _, l := range q.RSSI {
+		if want[[2]string{l.From, l.To}] != l.RSSI {
+			t.Errorf("link %v, want %v", l, want)
+		}
+	}
+	if q.ClientRSSI[0].RSSI != -71 || q.ClientRSSI[1].RSSI != -75 {
+		t.Errorf("client links %v", q.ClientRSSI)
+	}
+	if p.RSSI[0].RSSI != -70 || len(p.RSSI) != 1 || p.Radios[0].TxPowerDBm != 20 || p.ClientRSSI[0].RSSI != -65 {
+		t.Error("AtPower changed its receiver")
+	}
+	for _, bad := range []map[string]float64{{"c": 10}, {"a": math.NaN()}} {
+		if _, err := p.AtPower(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("AtPower(%v) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// TestPlanPower: two APs on one channel at -75 dBm defer to each other
+// most of the time; with clients at -35 dBm each has 23 dB of SNR to
+// spare and cutting power lowers what they cost each other. Clients at
+// -62 dBm have none, and a radio without clients, a backhaul pair and a
+// PowerFixed radio are left alone.
+func TestPlanPower(t *testing.T) {
+	ctx := context.Background()
+	p := pair24(-75, -35)
+	pp, err := PlanPower(ctx, p, onSix(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(pp.Cost < pp.CurrentCost-PowerMinGain) || pp.Changed == 0 {
+		t.Fatalf("plan %+v: want a cheaper plan with cuts", pp)
+	}
+	for id, c := range pp.CutDB {
+		if c < 0 || c > MaxPowerCutDB || math.Mod(c, PowerStepDB) != 0 || pp.TxPowerDBm[id] != 20-c {
+			t.Errorf("%s: cut %v, power %v", id, c, pp.TxPowerDBm[id])
+		}
+	}
+	q, err := p.AtPower(pp.TxPowerDBm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := Evaluate(q, onSix(p)); math.Abs(c-pp.Cost) > 1e-9 {
+		t.Errorf("Cost %v, Evaluate at its powers %v", pp.Cost, c)
+	}
+	// Planned again as measured at its own powers, it moves nothing.
+	for i := range q.Radios {
+		q.Radios[i].PowerCutDB = pp.CutDB[q.Radios[i].ID]
+	}
+	again, err := PlanPower(ctx, q, onSix(q))
+	if err != nil || again.Changed != 0 {
+		t.Errorf("re-planned: %+v, %v; want no change", again, err)
+	}
+
+	cases := []struct {
+		name string
+		edit func(p *Problem)
+	}{
+		{"weak clients", func(p *Problem) { p.Radios[0].ClientSignalDBm, p.Radios[1].ClientSignalDBm = -62, -62 }},
+		{"no clients", func(p *Problem) { p.Radios[0].ClientSignalDBm, p.Radios[1].ClientSignalDBm = 0, 0 }},
+		{"backhaul", func(p *Problem) { p.Radios[1].BackhaulOf = "a" }},
+		{"fixed", func(p *Problem) {
+			p.Radios[0].PowerFixed, p.Radios[1].PowerFixed = true, true
+			p.Radios[1].PowerCutDB = 4
+		}},
+	}
+	for _, c := range cases {
+		p := pair24(-75, -35)
+		c.edit(p)
+		pp, err := PlanPower(ctx, p, onSix(p))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if pp.Changed != 0 || pp.CutDB["a"] != p.Radios[0].PowerCutDB || pp.CutDB["b"] != p.Radios[1].PowerCutDB {
+			t.Errorf("%s: %+v, want powers unchanged", c.name, pp)
+		}
+	}
+}
+
+// TestPowerHysteresis: a radio cut by 9 dB keeps its cut while its weak
+// client stays within PowerHysteresisDB of the margin, and is raised when
+// it falls further; a new cut needs the full margin.
+func TestPowerHysteresis(t *testing.T) {
+	top := topSNR24DB + ClientNoiseDBm // the top rate's signal, -64 dBm
+	for _, c := range []struct {
+		name     string
+		at       float64 // the weak client's signal at full power, above the top rate's
+		have     float64
+		maxLimit float64
+	}{
+		{"new cut, full margin", PowerMarginDB + 9, 0, 9},
+		{"new cut, margin short by 2 dB", PowerMarginDB + 7, 0, 6},
+		{"kept, margin short by 2 dB", PowerMarginDB + 7, 9, 9},
+		{"kept no more, margin short by 4 dB", PowerMarginDB + 5, 9, 3},
+	} {
+		p := pair24(-75, top+c.at-c.have)
+		p.Radios[0].TxPowerDBm -= c.have
+		p.Radios[0].PowerCutDB = c.have
+		full, _ := p.AtPower(map[string]float64{"a": 20})
+		if got := powerLimits(full, p, onSix(p))["a"]; got != c.maxLimit {
+			t.Errorf("%s: limit %v, want %v", c.name, got, c.maxLimit)
+		}
+	}
+}
+
+// TestPlanPowerRejects: an invalid Problem or a negative cut is refused.
+func TestPlanPowerRejects(t *testing.T) {
+	p := pair24(-75, -35)
+	p.Radios[0].PowerCutDB = -3
+	if _, err := PlanPower(context.Background(), p, onSix(p)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("negative cut: %v", err)
+	}
+	p = pair24(-75, -35)
+	p.Radios[0].TxPowerDBm = math.Inf(1)
+	if _, err := PlanPower(context.Background(), p, onSix(p)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("infinite power: %v", err)
+	}
+	p = pair24(-75, -35)
+	if _, err := PlanPower(context.Background(), p, map[string]Assignment{"a": {6, 20}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("missing assignment: %v", err)
+	}
+}
