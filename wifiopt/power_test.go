@@ -142,6 +142,8 @@ func TestPowerHysteresis(t *testing.T) {
 		{"new cut, margin short by 2 dB", PowerMarginDB + 7, 0, 6},
 		{"kept, margin short by 2 dB", PowerMarginDB + 7, 9, 9},
 		{"kept no more, margin short by 4 dB", PowerMarginDB + 5, 9, 3},
+		// TransmitPower 13 % is 8.9 dB under full: the 9 dB step.
+		{"13 % kept as the 9 dB step", PowerMarginDB + 7, 8.9, 9},
 	} {
 		p := pair24(-75, top+c.at-c.have)
 		p.Radios[0].TxPowerDBm -= c.have
