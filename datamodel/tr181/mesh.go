@@ -65,6 +65,11 @@ func mesh(m *datamodel.ObjectDef) {
 	a.Param("Channel", value.UnsignedInt)
 	str(a, "Bandwidth", 0)
 	a.Param("PreviousChannel", value.UnsignedInt)
+	// TransmitPower and PreviousTransmitPower: the radio's power in the
+	// plan and when measured, as Device.WiFi.Radio.{i}.TransmitPower
+	// (percent of full power); absent when the radio reports none.
+	a.Param("TransmitPower", value.UnsignedInt).Range(0, 100)
+	a.Param("PreviousTransmitPower", value.UnsignedInt).Range(0, 100)
 	str(a, "Status", 0).Def("Pending").Enum("Pending", "Unchanged", "Applied", "Failed", "RolledBack")
 	planInputs(p)
 }

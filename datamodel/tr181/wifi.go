@@ -40,8 +40,10 @@ type WiFiHooks struct {
 	// inputs: Channel (unsignedInt, mandatory), Bandwidth (a value of
 	// OperatingChannelBandwidth, e.g. "80MHz"; omitted or "Auto" keeps the
 	// current width), CSACount (unsignedInt, beacons announcing the
-	// switch; omitted or 0 lets the radio choose) and Term (unsignedLong,
-	// mandatory: the leader term that fences the write). Its outputs:
+	// switch; omitted or 0 lets the radio choose), Term (unsignedLong,
+	// mandatory: the leader term that fences the write) and TransmitPower
+	// (unsignedInt 1..100, as Radio.{i}.TransmitPower; omitted keeps the
+	// power). Its outputs:
 	// Status ("Complete"), Channel and Bandwidth as the radio reports them
 	// after the switch. A failure or refusal is the handler's error.
 	Switch datamodel.CommandHandler
@@ -111,6 +113,7 @@ func switchCommand(r *datamodel.ObjectDef, h datamodel.CommandHandler) {
 		{Name: "Bandwidth", Type: value.String, Constraint: bandwidth},
 		{Name: "CSACount", Type: value.UnsignedInt, Constraint: value.Constraint{Ranges: []value.Range{{Min: "0", Max: "255"}}}},
 		{Name: "Term", Type: value.UnsignedLong, Mandatory: true},
+		{Name: "TransmitPower", Type: value.UnsignedInt, Constraint: value.Constraint{Ranges: []value.Range{{Min: "1", Max: "100"}}}},
 	}
 	cmd.Outputs = []datamodel.Arg{
 		{Name: "Status", Type: value.String, Constraint: value.Constraint{Enum: []string{"Complete"}}},

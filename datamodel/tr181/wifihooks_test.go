@@ -46,8 +46,8 @@ func TestWiFiHooksWired(t *testing.T) {
 		t.Errorf("X_USPMESH_Switch() = %v, %v", out, err)
 	}
 	sup, err := m.Schema().Lookup(mustParseSupported(t, "Device.WiFi.Radio.{i}.X_USPMESH_Switch()"))
-	if err != nil || !sup.Command.Async || len(sup.Command.Inputs) != 4 || len(sup.Command.Outputs) != 3 {
-		t.Errorf("X_USPMESH_Switch() schema: %+v, %v; want async, 4 inputs, 3 outputs", sup.Command, err)
+	if err != nil || !sup.Command.Async || len(sup.Command.Inputs) != 5 || len(sup.Command.Outputs) != 3 {
+		t.Errorf("X_USPMESH_Switch() schema: %+v, %v; want async, 5 inputs, 3 outputs", sup.Command, err)
 	}
 	h, row = handler(t, m, "Device.WiFi.NeighboringWiFiDiagnostic()")
 	if out, err := h(context.Background(), row, nil); err != nil || out["Status"] != "Complete" {

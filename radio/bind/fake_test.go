@@ -164,6 +164,12 @@ func (f *fakeRadio) switchCalls() []radio.SwitchRequest {
 	return slices.Clone(f.switches)
 }
 
+func (f *fakeRadio) powerCalls() []float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.powers)
+}
+
 func (f *fakeRadio) subscribers() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -73,7 +73,9 @@ func (b *Binding) endSwitch(ctx context.Context, rr *radioRow) {
 
 // switchCommand runs Device.WiFi.Radio.{i}.X_USPMESH_Switch(): it admits
 // Term through the Fence (a refusal is 7002, Request denied), checks
-// Channel and Bandwidth against the radio (7027), asks the radio to
+// Channel, Bandwidth and the optional TransmitPower (a percentage, as
+// Radio.{i}.TransmitPower) against the radio (7027), sets the power
+// first (at once; a radio that refuses fails the command, 7022), asks the radio to
 // switch and completes when the radio reports the result, after the Radio
 // row shows it; a radio that refuses or fails the switch fails the
 // command (7022). A switch to where the radio already operates completes
@@ -118,6 +120,21 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 	b.mu.Unlock()
 	if pe := checkPair(caps, channel, width, cur.Width, "Bandwidth"); pe != nil {
 		return fail(datamodel.CodeInvalidCmdArgs, "%s", pe.Error())
+	}
+	if s := in["TransmitPower"]; s != "" {
+		percent, err := strconv.Atoi(s)
+		if err != nil {
+			return fail(datamodel.CodeInvalidCmdArgs, "TransmitPower: %q is not a percentage", s)
+		}
+		if err := checkPower(caps, percent); err != nil {
+			return fail(datamodel.CodeInvalidCmdArgs, "TransmitPower: %v", err)
+		}
+		if percent != powerPercent(caps, cur.TxPowerDBm) {
+			if err := rr.r.SetTxPower(ctx, powerDBm(caps, percent)); err != nil {
+				return fail(datamodel.CodeCommandFailure, "set transmit power to %d%%: %v", percent, err)
+			}
+			b.refresh(ctx, rr, false)
+		}
 	}
 	if !busy && channel == cur.Channel && (width == 0 || width == cur.Width) {
 		return switchOutputs(cur.Channel, cur.Width), nil

@@ -2,6 +2,7 @@ package bind_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -115,5 +116,42 @@ func TestNoFenceRefusesSwitch(t *testing.T) {
 	f.m = m
 	if _, err := f.command(t, "Device.WiFi.Radio.1.X_USPMESH_Switch()", map[string]string{"Channel": "100", "Term": "9"}); codeOf(err) != bind.CodeRequestDenied {
 		t.Errorf("switch without a Fence: %v, want 7002", err)
+	}
+}
+
+// TestSwitchCommandPower: X_USPMESH_Switch() with TransmitPower sets the
+// radio's power under the term, on the radio's channel as well as with a
+// move; a bad percentage is 7027 and changes nothing, a stale term 7002.
+func TestSwitchCommandPower(t *testing.T) {
+	r := fiveGHz()
+	f := newFixture(t, bind.Config{}, r)
+	cmd := "Device.WiFi.Radio.1.X_USPMESH_Switch()"
+	for _, bad := range []string{"0", "101", "half"} {
+		if _, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": bad}); codeOf(err) != datamodel.CodeInvalidCmdArgs {
+			t.Errorf("TransmitPower %q: %v, want 7027", bad, err)
+		}
+	}
+	if _, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "4", "TransmitPower": "25"}); codeOf(err) != bind.CodeRequestDenied {
+		t.Errorf("stale term: %v, want 7002", err)
+	}
+	if got := r.powerCalls(); len(got) != 0 {
+		t.Fatalf("refused commands set the power: %v", got)
+	}
+	out, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": "25"})
+	if err != nil || out["Channel"] != "36" {
+		t.Fatalf("power only: %v, %v", out, err)
+	}
+	if got := r.powerCalls(); len(got) != 1 || math.Abs(got[0]-(20-6.02)) > 0.01 {
+		t.Errorf("SetTxPower calls %v, want one at 25 %% of 20 dBm", got)
+	}
+	if got := f.get(t, "Device.WiFi.Radio.1.TransmitPower"); got != "25" {
+		t.Errorf("TransmitPower = %s, want 25", got)
+	}
+	if len(r.switchCalls()) != 0 {
+		t.Errorf("a power change on the radio's channel switched: %v", r.switchCalls())
+	}
+	// The same power again sets nothing.
+	if _, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": "25"}); err != nil || len(r.powerCalls()) != 1 {
+		t.Errorf("same power: %v, calls %v", err, r.powerCalls())
 	}
 }
