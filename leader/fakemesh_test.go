@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,9 @@ type fakeRadio struct {
 	// of the AssociatedDevice rows of the radio's access point, one per
 	// station.
 	stations []map[string]string
+	// power is the radio's TransmitPower (percent); 0: it reports none.
+	// Other fake APs hear it that much under fakeMesh.rssi.
+	power int
 }
 
 // fakeBSS is a foreign network one fake radio hears.
@@ -233,6 +237,10 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 				"CurrentOperatingChannelBandwidth": strconv.Itoa(r.width) + "MHz", "OperatingFrequencyBand": r.band,
 				"PossibleChannels": joinInts(r.possible), "SupportedOperatingChannelBandwidths": r.widths,
 				"AutoChannelEnable": strconv.FormatBool(!r.pinned), "Enable": "true"}
+			if r.power > 0 {
+				rows[row]["TransmitPower"] = strconv.Itoa(r.power)
+				rows[row]["TransmitPowerSupported"] = "1,3,6,12,25,50,100"
+			}
 			rows[row+"Stats."] = map[string]string{"BytesSent": "1000"} // not a row: read with it
 			maps.Copy(rows[row+"Stats."], r.stats)
 		}
@@ -276,6 +284,12 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 			return nil, uint32(usp.ErrInvalidPath)
 		}
 		rows[fmt.Sprintf("%s%d.", radioTable, idx)] = map[string]string{"Channel": strconv.Itoa(a.radios[idx-1].channel)}
+	case strings.HasPrefix(p, radioTable) && strings.HasSuffix(p, ".TransmitPower"):
+		idx, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(p, radioTable), ".TransmitPower"))
+		if err != nil || idx < 1 || idx > len(a.radios) || a.radios[idx-1].power == 0 {
+			return nil, uint32(usp.ErrInvalidPath)
+		}
+		rows[fmt.Sprintf("%s%d.", radioTable, idx)] = map[string]string{"TransmitPower": strconv.Itoa(a.radios[idx-1].power)}
 	default:
 		return nil, uint32(usp.ErrInvalidPath)
 	}
@@ -331,9 +345,13 @@ func (m *fakeMesh) scan(a *fakeAgent) {
 			}
 			for _, o := range m.agents[id].radios {
 				if o.band == r.band {
+					rssi := m.rssi
+					if o.power > 0 {
+						rssi += int(math.Round(10 * math.Log10(float64(o.power)/100)))
+					}
 					a.results = append(a.results, map[string]string{"Radio": radioRow, "BSSID": o.bssid,
 						"Channel": strconv.Itoa(o.channel), "OperatingChannelBandwidth": strconv.Itoa(o.width) + "MHz",
-						"SignalStrength": strconv.Itoa(m.rssi)})
+						"SignalStrength": strconv.Itoa(rssi)})
 				}
 			}
 		}
@@ -385,6 +403,9 @@ func (m *fakeMesh) switchRadio(ctx context.Context, a *fakeAgent, command string
 		ch, _ := strconv.Atoi(args["Channel"])
 		w, _ := strconv.Atoi(strings.TrimSuffix(args["Bandwidth"], "MHz"))
 		r.channel, r.width = ch, w
+		if pw, err := strconv.Atoi(args["TransmitPower"]); err == nil {
+			r.power = pw
+		}
 	}
 	return nil
 }

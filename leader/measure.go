@@ -49,6 +49,10 @@ type measuredRadio struct {
 	// its associated stations' signals, dBm), 0 when it has none or its
 	// Agent reported no stations.
 	clientSignal float64
+	// power is the radio's TransmitPower (percent of its full power) and
+	// powerMin the lowest percentage its TransmitPowerSupported lists; power
+	// is 0 when the radio reports none (-1: it cannot set its power).
+	power, powerMin int
 	// clientSeen is, by BSSID of another BSS, the levels (dBm) at which
 	// the radio's stations and that BSS see each other (their
 	// X_USPMESH_Seen observations, as the steering pass reads them).
@@ -236,6 +240,14 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	for _, s := range strings.Split(v["SupportedOperatingChannelBandwidths"], ",") {
 		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "MHz")); err == nil && n <= 160 {
 			r.widths = append(r.widths, n)
+		}
+	}
+	if pw, err := strconv.Atoi(v["TransmitPower"]); err == nil && pw >= 1 && pw <= 100 {
+		r.power, r.powerMin = pw, 100
+		for _, s := range strings.Split(v["TransmitPowerSupported"], ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 1 && n < r.powerMin {
+				r.powerMin = n
+			}
 		}
 	}
 	if v["AutoChannelEnable"] == "false" {

@@ -18,24 +18,30 @@ import (
 func TestProblem(t *testing.T) {
 	a := &measuredRadio{agent: agentA, name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 36, Width: 80},
 		allowed: []int{36, 40, 44, 48, 52, 100, 144, 149}, widths: []int{20, 40, 80}, bssids: []string{"02:00:00:00:0a:00"},
-		airtime: -1, busy: -1}
+		airtime: -1, busy: -1, power: 50, powerMin: 1}
 	b := &measuredRadio{agent: agentB, name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 40, Width: 40},
 		allowed: []int{36, 40}, widths: []int{20, 80}, bssids: []string{"02:00:00:00:0b:00", "02:00:00:00:0b:01"},
 		airtime: -1, busy: -1}
 	g := &measuredRadio{agent: agentB, name: "wl1", band: wifiopt.Band2G4, current: wifiopt.Assignment{Channel: 6, Width: 20},
 		allowed: []int{1, 6, 11, 13}, widths: []int{20, 40}, bssids: []string{"02:00:00:00:0b:02"},
-		airtime: -1, busy: -1}
+		airtime: -1, busy: -1, power: 100, powerMin: 25}
 	radioA := wifiopt.Radio{ID: "os::012345-A/wl0", Node: string(agentA), Band: wifiopt.Band5G,
 		Channels: []wifiopt.Channel{{Number: 36}, {Number: 40}, {Number: 44}, {Number: 48}, {Number: 52, DFS: true},
 			{Number: 100, DFS: true}, {Number: 144, DFS: true}, {Number: 149}},
-		Widths: []int{20, 40, 80}, Current: wifiopt.Assignment{Channel: 36, Width: 80}, Load: 0.5}
+		Widths: []int{20, 40, 80}, Current: wifiopt.Assignment{Channel: 36, Width: 80}, Load: 0.5,
+		// At 50 % of its power, 3 dB under full.
+		TxPowerDBm: -3, PowerCutDB: 3}
 	radioB := wifiopt.Radio{ID: "os::012345-B/wl0", Node: string(agentB), Band: wifiopt.Band5G,
 		Channels: []wifiopt.Channel{{Number: 36}, {Number: 40}},
 		// B does not list its current width: its capabilities are unknown.
-		Widths: nil, Current: wifiopt.Assignment{Channel: 40, Width: 40}, Load: 0.5}
+		Widths: nil, Current: wifiopt.Assignment{Channel: 40, Width: 40}, Load: 0.5,
+		// B reports no TransmitPower.
+		PowerFixed: true}
 	radioG := wifiopt.Radio{ID: "os::012345-B/wl1", Node: string(agentB), Band: wifiopt.Band2G4,
 		Channels: []wifiopt.Channel{{Number: 1}, {Number: 6}, {Number: 11}, {Number: 13}},
-		Widths:   []int{20, 40}, Current: wifiopt.Assignment{Channel: 6, Width: 20}, Load: 0.5}
+		Widths:   []int{20, 40}, Current: wifiopt.Assignment{Channel: 6, Width: 20}, Load: 0.5,
+		// G cannot go under 25 %, short of the planner's 9 dB.
+		PowerFixed: true}
 	for _, tt := range []struct {
 		name   string
 		radios []*measuredRadio

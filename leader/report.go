@@ -136,19 +136,31 @@ type Assignment struct {
 	Channel, Width int
 	// PreviousChannel is the radio's channel when it was measured.
 	PreviousChannel int
+	// TransmitPower is the radio's power in the plan and
+	// PreviousTransmitPower when it was measured, as percentages of its
+	// full power (Radio.{i}.TransmitPower); 0 when it reports none.
+	TransmitPower, PreviousTransmitPower int
 	// Status is StatusPending or StatusUnchanged.
 	Status string
 }
 
 // Params renders the row's parameters other than its key Radio:
-// Channel, Bandwidth ("20MHz", ...), PreviousChannel and Status.
+// Channel, Bandwidth ("20MHz", ...), PreviousChannel, TransmitPower and
+// PreviousTransmitPower (when known) and Status.
 func (a Assignment) Params() map[string]string {
-	return map[string]string{
+	out := map[string]string{
 		"Channel":         strconv.Itoa(a.Channel),
 		"Bandwidth":       strconv.Itoa(a.Width) + "MHz",
 		"PreviousChannel": strconv.Itoa(a.PreviousChannel),
 		"Status":          a.Status,
 	}
+	if a.TransmitPower > 0 {
+		out["TransmitPower"] = strconv.Itoa(a.TransmitPower)
+	}
+	if a.PreviousTransmitPower > 0 {
+		out["PreviousTransmitPower"] = strconv.Itoa(a.PreviousTransmitPower)
+	}
+	return out
 }
 
 // Input is one row of Device.X_USPMESH_Mesh.Plan.Input.: what one radio

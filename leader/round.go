@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -12,12 +13,14 @@ import (
 )
 
 // One round of the leader's control loop: measure every Agent through
-// USP, plan the home's channels with wifiopt, and apply the plan one
-// radio at a time through the term-carrying X_USPMESH_Switch() command,
-// leaves first, verifying each step and rolling back a failed one. A
-// round applies a plan only when its gain passes the thresholds, so the
-// home does not flap, and stops as soon as this node no longer leads the
-// term it planned in (the Agents' fences refuse the rest anyway).
+// USP, plan the home's channels with wifiopt and the radios' powers on
+// the channels in force, and apply the plan one radio at a time through
+// the term-carrying X_USPMESH_Switch() command, leaves first, verifying
+// each step and rolling back a failed one. A round switches channels
+// only when their gain passes the thresholds, and moves a radio's power
+// only by steps that each save wifiopt.PowerMinGain, so the home does
+// not flap; it stops as soon as this node no longer leads the term it
+// planned in (the Agents' fences refuse the rest anyway).
 
 // ErrDeposed ends a round whose term this node no longer leads.
 var ErrDeposed = errors.New("no longer the leader of the plan's term")
@@ -44,7 +47,7 @@ func (rd *round) leading() bool { return rd.l.lead.Load() == rd.lead }
 func (rd *round) run() error {
 	l := rd.l
 	agents := l.agents()
-	ms, plan, err := rd.plan(agents)
+	ms, p, plan, err := rd.plan(agents)
 	if err != nil || ms == nil {
 		return err
 	}
@@ -53,21 +56,41 @@ func (rd *round) run() error {
 	}
 	gain := plan.CurrentCost - plan.Cost
 	worth := plan.Switches > 0 && gain > l.cfg.AbsoluteGain && gain > l.cfg.RelativeGain*plan.CurrentCost
+	assign := map[string]wifiopt.Assignment{}
+	for _, r := range p.Radios {
+		assign[r.ID] = r.Current
+	}
+	if worth {
+		assign = plan.Assign
+	}
+	powers, err := rd.planPower(p, assign)
+	if err != nil {
+		return err
+	}
 	st := PlanStatus{LastRun: new(l.clk.Now()), Term: new(rd.term), PlanTime: new(plan.Elapsed)}
-	if !worth {
-		// The current channels stand: they are the plan.
+	if !worth && powers.Changed == 0 {
+		// The current channels and powers stand: they are the plan.
 		st.Score, st.BaselineScore, st.MeasuredScore = new(plan.CurrentCost), new(plan.CurrentCost), new(plan.CurrentCost)
 		st.Switches, st.Status = new(0), PlanIdle
 		st.Message = new(fmt.Sprintf("no plan gains %.0f%%", 100*l.cfg.RelativeGain))
-		return rd.record(st, ms.radios, nil)
+		return rd.record(st, ms.radios, nil, nil)
 	}
-	st.Score, st.BaselineScore, st.Switches = new(plan.Cost), new(plan.CurrentCost), new(plan.Switches)
+	// The planned cost: the channels' (with their switch costs) and what
+	// the new powers save on them.
+	score := plan.CurrentCost
+	if worth {
+		score = plan.Cost
+	}
+	score += powers.Cost - powers.CurrentCost
+	changed := changes(ms.radios, assign, powers.CutDB)
+	st.Score, st.BaselineScore, st.Switches = new(score), new(plan.CurrentCost), new(changed)
 	st.Status, st.Message = PlanApplying, new("")
-	if err := rd.record(st, ms.radios, plan.Assign); err != nil {
+	if err := rd.record(st, ms.radios, assign, powers.CutDB); err != nil {
 		return err
 	}
-	l.log.Info("applying channel plan", "term", rd.term, "cost", plan.CurrentCost, "planned", plan.Cost, "switches", plan.Switches)
-	applyErr := rd.apply(ms.radios, plan.Assign)
+	l.log.Info("applying channel plan", "term", rd.term, "cost", plan.CurrentCost, "planned", score,
+		"switches", plan.Switches, "power_changes", powers.Changed)
+	applyErr := rd.apply(ms.radios, assign, powers.CutDB)
 	done := PlanStatus{Status: PlanIdle}
 	if !errors.Is(applyErr, ErrDeposed) {
 		// Re-measure what the home looks like now.
@@ -86,19 +109,19 @@ func (rd *round) run() error {
 	return applyErr
 }
 
-// plan measures agents and solves their Problem; a nil measurement
-// means no radio was measured.
-func (rd *round) plan(agents []usp.EndpointID) (*measurement, wifiopt.Plan, error) {
+// plan measures agents and solves their Problem, which it returns with
+// the plan; a nil measurement means no radio was measured.
+func (rd *round) plan(agents []usp.EndpointID) (*measurement, *wifiopt.Problem, wifiopt.Plan, error) {
 	l := rd.l
 	ms := l.measure(rd.mctx, agents)
 	for a, err := range ms.failed {
 		l.log.Info("measure", "agent", a, "err", err)
 	}
 	if !rd.leading() {
-		return nil, wifiopt.Plan{}, ErrDeposed
+		return nil, nil, wifiopt.Plan{}, ErrDeposed
 	}
 	if len(ms.radios) == 0 {
-		return nil, wifiopt.Plan{}, nil
+		return nil, nil, wifiopt.Plan{}, nil
 	}
 	p, inputs := ms.build()
 	ms.inputs = inputs
@@ -108,16 +131,63 @@ func (rd *round) plan(agents []usp.EndpointID) (*measurement, wifiopt.Plan, erro
 		}
 	}
 	if err := wifiopt.Validate(p); err != nil {
-		return nil, wifiopt.Plan{}, fmt.Errorf("measurements: %w", err)
+		return nil, nil, wifiopt.Plan{}, fmt.Errorf("measurements: %w", err)
 	}
 	plan, err := wifiopt.Solve(rd.mctx, p, wifiopt.Options{Seed: rd.term, Budget: l.cfg.SolverBudget})
 	if err != nil {
 		if !rd.leading() {
-			return nil, wifiopt.Plan{}, ErrDeposed
+			return nil, nil, wifiopt.Plan{}, ErrDeposed
 		}
-		return nil, wifiopt.Plan{}, fmt.Errorf("solve: %w", err)
+		return nil, nil, wifiopt.Plan{}, fmt.Errorf("solve: %w", err)
 	}
-	return ms, plan, nil
+	return ms, p, plan, nil
+}
+
+// planPower chooses the radios' transmit powers on the channels assign
+// (wifiopt.PlanPower). A search the term's loss stopped is ErrDeposed.
+func (rd *round) planPower(p *wifiopt.Problem, assign map[string]wifiopt.Assignment) (wifiopt.PowerPlan, error) {
+	pw, err := wifiopt.PlanPower(rd.mctx, p, assign)
+	if err != nil {
+		if !rd.leading() {
+			return wifiopt.PowerPlan{}, ErrDeposed
+		}
+		return wifiopt.PowerPlan{}, fmt.Errorf("power: %w", err)
+	}
+	return pw, nil
+}
+
+// changes counts the radios whose channel or power the plan changes.
+func changes(radios []*measuredRadio, assign map[string]wifiopt.Assignment, cuts map[string]float64) int {
+	n := 0
+	for _, r := range radios {
+		if _, _, move := r.target(assign, cuts); move {
+			n++
+		}
+	}
+	return n
+}
+
+// target is where the plan puts radio r: its channel, its TransmitPower
+// percentage (0: leave the power) and whether either changes.
+func (r *measuredRadio) target(assign map[string]wifiopt.Assignment, cuts map[string]float64) (wifiopt.Assignment, int, bool) {
+	a, ok := assign[r.id()]
+	if !ok {
+		a = r.current
+	}
+	power := 0
+	if c, ok := cuts[r.id()]; ok && r.power > 0 {
+		if pc := cutPercent(c); pc != r.power && c != powerStepOf(r) {
+			power = pc
+		}
+	}
+	return a, power, a != r.current || power != 0
+}
+
+// powerStepOf is radio r's measured cut read to the planner's step, as
+// wifiopt.PlanPower reads it: 13 % of full power is the 9 dB step.
+func powerStepOf(r *measuredRadio) float64 {
+	cut, _ := r.powerCut()
+	return wifiopt.PowerStepDB * math.Round(cut/wifiopt.PowerStepDB)
 }
 
 // remeasure measures the home again and returns the cost of its
@@ -143,19 +213,22 @@ func (rd *round) remeasure(agents []usp.EndpointID, fallback float64) float64 {
 }
 
 // record writes the Plan object and one Assignment row per radio.
-func (rd *round) record(st PlanStatus, radios []*measuredRadio, assign map[string]wifiopt.Assignment) error {
+func (rd *round) record(st PlanStatus, radios []*measuredRadio, assign map[string]wifiopt.Assignment, cuts map[string]float64) error {
 	if err := rd.l.cfg.Report.Plan(rd.ctx, st); err != nil {
 		return err
 	}
 	rows := make([]Assignment, 0, len(radios))
 	for _, r := range radios {
-		a, ok := assign[r.id()]
+		a, power, move := r.target(assign, cuts)
 		status := StatusPending
-		if !ok || a == r.current {
-			a, status = r.current, StatusUnchanged
+		if !move {
+			status = StatusUnchanged
+		}
+		if power == 0 {
+			power = r.power
 		}
 		rows = append(rows, Assignment{Radio: r.id(), Channel: a.Channel, Width: a.Width,
-			PreviousChannel: r.current.Channel, Status: status})
+			PreviousChannel: r.current.Channel, TransmitPower: power, PreviousTransmitPower: r.power, Status: status})
 	}
 	return rd.l.cfg.Report.Assignments(rd.ctx, rows)
 }
@@ -163,27 +236,31 @@ func (rd *round) record(st PlanStatus, radios []*measuredRadio, assign map[strin
 // apply switches the radios whose assignment changes, one at a time:
 // radios of the other nodes first (leaves), this node's last, so the
 // leader keeps its path to every node until the end.
-func (rd *round) apply(radios []*measuredRadio, assign map[string]wifiopt.Assignment) error {
+func (rd *round) apply(radios []*measuredRadio, assign map[string]wifiopt.Assignment, cuts map[string]float64) error {
 	l := rd.l
 	order := slices.Clone(radios)
 	slices.SortStableFunc(order, func(a, b *measuredRadio) int {
 		return boolCmp(a.agent == l.cfg.Self, b.agent == l.cfg.Self)
 	})
 	for _, r := range order {
-		a, ok := assign[r.id()]
-		if !ok || a == r.current {
+		a, power, move := r.target(assign, cuts)
+		if !move {
 			continue
 		}
 		if !rd.leading() {
 			return ErrDeposed
 		}
-		err := rd.switchRadio(r, a)
+		err := rd.switchRadio(r, a, power)
 		status := StatusApplied
 		if err != nil {
 			status = StatusFailed
-			l.log.Warn("switch failed; rolling back", "radio", r.id(), "channel", a.Channel, "err", err)
+			l.log.Warn("switch failed; rolling back", "radio", r.id(), "channel", a.Channel, "power", power, "err", err)
+			back := 0
+			if power != 0 {
+				back = r.power
+			}
 			if rd.leading() {
-				if rbErr := rd.switchRadio(r, r.current); rbErr == nil {
+				if rbErr := rd.switchRadio(r, r.current, back); rbErr == nil {
 					status = StatusRolledBack
 				}
 			}
@@ -209,24 +286,34 @@ func boolCmp(a, b bool) int {
 	return -1
 }
 
-// switchRadio runs X_USPMESH_Switch() on one radio with the plan's term,
-// waits for it to complete and verifies the radio's channel.
-func (rd *round) switchRadio(r *measuredRadio, a wifiopt.Assignment) error {
+// switchRadio runs X_USPMESH_Switch() on one radio with the plan's term
+// and, when power is not 0, its TransmitPower percentage; it waits for
+// the command to complete and verifies the radio's channel and power.
+func (rd *round) switchRadio(r *measuredRadio, a wifiopt.Assignment, power int) error {
 	l := rd.l
 	cctx, cancel := withTimeout(rd.ctx, l.clk, l.cfg.SwitchTimeout)
 	defer cancel()
 	args := map[string]string{"Channel": strconv.Itoa(a.Channel), "Bandwidth": strconv.Itoa(a.Width) + "MHz",
 		"CSACount": strconv.Itoa(l.cfg.CSACount), "Term": strconv.FormatUint(rd.term, 10)}
+	if power != 0 {
+		args["TransmitPower"] = strconv.Itoa(power)
+	}
 	if _, err := l.operateWait(cctx, r.agent, r.row+switchCommand, args); err != nil {
 		return err
 	}
-	rows, err := l.getRows(cctx, r.agent, r.row+"Channel")
+	paths := []string{r.row + "Channel"}
+	if power != 0 {
+		paths = append(paths, r.row+"TransmitPower")
+	}
+	rows, err := l.getRows(cctx, r.agent, paths...)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	got := rows[r.row]["Channel"]
-	if got != strconv.Itoa(a.Channel) {
+	if got := rows[r.row]["Channel"]; got != strconv.Itoa(a.Channel) {
 		return fmt.Errorf("verify: radio reports channel %s", got)
+	}
+	if got := rows[r.row]["TransmitPower"]; power != 0 && got != strconv.Itoa(power) {
+		return fmt.Errorf("verify: radio reports TransmitPower %s, want %d", got, power)
 	}
 	return nil
 }

@@ -1,0 +1,82 @@
+package leader
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/uspmesh/uspmesh/usp"
+	"github.com/uspmesh/uspmesh/wifiopt"
+)
+
+// quietHome is three APs whose only 2.4 GHz channel is 1, heard by each
+// other at -76 dBm (fakeMesh.rssi), each with a client at -35 dBm and
+// its radio at full power: cutting power takes the links under carrier
+// sense while the clients keep 30 dB over the top rate.
+func quietHome() []*fakeAgent {
+	var home []*fakeAgent
+	for k, id := range []usp.EndpointID{agentA, agentB, agentC} {
+		r := radio24("wl1", 1, fmt.Sprintf("02:00:00:00:0%c:01", 'a'+k))
+		r.possible, r.power = []int{1}, 100
+		r.stations = []map[string]string{{"SignalStrength": "-35"}}
+		home = append(home, &fakeAgent{id: id, radios: []*fakeRadio{r}})
+	}
+	return home
+}
+
+// TestPowerPlanApplied: the leader cuts power where PlanPower says it
+// pays, through X_USPMESH_Switch() on the radio's own channel with the
+// term; the Assignment rows show the powers; the next round, measuring
+// the home at its new powers, changes nothing.
+func TestPowerPlanApplied(t *testing.T) {
+	cfg := testConfig()
+	h := start(t, cfg, quietHome()...)
+	h.mesh.mu.Lock()
+	h.mesh.rssi = -76
+	h.mesh.mu.Unlock()
+	h.firstRound(cfg)
+	h.waitRounds("the first round", 2)
+	waitFor(t, &h.clk.note, "the next round's timer", func() bool { return h.clk.countArmed(cfg.PlanPeriod) == 1 })
+	first := h.mesh.snapshot()
+	applied := len(h.mesh.switches())
+	h.clk.Advance(cfg.PlanPeriod)
+	h.waitRounds("the periodic round", 3)
+	h.stop()
+
+	cut := 0
+	for _, o := range first {
+		if o.kind != "operate" || o.command == scanCommand {
+			continue
+		}
+		if o.args["Channel"] != "1" || o.args["Term"] != "1" || !slices.Contains([]string{"50", "25", "13"}, o.args["TransmitPower"]) {
+			t.Errorf("%s args %v: want channel 1, term 1 and a cut power", o.command, o.args)
+		}
+		cut++
+	}
+	if cut == 0 || applied != cut {
+		t.Fatalf("%d power changes, %d switches: want at least one, all of them power changes", cut, applied)
+	}
+	if n := len(h.mesh.switches()); n != applied {
+		t.Errorf("the periodic round made %d more switches, want none", n-applied)
+	}
+	var lowered int
+	for _, a := range h.mesh.agents {
+		if p := a.radios[0].power; p < 100 {
+			lowered++
+		}
+	}
+	if lowered != cut {
+		t.Errorf("%d radios below full power, want %d", lowered, cut)
+	}
+	if got := withoutVolatile(t, h.rep.plans[2]); got["Status"] != "Idle" || got["Switches"] != "0" {
+		t.Errorf("periodic round's Plan %v, want Idle with no switch", got)
+	}
+	for _, a := range h.rep.assignments {
+		if a.Status != StatusUnchanged || a.TransmitPower != a.PreviousTransmitPower || a.TransmitPower == 0 {
+			t.Errorf("periodic round's row %+v: want unchanged at its power", a)
+		}
+	}
+	if got := cutPercent(wifiopt.MaxPowerCutDB); got != 13 {
+		t.Errorf("cutPercent(9) = %d, want 13", got)
+	}
+}
