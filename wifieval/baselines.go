@@ -29,15 +29,19 @@ const (
 	Random Method = "random"
 	// NodeMethod is what the leader does with its own configuration
 	// (NodePlan): the live home's switch and DFS costs, its solver
-	// budget, and no switch unless a plan saves enough.
+	// budget, no switch unless a plan saves enough, and the radios'
+	// powers planned on the channels in force.
 	NodeMethod Method = "node"
 	// Current leaves every radio where it was: the home's current
 	// channels, which the node must never do worse than.
 	Current Method = "current"
+	// Power is the planner's channels with wifiopt.PlanPower's transmit
+	// powers on them.
+	Power Method = "power"
 )
 
 // Methods lists every Method in report order.
-var Methods = []Method{Planner, NodeMethod, LCCS, ACS, Current, Random}
+var Methods = []Method{Planner, Power, NodeMethod, LCCS, ACS, Current, Random}
 
 // The leader's defaults that NodePlan follows (leader.DefaultConfig
 // and the Problem the leader builds; a test checks they agree).
@@ -63,7 +67,7 @@ const LCCSRounds = 20
 // random's draws.
 func MakePlan(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64) (map[string]wifiopt.Assignment, error) {
 	switch m {
-	case Planner:
+	case Planner, Power:
 		pl, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: seed})
 		return pl.Assign, err
 	case LCCS:
@@ -75,23 +79,61 @@ func MakePlan(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64) (m
 		pl, err := wifiopt.Random(p, seed)
 		return pl.Assign, err
 	case NodeMethod:
-		a, _, err := NodePlan(ctx, p, seed)
-		return a, err
+		pl, _, err := NodePlan(ctx, p, seed)
+		return pl.Assign, err
 	case Current:
 		return currentOf(p.Radios), nil
 	}
 	return nil, fmt.Errorf("wifieval: unknown method %q", m)
 }
 
+// MakeJudgedPlan is what the judge simulates for method m: MakePlan's
+// channels and, for Power, wifiopt.PlanPower's transmit powers on them;
+// for NodeMethod, NodePlan's channels and powers.
+func MakeJudgedPlan(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64) (Plan, error) {
+	if m == NodeMethod {
+		pl, _, err := NodePlan(ctx, p, seed)
+		return pl, err
+	}
+	a, err := MakePlan(ctx, p, m, seed)
+	if err != nil {
+		return Plan{}, err
+	}
+	if m != Power {
+		return Plan{Assign: a}, nil
+	}
+	pp, err := wifiopt.PlanPower(ctx, p, a)
+	if err != nil {
+		return Plan{}, fmt.Errorf("wifieval: power: %w", err)
+	}
+	return Plan{Assign: a, TxPowerDBm: pp.TxPowerDBm}, nil
+}
+
+// PlanCost is the planner's cost of plan on p (wifiopt.Evaluate), at the
+// plan's transmit powers where it has them.
+func PlanCost(p *wifiopt.Problem, plan Plan) (float64, error) {
+	if len(plan.TxPowerDBm) > 0 {
+		q, err := p.AtPower(plan.TxPowerDBm)
+		if err != nil {
+			return 0, err
+		}
+		p = q
+	}
+	return wifiopt.Evaluate(p, plan.Assign)
+}
+
 // NodePlan plans p as the leader would: the Problem priced with the
 // live home's costs (wifiopt.DefaultSwitchCost, DefaultDFSCost), solved
-// within NodeBudget, and applied only when it saves more than
-// NodeRelativeGain of the current cost and NodeAbsoluteGain; then again
-// from the channels applied, until a round applies nothing or after
-// NodeRounds rounds. It returns the channels the home ends on and the
-// rounds that applied a plan. seed is the first round's solver seed
-// (the leader uses its term).
-func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (map[string]wifiopt.Assignment, int, error) {
+// within NodeBudget, its channels applied only when they save more than
+// NodeRelativeGain of the current cost and NodeAbsoluteGain, and then
+// the radios' powers planned on the channels in force
+// (wifiopt.PlanPower). The next round starts from the home as measured
+// after it (new channels, and links and client signals at the new
+// powers), until a round changes nothing or after NodeRounds rounds. It
+// returns the channels and powers the home ends on and the rounds that
+// changed something. seed is the first round's solver seed (the leader
+// uses its term).
+func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (Plan, int, error) {
 	q := *p
 	q.Radios = slices.Clone(p.Radios)
 	q.SwitchCost, q.DFSCost = wifiopt.DefaultSwitchCost, wifiopt.DefaultDFSCost
@@ -99,18 +141,51 @@ func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (map[string]
 	for round := range NodeRounds {
 		pl, err := wifiopt.Solve(ctx, &q, wifiopt.Options{Seed: seed + uint64(round), Budget: NodeBudget})
 		if err != nil {
-			return nil, applied, fmt.Errorf("wifieval: node round %d: %w", round+1, err)
+			return Plan{}, applied, fmt.Errorf("wifieval: node round %d: %w", round+1, err)
 		}
 		gain := pl.CurrentCost - pl.Cost
-		if pl.Switches == 0 || gain <= NodeAbsoluteGain || gain <= NodeRelativeGain*pl.CurrentCost {
+		worth := pl.Switches > 0 && gain > NodeAbsoluteGain && gain > NodeRelativeGain*pl.CurrentCost
+		assign := currentOf(q.Radios)
+		if worth {
+			assign = pl.Assign
+		}
+		pw, err := wifiopt.PlanPower(ctx, &q, assign)
+		if err != nil {
+			return Plan{}, applied, fmt.Errorf("wifieval: node round %d: %w", round+1, err)
+		}
+		if !worth && pw.Changed == 0 {
 			break
 		}
 		applied++
-		for i := range q.Radios {
-			q.Radios[i].Current = pl.Assign[q.Radios[i].ID]
+		next, err := measuredAt(&q, assign, pw)
+		if err != nil {
+			return Plan{}, applied, err
+		}
+		q = *next
+	}
+	tx := make(map[string]float64, len(q.Radios))
+	for _, r := range q.Radios {
+		tx[r.ID] = r.TxPowerDBm
+	}
+	return Plan{Assign: currentOf(q.Radios), TxPowerDBm: tx}, applied, nil
+}
+
+// measuredAt is p as the home measures after moving to the channels
+// assign and the powers pw: what others hear of each radio and its
+// clients' signal at its new power, its current channel and cut.
+func measuredAt(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, pw wifiopt.PowerPlan) (*wifiopt.Problem, error) {
+	q, err := p.AtPower(pw.TxPowerDBm)
+	if err != nil {
+		return nil, fmt.Errorf("wifieval: %w", err)
+	}
+	for i := range q.Radios {
+		r := &q.Radios[i]
+		r.Current = assign[r.ID]
+		if c, ok := pw.CutDB[r.ID]; ok {
+			r.PowerCutDB = c
 		}
 	}
-	return currentOf(q.Radios), applied, nil
+	return q, nil
 }
 
 // currentOf is the radios' current assignments, by ID.

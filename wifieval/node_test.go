@@ -30,6 +30,7 @@ func livePrice(p *wifiopt.Problem) *wifiopt.Problem {
 // channel per band is moved off it.
 func TestNodePlan(t *testing.T) {
 	ctx := context.Background()
+	totalCuts := 0
 	for _, c := range []Class{House, Apartment, Mixed} {
 		for seed := uint64(1); seed <= 3; seed++ {
 			h, err := NewHome(c, seed)
@@ -37,35 +38,49 @@ func TestNodePlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := h.Problem
-			a, _, err := NodePlan(ctx, p, seed)
+			pl, _, err := NodePlan(ctx, p, seed)
 			if err != nil {
 				t.Fatalf("%s %d: %v", c, seed, err)
 			}
+			a := pl.Assign
 			cur, err := MakePlan(ctx, p, Current, seed)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cn, err1 := wifiopt.Evaluate(livePrice(p), a)
+			cn, err1 := PlanCost(livePrice(p), pl)
 			cc, err2 := wifiopt.Evaluate(livePrice(p), cur)
 			if err1 != nil || err2 != nil || cn > cc+1e-9 {
 				t.Errorf("%s %d: node plan costs %v (%v), current %v (%v)", c, seed, cn, err1, cc, err2)
 			}
-			// From its own channels, the node applies nothing.
-			q := *p
-			q.Radios = append([]wifiopt.Radio(nil), p.Radios...)
-			for i := range q.Radios {
-				q.Radios[i].Current = a[q.Radios[i].ID]
+			// From its own channels and powers, as measured there, the
+			// node applies nothing.
+			q, err := p.AtPower(pl.TxPowerDBm)
+			if err != nil {
+				t.Fatal(err)
 			}
-			again, rounds, err := NodePlan(ctx, &q, seed+7)
+			cuts := 0
+			for i := range q.Radios {
+				r := &q.Radios[i]
+				r.Current, r.PowerCutDB = a[r.ID], p.Radios[i].TxPowerDBm-pl.TxPowerDBm[r.ID]
+				if r.PowerCutDB > 0 {
+					cuts++
+				}
+			}
+			totalCuts += cuts
+			again, rounds, err := NodePlan(ctx, q, seed+7)
 			if err != nil || rounds != 0 {
 				t.Errorf("%s %d: planned again from its own plan: %d rounds applied, %v", c, seed, rounds, err)
 			}
 			for id, x := range a {
-				if again[id] != x {
-					t.Errorf("%s %d: %s moved from %v to %v", c, seed, id, x, again[id])
+				if again.Assign[id] != x || again.TxPowerDBm[id] != pl.TxPowerDBm[id] {
+					t.Errorf("%s %d: %s moved from %v at %v dBm to %v at %v dBm", c, seed, id, x, pl.TxPowerDBm[id],
+						again.Assign[id], again.TxPowerDBm[id])
 				}
 			}
 		}
+	}
+	if totalCuts == 0 {
+		t.Error("the node cut no radio's power in 9 homes")
 	}
 	// Every radio of a band on one channel: the node moves some.
 	h, err := NewHome(House, 1)
@@ -81,7 +96,8 @@ func TestNodePlan(t *testing.T) {
 			q.Radios[i].Current = wifiopt.Assignment{Channel: 36, Width: 80}
 		}
 	}
-	a, rounds, err := NodePlan(ctx, &q, 1)
+	pl, rounds, err := NodePlan(ctx, &q, 1)
+	a := pl.Assign
 	if err != nil || rounds == 0 {
 		t.Fatalf("co-channel home: %d rounds applied, %v", rounds, err)
 	}

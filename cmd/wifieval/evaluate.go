@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/wifieval"
-	"github.com/uspmesh/uspmesh/wifiopt"
 )
 
 // homeResult is one home: per method its plan's wifiopt cost and what
@@ -34,7 +33,7 @@ type result struct {
 type job struct {
 	home   int
 	method wifieval.Method
-	plan   map[string]wifiopt.Assignment
+	plan   wifieval.Plan
 }
 
 // evaluate draws, plans and judges every home of cfg, judging
@@ -57,11 +56,11 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 				p = h.OfferedProblem(offered(cfg))
 			}
 			for _, m := range cfg.methods {
-				a, err := wifieval.MakePlan(ctx, p, m, seed)
+				a, err := wifieval.MakeJudgedPlan(ctx, p, m, seed)
 				if err != nil {
 					return nil, fmt.Errorf("%s home %d: %s: %w", c, seed, m, err)
 				}
-				cost, err := wifiopt.Evaluate(p, a)
+				cost, err := wifieval.PlanCost(p, a)
 				if err != nil {
 					return nil, fmt.Errorf("%s home %d: %s plan: %w", c, seed, m, err)
 				}
@@ -87,7 +86,7 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 			defer wg.Done()
 			for jb := range next {
 				h := homes[jb.home]
-				res, err := j.Deliver(ctx, h, wifieval.Plan{Assign: jb.plan})
+				res, err := j.Deliver(ctx, h, jb.plan)
 				mu.Lock()
 				if err != nil {
 					if firstEr == nil {

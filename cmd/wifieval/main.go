@@ -70,9 +70,12 @@ join the AP they hear best (5 GHz at -70 dBm or better), and each radio's
 planner Load becomes downlink traffic to its clients; foreign networks get
 a station and traffic matching their Load. Each home is planned by:
   planner  wifiopt.Solve (the leader's planner, library defaults)
+  power    the planner's channels with wifiopt.PlanPower's transmit powers
+           (cuts of 3, 6 or 9 dB where clients keep their top rate)
   node     what the leader does (wifieval.NodePlan): the live home's switch
-           and DFS costs, its 500 ms solver budget, a plan applied only when
-           it saves 5 % of the current cost, rounds until none is applied
+           and DFS costs, its 500 ms solver budget, channels applied only
+           when they save 5 % of the current cost, powers planned on the
+           channels in force, rounds until none changes anything
   lccs     per-AP least-congested selection, repeated until no AP changes
   acs      hostapd-style survey ACS on every AP at once, at its current width
   current  every radio left where it was (the generated home's channels)
