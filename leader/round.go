@@ -144,13 +144,19 @@ func (rd *round) plan(agents []usp.EndpointID) (*measurement, *wifiopt.Problem, 
 }
 
 // planPower chooses the radios' transmit powers on the channels assign
-// (wifiopt.PlanPower). A search the term's loss stopped is ErrDeposed.
+// (wifiopt.PlanPower), within the solver's budget (wall time, as
+// Solve's): a search the budget ends gives the powers found so far. A
+// search the term's loss stopped is ErrDeposed.
 func (rd *round) planPower(p *wifiopt.Problem, assign map[string]wifiopt.Assignment) (wifiopt.PowerPlan, error) {
-	pw, err := wifiopt.PlanPower(rd.mctx, p, assign)
-	if err != nil {
-		if !rd.leading() {
-			return wifiopt.PowerPlan{}, ErrDeposed
-		}
+	ctx, cancel := context.WithTimeout(rd.mctx, rd.l.cfg.SolverBudget)
+	defer cancel()
+	pw, err := wifiopt.PlanPower(ctx, p, assign)
+	switch {
+	case !rd.leading():
+		return wifiopt.PowerPlan{}, ErrDeposed
+	case errors.Is(err, context.DeadlineExceeded) && rd.mctx.Err() == nil:
+		rd.l.log.Info("power search stopped by the solver budget", "budget", rd.l.cfg.SolverBudget)
+	case err != nil:
 		return wifiopt.PowerPlan{}, fmt.Errorf("power: %w", err)
 	}
 	return pw, nil

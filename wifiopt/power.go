@@ -132,8 +132,10 @@ func PlanPower(ctx context.Context, p *Problem, a map[string]Assignment) (PowerP
 		return PowerPlan{}, err
 	}
 	full := map[string]float64{}
+	now := map[string]float64{}
 	for _, r := range p.Radios {
 		full[r.ID] = r.TxPowerDBm + r.PowerCutDB
+		now[r.ID] = r.PowerCutDB
 	}
 	base, err := p.AtPower(full)
 	if err != nil {
@@ -151,67 +153,173 @@ func PlanPower(ctx context.Context, p *Problem, a map[string]Assignment) (PowerP
 		}
 		return Evaluate(q, a)
 	}
-	now := map[string]float64{}
-	for _, r := range p.Radios {
-		now[r.ID] = r.PowerCutDB
-	}
 	currentCost, err := cost(now)
 	if err != nil {
 		return PowerPlan{}, err
 	}
-	limit := powerLimits(base, p, a)
-	cut := map[string]float64{}
-	for _, r := range p.Radios {
-		if r.PowerFixed {
-			cut[r.ID] = r.PowerCutDB
-			continue
-		}
-		cut[r.ID] = min(limit[r.ID], powerStep(r.PowerCutDB))
-	}
-	best, err := cost(cut)
+	pm, err := newPowerModel(base, a)
 	if err != nil {
 		return PowerPlan{}, err
 	}
-	for range len(p.Radios) * (2*MaxPowerCutDB/PowerStepDB + 1) {
+	limit := powerLimits(base, p, a)
+	cut := make([]float64, len(p.Radios))
+	var movable []int
+	for i, r := range p.Radios {
+		switch {
+		case r.PowerFixed:
+			cut[i] = r.PowerCutDB
+		case limit[r.ID] > 0 || r.PowerCutDB > 0:
+			cut[i] = min(limit[r.ID], powerStep(r.PowerCutDB))
+			movable = append(movable, i)
+		}
+		pm.set(i, cut[i])
+	}
+	// gain[i] is what radio i's best step (to[i]) saves; a step changes
+	// the gains of the radio and its neighbours only.
+	gain, to := make([]float64, len(p.Radios)), make([]float64, len(p.Radios))
+	isMovable := make([]bool, len(p.Radios))
+	price := func(i int) {
+		gain[i] = 0
+		for _, d := range []float64{PowerStepDB, -PowerStepDB} {
+			next := cut[i] + d
+			if next < 0 || next > limit[p.Radios[i].ID] {
+				continue
+			}
+			if g := -pm.delta(i, cut[i], next); g > gain[i] {
+				gain[i], to[i] = g, next
+			}
+		}
+	}
+	for _, i := range movable {
+		isMovable[i] = true
+		price(i)
+	}
+	for range len(movable) * (2*MaxPowerCutDB/PowerStepDB + 1) {
 		if ctx.Err() != nil {
 			break
 		}
-		pick, step, pickCost := "", 0.0, best
-		for _, r := range p.Radios {
-			if r.PowerFixed {
-				continue
-			}
-			for _, d := range []float64{PowerStepDB, -PowerStepDB} {
-				next := cut[r.ID] + d
-				if next < 0 || next > limit[r.ID] {
-					continue
-				}
-				try := maps.Clone(cut)
-				try[r.ID] = next
-				c, err := cost(try)
-				if err != nil {
-					return PowerPlan{}, err
-				}
-				if c < pickCost-PowerMinGain {
-					pick, step, pickCost = r.ID, d, c
-				}
+		pick := -1
+		for _, i := range movable {
+			if gain[i] > PowerMinGain && (pick < 0 || gain[i] > gain[pick]) {
+				pick = i
 			}
 		}
-		if pick == "" {
+		if pick < 0 {
 			break
 		}
-		cut[pick] += step
-		best = pickCost
+		cut[pick] = to[pick]
+		pm.set(pick, cut[pick])
+		price(pick)
+		for _, j := range pm.nbr[pick] {
+			if isMovable[j] {
+				price(j)
+			}
+		}
 	}
-	pp := PowerPlan{TxPowerDBm: map[string]float64{}, CutDB: map[string]float64{}, Cost: best, CurrentCost: currentCost}
-	for _, r := range p.Radios {
-		pp.CutDB[r.ID] = cut[r.ID]
-		pp.TxPowerDBm[r.ID] = full[r.ID] - cut[r.ID]
-		if !r.PowerFixed && cut[r.ID] != powerStep(r.PowerCutDB) {
+	pp := PowerPlan{TxPowerDBm: map[string]float64{}, CutDB: map[string]float64{}, CurrentCost: currentCost}
+	for i, r := range p.Radios {
+		pp.CutDB[r.ID] = cut[i]
+		pp.TxPowerDBm[r.ID] = full[r.ID] - cut[i]
+		if !r.PowerFixed && cut[i] != powerStep(r.PowerCutDB) {
 			pp.Changed++
 		}
 	}
+	if pp.Cost, err = cost(pp.CutDB); err != nil {
+		return PowerPlan{}, err
+	}
 	return pp, ctx.Err()
+}
+
+// powerModel prices power cuts on one model compiled at full power. A
+// cut on radio i changes only what the others and their clients hear of
+// it and its own weak client's SNR, which only the terms that involve i
+// read: its unary cost and its pairs. So a cut's price is the change of
+// those terms alone (delta), without compiling the home again; Solve's
+// cached pair costs are not used, since they hold full-power levels.
+type powerModel struct {
+	m    *model
+	opts []option
+	// nbr lists, per radio, the radios it shares a link or a client link
+	// with, either way.
+	nbr [][]int
+	// rssi and crssi are the model's levels at full power; sig each
+	// radio's weak client's signal at full power.
+	rssi, crssi map[[2]int]float64
+	sig         []float64
+}
+
+// newPowerModel compiles base (a Problem at full power) for the
+// assignments a, which Evaluate must accept.
+func newPowerModel(base *Problem, a map[string]Assignment) (*powerModel, error) {
+	if _, err := Evaluate(base, a); err != nil {
+		return nil, err
+	}
+	m, err := compile(base)
+	if err != nil {
+		return nil, err
+	}
+	pm := &powerModel{m: m, opts: make([]option, len(base.Radios)), nbr: make([][]int, len(base.Radios)),
+		rssi: maps.Clone(m.rssi), crssi: maps.Clone(m.crssi), sig: make([]float64, len(base.Radios))}
+	for i, r := range base.Radios {
+		as := a[r.ID]
+		chs, _ := block(r.Band, as.Channel, as.Width)
+		pm.opts[i] = option{a: as, chs: chs, sp: spanOf(r.Band, chs), dfs: r.anyDFS(chs), wi: widthIndex(as.Width)}
+		pm.sig[i] = r.ClientSignalDBm
+	}
+	seen := map[[2]int]bool{}
+	for _, links := range []map[[2]int]float64{m.rssi, m.crssi} {
+		for k := range links {
+			x, y := min(k[0], k[1]), max(k[0], k[1])
+			if x == y || seen[[2]int{x, y}] {
+				continue
+			}
+			seen[[2]int{x, y}] = true
+			pm.nbr[x] = append(pm.nbr[x], y)
+			pm.nbr[y] = append(pm.nbr[y], x)
+		}
+	}
+	for i := range pm.nbr {
+		slices.Sort(pm.nbr[i])
+	}
+	return pm, nil
+}
+
+// set puts radio i at cut dB under full power.
+func (pm *powerModel) set(i int, cut float64) {
+	for _, j := range pm.nbr[i] {
+		k := [2]int{j, i}
+		if v, ok := pm.rssi[k]; ok {
+			pm.m.rssi[k] = v - cut
+		}
+		if v, ok := pm.crssi[k]; ok {
+			pm.m.crssi[k] = v - cut
+		}
+	}
+	if pm.sig[i] != 0 {
+		r := pm.m.p.Radios[i]
+		r.ClientSignalDBm = min(pm.sig[i]-cut, -1e-3)
+		pm.m.info[i].snr = clientSNR(&r)
+	}
+}
+
+// local is the part of the cost that radio i's power moves: its unary
+// cost and every pair it is in.
+func (pm *powerModel) local(i int) float64 {
+	c := pm.m.radioUnary(i, pm.opts[i])
+	for _, j := range pm.nbr[i] {
+		c += pm.m.pairAt(pm.m.mkPair(i, j), pm.opts[i], pm.opts[j])
+	}
+	return c
+}
+
+// delta is the change of the cost when radio i goes from cut from to
+// cut to; it leaves i at from.
+func (pm *powerModel) delta(i int, from, to float64) float64 {
+	before := pm.local(i)
+	pm.set(i, to)
+	after := pm.local(i)
+	pm.set(i, from)
+	return after - before
 }
 
 // powerLimits is the deepest cut (dB) each radio may take on the

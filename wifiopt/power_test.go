@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -170,5 +171,69 @@ func TestPlanPowerRejects(t *testing.T) {
 	p = pair24(-75, -35)
 	if _, err := PlanPower(context.Background(), p, map[string]Assignment{"a": {6, 20}}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("missing assignment: %v", err)
+	}
+}
+
+// TestPowerModelDelta: the price PlanPower's search gives a cut, from the
+// terms that involve the radio alone, equals the change of the whole
+// cost that Evaluate gives at the two powers, with and without another
+// radio already cut, on random homes with clients and client links.
+func TestPowerModelDelta(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	checked := 0
+	for range 300 {
+		p := randomProblem(rng)
+		for i := range p.Radios {
+			if rng.IntN(3) > 0 {
+				p.Radios[i].ClientSignalDBm = -30 - 40*rng.Float64()
+			}
+			for j := range p.Radios {
+				if i != j && p.Radios[i].Band == p.Radios[j].Band && rng.IntN(3) == 0 {
+					p.ClientRSSI = append(p.ClientRSSI, Link{From: p.Radios[j].ID, To: p.Radios[i].ID, RSSI: -95 + 35*rng.Float64()})
+				}
+			}
+		}
+		p.RSSI = withReverse(p.RSSI)
+		a := map[string]Assignment{}
+		for _, r := range p.Radios {
+			a[r.ID] = r.Current
+		}
+		if _, err := Evaluate(p, a); err != nil {
+			continue // a backhaul pair on different channels
+		}
+		pm, err := newPowerModel(p, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := func(tx map[string]float64) float64 {
+			q, err := p.AtPower(tx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := Evaluate(q, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		i, j := rng.IntN(len(p.Radios)), rng.IntN(len(p.Radios))
+		c := PowerStepDB * float64(1+rng.IntN(3))
+		ri, rj := p.Radios[i].ID, p.Radios[j].ID
+		want := at(map[string]float64{ri: -c}) - at(nil)
+		if got := pm.delta(i, 0, c); math.Abs(got-want) > 1e-9 {
+			t.Fatalf("cut %s by %v: delta %v, Evaluate's change %v", ri, c, got, want)
+		}
+		if i == j {
+			continue
+		}
+		pm.set(j, 6)
+		want = at(map[string]float64{ri: -c, rj: -6}) - at(map[string]float64{rj: -6})
+		if got := pm.delta(i, 0, c); math.Abs(got-want) > 1e-9 {
+			t.Fatalf("cut %s by %v with %s at -6: delta %v, Evaluate's change %v", ri, c, rj, got, want)
+		}
+		checked++
+	}
+	if checked < 100 {
+		t.Fatalf("only %d homes checked", checked)
 	}
 }
