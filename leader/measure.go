@@ -53,6 +53,9 @@ type measuredRadio struct {
 	// powerMin the lowest percentage its TransmitPowerSupported lists; power
 	// is 0 when the radio reports none (-1: it cannot set its power).
 	power, powerMin int
+	// pinned is AutoChannelEnable false: a Controller manages the radio,
+	// so the plan keeps its channel and its power.
+	pinned bool
 	// clientSeen is, by BSSID of another BSS, the levels (dBm) at which
 	// the radio's stations and that BSS see each other (their
 	// X_USPMESH_Seen observations, as the steering pass reads them).
@@ -252,7 +255,7 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	}
 	if v["AutoChannelEnable"] == "false" {
 		// Pinned by a Controller: the plan keeps it where it is.
-		r.allowed, r.widths = []int{ch}, nil
+		r.allowed, r.widths, r.pinned = []int{ch}, nil, true
 	}
 	return r
 }

@@ -112,7 +112,7 @@ func TestParseRadio(t *testing.T) {
 			allowed: []int{36, 40, 44}, widths: []int{20, 40, 80, 160}, airtime: -1, busy: -1, survey: map[int]float64{}}},
 		{"pinned by a Controller", with("AutoChannelEnable", "false"), &measuredRadio{agent: agentA,
 			row: "Device.WiFi.Radio.2.", name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 44, Width: 40},
-			allowed: []int{44}, airtime: -1, busy: -1, survey: map[int]float64{}}},
+			allowed: []int{44}, airtime: -1, busy: -1, survey: map[int]float64{}, pinned: true}},
 		{"no channel", with("Channel", "0"), nil},
 		{"no width", with("CurrentOperatingChannelBandwidth", "Auto"), nil},
 		{"no name", with("Name", ""), nil},
@@ -191,7 +191,7 @@ func TestMeasure(t *testing.T) {
 			allowed: []int{1, 6, 11}, widths: []int{20}, bssids: []string{"02:00:00:00:0a:01"},
 			airtime: -1, busy: -1, survey: map[int]float64{}},
 		{agent: agentB, row: "Device.WiFi.Radio.1.", name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 36, Width: 20},
-			allowed: []int{36}, bssids: []string{"02:00:00:00:0b:00"}, airtime: -1, busy: -1, survey: map[int]float64{}},
+			allowed: []int{36}, bssids: []string{"02:00:00:00:0b:00"}, airtime: -1, busy: -1, survey: map[int]float64{}, pinned: true},
 	}
 	if !reflect.DeepEqual(ms.radios, want) {
 		t.Errorf("radios\n%+v, want\n%+v", ms.radios, want)

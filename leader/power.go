@@ -16,15 +16,17 @@ import (
 // inside X_USPMESH_Switch() under the plan's term.
 
 // powerCut is the radio's cut below full power (dB) and whether the
-// planner must leave its power alone: it reports no TransmitPower, or it
+// planner must leave its power alone: it reports no TransmitPower, it
 // cannot go down the planner's deepest cut (its lowest supported
-// percentage is above cutPercent(wifiopt.MaxPowerCutDB)).
+// percentage is above cutPercent(wifiopt.MaxPowerCutDB)), or a
+// Controller pinned it (AutoChannelEnable false: the owner's settings,
+// power included, stand).
 func (r *measuredRadio) powerCut() (cut float64, fixed bool) {
 	if r.power <= 0 {
 		return 0, true
 	}
 	cut = math.Round(-100*math.Log10(float64(r.power)/100)) / 10
-	return cut, r.powerMin > cutPercent(wifiopt.MaxPowerCutDB)
+	return cut, r.pinned || r.powerMin > cutPercent(wifiopt.MaxPowerCutDB)
 }
 
 // cutPercent is the TransmitPower percentage of a cut of cut dB: 100, 50,

@@ -80,3 +80,30 @@ func TestPowerPlanApplied(t *testing.T) {
 		t.Errorf("cutPercent(9) = %d, want 13", got)
 	}
 }
+
+// TestPinnedRadioKeepsPower: a radio a Controller pinned
+// (AutoChannelEnable false) keeps its power as well as its channel, in
+// the same home where the others are cut.
+func TestPinnedRadioKeepsPower(t *testing.T) {
+	cfg := testConfig()
+	home := quietHome()
+	home[1].radios[0].pinned, home[1].radios[0].power = true, 50
+	h := start(t, cfg, home...)
+	h.mesh.mu.Lock()
+	h.mesh.rssi = -76
+	h.mesh.mu.Unlock()
+	h.firstRound(cfg)
+	h.waitRounds("the first round", 2)
+	h.stop()
+	for _, s := range h.mesh.switches() {
+		if s.radio == string(agentB)+"/wl1" {
+			t.Errorf("the pinned radio was switched: %+v", s)
+		}
+	}
+	if p := home[1].radios[0].power; p != 50 {
+		t.Errorf("pinned radio at %d %%, want its 50 %%", p)
+	}
+	if len(h.mesh.switches()) == 0 {
+		t.Error("no other radio's power was cut")
+	}
+}
