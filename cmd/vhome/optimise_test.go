@@ -173,6 +173,7 @@ func TestMeshOptimise(t *testing.T) {
 				t.Errorf("%s: model says channel %d, air %d", k, model[k], ch)
 			}
 		}
+		checkPlanPowers(t, h)
 	})
 
 	t.Run("WiFiThroughUSP", func(t *testing.T) {
@@ -284,4 +285,55 @@ func TestMeshOptimise(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// checkPlanPowers: every row of the leader's Plan.Assignment shows the
+// radio's planned and previous TransmitPower (the sim radios report
+// theirs), and every radio the plan applied runs at the planned power,
+// as its own node's Device.WiFi.Radio.{i}.TransmitPower says.
+func checkPlanPowers(t *testing.T, h *Home) {
+	t.Helper()
+	leader, _, err := agreed(h, runningNodes(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+	defer cancel()
+	rows, err := h.Get(ctx, indexOf(h, leader), "Device.X_USPMESH_Mesh.Plan.Assignment.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cuts []string
+	for i := 1; ; i++ {
+		pre := fmt.Sprintf("Device.X_USPMESH_Mesh.Plan.Assignment.%d.", i)
+		radio, ok := rows[pre+"Radio"]
+		if !ok {
+			if i == 1 {
+				t.Fatal("the plan has no Assignment rows")
+			}
+			break
+		}
+		power, prev := rows[pre+"TransmitPower"], rows[pre+"PreviousTransmitPower"]
+		if power == "" || prev == "" {
+			t.Errorf("%s: TransmitPower %q, PreviousTransmitPower %q; want both", radio, power, prev)
+			continue
+		}
+		if power != prev {
+			cuts = append(cuts, fmt.Sprintf("%s %s%%→%s%%", radio, prev, power))
+		}
+		if rows[pre+"Status"] != "Applied" {
+			continue
+		}
+		agent, name, _ := strings.Cut(radio, "/")
+		got, err := h.Get(ctx, indexOf(h, agent), fmt.Sprintf(`Device.WiFi.Radio.[Name==%q].TransmitPower`, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range got {
+			if v != power {
+				t.Errorf("%s: the plan applied %s%%, the radio reports %s%%", radio, power, v)
+			}
+		}
+	}
+	t.Logf("power changes in the plan: %v", cuts)
 }
