@@ -17,10 +17,10 @@ import (
 // the channels in force, and apply the plan one radio at a time through
 // the term-carrying X_USPMESH_Switch() command, leaves first, verifying
 // each step and rolling back a failed one. A round switches channels
-// only when their gain passes the thresholds, and moves a radio's power
-// only by steps that each save wifiopt.PowerMinGain, so the home does
-// not flap; it stops as soon as this node no longer leads the term it
-// planned in (the Agents' fences refuse the rest anyway).
+// only when their gain passes the thresholds, and changes powers only
+// when the power plan's saving passes the same thresholds, so the home
+// does not flap; it stops as soon as this node no longer leads the term
+// it planned in (the Agents' fences refuse the rest anyway).
 
 // ErrDeposed ends a round whose term this node no longer leads.
 var ErrDeposed = errors.New("no longer the leader of the plan's term")
@@ -66,6 +66,10 @@ func (rd *round) run() error {
 	powers, err := rd.planPower(p, assign)
 	if err != nil {
 		return err
+	}
+	if saved := powers.CurrentCost - powers.Cost; !(saved > l.cfg.AbsoluteGain && saved > l.cfg.RelativeGain*powers.CurrentCost) {
+		// Not worth it either: the powers stand.
+		powers = wifiopt.PowerPlan{}
 	}
 	st := PlanStatus{LastRun: new(l.clk.Now()), Term: new(rd.term), PlanTime: new(plan.Elapsed)}
 	if !worth && powers.Changed == 0 {

@@ -127,7 +127,7 @@ func PlanCost(p *wifiopt.Problem, plan Plan) (float64, error) {
 // within NodeBudget, its channels applied only when they save more than
 // NodeRelativeGain of the current cost and NodeAbsoluteGain, and then
 // the radios' powers planned on the channels in force
-// (wifiopt.PlanPower). The next round starts from the home as measured
+// (wifiopt.PlanPower), applied under the same two thresholds. The next round starts from the home as measured
 // after it (new channels, and links and client signals at the new
 // powers), until a round changes nothing or after NodeRounds rounds. It
 // returns the channels and powers the home ends on and the rounds that
@@ -152,6 +152,9 @@ func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (Plan, int, 
 		pw, err := wifiopt.PlanPower(ctx, &q, assign)
 		if err != nil {
 			return Plan{}, applied, fmt.Errorf("wifieval: node round %d: %w", round+1, err)
+		}
+		if saved := pw.CurrentCost - pw.Cost; !(saved > NodeAbsoluteGain && saved > NodeRelativeGain*pw.CurrentCost) {
+			pw = wifiopt.PowerPlan{}
 		}
 		if !worth && pw.Changed == 0 {
 			break
