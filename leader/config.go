@@ -130,6 +130,15 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// worth reports whether a plan that changes something (changes > 0) and
+// brings the cost from current down to planned saves enough to apply:
+// more than RelativeGain of the current cost and more than AbsoluteGain.
+// Channel plans and power plans pass the same test.
+func (c Config) worth(changes int, current, planned float64) bool {
+	saved := current - planned
+	return changes > 0 && saved > c.AbsoluteGain && saved > c.RelativeGain*current
+}
+
 // validate reports a missing dependency or a negative setting.
 func (c Config) validate() error {
 	var errs []error

@@ -54,8 +54,7 @@ func (rd *round) run() error {
 	if err := l.cfg.Report.Inputs(rd.ctx, ms.inputs); err != nil {
 		return err
 	}
-	gain := plan.CurrentCost - plan.Cost
-	worth := plan.Switches > 0 && gain > l.cfg.AbsoluteGain && gain > l.cfg.RelativeGain*plan.CurrentCost
+	worth := l.cfg.worth(plan.Switches, plan.CurrentCost, plan.Cost)
 	assign := map[string]wifiopt.Assignment{}
 	for _, r := range p.Radios {
 		assign[r.ID] = r.Current
@@ -67,7 +66,7 @@ func (rd *round) run() error {
 	if err != nil {
 		return err
 	}
-	if saved := powers.CurrentCost - powers.Cost; !(saved > l.cfg.AbsoluteGain && saved > l.cfg.RelativeGain*powers.CurrentCost) {
+	if !l.cfg.worth(powers.Changed, powers.CurrentCost, powers.Cost) {
 		// Not worth it either: the powers stand.
 		powers = wifiopt.PowerPlan{}
 	}

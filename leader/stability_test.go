@@ -86,7 +86,7 @@ func stability(t testing.TB, homes int, p func(seed uint64) *wifiopt.Problem) (s
 			t.Fatal(err)
 		}
 		gain := second.CurrentCost - second.Cost
-		worth := second.Switches > 0 && gain > cfg.AbsoluteGain && gain > cfg.RelativeGain*second.CurrentCost
+		worth := cfg.worth(second.Switches, second.CurrentCost, second.Cost)
 		if second.Switches == 0 {
 			solverStable++
 		}
@@ -173,8 +173,7 @@ func TestPowerStableUnderNoise(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		saved := second.CurrentCost - second.Cost
-		worth := second.Changed > 0 && saved > cfg.AbsoluteGain && saved > cfg.RelativeGain*second.CurrentCost
+		worth := cfg.worth(second.Changed, second.CurrentCost, second.Cost)
 		if second.Changed == 0 {
 			alone++
 		}

@@ -143,8 +143,7 @@ func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (Plan, int, 
 		if err != nil {
 			return Plan{}, applied, fmt.Errorf("wifieval: node round %d: %w", round+1, err)
 		}
-		gain := pl.CurrentCost - pl.Cost
-		worth := pl.Switches > 0 && gain > NodeAbsoluteGain && gain > NodeRelativeGain*pl.CurrentCost
+		worth := nodeWorth(pl.Switches, pl.CurrentCost, pl.Cost)
 		assign := currentOf(q.Radios)
 		if worth {
 			assign = pl.Assign
@@ -153,7 +152,7 @@ func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (Plan, int, 
 		if err != nil {
 			return Plan{}, applied, fmt.Errorf("wifieval: node round %d: %w", round+1, err)
 		}
-		if saved := pw.CurrentCost - pw.Cost; !(saved > NodeAbsoluteGain && saved > NodeRelativeGain*pw.CurrentCost) {
+		if !nodeWorth(pw.Changed, pw.CurrentCost, pw.Cost) {
 			pw = wifiopt.PowerPlan{}
 		}
 		if !worth && pw.Changed == 0 {
@@ -171,6 +170,14 @@ func NodePlan(ctx context.Context, p *wifiopt.Problem, seed uint64) (Plan, int, 
 		tx[r.ID] = r.TxPowerDBm
 	}
 	return Plan{Assign: currentOf(q.Radios), TxPowerDBm: tx}, applied, nil
+}
+
+// nodeWorth is the leader's test of a plan that changes something and
+// brings the cost from current to planned: it saves more than
+// NodeAbsoluteGain and NodeRelativeGain of the current cost.
+func nodeWorth(changes int, current, planned float64) bool {
+	saved := current - planned
+	return changes > 0 && saved > NodeAbsoluteGain && saved > NodeRelativeGain*current
 }
 
 // measuredAt is p as the home measures after moving to the channels
