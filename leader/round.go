@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 
@@ -185,18 +184,14 @@ func (r *measuredRadio) target(assign map[string]wifiopt.Assignment, cuts map[st
 	}
 	power := 0
 	if c, ok := cuts[r.id()]; ok && r.power > 0 {
-		if pc := cutPercent(c); pc != r.power && c != powerStepOf(r) {
+		// A cut at the radio's own step (13 % or 12 % are both 9 dB)
+		// is no change.
+		now, _ := r.powerCut()
+		if pc := cutPercent(c); pc != r.power && c != wifiopt.PowerStep(now) {
 			power = pc
 		}
 	}
 	return a, power, a != r.current || power != 0
-}
-
-// powerStepOf is radio r's measured cut read to the planner's step, as
-// wifiopt.PlanPower reads it: 13 % of full power is the 9 dB step.
-func powerStepOf(r *measuredRadio) float64 {
-	cut, _ := r.powerCut()
-	return wifiopt.PowerStepDB * math.Round(cut/wifiopt.PowerStepDB)
 }
 
 // remeasure measures the home again and returns the cost of its

@@ -165,9 +165,6 @@ func TestPowerStableUnderNoise(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range at.Radios {
-			at.Radios[i].PowerCutDB = first.CutDB[at.Radios[i].ID]
-		}
 		again := noisy(at, rand.New(rand.NewPCG(seed, 0x5eed)), 2, 0.1)
 		second, err := wifiopt.PlanPower(ctx, again, plan.Assign)
 		if err != nil {

@@ -189,11 +189,7 @@ func measuredAt(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, pw wif
 		return nil, fmt.Errorf("wifieval: %w", err)
 	}
 	for i := range q.Radios {
-		r := &q.Radios[i]
-		r.Current = assign[r.ID]
-		if c, ok := pw.CutDB[r.ID]; ok {
-			r.PowerCutDB = c
-		}
+		q.Radios[i].Current = assign[q.Radios[i].ID]
 	}
 	return q, nil
 }

@@ -34,9 +34,11 @@ const (
 // txPower transmitting at that power (dBm; radios not in it keep
 // Radio.TxPowerDBm): what other radios hear of it (RSSI and ClientRSSI
 // from it) and its own clients' signal move by the change, since path
-// loss does not depend on power. A link measured in one direction only
-// gets its reverse filled in first, as the model reads it. txPower must
-// name radios of p with finite powers.
+// loss does not depend on power, and its PowerCutDB moves the other way,
+// so that its full power stays where it was (a power above it becomes
+// the full power, cut 0). A link measured in one direction only gets its
+// reverse filled in first, as the model reads it. txPower must name
+// radios of p with finite powers.
 func (p *Problem) AtPower(txPower map[string]float64) (*Problem, error) {
 	delta := map[string]float64{}
 	for i := range p.Radios {
@@ -61,6 +63,7 @@ func (p *Problem) AtPower(txPower map[string]float64) (*Problem, error) {
 		r := &q.Radios[i]
 		d := delta[r.ID]
 		r.TxPowerDBm += d
+		r.PowerCutDB = max(0, r.PowerCutDB-d)
 		if r.ClientSignalDBm != 0 {
 			// A signal can fall but stays a measured one (below 0 dBm).
 			r.ClientSignalDBm = math.Min(r.ClientSignalDBm+d, -1e-3)
@@ -169,7 +172,7 @@ func PlanPower(ctx context.Context, p *Problem, a map[string]Assignment) (PowerP
 		case r.PowerFixed:
 			cut[i] = r.PowerCutDB
 		case limit[r.ID] > 0 || r.PowerCutDB > 0:
-			cut[i] = min(limit[r.ID], powerStep(r.PowerCutDB))
+			cut[i] = min(limit[r.ID], PowerStep(r.PowerCutDB))
 			movable = append(movable, i)
 		}
 		pm.set(i, cut[i])
@@ -220,7 +223,7 @@ func PlanPower(ctx context.Context, p *Problem, a map[string]Assignment) (PowerP
 	for i, r := range p.Radios {
 		pp.CutDB[r.ID] = cut[i]
 		pp.TxPowerDBm[r.ID] = full[r.ID] - cut[i]
-		if !r.PowerFixed && cut[i] != powerStep(r.PowerCutDB) {
+		if !r.PowerFixed && cut[i] != PowerStep(r.PowerCutDB) {
 			pp.Changed++
 		}
 	}
@@ -347,7 +350,7 @@ func powerLimits(base, p *Problem, a map[string]Assignment) map[string]float64 {
 		// above the top rate's.
 		room := r.ClientSignalDBm - 10*math.Log10(float64(max(as.Width, 20))/20) - ClientNoiseDBm - top
 		c := min(MaxPowerCutDB, PowerStepDB*math.Floor((room-PowerMarginDB)/PowerStepDB))
-		have := min(MaxPowerCutDB, powerStep(p.Radios[k].PowerCutDB))
+		have := min(MaxPowerCutDB, PowerStep(p.Radios[k].PowerCutDB))
 		if have > c && room-have >= PowerMarginDB-PowerHysteresisDB {
 			c = have
 		}
@@ -356,8 +359,9 @@ func powerLimits(base, p *Problem, a map[string]Assignment) map[string]float64 {
 	return limit
 }
 
-// powerStep is a measured cut (dB) rounded to the nearest whole step: a
-// radio at 13 % of its power (8.9 dB) is at the 9 dB step.
-func powerStep(cut float64) float64 {
+// PowerStep is a measured cut (dB) rounded to the nearest whole step, as
+// PlanPower reads Radio.PowerCutDB: a radio at 13 % of its power (8.9 dB)
+// is at the 9 dB step.
+func PowerStep(cut float64) float64 {
 	return PowerStepDB * math.Round(cut/PowerStepDB)
 }

@@ -42,7 +42,8 @@ func TestAtPower(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Radios[0].TxPowerDBm != 14 || q.Radios[0].ClientSignalDBm != -46 || q.Radios[1].ClientSignalDBm != -50 {
+	if q.Radios[0].TxPowerDBm != 14 || q.Radios[0].PowerCutDB != 6 || q.Radios[0].ClientSignalDBm != -46 ||
+		q.Radios[1].ClientSignalDBm != -50 || q.Radios[1].PowerCutDB != 0 {
 		t.Errorf("radios %+v", q.Radios)
 	}
 	want := map[[2]string]float64{{"a", "b"}: -76, {"b", "a"}: -70}
@@ -94,9 +95,12 @@ func TestPlanPower(t *testing.T) {
 	if c, _ := Evaluate(q, onSix(p)); math.Abs(c-pp.Cost) > 1e-9 {
 		t.Errorf("Cost %v, Evaluate at its powers %v", pp.Cost, c)
 	}
-	// Planned again as measured at its own powers, it moves nothing.
-	for i := range q.Radios {
-		q.Radios[i].PowerCutDB = pp.CutDB[q.Radios[i].ID]
+	// Planned again as measured at its own powers (AtPower gives each
+	// radio its cut), it moves nothing.
+	for _, r := range q.Radios {
+		if r.PowerCutDB != pp.CutDB[r.ID] {
+			t.Errorf("%s at its planned power: PowerCutDB %v, want %v", r.ID, r.PowerCutDB, pp.CutDB[r.ID])
+		}
 	}
 	again, err := PlanPower(ctx, q, onSix(q))
 	if err != nil || again.Changed != 0 {
