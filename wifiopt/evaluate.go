@@ -10,31 +10,42 @@ func Evaluate(p *Problem, a map[string]Assignment) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	as, err := m.assignments(a)
+	if err != nil {
+		return 0, err
+	}
+	return m.costOf(as), nil
+}
+
+// assignments checks a as Evaluate requires (every radio assigned an
+// allowed channel and width, backhaul groups on one) and returns it in
+// radio order.
+func (m *model) assignments(a map[string]Assignment) ([]Assignment, error) {
 	for id := range a {
 		if _, ok := m.index[id]; !ok {
-			return 0, invalid("assignment for unknown radio %q", id)
+			return nil, invalid("assignment for unknown radio %q", id)
 		}
 	}
-	as := make([]Assignment, len(p.Radios))
-	for i := range p.Radios {
-		r := &p.Radios[i]
+	as := make([]Assignment, len(m.p.Radios))
+	for i := range m.p.Radios {
+		r := &m.p.Radios[i]
 		x, ok := a[r.ID]
 		if !ok {
-			return 0, invalid("radio %q has no assignment", r.ID)
+			return nil, invalid("radio %q has no assignment", r.ID)
 		}
 		if _, ok := m.groupAllows([]int{i}, x); !ok {
-			return 0, invalid("radio %q: channel %d width %d not allowed", r.ID, x.Channel, x.Width)
+			return nil, invalid("radio %q: channel %d width %d not allowed", r.ID, x.Channel, x.Width)
 		}
 		as[i] = x
 	}
 	for _, un := range m.units {
 		for _, i := range un.radios[1:] {
 			if as[i] != as[un.radios[0]] {
-				return 0, invalid("radio %q does not share its backhaul group's channel", p.Radios[i].ID)
+				return nil, invalid("radio %q does not share its backhaul group's channel", m.p.Radios[i].ID)
 			}
 		}
 	}
-	return m.costOf(as), nil
+	return as, nil
 }
 
 // costOf is the cost of per-radio assignments, which must each be allowed

@@ -254,11 +254,11 @@ type powerModel struct {
 // newPowerModel compiles base (a Problem at full power) for the
 // assignments a, which Evaluate must accept.
 func newPowerModel(base *Problem, a map[string]Assignment) (*powerModel, error) {
-	if _, err := Evaluate(base, a); err != nil {
-		return nil, err
-	}
 	m, err := compile(base)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := m.assignments(a); err != nil {
 		return nil, err
 	}
 	pm := &powerModel{m: m, opts: make([]option, len(base.Radios)), nbr: make([][]int, len(base.Radios)),
