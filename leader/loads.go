@@ -111,8 +111,10 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 		cut, fixed := r.powerCut()
 		p.Radios = append(p.Radios, wifiopt.Radio{ID: r.id(), Node: string(r.agent), Band: r.band, Channels: chans,
 			Widths: widths, Current: r.current, Load: load, ClientSignalDBm: r.clientSignal,
-			TxPowerDBm: -cut, PowerCutDB: cut, PowerFixed: fixed})
-		inputs[i] = Input{Radio: r.id(), Load: load, Source: source, Busy: r.busy, ClientSignal: r.clientSignal}
+			WeakestClientDBm: r.weakestSignal,
+			TxPowerDBm:       -cut, PowerCutDB: cut, PowerFixed: fixed})
+		inputs[i] = Input{Radio: r.id(), Load: load, Source: source, Busy: r.busy, ClientSignal: r.clientSignal,
+			WeakestClient: r.weakestSignal}
 		byID[r.id()] = i
 		for _, b := range r.bssids {
 			byBSSID[b] = r.id()

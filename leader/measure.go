@@ -49,6 +49,9 @@ type measuredRadio struct {
 	// its associated stations' signals, dBm), 0 when it has none or its
 	// Agent reported no stations.
 	clientSignal float64
+	// weakestSignal is its weakest station's signal (wifiopt.WeakestSignal),
+	// 0 as clientSignal is.
+	weakestSignal float64
 	// power is the radio's TransmitPower (percent of its full power) and
 	// powerMin the lowest percentage its TransmitPowerSupported lists; power
 	// is 0 when the radio reports none (-1: it cannot set its power).
@@ -212,6 +215,7 @@ func (l *Loop) clientSignals(ctx context.Context, a usp.EndpointID, rows map[str
 			}
 		}
 		r.clientSignal = wifiopt.ClientSignal(sigs)
+		r.weakestSignal = wifiopt.WeakestSignal(sigs)
 	}
 }
 

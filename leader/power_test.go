@@ -81,6 +81,50 @@ func TestPowerPlanApplied(t *testing.T) {
 	}
 }
 
+// TestWeakestStationKeepsPower: in the home where TestPowerPlanApplied
+// cuts every radio, each radio also serves one station at -62 dBm among
+// eleven at -35: the 10th percentile (-35) has the room, that station has
+// not, so no power is cut. Plan.Input shows both signals.
+func TestWeakestStationKeepsPower(t *testing.T) {
+	cfg := testConfig()
+	home := quietHome()
+	for _, a := range home {
+		a.radios[0].stations = []map[string]string{{"SignalStrength": "-62"}}
+		for range 11 {
+			a.radios[0].stations = append(a.radios[0].stations, map[string]string{"SignalStrength": "-35"})
+		}
+	}
+	h := start(t, cfg, home...)
+	h.mesh.mu.Lock()
+	h.mesh.rssi = -76
+	h.mesh.mu.Unlock()
+	h.firstRound(cfg)
+	// A round that applies nothing makes one Plan update, a round that
+	// applies something two.
+	h.waitRounds("the first round", 1)
+	h.stop()
+	if got := h.rep.planView(); got["Status"] != "Idle" || got["Switches"] != "0" {
+		t.Errorf("Plan %v: want Idle with no switch", got)
+	}
+	for _, s := range h.mesh.switches() {
+		t.Errorf("switched %+v: want every radio kept at full power", s)
+	}
+	for _, a := range home {
+		if p := a.radios[0].power; p != 100 {
+			t.Errorf("%s at %d %%, want 100", a.id, p)
+		}
+	}
+	ins := h.rep.lastInputs()
+	if len(ins) != len(home) {
+		t.Fatalf("%d Plan.Input rows, want %d", len(ins), len(home))
+	}
+	for _, in := range ins {
+		if got := in.Params(); got["ClientSignal"] != "-35" || got["WeakestClient"] != "-62" {
+			t.Errorf("Plan.Input %s: ClientSignal %q, WeakestClient %q; want -35 and -62", in.Radio, got["ClientSignal"], got["WeakestClient"])
+		}
+	}
+}
+
 // TestPinnedRadioKeepsPower: a radio a Controller pinned
 // (AutoChannelEnable false) keeps its power as well as its channel, in
 // the same home where the others are cut.

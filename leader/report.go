@@ -185,6 +185,9 @@ type Input struct {
 	// ClientSignal is the weak client's signal (dBm) the plan's client
 	// term used, 0 when the radio had no stations (no client term).
 	ClientSignal float64
+	// WeakestClient is the weakest station's signal (dBm), which the
+	// plan's power cut kept above its margin; 0 as ClientSignal is.
+	WeakestClient float64
 	// ClientHeard is what the radio's stations hear of the other mesh
 	// radios, the plan's ClientRSSI links into it.
 	ClientHeard []wifiopt.Link
@@ -206,6 +209,7 @@ func (in Input) Params() map[string]string {
 		"ForeignInferred": strconv.Itoa(in.ForeignInferred),
 		"ForeignAssumed":  strconv.Itoa(in.ForeignAssumed),
 		"ClientSignal":    strconv.Itoa(int(math.Round(in.ClientSignal))),
+		"WeakestClient":   strconv.Itoa(int(math.Round(in.WeakestClient))),
 		"ClientHeard":     clientHeard(in.ClientHeard),
 	}
 }

@@ -52,6 +52,9 @@ func noisy(p *wifiopt.Problem, rng *rand.Rand, db, rel float64) *wifiopt.Problem
 		if q.Radios[i].ClientSignalDBm != 0 {
 			q.Radios[i].ClientSignalDBm = min(-1, q.Radios[i].ClientSignalDBm+u(db))
 		}
+		if q.Radios[i].WeakestClientDBm != 0 {
+			q.Radios[i].WeakestClientDBm = min(-1, q.Radios[i].WeakestClientDBm+u(db))
+		}
 	}
 	q.ClientRSSI = append([]wifiopt.Link(nil), p.ClientRSSI...)
 	for i := range q.ClientRSSI {

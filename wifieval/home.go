@@ -92,8 +92,9 @@ const ClientRSSIMin5 = -70
 // NewHome draws the home of class c and seed. The planner's Problem is
 // gen's for House (Home(seed, aps)); clients and foreign stations come
 // from a separate random stream, so they never change it, except that
-// each radio's ClientSignalDBm is set from its clients' signals (see
-// setClientSignals), as the leader sets it from its stations'.
+// each radio's ClientSignalDBm and WeakestClientDBm are set from its
+// clients' signals (see setClientSignals), as the leader sets them from
+// its stations'.
 func NewHome(c Class, seed uint64) (*Home, error) {
 	aps := 3 + int(seed%3)
 	h := &Home{Class: c, Seed: seed}
@@ -242,7 +243,8 @@ func (h *Home) addClients(rng *rand.Rand, aps int) {
 // setClientSignals gives every radio of the Problem the signal of its
 // weak clients (wifiopt.ClientSignal of the signals they receive from
 // it: the radio's transmit power less the path loss the judge uses), so
-// that the planner prices the SINR the plan leaves them. A radio without
+// that the planner prices the SINR the plan leaves them, and of its
+// weakest (wifiopt.WeakestSignal), which a power cut keeps. A radio without
 // clients keeps 0, the planner's default.
 func (h *Home) setClientSignals() {
 	for i := range h.Problem.Radios {
@@ -254,6 +256,7 @@ func (h *Home) setClientSignals() {
 			}
 		}
 		r.ClientSignalDBm = wifiopt.ClientSignal(sig)
+		r.WeakestClientDBm = wifiopt.WeakestSignal(sig)
 	}
 	h.setClientRSSI()
 }

@@ -49,6 +49,7 @@ func TestHomes(t *testing.T) {
 			got.Radios = slices.Clone(got.Radios)
 			for i := range got.Radios {
 				got.Radios[i].ClientSignalDBm = 0
+				got.Radios[i].WeakestClientDBm = 0
 			}
 			if !reflect.DeepEqual(want, &got) {
 				t.Fatalf("house %d differs from gen.Home", seed)
@@ -66,7 +67,7 @@ func TestHomes(t *testing.T) {
 					}
 				}
 			}
-			if r.ClientSignalDBm != weakest || weakest == 0 {
+			if r.ClientSignalDBm != weakest || r.WeakestClientDBm != weakest || weakest == 0 {
 				t.Errorf("%s %d %s: ClientSignalDBm %v, want its weakest client's %v", c, seed, r.ID, r.ClientSignalDBm, weakest)
 			}
 			// What its clients hear of each other radio of the band: the

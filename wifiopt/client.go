@@ -121,6 +121,15 @@ func ClientSignal(signals []float64) float64 {
 	return v
 }
 
+// WeakestSignal is the value for Radio.WeakestClientDBm from the signals
+// (dBm, in 20 MHz) of a radio's associated stations: the lowest, or 0
+// (unknown) when there are none. Non-finite and non-negative values are
+// skipped, as ClientSignal skips them.
+func WeakestSignal(signals []float64) float64 {
+	v, _ := percentile(signals, 0)
+	return v
+}
+
 // percentile is the pct-th percentile (nearest rank) of the finite,
 // negative values of xs; ok is false when there are none.
 func percentile(xs []float64, pct float64) (v float64, ok bool) {

@@ -191,9 +191,10 @@
 // cut by x dB is heard x dB weaker by the other radios and their
 // clients, and its own weak client receives x dB less. PlanPower works on
 // a plan's channels: every radio may cut its full power by 3 dB steps
-// (TR-181's TransmitPower halvings) down to 9 dB, while its weak client
-// keeps PowerMarginDB over its band's top-rate SNR at its width, so the
-// radio loses no rate in the model's terms (which price no rate lost to
+// (TR-181's TransmitPower halvings) down to 9 dB, while every associated
+// client keeps PowerMarginDB over its band's top-rate SNR at its width
+// (the weakest station, Radio.WeakestClientDBm, where it is measured;
+// else the weak clients' ClientSignalDBm), so the radio loses no rate in the model's terms (which price no rate lost to
 // a weaker own signal; the margin is what stands for it). Radios without
 // a measured client and wireless backhauls keep full power. It then
 // descends on the cost, one radio's step at a time, while a step saves

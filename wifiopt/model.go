@@ -169,6 +169,9 @@ func checkRadio(r *Radio) error {
 	if !finite(r.ClientSignalDBm) || r.ClientSignalDBm > 0 {
 		return invalid("radio %q: client signal %v dBm not finite or above 0", r.ID, r.ClientSignalDBm)
 	}
+	if !finite(r.WeakestClientDBm) || r.WeakestClientDBm > 0 {
+		return invalid("radio %q: weakest client signal %v dBm not finite or above 0", r.ID, r.WeakestClientDBm)
+	}
 	if r.BackhaulOf == r.ID {
 		return invalid("radio %q: backhaul of itself", r.ID)
 	}

@@ -16,8 +16,8 @@ const (
 	// most of its coverage for clients that move or join later.
 	MaxPowerCutDB = 9
 	// PowerMarginDB is how far above its band's top-rate SNR, at the
-	// radio's width, a radio's weak client (Radio.ClientSignalDBm) must
-	// stay after a cut: room for fading and for a client that moves a
+	// radio's width, a radio's weakest client (Radio.WeakestClientDBm,
+	// else ClientSignalDBm) must stay after a cut: room for fading and for a client that moves a
 	// little, since the planner prices no rate lost to a weaker signal.
 	PowerMarginDB = 6
 	// PowerHysteresisDB lets a radio keep a cut it has while its weak
@@ -64,9 +64,12 @@ func (p *Problem) AtPower(txPower map[string]float64) (*Problem, error) {
 		d := delta[r.ID]
 		r.TxPowerDBm += d
 		r.PowerCutDB = max(0, r.PowerCutDB-d)
+		// A signal can fall but stays a measured one (below 0 dBm).
 		if r.ClientSignalDBm != 0 {
-			// A signal can fall but stays a measured one (below 0 dBm).
 			r.ClientSignalDBm = math.Min(r.ClientSignalDBm+d, -1e-3)
+		}
+		if r.WeakestClientDBm != 0 {
+			r.WeakestClientDBm = math.Min(r.WeakestClientDBm+d, -1e-3)
 		}
 	}
 	q.RSSI = withReverse(p.RSSI)
@@ -117,10 +120,10 @@ type PowerPlan struct {
 
 // PlanPower chooses a transmit power for every radio of p on the channels
 // a. Each radio may cut its full power (TxPowerDBm plus PowerCutDB) by
-// steps of PowerStepDB, down to MaxPowerCutDB, while its weak client
-// stays PowerMarginDB above its band's top-rate SNR at its width (a cut
+// steps of PowerStepDB, down to MaxPowerCutDB, while its weakest client
+// (Radio.WeakestClientDBm, else ClientSignalDBm) stays PowerMarginDB above its band's top-rate SNR at its width (a cut
 // it already has may stay down to PowerHysteresisDB less). A radio with
-// no measured client (ClientSignalDBm 0) and the radios of a wireless
+// no measured client (both signals 0) and the radios of a wireless
 // backhaul go to full power; a PowerFixed radio keeps its power. From the
 // current cuts (within those limits), it takes the single step, one
 // radio's cut one PowerStepDB deeper or shallower, that lowers the plan's
@@ -339,16 +342,17 @@ func powerLimits(base, p *Problem, a map[string]Assignment) map[string]float64 {
 	limit := make(map[string]float64, len(p.Radios))
 	for k, r := range base.Radios {
 		as, ok := a[r.ID]
-		if !ok || backhaul[r.ID] || r.ClientSignalDBm == 0 {
+		weak := keptSignal(&r)
+		if !ok || backhaul[r.ID] || weak == 0 {
 			continue
 		}
 		top := topSNR5DB
 		if r.Band == Band2G4 {
 			top = topSNR24DB
 		}
-		// The weak client's SNR at full power and the assigned width,
+		// The weakest client's SNR at full power and the assigned width,
 		// above the top rate's.
-		room := r.ClientSignalDBm - 10*math.Log10(float64(max(as.Width, 20))/20) - ClientNoiseDBm - top
+		room := weak - 10*math.Log10(float64(max(as.Width, 20))/20) - ClientNoiseDBm - top
 		c := min(MaxPowerCutDB, PowerStepDB*math.Floor((room-PowerMarginDB)/PowerStepDB))
 		have := min(MaxPowerCutDB, PowerStep(p.Radios[k].PowerCutDB))
 		if have > c && room-have >= PowerMarginDB-PowerHysteresisDB {
@@ -357,6 +361,17 @@ func powerLimits(base, p *Problem, a map[string]Assignment) map[string]float64 {
 		limit[r.ID] = max(0, c)
 	}
 	return limit
+}
+
+// keptSignal is the signal of the client PlanPower keeps above its
+// margin on radio r: the weakest station where it was measured
+// (WeakestClientDBm), else the weak clients' ClientSignalDBm; 0 when
+// neither is known.
+func keptSignal(r *Radio) float64 {
+	if r.WeakestClientDBm != 0 && (r.ClientSignalDBm == 0 || r.WeakestClientDBm < r.ClientSignalDBm) {
+		return r.WeakestClientDBm
+	}
+	return r.ClientSignalDBm
 }
 
 // PowerStep is a measured cut (dB) rounded to the nearest whole step, as

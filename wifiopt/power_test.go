@@ -113,6 +113,9 @@ func TestPlanPower(t *testing.T) {
 	}{
 		{"weak clients", func(p *Problem) { p.Radios[0].ClientSignalDBm, p.Radios[1].ClientSignalDBm = -62, -62 }},
 		{"no clients", func(p *Problem) { p.Radios[0].ClientSignalDBm, p.Radios[1].ClientSignalDBm = 0, 0 }},
+		// The weak clients' percentile has the room, one station has not:
+		// every associated client keeps its margin.
+		{"weakest station", func(p *Problem) { p.Radios[0].WeakestClientDBm, p.Radios[1].WeakestClientDBm = -62, -62 }},
 		{"backhaul", func(p *Problem) { p.Radios[1].BackhaulOf = "a" }},
 		{"fixed", func(p *Problem) {
 			p.Radios[0].PowerFixed, p.Radios[1].PowerFixed = true, true
@@ -129,6 +132,51 @@ func TestPlanPower(t *testing.T) {
 		if pp.Changed != 0 || pp.CutDB["a"] != p.Radios[0].PowerCutDB || pp.CutDB["b"] != p.Radios[1].PowerCutDB {
 			t.Errorf("%s: %+v, want powers unchanged", c.name, pp)
 		}
+	}
+}
+
+// TestWeakestClientLimit: a radio's cut is limited by its weakest
+// station where that is measured, by ClientSignalDBm where it is not or
+// is the weaker, and a weakest station alone (no percentile) counts as a
+// measured client.
+func TestWeakestClientLimit(t *testing.T) {
+	top := topSNR24DB + ClientNoiseDBm
+	for _, c := range []struct {
+		name            string
+		signal, weakest float64
+		limit           float64
+		limited         bool
+	}{
+		{"percentile only", top + PowerMarginDB + 9, 0, 9, true},
+		{"weakest station under the percentile", top + PowerMarginDB + 9, top + PowerMarginDB + 3, 3, true},
+		{"weakest station without the margin", top + PowerMarginDB + 9, top + PowerMarginDB - 1, 0, true},
+		{"percentile weaker than the weakest", top + PowerMarginDB + 3, top + PowerMarginDB + 9, 3, true},
+		{"weakest station only", 0, top + PowerMarginDB + 6, 6, true},
+		{"none", 0, 0, 0, false},
+	} {
+		p := pair24(-75, c.signal)
+		p.Radios[0].ClientSignalDBm = c.signal
+		p.Radios[0].WeakestClientDBm = c.weakest
+		got, ok := powerLimits(p, p, onSix(p))["a"]
+		if got != c.limit || ok != c.limited {
+			t.Errorf("%s: limit %v (%v), want %v (%v)", c.name, got, ok, c.limit, c.limited)
+		}
+	}
+	if w := WeakestSignal([]float64{-40, -71, math.NaN(), 3, -55}); w != -71 {
+		t.Errorf("WeakestSignal: %v, want -71", w)
+	}
+	if w := WeakestSignal([]float64{0, math.Inf(-1)}); w != 0 {
+		t.Errorf("WeakestSignal of nothing measured: %v, want 0", w)
+	}
+	p := pair24(-75, -35)
+	p.Radios[0].WeakestClientDBm = -50
+	q, err := p.AtPower(map[string]float64{"a": 14})
+	if err != nil || q.Radios[0].WeakestClientDBm != -56 || p.Radios[0].WeakestClientDBm != -50 {
+		t.Errorf("AtPower 6 dB down: weakest %v (was %v), %v; want -56", q.Radios[0].WeakestClientDBm, p.Radios[0].WeakestClientDBm, err)
+	}
+	p.Radios[0].WeakestClientDBm = 1
+	if err := Validate(p); !errors.Is(err, ErrInvalid) {
+		t.Errorf("weakest client above 0 dBm: %v", err)
 	}
 }
 

@@ -53,6 +53,12 @@ type Radio struct {
 	// prices the SINR their downlink loses to interference that does not
 	// make the radio defer (see Clients in the package documentation).
 	ClientSignalDBm float64
+	// WeakestClientDBm is the signal in 20 MHz of the radio's weakest
+	// associated station (WeakestSignal); 0 means not measured, and
+	// PlanPower then keeps ClientSignalDBm above its margin instead.
+	// PlanPower keeps every station above its margin by it; the client
+	// term does not use it.
+	WeakestClientDBm float64
 	// BackhaulOf names the radio whose channel this radio must share
 	// because it carries a wireless backhaul to it; "" when none.
 	BackhaulOf string

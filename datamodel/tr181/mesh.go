@@ -94,6 +94,9 @@ func mesh(m *datamodel.ObjectDef) {
 //   - ClientSignal: the signal (dBm) of the radio's weak client, the 10th
 //     percentile of its associated stations' signals, that the plan's
 //     client-SINR term used; 0 when the radio had no stations (no term).
+//   - WeakestClient: the signal (dBm) of the radio's weakest associated
+//     station, which a power cut keeps above its band's top-rate SNR
+//     plus a margin; 0 when the radio had no stations.
 //   - ClientHeard: what the radio's stations hear of the other mesh
 //     radios of its band (the 90th percentile of their observations of
 //     each), as comma-separated Radio=dBm items; empty when they reported
@@ -109,5 +112,6 @@ func planInputs(p *datamodel.ObjectDef) {
 	in.Param("ForeignInferred", value.UnsignedInt)
 	in.Param("ForeignAssumed", value.UnsignedInt)
 	in.Param("ClientSignal", value.Int).Range(-200, 0)
+	in.Param("WeakestClient", value.Int).Range(-200, 0)
 	str(in, "ClientHeard", 1024)
 }
