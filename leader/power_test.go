@@ -24,18 +24,28 @@ func quietHome() []*fakeAgent {
 	return home
 }
 
+// startQuiet starts the leader on home with the mesh radios hearing each
+// other at -76 dBm, makes its first round and waits for rounds Plan
+// updates (a round that applies nothing makes one, a round that applies
+// something two).
+func startQuiet(t *testing.T, cfg Config, rounds int, home ...*fakeAgent) *harness {
+	t.Helper()
+	h := start(t, cfg, home...)
+	h.mesh.mu.Lock()
+	h.mesh.rssi = -76
+	h.mesh.mu.Unlock()
+	h.firstRound(cfg)
+	h.waitRounds("the first round", rounds)
+	return h
+}
+
 // TestPowerPlanApplied: the leader cuts power where PlanPower says it
 // pays, through X_USPMESH_Switch() on the radio's own channel with the
 // term; the Assignment rows show the powers; the next round, measuring
 // the home at its new powers, changes nothing.
 func TestPowerPlanApplied(t *testing.T) {
 	cfg := testConfig()
-	h := start(t, cfg, quietHome()...)
-	h.mesh.mu.Lock()
-	h.mesh.rssi = -76
-	h.mesh.mu.Unlock()
-	h.firstRound(cfg)
-	h.waitRounds("the first round", 2)
+	h := startQuiet(t, cfg, 2, quietHome()...)
 	waitFor(t, &h.clk.note, "the next round's timer", func() bool { return h.clk.countArmed(cfg.PlanPeriod) == 1 })
 	first := h.mesh.snapshot()
 	applied := len(h.mesh.switches())
@@ -94,14 +104,7 @@ func TestWeakestStationKeepsPower(t *testing.T) {
 			a.radios[0].stations = append(a.radios[0].stations, map[string]string{"SignalStrength": "-35"})
 		}
 	}
-	h := start(t, cfg, home...)
-	h.mesh.mu.Lock()
-	h.mesh.rssi = -76
-	h.mesh.mu.Unlock()
-	h.firstRound(cfg)
-	// A round that applies nothing makes one Plan update, a round that
-	// applies something two.
-	h.waitRounds("the first round", 1)
+	h := startQuiet(t, cfg, 1, home...)
 	h.stop()
 	if got := h.rep.planView(); got["Status"] != "Idle" || got["Switches"] != "0" {
 		t.Errorf("Plan %v: want Idle with no switch", got)
@@ -132,12 +135,7 @@ func TestPinnedRadioKeepsPower(t *testing.T) {
 	cfg := testConfig()
 	home := quietHome()
 	home[1].radios[0].pinned, home[1].radios[0].power = true, 50
-	h := start(t, cfg, home...)
-	h.mesh.mu.Lock()
-	h.mesh.rssi = -76
-	h.mesh.mu.Unlock()
-	h.firstRound(cfg)
-	h.waitRounds("the first round", 2)
+	h := startQuiet(t, cfg, 2, home...)
 	h.stop()
 	for _, s := range h.mesh.switches() {
 		if s.radio == string(agentB)+"/wl1" {
