@@ -112,3 +112,78 @@ func testJudge(ctx context.Context, t *testing.T) *Judge {
 	}
 	return j
 }
+
+// leakPair is two 5 GHz BSSs, A on 116/80 with its client at sig dBm and
+// B on b with its client at -30 dBm. The APs do not hear each other (no
+// carrier sense between them); A's client hears B at heard dBm, B's
+// client hears A at -60. Both APs are offered more than they carry.
+func leakPair(sig, heard float64, b wifiopt.Assignment) *Scenario {
+	const tx = 20.0
+	a := wifiopt.Assignment{Channel: 116, Width: 80}
+	node := func(name string, on wifiopt.Assignment, ap bool, bss int, x float64) Node {
+		return Node{Name: name, Band: wifiopt.Band5G, At: gen.Point{X: x}, On: on, TxPowerDBm: tx, AP: ap, BSS: bss, meshRadio: -1, foreign: -1}
+	}
+	return &Scenario{
+		Warmup: 600 * time.Millisecond, Measure: time.Second,
+		Nodes:  []Node{node("A", a, true, 0, 0), node("a", a, false, 0, 1), node("B", b, true, 1, 2), node("b", b, false, 1, 3)},
+		Losses: []Loss{{0, 1, tx - sig}, {2, 3, tx + 30}, {0, 2, tx + 95}, {1, 2, tx - heard}, {0, 3, tx + 60}, {1, 3, tx + 95}},
+		Flows:  []Flow{{Src: 0, Dst: 1, Mbps: 2000}, {Src: 2, Dst: 3, Mbps: 2000}},
+	}
+}
+
+// leakProblem is leakPair as the planner sees it: A's weak client at sig
+// dBm, hearing B at heard dBm (a ClientRSSI link), both radios saturated.
+func leakProblem(sig, heard float64) *wifiopt.Problem {
+	var chs []wifiopt.Channel
+	for n := 36; n <= 144; n += 4 {
+		chs = append(chs, wifiopt.Channel{Number: n})
+	}
+	r := func(id string, s float64) wifiopt.Radio {
+		return wifiopt.Radio{ID: id, Band: wifiopt.Band5G, Channels: chs, Widths: []int{80},
+			Current: wifiopt.Assignment{Channel: 116, Width: 80}, Load: 1, TxPowerDBm: 20, ClientSignalDBm: s}
+	}
+	return &wifiopt.Problem{Radios: []wifiopt.Radio{r("A", sig), r("B", -30)},
+		ClientRSSI: []wifiopt.Link{{From: "B", To: "A", RSSI: heard}}}
+}
+
+// TestJudgeAdjacentLeakage checks the planner's client term against the
+// judge where only the client term differs: B on the 80 MHz channel
+// next to A's (132) or far from it (36), heard by A's client at
+// -52 dBm. A weak client (-61 dBm) loses much of its throughput next to
+// B in the judge, and the planner prices that plan dearer; a strong one
+// (-40 dBm) loses little, and the planner's difference is a small part
+// of the weak client's.
+func TestJudgeAdjacentLeakage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	j := testJudge(ctx, t)
+	adj := wifiopt.Assignment{Channel: 132, Width: 80}
+	far := wifiopt.Assignment{Channel: 36, Width: 80}
+	const heard = -52
+	judged := func(sig float64, b wifiopt.Assignment) float64 {
+		got, _, err := j.run(ctx, leakPair(sig, heard, b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0]
+	}
+	priced := func(sig float64, b wifiopt.Assignment) float64 {
+		c, err := wifiopt.Evaluate(leakProblem(sig, heard), map[string]wifiopt.Assignment{"A": {Channel: 116, Width: 80}, "B": b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	var keep, extra [2]float64
+	for k, sig := range []float64{-61, -40} {
+		keep[k] = judged(sig, adj) / judged(sig, far)
+		extra[k] = priced(sig, adj) - priced(sig, far)
+		t.Logf("client at %.0f dBm: the judge keeps %.2f of its throughput next to B; the planner adds %.4f", sig, keep[k], extra[k])
+	}
+	if keep[0] > 0.8 || extra[0] <= 0 {
+		t.Errorf("weak client: judge keeps %.2f, planner adds %.4f; want at most 0.8 and a positive price", keep[0], extra[0])
+	}
+	if keep[1] < 0.95 || extra[1] > 0.2*extra[0] {
+		t.Errorf("strong client: judge keeps %.2f, planner adds %.4f; want at least 0.95 and at most a fifth of the weak client's %.4f", keep[1], extra[1], extra[0])
+	}
+}
