@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,12 @@ type Config struct {
 	// TempDir holds the scenario files while the judge runs; "" means
 	// os.TempDir().
 	TempDir string
+	// KeepDir, when set, is a directory (created if missing) where
+	// Deliver keeps every scenario it runs, as CLASS-SEED-NAME.txt
+	// (Plan.Name, "plan" when empty), so that a plan can be run again
+	// by hand with `judge --scenario=FILE` and taken apart; "" keeps
+	// none. A file of the same name is replaced.
+	KeepDir string
 	// Offered multiplies the downlink rate offered to every mesh client
 	// (Client.OfferedMbps, from its radio's Load) and so what each
 	// wireless backhaul carries; foreign networks' traffic is unchanged.
@@ -121,6 +128,11 @@ func New(cfg Config) (*Judge, error) {
 	if cfg.Rate != "minstrel" && cfg.Rate != "ideal" {
 		return nil, fmt.Errorf("wifieval: rate control %q: want minstrel or ideal", cfg.Rate)
 	}
+	if cfg.KeepDir != "" {
+		if err := os.MkdirAll(cfg.KeepDir, 0o755); err != nil {
+			return nil, fmt.Errorf("wifieval: scenario directory: %w", err)
+		}
+	}
 	lg := cfg.Logger
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
@@ -151,6 +163,15 @@ func (j *Judge) Deliver(ctx context.Context, h *Home, p Plan) (*Result, error) {
 	sc, err := h.Scenario(p, j.cfg.Warmup, j.cfg.Measure)
 	if err != nil {
 		return nil, err
+	}
+	if j.cfg.KeepDir != "" {
+		name := p.Name
+		if name == "" {
+			name = "plan"
+		}
+		if err := keep(filepath.Join(j.cfg.KeepDir, fmt.Sprintf("%s-%d-%s.txt", h.Class, h.Seed, name)), sc); err != nil {
+			return nil, err
+		}
 	}
 	got, wall, err := j.run(ctx, sc)
 	if err != nil {
@@ -184,6 +205,22 @@ func (j *Judge) Deliver(ctx context.Context, h *Home, p Plan) (*Result, error) {
 	j.log.Debug("judged", "class", h.Class, "home", h.Seed, "nodes", res.Nodes, "flows", res.Flows,
 		"aggregate_mbps", res.Aggregate, "wall", wall)
 	return res, nil
+}
+
+// keep writes sc to the file path (Config.KeepDir), replacing it.
+func keep(path string, sc *Scenario) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("wifieval: keep scenario: %w", err)
+	}
+	if _, err := sc.WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("wifieval: keep scenario %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("wifieval: keep scenario %s: %w", path, err)
+	}
+	return nil
 }
 
 // run writes sc to a file, runs the judge on it and parses its output.

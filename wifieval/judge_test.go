@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,5 +186,58 @@ func TestJudgeAdjacentLeakage(t *testing.T) {
 	}
 	if keep[1] < 0.95 || extra[1] > 0.2*extra[0] {
 		t.Errorf("strong client: judge keeps %.2f, planner adds %.4f; want at least 0.95 and at most a fifth of the weak client's %.4f", keep[1], extra[1], extra[0])
+	}
+}
+
+// TestKeepScenarios: with Config.KeepDir, Deliver keeps the scenario it
+// ran as CLASS-SEED-NAME.txt ("plan" when the Plan has no name), with
+// the nodes and flows it judged; a KeepDir that cannot be a directory
+// is refused.
+func TestKeepScenarios(t *testing.T) {
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "judge")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"+quarterScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "kept", "scenarios")
+	cfg := TestConfig(bin)
+	cfg.KeepDir = dir
+	j, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := twoAPHome(t)
+	a := func(c, w int) wifiopt.Assignment { return wifiopt.Assignment{Channel: c, Width: w} }
+	p := plan(h, a(1, 20), a(36, 80), a(11, 20), a(100, 80))
+	for _, name := range []string{"planner", ""} {
+		p.Name = name
+		res, err := j.Deliver(context.Background(), h, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := "house-1-planner.txt"
+		if name == "" {
+			file = "house-1-plan.txt"
+		}
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatalf("plan %q: %v", name, err)
+		}
+		var nodes, flows int
+		for _, l := range strings.Split(string(b), "\n") {
+			switch {
+			case strings.HasPrefix(l, "node "):
+				nodes++
+			case strings.HasPrefix(l, "flow "):
+				flows++
+			}
+		}
+		if !strings.HasPrefix(string(b), "judge 1\n") || nodes != res.Nodes || flows != res.Flows {
+			t.Errorf("%s: %d nodes and %d flows, want %d and %d in a judge scenario", file, nodes, flows, res.Nodes, res.Flows)
+		}
+	}
+	cfg.KeepDir = bin // a file
+	if _, err := New(cfg); err == nil {
+		t.Error("a KeepDir that is a file was accepted")
 	}
 }

@@ -16,6 +16,9 @@ import (
 type Plan struct {
 	Assign     map[string]wifiopt.Assignment
 	TxPowerDBm map[string]float64
+	// Name names the plan (e.g. its method) in the files Config.KeepDir
+	// keeps; it does not change what is simulated.
+	Name string
 }
 
 // StationTxPowerDBm is the transmit power of every station (clients,

@@ -65,6 +65,7 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 					return nil, fmt.Errorf("%s home %d: %s plan: %w", c, seed, m, err)
 				}
 				hr.Methods[m] = result{Cost: cost}
+				a.Name = string(m)
 				jobs = append(jobs, job{home: len(homes), method: m, plan: a})
 			}
 			homes = append(homes, h)

@@ -127,6 +127,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	asJSON := fs.Bool("json", false, "print JSON instead of the table")
 	offered := fs.Float64("offered", 1, "multiplier of every mesh client's offered traffic (1: the home's load)")
 	homeInputs := fs.Bool("home-inputs", false, "plan on the home's own loads, not the offered ones")
+	keepDir := fs.String("keep-scenarios", "", "keep every judged scenario in this directory as CLASS-SEED-METHOD.txt, to run again with the judge's --scenario=FILE")
 	saturated := fs.Bool("saturated", false, fmt.Sprintf("full-buffer mesh clients: -offered %g", float64(wifieval.SaturatedOffered)))
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -163,7 +164,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("-offered %g: want a positive multiplier", *offered)
 	}
 	cfg.homeInputs = *homeInputs
-	cfg.judge = wifieval.Config{Binary: *judge, Warmup: *warmup, Measure: *measure, Rate: *rate, Run: uint32(*run), Offered: *offered}
+	cfg.judge = wifieval.Config{Binary: *judge, Warmup: *warmup, Measure: *measure, Rate: *rate, Run: uint32(*run), Offered: *offered, KeepDir: *keepDir}
 	return cfg, nil
 }
 
