@@ -164,16 +164,15 @@ func (j *Judge) Deliver(ctx context.Context, h *Home, p Plan) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	keepAs := ""
 	if j.cfg.KeepDir != "" {
 		name := p.Name
 		if name == "" {
 			name = "plan"
 		}
-		if err := keep(filepath.Join(j.cfg.KeepDir, fmt.Sprintf("%s-%d-%s.txt", h.Class, h.Seed, name)), sc); err != nil {
-			return nil, err
-		}
+		keepAs = filepath.Join(j.cfg.KeepDir, fmt.Sprintf("%s-%d-%s.txt", h.Class, h.Seed, name))
 	}
-	got, wall, err := j.run(ctx, sc)
+	got, wall, err := j.run(ctx, sc, keepAs)
 	if err != nil {
 		return nil, fmt.Errorf("wifieval: %s home %d: %w", h.Class, h.Seed, err)
 	}
@@ -207,29 +206,23 @@ func (j *Judge) Deliver(ctx context.Context, h *Home, p Plan) (*Result, error) {
 	return res, nil
 }
 
-// keep writes sc to the file path (Config.KeepDir), replacing it.
-func keep(path string, sc *Scenario) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("wifieval: keep scenario: %w", err)
-	}
-	if _, err := sc.WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("wifieval: keep scenario %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("wifieval: keep scenario %s: %w", path, err)
-	}
-	return nil
-}
-
 // run writes sc to a file, runs the judge on it and parses its output.
-func (j *Judge) run(ctx context.Context, sc *Scenario) ([]float64, time.Duration, error) {
-	f, err := os.CreateTemp(j.cfg.TempDir, "wifieval-*.txt")
+// The file is keepAs, replacing it and left in place (Config.KeepDir),
+// or a temporary file removed afterwards when keepAs is "".
+func (j *Judge) run(ctx context.Context, sc *Scenario, keepAs string) ([]float64, time.Duration, error) {
+	var f *os.File
+	var err error
+	if keepAs != "" {
+		f, err = os.Create(keepAs)
+	} else {
+		f, err = os.CreateTemp(j.cfg.TempDir, "wifieval-*.txt")
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("scenario file: %w", err)
 	}
-	defer os.Remove(f.Name())
+	if keepAs == "" {
+		defer os.Remove(f.Name())
+	}
 	if _, err := sc.WriteTo(f); err != nil {
 		f.Close()
 		return nil, 0, fmt.Errorf("write scenario: %w", err)

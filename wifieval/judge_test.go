@@ -162,7 +162,7 @@ func TestJudgeAdjacentLeakage(t *testing.T) {
 	far := wifiopt.Assignment{Channel: 36, Width: 80}
 	const heard = -52
 	judged := func(sig float64, b wifiopt.Assignment) float64 {
-		got, _, err := j.run(ctx, leakPair(sig, heard, b))
+		got, _, err := j.run(ctx, leakPair(sig, heard, b), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,13 +194,8 @@ func TestJudgeAdjacentLeakage(t *testing.T) {
 // the nodes and flows it judged; a KeepDir that cannot be a directory
 // is refused.
 func TestKeepScenarios(t *testing.T) {
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "judge")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"+quarterScript), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(tmp, "kept", "scenarios")
-	cfg := TestConfig(bin)
+	cfg := scriptJudge(t, "").cfg
+	dir := filepath.Join(t.TempDir(), "kept", "scenarios")
 	cfg.KeepDir = dir
 	j, err := New(cfg)
 	if err != nil {
@@ -236,7 +231,7 @@ func TestKeepScenarios(t *testing.T) {
 			t.Errorf("%s: %d nodes and %d flows, want %d and %d in a judge scenario", file, nodes, flows, res.Nodes, res.Flows)
 		}
 	}
-	cfg.KeepDir = bin // a file
+	cfg.KeepDir = cfg.Binary // a file
 	if _, err := New(cfg); err == nil {
 		t.Error("a KeepDir that is a file was accepted")
 	}

@@ -170,7 +170,7 @@ func (j *Judge) deliverWalk(ctx context.Context, h *Home, p Plan) ([]float64, ti
 	if err != nil {
 		return nil, 0, err
 	}
-	got, wall, err := j.run(ctx, sc)
+	got, wall, err := j.run(ctx, sc, "")
 	if err != nil {
 		return nil, 0, fmt.Errorf("wifieval: %s home %d: %w", h.Class, h.Seed, err)
 	}
