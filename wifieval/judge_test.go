@@ -236,3 +236,66 @@ func TestKeepScenarios(t *testing.T) {
 		t.Error("a KeepDir that is a file was accepted")
 	}
 }
+
+// primaryPair is two saturated BSSs on 5 GHz whose APs hear each other
+// at apHeard dBm: A on aOn with one client at sig dBm, B on bOn with one
+// client next to it. A's client hardly hears B (-90 dBm).
+func primaryPair(sig, apHeard float64, aOn, bOn wifiopt.Assignment) *Scenario {
+	const tx = 20.0
+	node := func(name string, on wifiopt.Assignment, ap bool, bss int, x float64) Node {
+		return Node{Name: name, Band: wifiopt.Band5G, At: gen.Point{X: x}, On: on, TxPowerDBm: tx, AP: ap, BSS: bss, meshRadio: -1, foreign: -1}
+	}
+	return &Scenario{
+		Warmup: 600 * time.Millisecond, Measure: time.Second,
+		Nodes:  []Node{node("A", aOn, true, 0, 0), node("a", aOn, false, 0, 1), node("B", bOn, true, 1, 2), node("b", bOn, false, 1, 3)},
+		Losses: []Loss{{0, 1, tx - sig}, {2, 3, tx + 30}, {0, 2, tx - apHeard}, {1, 2, tx + 90}, {0, 3, tx + 60}, {1, 3, tx + 95}},
+		Flows:  []Flow{{Src: 0, Dst: 1, Mbps: 2000}, {Src: 2, Dst: 3, Mbps: 2000}},
+	}
+}
+
+// TestJudgePrimaryPlacement checks the planner's primary placement
+// against the judge: A may use only the block 116-128 and B only
+// 100-112, at 80 MHz, and the APs hear each other at -43 dBm. The
+// planner must move A's primary off 116, next to B's block, and A's weak
+// client (-65 dBm) must get clearly more there in ns-3 than on 116.
+func TestJudgePrimaryPlacement(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	j := testJudge(ctx, t)
+	const sig, apHeard = -65, -43
+	chs := func(from, to int) []wifiopt.Channel {
+		var out []wifiopt.Channel
+		for n := from; n <= to; n += 4 {
+			out = append(out, wifiopt.Channel{Number: n})
+		}
+		return out
+	}
+	p := &wifiopt.Problem{
+		Radios: []wifiopt.Radio{
+			{ID: "A", Band: wifiopt.Band5G, Channels: chs(116, 128), Current: wifiopt.Assignment{Channel: 116, Width: 80}, Load: 1, TxPowerDBm: 20, ClientSignalDBm: sig},
+			{ID: "B", Band: wifiopt.Band5G, Channels: chs(100, 112), Current: wifiopt.Assignment{Channel: 100, Width: 80}, Load: 1, TxPowerDBm: 20, ClientSignalDBm: -30},
+		},
+		RSSI:       []wifiopt.Link{{From: "B", To: "A", RSSI: apHeard}, {From: "A", To: "B", RSSI: apHeard}},
+		SwitchCost: wifiopt.DefaultSwitchCost,
+	}
+	pl, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := pl.Assign["A"], pl.Assign["B"]
+	if a.Width != 80 || a.Channel == 116 {
+		t.Fatalf("planner put A on %v, want 80 MHz with its primary off 116", a)
+	}
+	judged := func(aOn wifiopt.Assignment) float64 {
+		got, _, err := j.run(ctx, primaryPair(sig, apHeard, aOn, b), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0]
+	}
+	placed, lowest := judged(a), judged(wifiopt.Assignment{Channel: 116, Width: 80})
+	t.Logf("A's client gets %.1f Mb/s with its primary on %d (the planner's), %.1f on 116", placed, a.Channel, lowest)
+	if placed < 1.5*lowest {
+		t.Errorf("primary %d gives %.1f Mb/s, 116 gives %.1f: want at least 1.5 times as much", a.Channel, placed, lowest)
+	}
+}
