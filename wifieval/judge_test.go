@@ -299,3 +299,55 @@ func TestJudgePrimaryPlacement(t *testing.T) {
 		t.Errorf("primary %d gives %.1f Mb/s, 116 gives %.1f: want at least 1.5 times as much", a.Channel, placed, lowest)
 	}
 }
+
+// TestJudgePrimaryAlignment checks the other half of primary placement:
+// a saturated foreign network F shares A's block 116-128, with its
+// primary on 124, heard at -60 dBm. The planner puts A's primary on 124
+// too (without placement it stays on 116, the lowest); in ns-3 A's
+// client (-65 dBm) must get clearly more there than on 116, where A and
+// F hear each other's acknowledgements only by energy detection.
+func TestJudgePrimaryAlignment(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	j := testJudge(ctx, t)
+	const sig, fHeard = -65, -60
+	var chs []wifiopt.Channel
+	for n := 116; n <= 128; n += 4 {
+		chs = append(chs, wifiopt.Channel{Number: n})
+	}
+	f := wifiopt.Assignment{Channel: 124, Width: 80}
+	p := &wifiopt.Problem{
+		Radios: []wifiopt.Radio{{ID: "A", Band: wifiopt.Band5G, Channels: chs, Current: wifiopt.Assignment{Channel: 128, Width: 80},
+			Load: 1, TxPowerDBm: 20, ClientSignalDBm: sig}},
+		Foreign: []wifiopt.ForeignBSS{{Radio: "A", Channel: f.Channel, Width: f.Width, RSSI: fHeard, Load: 1}},
+	}
+	pl, err := wifiopt.Solve(ctx, p, wifiopt.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := pl.Assign["A"]; a != f {
+		t.Fatalf("planner put A on %v, want %v, F's primary", a, f)
+	}
+	judged := func(aOn wifiopt.Assignment) float64 {
+		// B of primaryPair is far away on 36/80; F and its client join.
+		sc := primaryPair(sig, -95, aOn, wifiopt.Assignment{Channel: 36, Width: 80})
+		const tx = 20.0
+		node := func(name string, ap bool, x float64) Node {
+			return Node{Name: name, Band: wifiopt.Band5G, At: gen.Point{X: x}, On: f, TxPowerDBm: tx, AP: ap, BSS: 2, meshRadio: -1, foreign: -1}
+		}
+		sc.Nodes = append(sc.Nodes, node("F", true, 4), node("f", false, 5))
+		sc.Losses = append(sc.Losses, Loss{0, 4, tx - fHeard}, Loss{1, 4, tx - fHeard}, Loss{0, 5, tx - fHeard}, Loss{4, 5, tx + 30},
+			Loss{2, 4, tx + 95}, Loss{3, 4, tx + 95}, Loss{2, 5, tx + 95}, Loss{3, 5, tx + 95}, Loss{1, 5, tx + 95})
+		sc.Flows = append(sc.Flows, Flow{Src: 4, Dst: 5, Mbps: 2000})
+		got, _, err := j.run(ctx, sc, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0]
+	}
+	aligned, apart := judged(f), judged(wifiopt.Assignment{Channel: 116, Width: 80})
+	t.Logf("A's client gets %.1f Mb/s with its primary on 124, F's, and %.1f on 116", aligned, apart)
+	if aligned < 1.5*apart {
+		t.Errorf("aligned primary gives %.1f Mb/s, 116 gives %.1f: want at least 1.5 times as much", aligned, apart)
+	}
+}
