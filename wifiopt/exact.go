@@ -34,7 +34,7 @@ func Exact(ctx context.Context, p *Problem, opt Options) (Plan, error) {
 			proven = false
 		}
 	}
-	pl := m.placedPlan(x, "exact")
+	pl := m.plan(x, "exact")
 	pl.Elapsed = time.Since(start)
 	if !proven {
 		cause := ctx.Err()

@@ -625,24 +625,6 @@ func (m *model) partCost(x []int, part []int) float64 {
 	return c
 }
 
-// placedPlan is plan with each wide block's primary placed by
-// placePrimaries (Solve's and Exact's plans; the baselines keep the
-// representative primaries, as automatic channel selection keeps the
-// lowest channel of a block).
-func (m *model) placedPlan(x []int, method string) Plan {
-	as := m.placePrimaries(x)
-	pl := Plan{Assign: make(map[string]Assignment, len(m.p.Radios)), Method: method}
-	for i, r := range m.p.Radios {
-		pl.Assign[r.ID] = as[i]
-		if as[i] != r.Current {
-			pl.Switches++
-		}
-	}
-	pl.Cost = m.costOf(as)
-	pl.CurrentCost = m.currentCost()
-	return pl
-}
-
 // plan turns unit choices into a Plan (cost recomputed from scratch).
 func (m *model) plan(x []int, method string) Plan {
 	pl := Plan{Assign: make(map[string]Assignment, len(m.p.Radios)), Method: method}

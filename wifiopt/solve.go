@@ -28,7 +28,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Plan, error) {
 		deadline = start.Add(opt.Budget)
 	}
 	best := m.anneal(ctx, deadline, opt)
-	pl := m.placedPlan(best, "anneal")
+	pl := m.plan(best, "anneal")
 	pl.Elapsed = time.Since(start)
 	return pl, ctx.Err()
 }
