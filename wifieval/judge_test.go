@@ -114,22 +114,36 @@ func testJudge(ctx context.Context, t *testing.T) *Judge {
 	return j
 }
 
+// pairTx is the transmit power (dBm) of every node of the hand-built
+// judge scenarios below.
+const pairTx = 20.0
+
+// node5 is a 5 GHz node of those scenarios at x metres, on on, an AP or
+// a client of BSS bss.
+func node5(name string, on wifiopt.Assignment, ap bool, bss int, x float64) Node {
+	return Node{Name: name, Band: wifiopt.Band5G, At: gen.Point{X: x}, On: on, TxPowerDBm: pairTx, AP: ap, BSS: bss, meshRadio: -1, foreign: -1}
+}
+
+// twoBSS is AP A (node 0) on aOn with its client a (1) and AP B (2) on
+// bOn with its client b (3), path losses as given, both APs offered more
+// than they carry.
+func twoBSS(aOn, bOn wifiopt.Assignment, losses []Loss) *Scenario {
+	return &Scenario{
+		Warmup: 600 * time.Millisecond, Measure: time.Second,
+		Nodes:  []Node{node5("A", aOn, true, 0, 0), node5("a", aOn, false, 0, 1), node5("B", bOn, true, 1, 2), node5("b", bOn, false, 1, 3)},
+		Losses: losses,
+		Flows:  []Flow{{Src: 0, Dst: 1, Mbps: 2000}, {Src: 2, Dst: 3, Mbps: 2000}},
+	}
+}
+
 // leakPair is two 5 GHz BSSs, A on 116/80 with its client at sig dBm and
 // B on b with its client at -30 dBm. The APs do not hear each other (no
 // carrier sense between them); A's client hears B at heard dBm, B's
 // client hears A at -60. Both APs are offered more than they carry.
 func leakPair(sig, heard float64, b wifiopt.Assignment) *Scenario {
-	const tx = 20.0
-	a := wifiopt.Assignment{Channel: 116, Width: 80}
-	node := func(name string, on wifiopt.Assignment, ap bool, bss int, x float64) Node {
-		return Node{Name: name, Band: wifiopt.Band5G, At: gen.Point{X: x}, On: on, TxPowerDBm: tx, AP: ap, BSS: bss, meshRadio: -1, foreign: -1}
-	}
-	return &Scenario{
-		Warmup: 600 * time.Millisecond, Measure: time.Second,
-		Nodes:  []Node{node("A", a, true, 0, 0), node("a", a, false, 0, 1), node("B", b, true, 1, 2), node("b", b, false, 1, 3)},
-		Losses: []Loss{{0, 1, tx - sig}, {2, 3, tx + 30}, {0, 2, tx + 95}, {1, 2, tx - heard}, {0, 3, tx + 60}, {1, 3, tx + 95}},
-		Flows:  []Flow{{Src: 0, Dst: 1, Mbps: 2000}, {Src: 2, Dst: 3, Mbps: 2000}},
-	}
+	const tx = pairTx
+	return twoBSS(wifiopt.Assignment{Channel: 116, Width: 80}, b,
+		[]Loss{{0, 1, tx - sig}, {2, 3, tx + 30}, {0, 2, tx + 95}, {1, 2, tx - heard}, {0, 3, tx + 60}, {1, 3, tx + 95}})
 }
 
 // leakProblem is leakPair as the planner sees it: A's weak client at sig
@@ -241,16 +255,9 @@ func TestKeepScenarios(t *testing.T) {
 // at apHeard dBm: A on aOn with one client at sig dBm, B on bOn with one
 // client next to it. A's client hardly hears B (-90 dBm).
 func primaryPair(sig, apHeard float64, aOn, bOn wifiopt.Assignment) *Scenario {
-	const tx = 20.0
-	node := func(name string, on wifiopt.Assignment, ap bool, bss int, x float64) Node {
-		return Node{Name: name, Band: wifiopt.Band5G, At: gen.Point{X: x}, On: on, TxPowerDBm: tx, AP: ap, BSS: bss, meshRadio: -1, foreign: -1}
-	}
-	return &Scenario{
-		Warmup: 600 * time.Millisecond, Measure: time.Second,
-		Nodes:  []Node{node("A", aOn, true, 0, 0), node("a", aOn, false, 0, 1), node("B", bOn, true, 1, 2), node("b", bOn, false, 1, 3)},
-		Losses: []Loss{{0, 1, tx - sig}, {2, 3, tx + 30}, {0, 2, tx - apHeard}, {1, 2, tx + 90}, {0, 3, tx + 60}, {1, 3, tx + 95}},
-		Flows:  []Flow{{Src: 0, Dst: 1, Mbps: 2000}, {Src: 2, Dst: 3, Mbps: 2000}},
-	}
+	const tx = pairTx
+	return twoBSS(aOn, bOn,
+		[]Loss{{0, 1, tx - sig}, {2, 3, tx + 30}, {0, 2, tx - apHeard}, {1, 2, tx + 90}, {0, 3, tx + 60}, {1, 3, tx + 95}})
 }
 
 // TestJudgePrimaryCalibration pins what the primary 20 MHz channel's
@@ -286,11 +293,8 @@ func TestJudgePrimaryCalibration(t *testing.T) {
 	withF := func(aOn wifiopt.Assignment) float64 {
 		// B of primaryPair is far away on 36/80; F and its client join.
 		sc := primaryPair(sig, -95, aOn, at(36))
-		const tx = 20.0
-		node := func(name string, ap bool, x float64) Node {
-			return Node{Name: name, Band: wifiopt.Band5G, At: gen.Point{X: x}, On: at(124), TxPowerDBm: tx, AP: ap, BSS: 2, meshRadio: -1, foreign: -1}
-		}
-		sc.Nodes = append(sc.Nodes, node("F", true, 4), node("f", false, 5))
+		const tx = pairTx
+		sc.Nodes = append(sc.Nodes, node5("F", at(124), true, 2, 4), node5("f", at(124), false, 2, 5))
 		sc.Losses = append(sc.Losses, Loss{0, 4, tx - fHeard}, Loss{1, 4, tx - fHeard}, Loss{0, 5, tx - fHeard}, Loss{4, 5, tx + 30},
 			Loss{2, 4, tx + 95}, Loss{3, 4, tx + 95}, Loss{2, 5, tx + 95}, Loss{3, 5, tx + 95}, Loss{1, 5, tx + 95})
 		sc.Flows = append(sc.Flows, Flow{Src: 4, Dst: 5, Mbps: 2000})
