@@ -62,6 +62,10 @@ type fakeRadio struct {
 	// power is the radio's TransmitPower (percent); 0: it reports none.
 	// Other fake APs hear it that much under fakeMesh.rssi.
 	power int
+	// unavailable are channels in their non-occupancy period after radar
+	// (X_USPMESH_UnavailableChannels): a switch onto one is refused, as
+	// the radio backends refuse it.
+	unavailable []int
 }
 
 // fakeBSS is a foreign network one fake radio hears.
@@ -236,7 +240,8 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 			rows[row] = map[string]string{"Name": r.name, "Channel": strconv.Itoa(r.channel),
 				"CurrentOperatingChannelBandwidth": strconv.Itoa(r.width) + "MHz", "OperatingFrequencyBand": r.band,
 				"PossibleChannels": joinInts(r.possible), "SupportedOperatingChannelBandwidths": r.widths,
-				"AutoChannelEnable": strconv.FormatBool(!r.pinned), "Enable": "true"}
+				"AutoChannelEnable": strconv.FormatBool(!r.pinned), "Enable": "true",
+				"X_USPMESH_UnavailableChannels": joinInts(r.unavailable)}
 			if r.power > 0 {
 				rows[row]["TransmitPower"] = strconv.Itoa(r.power)
 				rows[row]["TransmitPowerSupported"] = "1,3,6,12,25,50,100"
@@ -399,8 +404,12 @@ func (m *fakeMesh) switchRadio(ctx context.Context, a *fakeAgent, command string
 		}
 		return nil // failVerify: completes where it was
 	}
+	ch, _ := strconv.Atoi(args["Channel"])
+	if slices.Contains(r.unavailable, ch) {
+		return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure),
+			ErrMsg: fmt.Sprintf("channel %d in its non-occupancy period", ch)}
+	}
 	if !a.stuck {
-		ch, _ := strconv.Atoi(args["Channel"])
 		w, _ := strconv.Atoi(strings.TrimSuffix(args["Bandwidth"], "MHz"))
 		r.channel, r.width = ch, w
 		if pw, err := strconv.Atoi(args["TransmitPower"]); err == nil {

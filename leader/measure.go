@@ -236,8 +236,11 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	r := &measuredRadio{agent: a, row: path, name: v["Name"], band: wifiopt.Band(v["OperatingFrequencyBand"]),
 		current: wifiopt.Assignment{Channel: ch, Width: w}}
 	r.airtime, r.busy, r.survey = surveyFigures(stats, ch)
-	for _, s := range strings.Split(v["PossibleChannels"], ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+	// Channels in their DFS non-occupancy period (radar) are possible
+	// but refused until it ends: a plan that used one would fail there.
+	unavailable := intList(v["X_USPMESH_UnavailableChannels"])
+	for _, n := range intList(v["PossibleChannels"]) {
+		if !slices.Contains(unavailable, n) {
 			r.allowed = append(r.allowed, n)
 		}
 	}
@@ -262,6 +265,17 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 		r.allowed, r.widths, r.pinned = []int{ch}, nil, true
 	}
 	return r
+}
+
+// intList reads a TR-181 list of numbers, skipping items that are not.
+func intList(s string) []int {
+	var out []int
+	for _, item := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(item)); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // parseSighting reads one Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}.

@@ -157,6 +157,37 @@ func TestFailedSwitchRolledBack(t *testing.T) {
 	}
 }
 
+// TestPlanAvoidsRadarChannels: a channel in its non-occupancy period after
+// radar (X_USPMESH_UnavailableChannels) is left out of the plan. Planned
+// there, the radio would refuse the switch and the round would stop with
+// the rest of the plan unapplied, round after round, for 30 minutes.
+func TestPlanAvoidsRadarChannels(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[1].radios[0].unavailable = []int{40} // B/wl0's plan in crowdedHome
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's end", 2)
+	h.stop()
+
+	for _, s := range h.mesh.switches() {
+		if s.radio == "os::012345-B/wl0" && s.channel == "40" {
+			t.Errorf("B/wl0 switched to 40, in its non-occupancy period")
+		}
+	}
+	for _, st := range h.rep.statusList() {
+		if !strings.HasSuffix(st, " "+StatusApplied) {
+			t.Errorf("assignment status %q, want every switch Applied", st)
+		}
+	}
+	if len(h.rep.statusList()) < 3 {
+		t.Errorf("statuses %q, want the plan's switches applied", h.rep.statusList())
+	}
+	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
+		t.Errorf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
+	}
+}
+
 func TestApplyStopsWhenDeposed(t *testing.T) {
 	cfg := testConfig()
 	home := crowdedHome()

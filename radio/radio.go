@@ -42,6 +42,9 @@ type Channel struct {
 	DFS     bool // needs radar detection (channel availability check first)
 	// Disabled is set when the regulatory domain forbids the channel.
 	Disabled bool
+	// Unavailable is set on a DFS channel in its non-occupancy period
+	// after radar, as of the read (State.Unavailable is the live list).
+	Unavailable bool
 	// MaxPowerDBm is the regulatory limit on the channel, 0 when unknown.
 	MaxPowerDBm float64
 }
@@ -84,6 +87,11 @@ type State struct {
 	BSSID         net.HardwareAddr
 	// Switching is true while a channel switch (CSA or CAC) is under way.
 	Switching bool
+	// Unavailable lists the channels of the radio's band that are in
+	// their DFS non-occupancy period: radar was detected there lately
+	// (30 minutes under the ETSI and FCC rules), and a switch onto any of
+	// them fails with ErrRadar until the period ends. Ascending.
+	Unavailable []int
 }
 
 // SurveyEntry is the channel survey of one frequency.

@@ -157,13 +157,15 @@ cat >"$root/init" <<EOF
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+# debugfs carries mac80211_hwsim's dfs_simulate_radar (the radar test).
+mount -t debugfs debugfs /sys/kernel/debug
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mkdir -p /var && ln -s /run /var/run
 ip link set lo up
 $insmods
-insmod /lib/modules/mac80211_hwsim.ko radios=3 2>/dev/null || true
+insmod /lib/modules/mac80211_hwsim.ko radios=4 2>/dev/null || true
 iw reg set DE
 echo "radiolab: guest up \$(cut -d' ' -f1 /proc/uptime)s"
 cd /tmp

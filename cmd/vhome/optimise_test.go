@@ -285,6 +285,130 @@ func TestMeshOptimise(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+
+	t.Run("RadarKeepsPlansOffTheChannel", func(t *testing.T) {
+		// Busy networks on a node's non-DFS 5 GHz blocks send its 5 GHz
+		// radio onto DFS; radar there sends it off, and the DFS block
+		// stays out of every plan while its non-occupancy period runs
+		// (a plan that used it would be refused, and its round fail).
+		ni := runningNodes(h)[0]
+		node := SimNodeName(ni)
+		r5 := node + "/radio1"
+		if err := air.SetForeign([]sim.Foreign{
+			{BSSID: "02:aa:bb:cc:dd:11", SSID: "Low", Band: radio.Band5G, RSSI: map[string]int{node: -40}, Channel: 36, Width: 80, Load: 0.9},
+			{BSSID: "02:aa:bb:cc:dd:12", SSID: "High", Band: radio.Band5G, RSSI: map[string]int{node: -40}, Channel: 149, Width: 80, Load: 0.9},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var ch, width int
+		err := waitFor(2*meshBound, func() error {
+			nodes, err := air.Nodes()
+			if err != nil {
+				return err
+			}
+			up := false
+			for _, n := range nodes {
+				for _, r := range n.Radios {
+					if n.Node+"/"+r.Name == r5 {
+						ch, width, up = r.Channel, r.Width, r.Up
+					}
+				}
+			}
+			if ch < 52 || ch > 144 || !up {
+				return fmt.Errorf("%s on %d/%d MHz (up %v), not operating on DFS", r5, ch, width, up)
+			}
+			// Radar during the plan's own CAC would fail that round, as
+			// it should: wait until the round is over.
+			leader, _, err := agreed(h, runningNodes(h))
+			if err != nil {
+				return err
+			}
+			if p, err := readPlan(h, indexOf(h, leader)); err != nil || p.Status != "Idle" {
+				return fmt.Errorf("plan %+v, %v", p, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := dfsBlock(ch, width)
+		t.Logf("%s planned onto DFS %d/%d MHz (block %v); radar there", r5, ch, width, block)
+		radarAt := time.Now()
+		if err := air.InjectRadar(node, "radio1", ch); err != nil {
+			t.Fatal(err)
+		}
+		// The Agent reports the block in its non-occupancy period.
+		want := strings.Trim(strings.Join(strings.Fields(fmt.Sprint(block)), ","), "[]")
+		err = waitFor(meshBound, func() error {
+			ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+			defer cancel()
+			v, err := h.Get(ctx, ni, `Device.WiFi.Radio.[Name=="radio1"].X_USPMESH_UnavailableChannels`)
+			if err != nil {
+				return err
+			}
+			for _, got := range v {
+				if got == want {
+					return nil
+				}
+				return fmt.Errorf("X_USPMESH_UnavailableChannels = %q, want %q", got, want)
+			}
+			return fmt.Errorf("no X_USPMESH_UnavailableChannels")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The radio leaves the block (after its CSA).
+		err = waitFor(meshBound, func() error {
+			if now := airChannels(t, air)[r5]; slices.Contains(block, now) {
+				return fmt.Errorf("%s still on %d", r5, now)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rounds after the radar: none fails, none puts the radio back.
+		leader, _, err := agreed(h, runningNodes(h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rounds := map[string]bool{}
+		err = waitFor(2*meshBound, func() error {
+			if now := airChannels(t, air)[r5]; slices.Contains(block, now) {
+				t.Fatalf("%s back on %d, in the radar block %v", r5, now, block)
+			}
+			p, err := readPlan(h, indexOf(h, leader))
+			if err != nil {
+				return err
+			}
+			if p.Status == "Error" {
+				t.Fatalf("a round after the radar failed: %s", p.Message)
+			}
+			if run, _ := time.Parse(time.RFC3339, p.LastRun); p.Status == "Idle" && run.After(radarAt.Add(time.Second)) {
+				rounds[p.LastRun] = true
+			}
+			if len(rounds) < 2 {
+				return fmt.Errorf("%d rounds after the radar", len(rounds))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s on %d after the radar; %d rounds ran, none failed", r5, airChannels(t, air)[r5], len(rounds))
+	})
+}
+
+// dfsBlock lists the 20 MHz channels of a 5 GHz channel ch of width MHz
+// (blocks aligned on 36, as below channel 144).
+func dfsBlock(ch, width int) []int {
+	n := max(width/20, 1)
+	first := 36 + (ch-36)/(4*n)*(4*n)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = first + 4*i
+	}
+	return out
 }
 
 // checkPlanPowers: every row of the leader's Plan.Assignment shows the

@@ -172,6 +172,11 @@ func radio(r *datamodel.ObjectDef) {
 	str(r, "OperatingStandards", 0).List().RW().Enum(standards...)
 	str(r, "PossibleChannels", 1024).List()
 	str(r, "ChannelsInUse", 1024).List()
+	// X_USPMESH_UnavailableChannels lists the channels of PossibleChannels
+	// the radio cannot use now: DFS channels in their non-occupancy period
+	// after radar (30 minutes). A switch onto one fails; the mesh leader
+	// leaves them out of its plans until the list drops them.
+	str(r, "X_USPMESH_UnavailableChannels", 1024).List()
 	r.Param("Channel", value.UnsignedInt).RW().Def("1").Range(1, 255)
 	r.Param("AutoChannelSupported", value.Boolean)
 	r.Param("AutoChannelEnable", value.Boolean).RW()

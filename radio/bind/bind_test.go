@@ -178,6 +178,7 @@ func codeOf(err error) uint32 {
 
 func TestRowsFromRadios(t *testing.T) {
 	r5 := fiveGHz()
+	r5.state.Unavailable = []int{52, 56, 60, 64} // radar on 52-64 lately
 	r5.survey = []radio.SurveyEntry{
 		{FreqMHz: 5180, Channel: 36, InUse: true, NoiseDBm: -92, ActiveTime: time.Second, BusyTime: 300 * time.Millisecond},
 		{FreqMHz: 5200, Channel: 40, NoiseDBm: -95, ActiveTime: time.Second, BusyTime: 100 * time.Millisecond},
@@ -206,6 +207,8 @@ func TestRowsFromRadios(t *testing.T) {
 		"Device.WiFi.Radio.2.CurrentOperatingChannelBandwidth":              "80MHz",
 		"Device.WiFi.Radio.2.PossibleChannels":                              "36,40,44,48,52,56,60,64,100,104,108,112,116,132,136,140",
 		"Device.WiFi.Radio.2.ChannelsInUse":                                 "36,40",
+		"Device.WiFi.Radio.2.X_USPMESH_UnavailableChannels":                 "52,56,60,64",
+		"Device.WiFi.Radio.1.X_USPMESH_UnavailableChannels":                 "",
 		"Device.WiFi.Radio.2.AutoChannelSupported":                          "true",
 		"Device.WiFi.Radio.2.TransmitPower":                                 "100",
 		"Device.WiFi.Radio.2.TransmitPowerSupported":                        "1,3,6,12,25,50,100",

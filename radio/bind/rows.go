@@ -194,6 +194,7 @@ func stateValues(rr *radioRow, keepSwitch, keepOther bool) params {
 		}
 	}
 	kv.set("ChannelsInUse", channelsInUse(rr))
+	kv.set("X_USPMESH_UnavailableChannels", joinInts(st.Unavailable))
 	if n := rr.noise(); n != 0 {
 		kv.set("Stats.Noise", strconv.Itoa(n))
 	}
@@ -219,10 +220,14 @@ func channelsInUse(rr *radioRow) string {
 		}
 	}
 	slices.Sort(chs)
-	chs = slices.Compact(chs)
-	out := make([]string, len(chs))
-	for i, c := range chs {
-		out[i] = strconv.Itoa(c)
+	return joinInts(slices.Compact(chs))
+}
+
+// joinInts is a TR-181 list of numbers: "36,40"; "" for none.
+func joinInts(ns []int) string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = strconv.Itoa(n)
 	}
 	return strings.Join(out, ",")
 }

@@ -21,11 +21,13 @@ import (
 	"github.com/uspmesh/uspmesh/radio/radiotest"
 )
 
-// The lab's radios (mac80211_hwsim radios=3): two APs and a station.
+// The lab's radios (mac80211_hwsim radios=4): two APs, a station and a
+// DFS AP.
 const (
 	labAPIface   = "wlan0" // AP under test: 2.4 GHz channel 1, WPA2-PSK
 	labPeerIface = "wlan1" // peer AP: 5 GHz channel 36
 	labSTAIface  = "wlan2" // wpa_supplicant station
+	labDFSIface  = "wlan3" // AP started on DFS channel 52 (the radar test)
 	labSSID      = "uspmesh-lab-a"
 	labPSK       = "uspmesh-lab-secret"
 	labTimeout   = 20 * time.Second // generous: the guest runs under TCG
@@ -94,6 +96,7 @@ func TestLab(t *testing.T) {
 	t.Run("LinkStats", func(t *testing.T) { testLinkStats(t, ap) })
 	// Last: it replaces the peer's BSS and the contract's station.
 	t.Run("Steering", func(t *testing.T) { testSteering(t, dir, ctrl, ap, peer, sta, stopPeer) })
+	t.Run("Radar", func(t *testing.T) { testRadar(t, dir, ctrl, logger) })
 }
 
 // testWriter sends log lines to t.Log.
@@ -314,5 +317,88 @@ func testLinkStats(t *testing.T, ap *Radio) {
 	}
 	if s.TxPackets == 0 && s.RxPackets == 0 {
 		t.Errorf("no packets counted: %+v", s)
+	}
+}
+
+// testRadar proves the DFS path on the real kernel. An AP with radar
+// detection (ieee80211h=1; without it hostapd refuses DFS channels) on 36
+// switches to DFS channel 52, so the channel availability check runs;
+// radar during it (mac80211_hwsim's dfs_simulate_radar, which raises the
+// kernel's radar event) fails the switch with ErrRadar and reaches the
+// backend as EventRadarDetected, and nl80211 then reports 52 in its
+// non-occupancy period, which State lists as Unavailable.
+func testRadar(t *testing.T, dir, ctrl string, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*labTimeout)
+	defer cancel()
+	startHostapd(t, dir, ctrl, labDFSIface, "hw_mode=a\nchannel=36\nieee80211n=1\nieee80211d=1\nieee80211h=1\nssid=uspmesh-lab-dfs\n")
+	b, err := Open(ctx, Config{Interfaces: []string{labDFSIface}, HostapdCtrlDir: ctrl, SwitchTimeout: labTimeout, Logger: logger})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer b.Close()
+	r := b.Radio(labDFSIface)
+	info, err := r.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	knob := filepath.Join("/sys/kernel/debug/ieee80211", info.Name, "hwsim", "dfs_simulate_radar")
+	if _, err := os.Stat(knob); err != nil {
+		t.Fatalf("mac80211_hwsim radar knob: %v", err)
+	}
+	events := r.Events(ctx)
+	res, err := r.Switch(ctx, radio.SwitchRequest{Channel: 52, Width: 20, CSACount: 3})
+	if err != nil {
+		t.Fatalf("Switch to 52: %v", err)
+	}
+	for cac := false; !cac; {
+		select {
+		case ev := <-events:
+			t.Logf("event %s channel %d", ev.Kind, ev.Channel)
+			cac = ev.Kind == radio.EventCACStarted
+		case sr := <-res:
+			t.Fatalf("switch to 52 ended before its CAC: %+v", sr)
+		case <-ctx.Done():
+			t.Fatal("no CAC started on 52")
+		}
+	}
+	st, err := r.State(ctx)
+	if err != nil || slices.Contains(st.Unavailable, 52) {
+		t.Fatalf("in CAC: State %+v, %v; want 52 usable", st, err)
+	}
+	if err := os.WriteFile(knob, []byte("1"), 0); err != nil {
+		t.Fatalf("simulate radar: %v", err)
+	}
+	select {
+	case sr := <-res:
+		if !errors.Is(sr.Err, radio.ErrRadar) {
+			t.Errorf("switch result %+v, want ErrRadar", sr)
+		}
+		t.Logf("switch result: %v", sr.Err)
+	case <-ctx.Done():
+		t.Fatal("no switch result after radar")
+	}
+	for radar := false; !radar; {
+		select {
+		case ev := <-events:
+			t.Logf("event %s channel %d", ev.Kind, ev.Channel)
+			radar = ev.Kind == radio.EventRadarDetected
+		case <-ctx.Done():
+			t.Fatal("no radar event")
+		}
+	}
+	for {
+		st, err := r.State(ctx)
+		if err == nil && slices.Contains(st.Unavailable, 52) {
+			if slices.Contains(st.Unavailable, 36) {
+				t.Errorf("Unavailable %v lists 36, where no radar was", st.Unavailable)
+			}
+			t.Logf("after radar: channel %d, unavailable %v", st.Channel, st.Unavailable)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("52 not reported unavailable after radar: State %+v, %v", st, err)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }

@@ -53,6 +53,9 @@ const (
 	freqAttrDisabled   = 2
 	freqAttrRadar      = 5
 	freqAttrMaxTxPower = 6
+	freqAttrDFSState   = 7 // enum nl80211_dfs_state
+
+	dfsUnavailable = 1 // NL80211_DFS_UNAVAILABLE: radar, non-occupancy period
 
 	surveyFreq     = 1
 	surveyNoise    = 2
@@ -289,6 +292,8 @@ func decodeFreq(ad *netlink.AttributeDecoder) (radio.Channel, bool) {
 			ch.DFS = true
 		case freqAttrMaxTxPower:
 			ch.MaxPowerDBm = float64(ad.Uint32()) / 100
+		case freqAttrDFSState:
+			ch.Unavailable = ad.Uint32() == dfsUnavailable
 		}
 	}
 	_, num, ok := radio.FreqChannel(ch.FreqMHz)

@@ -87,6 +87,13 @@ func wiphyParts(t testing.TB) [][]byte {
 						freq(fae, uint16(i+1), 5000+5*ch)
 					}
 					freq(fae, 5, 5260, freqAttrRadar)
+					// Radar was detected on 56: its non-occupancy period runs.
+					fae.Nested(6, func(dae *netlink.AttributeEncoder) error {
+						dae.Uint32(freqAttrFreq, 5280)
+						dae.Flag(freqAttrRadar, true)
+						dae.Uint32(freqAttrDFSState, dfsUnavailable)
+						return nil
+					})
 					return nil
 				})
 				return nil
@@ -253,8 +260,16 @@ func TestBackendFiveGHzCaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := info.Caps
-	if c.Band != radio.Band5G || len(c.Channels) != 5 || !c.Channels[4].DFS || c.Channels[4].Number != 52 {
+	if c.Band != radio.Band5G || len(c.Channels) != 6 || !c.Channels[4].DFS || c.Channels[4].Number != 52 ||
+		c.Channels[4].Unavailable || !c.Channels[5].Unavailable {
 		t.Errorf("caps %+v", c)
+	}
+	st, err := b.Radio("wlan0").State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.Unavailable, []int{56}) {
+		t.Errorf("State.Unavailable %v, want [56] (radar on 56)", st.Unavailable)
 	}
 	if !reflect.DeepEqual(c.Widths, []int{20, 40, 80, 160}) || !slices.Contains(c.Standards, "ac") {
 		t.Errorf("widths %v standards %v", c.Widths, c.Standards)

@@ -82,7 +82,8 @@ func (r *Radio) caps(ctx context.Context, it iface) (radio.Capabilities, error) 
 }
 
 // State reports the operating state from nl80211 and rtnetlink, with SSID
-// and the switching flag.
+// and the switching flag. On 5 GHz it also reads the wiphy's channels for
+// their DFS state (Unavailable).
 func (r *Radio) State(ctx context.Context) (radio.State, error) {
 	it, err := r.b.nl.iface(ctx, r.ifindex)
 	if err != nil {
@@ -97,6 +98,18 @@ func (r *Radio) State(ctx context.Context) (radio.State, error) {
 		Enabled: l.AdminUp, Up: l.AdminUp && l.OperUp && it.FreqMHz != 0,
 		Channel: ch, FreqMHz: it.FreqMHz, Width: it.Width, CenterFreqMHz: it.CenterFreqMHz,
 		TxPowerDBm: float64(it.TxPowerMBm) / 100, SSID: it.SSID, BSSID: it.MAC,
+	}
+	if bd, _, _ := radio.FreqChannel(it.FreqMHz); bd == radio.Band5G {
+		caps, err := r.caps(ctx, it)
+		if err != nil {
+			return radio.State{}, r.opErr("state", err)
+		}
+		for _, c := range caps.Channels {
+			if c.Unavailable {
+				st.Unavailable = append(st.Unavailable, c.Number)
+			}
+		}
+		slices.Sort(st.Unavailable)
 	}
 	r.mu.Lock()
 	st.Switching = r.switching

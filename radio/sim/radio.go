@@ -155,7 +155,22 @@ func (r *Radio) State(ctx context.Context) (radio.State, error) {
 		SSID:          r.spec.SSID,
 		BSSID:         slices.Clone(r.info.MAC),
 		Switching:     r.sw != nil,
+		Unavailable:   r.unavailableLocked(),
 	}, nil
+}
+
+// unavailableLocked lists the channels in their non-occupancy period,
+// ascending; nil when there are none.
+func (r *Radio) unavailableLocked() []int {
+	now := r.b.cfg.Clock.Now()
+	var out []int
+	for c, until := range r.nop {
+		if now.Before(until) {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Survey reports every channel of the radio with cumulative counters, as

@@ -243,6 +243,9 @@ func TestRadarMovesRadio(t *testing.T) {
 	if _, err := r.Switch(t.Context(), radio.SwitchRequest{Channel: 60}); !errors.Is(err, radio.ErrRadar) {
 		t.Errorf("switch back into the radar block: %v, want ErrRadar", err)
 	}
+	if st, _ := r.State(t.Context()); !slices.Equal(st.Unavailable, []int{52, 56, 60, 64}) {
+		t.Errorf("State.Unavailable %v, want the radar block [52 56 60 64]", st.Unavailable)
+	}
 	ents, _ := os.ReadDir(filepath.Join(air, injectDir, "ap1"))
 	if len(ents) != 0 {
 		t.Errorf("injection not consumed: %v", ents)
@@ -267,6 +270,9 @@ func TestRadarDuringCAC(t *testing.T) {
 	st, _ := r.State(t.Context())
 	if isDFS(radio.Band5G, ev.Channel) || st.Channel != ev.Channel || !st.Up || st.Switching {
 		t.Errorf("after radar in CAC: event channel %d, state %+v", ev.Channel, st)
+	}
+	if !slices.Equal(st.Unavailable, []int{52}) {
+		t.Errorf("State.Unavailable %v, want [52]", st.Unavailable)
 	}
 }
 
