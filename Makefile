@@ -16,7 +16,7 @@ NODES     ?= 5
 # Two cores on the reference machine: keep package parallelism modest.
 TESTFLAGS ?= -p 2 -count=1
 
-.PHONY: help deps build test unit multihost bench-mesh radiolab size lint proto proto-check bench fuzz demo wifi-eval steer-eval clean
+.PHONY: help deps build test unit multihost bench-mesh radiolab size lint proto proto-check bench fuzz demo wifi-eval radar-eval steer-eval clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,9 @@ $(BIN)/judge: wifieval/ns3/judge.cc
 
 wifi-eval: deps $(BIN)/judge ## judge channel plans in ns-3: planner and the node vs LCCS, ACS, current, random on HOMES (10) homes per class
 	$(GO) run ./cmd/wifieval -homes $(HOMES) -parallel 2 -judge $(BIN)/judge
+
+radar-eval: deps $(BIN)/judge ## judge what one radar event costs DFS plans in ns-3: the hour after it, planner and node vs LCCS, HOMES (10) mixed homes
+	$(GO) run ./cmd/wifieval radar -homes $(HOMES) -saturated -parallel 2 -judge $(BIN)/judge
 
 steer-eval: deps $(BIN)/judge ## judge client steering in ns-3: none vs per-AP threshold vs mesh policy, walking clients, HOMES (10) homes per class
 	$(GO) run ./cmd/wifieval steer -homes $(HOMES) -parallel 2 -judge $(BIN)/judge

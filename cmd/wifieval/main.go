@@ -14,6 +14,11 @@
 // wifieval.JudgeWalk and steer.go):
 //
 //	wifieval steer [-class all] [-homes 2] [-plan planner] [-duration 1h] [-judged 12] [-json]
+//
+// and, for what one radar event costs each method's plan over the hour
+// after it (DFS; see wifieval.RadarHour and radar.go):
+//
+//	wifieval radar [-class mixed] [-homes 10] [-methods planner,node,lccs] [-saturated] [-json]
 package main
 
 import (
@@ -91,6 +96,8 @@ correlation over homes between the planner's predicted gain over LCCS
 current were both judged, a line per class says in how many homes the node
 switched a radio and in how many it delivers less than the current channels.
 Progress goes to stderr; -json prints every home and the summaries instead.
+"wifieval steer -help" and "wifieval radar -help" explain the steering
+evaluation and the cost of a radar event to plans that use DFS channels.
 
 -offered X multiplies the traffic offered to every mesh client (and so what
 each wireless backhaul carries) by X; foreign networks' traffic stays as
@@ -171,6 +178,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "steer" {
 		return runSteer(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "radar" {
+		return runRadar(ctx, args[1:], stdout, stderr)
 	}
 	cfg, err := parse(args, stderr)
 	if err != nil {
