@@ -115,6 +115,10 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 			return fail(datamodel.CodeInvalidCmdArgs, "CSACount: %q is not a count", s)
 		}
 	}
+	// The row may lag the radio (a move it made on its own, such as a
+	// radar flight, not read back yet): read it now, so that a switch to
+	// where the row says is not taken for one to where the radio is.
+	b.refresh(ctx, rr, false)
 	b.mu.Lock()
 	caps, cur, busy := rr.info.Caps, rr.state, rr.switching
 	b.mu.Unlock()

@@ -155,3 +155,35 @@ func TestSwitchCommandPower(t *testing.T) {
 		t.Errorf("same power: %v, calls %v", err, r.powerCalls())
 	}
 }
+
+// TestSwitchToWhereTheRowSaysReadsTheRadio: a switch to the channel the
+// row still shows, after the radio left it on its own (a radar flight not
+// yet read back), asks the radio to switch instead of completing at once
+// on the stale row.
+func TestSwitchToWhereTheRowSaysReadsTheRadio(t *testing.T) {
+	r := fiveGHz()
+	f := newFixture(t, bind.Config{}, r)
+	if got := f.get(t, "Device.WiFi.Radio.1.Channel"); got != "36" {
+		t.Fatalf("Channel = %s, want 36", got)
+	}
+	// The radio moves to 149 by itself; no event reaches the binding.
+	r.set(func(r *fakeRadio) { r.state.Channel, r.state.FreqMHz, r.state.Width = 149, 5745, 20 })
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.command(t, "Device.WiFi.Radio.1.X_USPMESH_Switch()", map[string]string{"Channel": "36", "Bandwidth": "80MHz", "Term": "5"})
+		done <- err
+	}()
+	f.waitFor(t, "the switch back to 36", func() bool { return len(r.switchCalls()) > 0 })
+	if got := r.switchCalls()[0]; got.Channel != 36 || got.Width != 80 {
+		t.Errorf("switch %+v, want 36/80", got)
+	}
+	r.complete(nil)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("switch: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("command did not complete")
+	}
+}
