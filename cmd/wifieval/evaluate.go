@@ -72,57 +72,29 @@ func evaluate(ctx context.Context, cfg config, j *wifieval.Judge, log *slog.Logg
 			out = append(out, hr)
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
-		mu      sync.Mutex
-		firstEr error
-		done    int
-		wg      sync.WaitGroup
+		mu   sync.Mutex
+		done int
 	)
-	next := make(chan job)
-	for range cfg.parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for jb := range next {
-				h := homes[jb.home]
-				res, err := j.Deliver(ctx, h, jb.plan)
-				mu.Lock()
-				if err != nil {
-					if firstEr == nil {
-						firstEr = fmt.Errorf("%s home %d %s: %w", h.Class, h.Seed, jb.method, err)
-						cancel()
-					}
-					mu.Unlock()
-					continue
-				}
-				r := out[jb.home].Methods[jb.method]
-				r.Aggregate, r.P10, r.Delivered, r.Nodes, r.WallS = res.Aggregate, res.P10, res.Delivered, res.Nodes, res.Wall.Seconds()
-				out[jb.home].Methods[jb.method] = r
-				done++
-				log.Info("judged", "n", fmt.Sprintf("%d/%d", done, len(jobs)), "class", h.Class, "home", h.Seed,
-					"method", jb.method, "aggregate_mbps", round1(res.Aggregate), "p10_mbps", round1(res.P10),
-					"cost", r.Cost, "offered_mbps", round1(sum(res.Offered)), "nodes", res.Nodes, "wall", res.Wall.Round(100*time.Millisecond))
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, jb := range jobs {
-		select {
-		case next <- jb:
-		case <-ctx.Done():
+	err := runEach(ctx, cfg.parallel, len(jobs), func(ctx context.Context, k int) error {
+		jb := jobs[k]
+		h := homes[jb.home]
+		res, err := j.Deliver(ctx, h, jb.plan)
+		if err != nil {
+			return fmt.Errorf("%s home %d %s: %w", h.Class, h.Seed, jb.method, err)
 		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstEr != nil {
-		return nil, firstEr
-	}
-	if err := ctx.Err(); err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		r := out[jb.home].Methods[jb.method]
+		r.Aggregate, r.P10, r.Delivered, r.Nodes, r.WallS = res.Aggregate, res.P10, res.Delivered, res.Nodes, res.Wall.Seconds()
+		out[jb.home].Methods[jb.method] = r
+		done++
+		log.Info("judged", "n", fmt.Sprintf("%d/%d", done, len(jobs)), "class", h.Class, "home", h.Seed,
+			"method", jb.method, "aggregate_mbps", round1(res.Aggregate), "p10_mbps", round1(res.P10),
+			"cost", r.Cost, "offered_mbps", round1(sum(res.Offered)), "nodes", res.Nodes, "wall", res.Wall.Round(100*time.Millisecond))
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -238,54 +238,26 @@ func radarJudge(ctx context.Context, cfg radarConfig, j *wifieval.Judge, homes [
 			}
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
-		mu      sync.Mutex
-		firstEr error
-		done    int
-		wg      sync.WaitGroup
+		mu   sync.Mutex
+		done int
 	)
-	next := make(chan job)
-	for range cfg.parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for jb := range next {
-				rh := homes[jb.home]
-				res, err := j.Deliver(ctx, rh.h, jb.plan)
-				mu.Lock()
-				if err != nil {
-					if firstEr == nil {
-						firstEr = fmt.Errorf("%s home %d %s: %w", rh.Class, rh.Seed, jb.plan.Name, err)
-						cancel()
-					}
-					mu.Unlock()
-					continue
-				}
-				results[jb.home][jb.key] = res.Delivered
-				done++
-				log.Info("judged", "n", fmt.Sprintf("%d/%d", done, len(jobs)), "class", rh.Class, "home", rh.Seed,
-					"plan", jb.plan.Name, "aggregate_mbps", round1(res.Aggregate), "wall", res.Wall.Round(100*time.Millisecond))
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, jb := range jobs {
-		select {
-		case next <- jb:
-		case <-ctx.Done():
+	err := runEach(ctx, cfg.parallel, len(jobs), func(ctx context.Context, k int) error {
+		jb := jobs[k]
+		rh := homes[jb.home]
+		res, err := j.Deliver(ctx, rh.h, jb.plan)
+		if err != nil {
+			return fmt.Errorf("%s home %d %s: %w", rh.Class, rh.Seed, jb.plan.Name, err)
 		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstEr != nil {
-		return firstEr
-	}
-	if err := ctx.Err(); err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		results[jb.home][jb.key] = res.Delivered
+		done++
+		log.Info("judged", "n", fmt.Sprintf("%d/%d", done, len(jobs)), "class", rh.Class, "home", rh.Seed,
+			"plan", jb.plan.Name, "aggregate_mbps", round1(res.Aggregate), "wall", res.Wall.Round(100*time.Millisecond))
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	for i, rh := range homes {
