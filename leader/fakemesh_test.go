@@ -66,6 +66,10 @@ type fakeRadio struct {
 	// (X_USPMESH_UnavailableChannels): a switch onto one is refused, as
 	// the radio backends refuse it.
 	unavailable []int
+	// refuse are channels a switch onto is always refused (7022), without
+	// the radio saying so beforehand (a driver or hostapd that cannot use
+	// them).
+	refuse []int
 }
 
 // fakeBSS is a foreign network one fake radio hears.
@@ -405,6 +409,10 @@ func (m *fakeMesh) switchRadio(ctx context.Context, a *fakeAgent, command string
 		return nil // failVerify: completes where it was
 	}
 	ch, _ := strconv.Atoi(args["Channel"])
+	if slices.Contains(r.refuse, ch) {
+		return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure),
+			ErrMsg: fmt.Sprintf("hostapd: CHAN_SWITCH to channel %d: FAIL", ch)}
+	}
 	if slices.Contains(r.unavailable, ch) {
 		return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure),
 			ErrMsg: fmt.Sprintf("channel %d in its non-occupancy period", ch)}

@@ -36,6 +36,8 @@ type Loop struct {
 	replan  chan struct{} // Notify's request for a round; holds one
 	running atomic.Bool
 	steer   steerState // client steering's memory, kept across terms
+	// refused are the channels radios refused lately, kept across terms.
+	refused refusals
 }
 
 // New returns a Loop for cfg, or an error naming what cfg lacks.

@@ -125,6 +125,7 @@ func (rd *round) plan(agents []usp.EndpointID) (*measurement, *wifiopt.Problem, 
 	if len(ms.radios) == 0 {
 		return nil, nil, wifiopt.Plan{}, nil
 	}
+	l.refused.leaveOut(ms.radios, l.clk.Now())
 	p, inputs := ms.build()
 	ms.inputs = inputs
 	for _, in := range inputs {
@@ -259,6 +260,11 @@ func (rd *round) apply(radios []*measuredRadio, assign map[string]wifiopt.Assign
 		if err != nil {
 			status = StatusFailed
 			l.log.Warn("switch failed; rolling back", "radio", r.id(), "channel", a.Channel, "power", power, "err", err)
+			if a != r.current && !errors.Is(err, ErrDeposed) && rd.leading() {
+				held := l.refused.add(r.id(), r.band, a, l.clk.Now().Add(RefusedHold))
+				l.log.Warn("radio refused a channel; left out of its plans for a while", "radio", r.id(),
+					"channels", held, "hold", RefusedHold)
+			}
 			back := 0
 			if power != 0 {
 				back = r.power

@@ -188,6 +188,61 @@ func TestPlanAvoidsRadarChannels(t *testing.T) {
 	}
 }
 
+// TestRefusedChannelLeftOut: a radio that refuses a channel without
+// saying so beforehand (here B/wl0, whose every switch to 40 fails) fails
+// the round that first asks for it; the next rounds leave 40 out of B's
+// plans for RefusedHold and apply the rest of the home's plan, instead of
+// failing on B round after round; after the hold B is asked again.
+func TestRefusedChannelLeftOut(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[1].radios[0].refuse = []int{40} // B/wl0's plan in crowdedHome
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the first round's error", 3)
+	if got := h.rep.plans[2]["Status"]; got != "Error" {
+		t.Fatalf("first round %v, want Error", h.rep.plans[2])
+	}
+	asked := func() int {
+		n := 0
+		for _, s := range h.mesh.switches() {
+			if s.radio == "os::012345-B/wl0" && s.channel == "40" {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, &h.clk.note, "the next round's timer", func() bool { return h.clk.countArmed(cfg.PlanPeriod) == 1 })
+	h.clk.Advance(cfg.PlanPeriod)
+	h.waitRounds("the second round", 5)
+	if n := asked(); n != 1 {
+		t.Errorf("B/wl0 asked for 40 %d times, want once (the first round)", n)
+	}
+	last := h.rep.plans[len(h.rep.plans)-1]
+	if last["Status"] != "Idle" {
+		t.Errorf("second round ended %v, want Idle", last)
+	}
+	applied := 0
+	for _, st := range h.rep.statusList() {
+		if strings.HasSuffix(st, " "+StatusApplied) {
+			applied++
+		}
+	}
+	if applied < 3 {
+		t.Errorf("statuses %q, want the rest of the plan applied", h.rep.statusList())
+	}
+	// After the hold, 40 is B's again: the plan asks for it once more.
+	waitFor(t, &h.clk.note, "the next round's timer", func() bool { return h.clk.countArmed(cfg.PlanPeriod) == 2 })
+	h.clk.Advance(RefusedHold)
+	n := h.rep.planCount()
+	waitFor(t, &h.rep.note, "a round after the hold", func() bool { return h.rep.planCount() > n+1 })
+	h.stop()
+	if got := asked(); got < 2 {
+		t.Logf("plans after the hold: %v", h.rep.plans[n:])
+		t.Errorf("B/wl0 not asked for 40 again after the hold (%d times)", got)
+	}
+}
+
 func TestApplyStopsWhenDeposed(t *testing.T) {
 	cfg := testConfig()
 	home := crowdedHome()
