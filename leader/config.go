@@ -46,7 +46,9 @@ type Config struct {
 	// included (default 20 s).
 	MeasureTimeout time.Duration
 	// SwitchTimeout bounds one radio switch, channel switch announcement
-	// and verification included (default 90 s).
+	// and verification included (default 90 s); a switch onto DFS
+	// channels the radio is not on also waits through their channel
+	// availability check (1 min; 10 min on the weather channels 120-128).
 	SwitchTimeout time.Duration
 	// PollInterval is how often an asynchronous command's Request row is
 	// checked for completion (default 150 ms).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/uspmesh/uspmesh/usp"
 	"github.com/uspmesh/uspmesh/wifiopt"
@@ -285,6 +286,39 @@ func (rd *round) apply(radios []*measuredRadio, assign map[string]wifiopt.Assign
 	return nil
 }
 
+// The longest channel availability checks (ETSI EN 301 893): 10 minutes
+// on the weather channels 120-128, 1 minute on the other DFS channels.
+const (
+	cacWeather = 10 * time.Minute
+	cacDFS     = time.Minute
+)
+
+// cacBound is the longest channel availability check a switch of a 5 GHz
+// radio from one assignment to another may start: the silence the switch
+// command waits through on top of SwitchTimeout. Moves within the DFS
+// channels the radio already operates on need none.
+func cacBound(b wifiopt.Band, from, to wifiopt.Assignment) time.Duration {
+	if b != wifiopt.Band5G {
+		return 0
+	}
+	now, _ := wifiopt.Block(b, from.Channel, from.Width)
+	next, err := wifiopt.Block(b, to.Channel, to.Width)
+	if err != nil {
+		next = []int{to.Channel}
+	}
+	bound := time.Duration(0)
+	for _, c := range next {
+		switch {
+		case slices.Contains(now, c) || c < 52 || c > 144:
+		case c >= 120 && c <= 128:
+			bound = cacWeather
+		default:
+			bound = max(bound, cacDFS)
+		}
+	}
+	return bound
+}
+
 // boolCmp orders false before true.
 func boolCmp(a, b bool) int {
 	switch {
@@ -301,7 +335,8 @@ func boolCmp(a, b bool) int {
 // the command to complete and verifies the radio's channel and power.
 func (rd *round) switchRadio(r *measuredRadio, a wifiopt.Assignment, power int) error {
 	l := rd.l
-	cctx, cancel := withTimeout(rd.ctx, l.clk, l.cfg.SwitchTimeout)
+	// A switch onto DFS channels waits through their availability check.
+	cctx, cancel := withTimeout(rd.ctx, l.clk, l.cfg.SwitchTimeout+cacBound(r.band, r.current, a))
 	defer cancel()
 	args := map[string]string{"Channel": strconv.Itoa(a.Channel), "Bandwidth": strconv.Itoa(a.Width) + "MHz",
 		"CSACount": strconv.Itoa(l.cfg.CSACount), "Term": strconv.FormatUint(rd.term, 10)}

@@ -481,6 +481,49 @@ func TestSwitchTimesOut(t *testing.T) {
 	}
 }
 
+// TestSwitchWaitsThroughCAC: a switch onto a DFS channel waits through
+// its channel availability check on top of SwitchTimeout, instead of
+// timing out and rolling back a radio that is still checking.
+func TestSwitchWaitsThroughCAC(t *testing.T) {
+	cfg := testConfig()
+	home := []*fakeAgent{{id: agentA, radios: []*fakeRadio{radio5("wl0", 36, "02:00:00:00:0a:00")}, foreign: busy("wl0", 36, 40, 44, 48)}}
+	home[0].radios[0].possible = []int{36, 40, 44, 48, 52}
+	home[0].hold, home[0].inFlight = make(chan struct{}), make(chan string, 1)
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	firstInFlight(t, home[0])
+	// The CAC runs: past SwitchTimeout, within SwitchTimeout + 1 min.
+	h.clk.Advance(cfg.SwitchTimeout + 30*time.Second)
+	close(home[0].hold)
+	h.waitRounds("the round's end", 2)
+	h.stop()
+	if got, want := h.rep.statusList(), []string{"os::012345-A/wl0 Applied"}; !slices.Equal(got, want) {
+		t.Errorf("assignment statuses %q, want %q", got, want)
+	}
+	if ch := h.mesh.channelOf(agentA, "wl0"); ch != 52 {
+		t.Errorf("A/wl0 on %d, want 52", ch)
+	}
+}
+
+func TestCACBound(t *testing.T) {
+	for _, tt := range []struct {
+		band     wifiopt.Band
+		from, to wifiopt.Assignment
+		want     time.Duration
+	}{
+		{wifiopt.Band5G, wifiopt.Assignment{Channel: 36, Width: 80}, wifiopt.Assignment{Channel: 52, Width: 80}, time.Minute},
+		{wifiopt.Band5G, wifiopt.Assignment{Channel: 36, Width: 20}, wifiopt.Assignment{Channel: 116, Width: 80}, 10 * time.Minute},
+		{wifiopt.Band5G, wifiopt.Assignment{Channel: 36, Width: 160}, wifiopt.Assignment{Channel: 60, Width: 20}, 0}, // already on it
+		{wifiopt.Band5G, wifiopt.Assignment{Channel: 52, Width: 80}, wifiopt.Assignment{Channel: 149, Width: 80}, 0},
+		{wifiopt.Band5G, wifiopt.Assignment{Channel: 52, Width: 20}, wifiopt.Assignment{Channel: 52, Width: 40}, time.Minute}, // 56 is new
+		{wifiopt.Band2G4, wifiopt.Assignment{Channel: 1, Width: 20}, wifiopt.Assignment{Channel: 6, Width: 20}, 0},
+	} {
+		if got := cacBound(tt.band, tt.from, tt.to); got != tt.want {
+			t.Errorf("cacBound(%s, %v, %v) = %v, want %v", tt.band, tt.from, tt.to, got, tt.want)
+		}
+	}
+}
+
 func TestInvalidMeasurementReported(t *testing.T) {
 	home := crowdedHome()[:1]
 	home[0].radios[1].band = "60GHz" // a band the planner does not know
