@@ -174,7 +174,11 @@ func fallback(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, hit map[
 		lead := p.Radios[g[0]]
 		width := assign[lead.ID].Width
 		best, bestCost := wifiopt.Assignment{}, 0.0
-		for _, w := range slices.Backward(slices.Sorted(slices.Values(lead.Widths))) {
+		widths := lead.Widths
+		if len(widths) == 0 {
+			widths = []int{lead.Current.Width} // the current width only
+		}
+		for _, w := range slices.Backward(slices.Sorted(slices.Values(widths))) {
 			if w > width {
 				continue
 			}

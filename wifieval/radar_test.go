@@ -1,10 +1,13 @@
 package wifieval
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/uspmesh/uspmesh/wifiopt"
 )
 
 // TestRadarHour: on mixed homes whose plans use DFS, the radar hour
@@ -84,4 +87,70 @@ func TestHourDelivery(t *testing.T) {
 	if math.Abs(got[0]-wantA) > 1e-9 || math.Abs(got[1]-wantB) > 1e-9 {
 		t.Errorf("HourDelivery = %v, want [%v %v]", got, wantA, wantB)
 	}
+}
+
+// TestJudgeRadarHour runs the radar hour of a two-AP home through the
+// judge: the 5 GHz radios apart on 52/80 (DFS) and 36/80 (the second is
+// allowed 36-48 only), radar on 52. The fled radio's clients keep traffic
+// on the fallback channel (next to or on the other radio's: 36-48 is all
+// the non-DFS spectrum here), the planner's plan with 52-64 closed puts
+// the two radios apart again, on another DFS block after a CAC, and
+// delivers about what the plan before the radar did, and the hour lies
+// between the stretches' figures.
+func TestJudgeRadarHour(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	j := testJudge(ctx, t)
+	h := twoAPHome(t)
+	a := func(c, w int) wifiopt.Assignment { return wifiopt.Assignment{Channel: c, Width: w} }
+	p0 := plan(h, a(1, 20), a(52, 80), a(11, 20), a(36, 80))
+	ch := RadarChannel(h.Problem, p0.Assign)
+	if ch != 52 {
+		t.Fatalf("radar channel %d, want 52 (the lowest DFS channel in use)", ch)
+	}
+	steps, err := RadarHour(ctx, h.Problem, Planner, 1, p0, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fled := h.Scene.Radios[1].ID
+	if fb := steps[0].Plan.Assign[fled]; fb.Channel >= 52 && fb.Channel <= 144 {
+		t.Fatalf("radio %s fled to DFS %v", fled, fb)
+	}
+	closed := steps[1].Plan.Assign
+	if x, _ := wifiopt.Overlap(wifiopt.Band5G, closed[fled], closed[h.Scene.Radios[3].ID]); x > 0 || closed[fled].Channel < 100 {
+		t.Errorf("closed plan %v: want the 5 GHz radios apart, %s on 100-140", closed, fled)
+	}
+	if !slices.Equal(steps[1].Silent, []int{1}) {
+		t.Errorf("silent for a CAC after the radar: %v, want [1] (%s)", steps[1].Silent, fled)
+	}
+	before, err := j.Deliver(ctx, h, p0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var delivered [][]float64
+	var aggs []float64
+	for _, st := range steps {
+		res, err := j.Deliver(ctx, h, st.Plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range res.Delivered {
+			if d <= 0 {
+				t.Errorf("%s: client %s got nothing", st.Name, h.Clients[i].ID)
+			}
+		}
+		delivered, aggs = append(delivered, res.Delivered), append(aggs, res.Aggregate)
+		t.Logf("%s (%v, %d silent): %.1f Mb/s", st.Name, st.Duration, len(st.Silent), res.Aggregate)
+	}
+	if aggs[1] < 0.8*before.Aggregate {
+		t.Errorf("closed stretch %.1f Mb/s, before the radar %.1f: want at least 0.8 of it", aggs[1], before.Aggregate)
+	}
+	hour := 0.0
+	for _, d := range HourDelivery(h, steps, delivered) {
+		hour += d
+	}
+	if hour < 0.9*slices.Min(aggs) || hour > slices.Max(aggs) {
+		t.Errorf("hour %.1f Mb/s outside its stretches' %v", hour, aggs)
+	}
+	t.Logf("before the radar %.1f Mb/s, the hour after it %.1f", before.Aggregate, hour)
 }
