@@ -114,7 +114,7 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 			WeakestClientDBm: r.weakestSignal,
 			TxPowerDBm:       -cut, PowerCutDB: cut, PowerFixed: fixed})
 		inputs[i] = Input{Radio: r.id(), Load: load, Source: source, Busy: r.busy, ClientSignal: r.clientSignal,
-			WeakestClient: r.weakestSignal}
+			WeakestClient: r.weakestSignal, Unavailable: r.unavailable, Refused: r.refused}
 		byID[r.id()] = i
 		for _, b := range r.bssids {
 			byBSSID[b] = r.id()

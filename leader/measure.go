@@ -59,6 +59,11 @@ type measuredRadio struct {
 	// pinned is AutoChannelEnable false: a Controller manages the radio,
 	// so the plan keeps its channel and its power.
 	pinned bool
+	// unavailable are its channels in their DFS non-occupancy period
+	// (X_USPMESH_UnavailableChannels) and refused those the leader holds
+	// away from it after it refused a switch (refusals): both left out of
+	// allowed.
+	unavailable, refused []int
 	// clientSeen is, by BSSID of another BSS, the levels (dBm) at which
 	// the radio's stations and that BSS see each other (their
 	// X_USPMESH_Seen observations, as the steering pass reads them).
@@ -240,7 +245,9 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	// but refused until it ends: a plan that used one would fail there.
 	unavailable := intList(v["X_USPMESH_UnavailableChannels"])
 	for _, n := range intList(v["PossibleChannels"]) {
-		if !slices.Contains(unavailable, n) {
+		if slices.Contains(unavailable, n) && n != ch {
+			r.unavailable = append(r.unavailable, n)
+		} else {
 			r.allowed = append(r.allowed, n)
 		}
 	}

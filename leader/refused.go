@@ -69,6 +69,13 @@ func (f *refusals) leaveOut(radios []*measuredRadio, now time.Time) {
 		if len(held) == 0 {
 			continue
 		}
-		r.allowed = slices.DeleteFunc(r.allowed, func(c int) bool { return c != r.current.Channel && slices.Contains(held, c) })
+		r.refused = nil
+		r.allowed = slices.DeleteFunc(r.allowed, func(c int) bool {
+			out := c != r.current.Channel && slices.Contains(held, c)
+			if out {
+				r.refused = append(r.refused, c)
+			}
+			return out
+		})
 	}
 }

@@ -191,6 +191,10 @@ type Input struct {
 	// ClientHeard is what the radio's stations hear of the other mesh
 	// radios, the plan's ClientRSSI links into it.
 	ClientHeard []wifiopt.Link
+	// Unavailable are the radio's channels in their DFS non-occupancy
+	// period, Refused those held away from it after it refused a switch
+	// (RefusedHold): the plan left both out.
+	Unavailable, Refused []int
 }
 
 // Params renders the row's parameters other than its key Radio: shares
@@ -211,7 +215,18 @@ func (in Input) Params() map[string]string {
 		"ClientSignal":    strconv.Itoa(int(math.Round(in.ClientSignal))),
 		"WeakestClient":   strconv.Itoa(int(math.Round(in.WeakestClient))),
 		"ClientHeard":     clientHeard(in.ClientHeard),
+		"Unavailable":     channelList(in.Unavailable),
+		"Refused":         channelList(in.Refused),
 	}
+}
+
+// channelList renders channel numbers comma-separated.
+func channelList(chs []int) string {
+	items := make([]string, len(chs))
+	for k, c := range chs {
+		items[k] = strconv.Itoa(c)
+	}
+	return strings.Join(items, ",")
 }
 
 // clientHeard renders client links as "Radio=dBm" items, comma-separated.

@@ -186,6 +186,16 @@ func TestPlanAvoidsRadarChannels(t *testing.T) {
 	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
 		t.Errorf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
 	}
+	// The plan's inputs say why B was kept off 40.
+	for _, in := range h.rep.lastInputs() {
+		want := ""
+		if in.Radio == "os::012345-B/wl0" {
+			want = "40"
+		}
+		if got := in.Params()["Unavailable"]; got != want {
+			t.Errorf("Plan.Input %s Unavailable = %q, want %q", in.Radio, got, want)
+		}
+	}
 }
 
 // TestRefusedChannelLeftOut: a radio that refuses a channel without
@@ -230,6 +240,11 @@ func TestRefusedChannelLeftOut(t *testing.T) {
 	}
 	if applied < 3 {
 		t.Errorf("statuses %q, want the rest of the plan applied", h.rep.statusList())
+	}
+	for _, in := range h.rep.lastInputs() {
+		if in.Radio == "os::012345-B/wl0" && in.Params()["Refused"] != "40" {
+			t.Errorf("Plan.Input B/wl0 Refused = %q, want 40", in.Params()["Refused"])
+		}
 	}
 	// After the hold, 40 is B's again: the plan asks for it once more.
 	waitFor(t, &h.clk.note, "the next round's timer", func() bool { return h.clk.countArmed(cfg.PlanPeriod) == 2 })

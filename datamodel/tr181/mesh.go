@@ -101,6 +101,12 @@ func mesh(m *datamodel.ObjectDef) {
 //     radios of its band (the 90th percentile of their observations of
 //     each), as comma-separated Radio=dBm items; empty when they reported
 //     none above the noise less 10 dB.
+//   - Unavailable: the radio's channels in their DFS non-occupancy period
+//     after radar (its X_USPMESH_UnavailableChannels), which the plan
+//     left out.
+//   - Refused: the channels the leader holds away from the radio for 30
+//     minutes after it refused a switch onto them, which the plan left
+//     out.
 func planInputs(p *datamodel.ObjectDef) {
 	in := table(p.Table("Input", []string{"Radio"}), datamodel.ObjReadOnly, false)
 	str(in, "Radio", 128)
@@ -114,4 +120,6 @@ func planInputs(p *datamodel.ObjectDef) {
 	in.Param("ClientSignal", value.Int).Range(-200, 0)
 	in.Param("WeakestClient", value.Int).Range(-200, 0)
 	str(in, "ClientHeard", 1024)
+	str(in, "Unavailable", 256).List()
+	str(in, "Refused", 256).List()
 }
