@@ -395,6 +395,22 @@ func TestMeshOptimise(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The leader's plan says why the radio is kept off the block.
+		nd, _ := h.Node(ni)
+		ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+		defer cancel()
+		v, err := h.Get(ctx, indexOf(h, leader), fmt.Sprintf(`Device.X_USPMESH_Mesh.Plan.Input.[Radio==%q].Unavailable`, string(nd.AgentID)+"/radio1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, got := range v {
+			if got != want {
+				t.Errorf("Plan.Input Unavailable of %s = %q, want %q", r5, got, want)
+			}
+		}
+		if len(v) != 1 {
+			t.Errorf("Plan.Input Unavailable of %s: %v, want one row", r5, v)
+		}
 		t.Logf("%s on %d after the radar; %d rounds ran, none failed", r5, airChannels(t, air)[r5], len(rounds))
 	})
 }
