@@ -112,14 +112,20 @@ func MakeJudgedPlan(ctx context.Context, p *wifiopt.Problem, m Method, seed uint
 // PlanCost is the planner's cost of plan on p (wifiopt.Evaluate), at the
 // plan's transmit powers where it has them.
 func PlanCost(p *wifiopt.Problem, plan Plan) (float64, error) {
-	if len(plan.TxPowerDBm) > 0 {
-		q, err := p.AtPower(plan.TxPowerDBm)
-		if err != nil {
-			return 0, err
-		}
-		p = q
+	q, err := atPlanPowers(p, plan)
+	if err != nil {
+		return 0, err
 	}
-	return wifiopt.Evaluate(p, plan.Assign)
+	return wifiopt.Evaluate(q, plan.Assign)
+}
+
+// atPlanPowers is p as measured at plan's transmit powers (Problem.AtPower);
+// p itself when the plan has none.
+func atPlanPowers(p *wifiopt.Problem, plan Plan) (*wifiopt.Problem, error) {
+	if len(plan.TxPowerDBm) == 0 {
+		return p, nil
+	}
+	return p.AtPower(plan.TxPowerDBm)
 }
 
 // NodePlan plans p as the leader would: the Problem priced with the
@@ -188,10 +194,7 @@ func measuredAt(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, pw wif
 	if err != nil {
 		return nil, fmt.Errorf("wifieval: %w", err)
 	}
-	for i := range q.Radios {
-		q.Radios[i].Current = assign[q.Radios[i].ID]
-	}
-	return q, nil
+	return withCurrent(q, assign), nil
 }
 
 // currentOf is the radios' current assignments, by ID.
@@ -251,28 +254,18 @@ func SurveyACS(p *wifiopt.Problem) (map[string]wifiopt.Assignment, error) {
 	if err := wifiopt.Validate(p); err != nil {
 		return nil, err
 	}
-	byID := map[string]int{}
-	for i, r := range p.Radios {
-		byID[r.ID] = i
-	}
-	root := func(i int) int {
-		for n := 0; p.Radios[i].BackhaulOf != "" && n < len(p.Radios); n++ {
-			i = byID[p.Radios[i].BackhaulOf]
-		}
-		return i
+	groups, err := wifiopt.BackhaulGroups(p)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]wifiopt.Assignment{}
-	for i, r := range p.Radios {
-		if r.BackhaulOf != "" {
+	for _, group := range groups {
+		// The group's choice is its uplink's: the radio with no BackhaulOf.
+		i := slices.IndexFunc(group, func(j int) bool { return p.Radios[j].BackhaulOf == "" })
+		if i < 0 {
 			continue
 		}
-		var group []int
-		for j := range p.Radios {
-			if root(j) == i {
-				group = append(group, j)
-			}
-		}
-		a, err := acsChoose(p, i, group)
+		a, err := acsChoose(p, group[i], group)
 		if err != nil {
 			return nil, err
 		}

@@ -83,13 +83,13 @@ func RadarChannel(p *wifiopt.Problem, assign map[string]wifiopt.Assignment) int 
 // span they were not on are silent for RadarCAC at the start of the
 // stretch. seed is m's seed, as for MakeJudgedPlan.
 func RadarHour(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64, p0 Plan, ch int) ([]RadarStep, error) {
-	base := p
-	if len(p0.TxPowerDBm) > 0 {
-		q, err := p.AtPower(p0.TxPowerDBm)
-		if err != nil {
-			return nil, fmt.Errorf("wifieval: radar: %w", err)
-		}
-		base = q
+	base, err := atPlanPowers(p, p0)
+	if err != nil {
+		return nil, fmt.Errorf("wifieval: radar: %w", err)
+	}
+	groups, err := wifiopt.BackhaulGroups(base)
+	if err != nil {
+		return nil, fmt.Errorf("wifieval: radar: %w", err)
 	}
 	hit := map[int]bool{}
 	for i, r := range base.Radios {
@@ -100,14 +100,14 @@ func RadarHour(ctx context.Context, p *wifiopt.Problem, m Method, seed uint64, p
 	if len(hit) == 0 {
 		return nil, fmt.Errorf("wifieval: radar on %d hits no radio of the plan", ch)
 	}
-	for _, g := range backhaulGroups(base.Radios) {
+	for _, g := range groups {
 		if slices.ContainsFunc(g, func(i int) bool { return hit[i] }) {
 			for _, i := range g {
 				hit[i] = true
 			}
 		}
 	}
-	fb, err := fallback(base, p0.Assign, hit)
+	fb, err := fallback(base, p0.Assign, groups, hit)
 	if err != nil {
 		return nil, err
 	}
@@ -162,12 +162,12 @@ func HourDelivery(h *Home, steps []RadarStep, delivered [][]float64) []float64 {
 	return out
 }
 
-// fallback moves each hit radio (whole backhaul groups are hit together)
-// to its cheapest non-DFS assignment no wider than it had, the other
-// radios staying on assign.
-func fallback(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, hit map[int]bool) (map[string]wifiopt.Assignment, error) {
+// fallback moves each hit radio (whole backhaul groups, p's
+// wifiopt.BackhaulGroups, are hit together) to its cheapest non-DFS
+// assignment no wider than it had, the other radios staying on assign.
+func fallback(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, groups [][]int, hit map[int]bool) (map[string]wifiopt.Assignment, error) {
 	out := maps.Clone(assign)
-	for _, g := range backhaulGroups(p.Radios) {
+	for _, g := range groups {
 		if !hit[g[0]] {
 			continue
 		}
@@ -183,9 +183,6 @@ func fallback(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, hit map[
 				continue
 			}
 			for _, c := range lead.Channels {
-				if c.DFS {
-					continue
-				}
 				a := wifiopt.Assignment{Channel: c.Number, Width: w}
 				if slices.ContainsFunc(spanOf(lead, a), func(n int) bool { return isDFSChannel(lead, n) }) {
 					continue
@@ -211,46 +208,6 @@ func fallback(p *wifiopt.Problem, assign map[string]wifiopt.Assignment, hit map[
 		}
 	}
 	return out, nil
-}
-
-// backhaulGroups are the radios that must share a channel (linked by
-// BackhaulOf), each group's indices ascending, in order of their first.
-func backhaulGroups(rs []wifiopt.Radio) [][]int {
-	idx := map[string]int{}
-	for i, r := range rs {
-		idx[r.ID] = i
-	}
-	root := make([]int, len(rs))
-	for i := range root {
-		root[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		for root[i] != i {
-			i = root[i]
-		}
-		return i
-	}
-	for i, r := range rs {
-		if j, ok := idx[r.BackhaulOf]; ok && r.BackhaulOf != "" {
-			a, b := find(i), find(j)
-			root[max(a, b)] = min(a, b)
-		}
-	}
-	byRoot := map[int][]int{}
-	var order []int
-	for i := range rs {
-		r := find(i)
-		if _, ok := byRoot[r]; !ok {
-			order = append(order, r)
-		}
-		byRoot[r] = append(byRoot[r], i)
-	}
-	out := make([][]int, len(order))
-	for k, r := range order {
-		out[k] = byRoot[r]
-	}
-	return out
 }
 
 // withCurrent is p with every radio's Current set from assign.

@@ -274,9 +274,20 @@ func (m *model) heard(i, j int) (float64, bool) {
 	return v, ok
 }
 
-// groups joins radios linked by BackhaulOf (union-find), in radio order.
-func (m *model) groups() ([][]int, error) {
-	parent := make([]int, len(m.p.Radios))
+// groups joins radios linked by BackhaulOf (BackhaulGroups).
+func (m *model) groups() ([][]int, error) { return BackhaulGroups(m.p) }
+
+// BackhaulGroups lists the radios of p that must share one channel, by
+// index in p.Radios: radios linked by BackhaulOf are in one group. Each
+// group is ascending, and the groups are in order of their first radio.
+// A BackhaulOf naming an unknown radio, or one on another band, is an
+// error.
+func BackhaulGroups(p *Problem) ([][]int, error) {
+	index := make(map[string]int, len(p.Radios))
+	for i, r := range p.Radios {
+		index[r.ID] = i
+	}
+	parent := make([]int, len(p.Radios))
 	for i := range parent {
 		parent[i] = i
 	}
@@ -288,15 +299,15 @@ func (m *model) groups() ([][]int, error) {
 		}
 		return x
 	}
-	for i, r := range m.p.Radios {
+	for i, r := range p.Radios {
 		if r.BackhaulOf == "" {
 			continue
 		}
-		j, ok := m.index[r.BackhaulOf]
+		j, ok := index[r.BackhaulOf]
 		if !ok {
 			return nil, invalid("radio %q: backhaul of unknown radio %q", r.ID, r.BackhaulOf)
 		}
-		if m.p.Radios[j].Band != r.Band {
+		if p.Radios[j].Band != r.Band {
 			return nil, invalid("radio %q: backhaul of %q on another band", r.ID, r.BackhaulOf)
 		}
 		a, b := find(i), find(j)
@@ -304,7 +315,7 @@ func (m *model) groups() ([][]int, error) {
 	}
 	byRoot := map[int]int{}
 	var out [][]int
-	for i := range m.p.Radios {
+	for i := range p.Radios {
 		root := find(i)
 		k, ok := byRoot[root]
 		if !ok {
