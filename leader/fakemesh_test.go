@@ -243,9 +243,9 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 			row := fmt.Sprintf("%s%d.", radioTable, i+1)
 			rows[row] = map[string]string{"Name": r.name, "Channel": strconv.Itoa(r.channel),
 				"CurrentOperatingChannelBandwidth": strconv.Itoa(r.width) + "MHz", "OperatingFrequencyBand": r.band,
-				"PossibleChannels": joinInts(r.possible), "SupportedOperatingChannelBandwidths": r.widths,
+				"PossibleChannels": channelList(r.possible), "SupportedOperatingChannelBandwidths": r.widths,
 				"AutoChannelEnable": strconv.FormatBool(!r.pinned), "Enable": "true",
-				"X_USPMESH_UnavailableChannels": joinInts(r.unavailable)}
+				"X_USPMESH_UnavailableChannels": channelList(r.unavailable)}
 			if r.power > 0 {
 				rows[row]["TransmitPower"] = strconv.Itoa(r.power)
 				rows[row]["TransmitPowerSupported"] = "1,3,6,12,25,50,100"
@@ -303,14 +303,6 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 		return nil, uint32(usp.ErrInvalidPath)
 	}
 	return rows, 0
-}
-
-func joinInts(xs []int) string {
-	s := make([]string, len(xs))
-	for i, x := range xs {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, ",")
 }
 
 // Operate implements Agents.

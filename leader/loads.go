@@ -98,7 +98,7 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 	for i, r := range ms.radios {
 		var chans []wifiopt.Channel
 		for _, c := range r.allowed {
-			chans = append(chans, wifiopt.Channel{Number: c, DFS: r.band == wifiopt.Band5G && c >= 52 && c <= 144})
+			chans = append(chans, wifiopt.Channel{Number: c, DFS: isDFS(r.band, c)})
 		}
 		widths := r.widths
 		if !slices.Contains(widths, r.current.Width) {

@@ -261,8 +261,8 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	}
 	if pw, err := strconv.Atoi(v["TransmitPower"]); err == nil && pw >= 1 && pw <= 100 {
 		r.power, r.powerMin = pw, 100
-		for _, s := range strings.Split(v["TransmitPowerSupported"], ",") {
-			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 1 && n < r.powerMin {
+		for _, n := range intList(v["TransmitPowerSupported"]) {
+			if n >= 1 && n < r.powerMin {
 				r.powerMin = n
 			}
 		}

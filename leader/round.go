@@ -293,14 +293,16 @@ const (
 	cacDFS     = time.Minute
 )
 
+// isDFS says whether 20 MHz channel c of band b needs radar detection:
+// the 5 GHz channels 52-144 under the ETSI and FCC rules (TR-181 has no
+// per-channel flag).
+func isDFS(b wifiopt.Band, c int) bool { return b == wifiopt.Band5G && c >= 52 && c <= 144 }
+
 // cacBound is the longest channel availability check a switch of a 5 GHz
 // radio from one assignment to another may start: the silence the switch
 // command waits through on top of SwitchTimeout. Moves within the DFS
 // channels the radio already operates on need none.
 func cacBound(b wifiopt.Band, from, to wifiopt.Assignment) time.Duration {
-	if b != wifiopt.Band5G {
-		return 0
-	}
 	now, _ := wifiopt.Block(b, from.Channel, from.Width)
 	next, err := wifiopt.Block(b, to.Channel, to.Width)
 	if err != nil {
@@ -309,7 +311,7 @@ func cacBound(b wifiopt.Band, from, to wifiopt.Assignment) time.Duration {
 	bound := time.Duration(0)
 	for _, c := range next {
 		switch {
-		case slices.Contains(now, c) || c < 52 || c > 144:
+		case slices.Contains(now, c) || !isDFS(b, c):
 		case c >= 120 && c <= 128:
 			bound = cacWeather
 		default:
