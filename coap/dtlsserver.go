@@ -94,7 +94,7 @@ func (d *dtlsServer) route(ctx context.Context, src netip.AddrPort, data []byte,
 			d.mu.Unlock()
 			return
 		}
-	case vc.state == stateEstablished && vc.successor == nil && isClientHello(data) && !helloHasCookie(data):
+	case (vc.state == stateEstablished || vc.state == stateClosing) && vc.successor == nil && isClientHello(data) && !helloHasCookie(data):
 		if nv := d.admitLocked(ctx, src, data, known, now); nv != nil {
 			nv.predecessor, vc.successor = vc, nv
 		}
@@ -191,6 +191,10 @@ func (d *dtlsServer) promote(vc *vconn, dc *dtls.Conn, p *peer) bool {
 			victims = append(victims, v)
 		}
 	}
+	for _, v := range victims {
+		v.state = stateClosing
+		d.established--
+	}
 	d.mu.Unlock()
 	for _, v := range victims {
 		d.log.Debug("dtls session replaced or evicted", "peer", v.addr)
@@ -276,7 +280,7 @@ func (d *dtlsServer) closeAll() {
 		st, dc, cancel := c.state, c.dc, c.cancel
 		d.mu.Unlock()
 		switch {
-		case st == stateEstablished:
+		case st == stateEstablished || st == stateClosing:
 			_ = dc.Close()
 		case cancel != nil:
 			cancel()

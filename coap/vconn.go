@@ -16,6 +16,10 @@ type sessionState int
 const (
 	statePending sessionState = iota
 	stateEstablished
+	// stateClosing: an established session being closed because it was
+	// evicted or replaced. It no longer counts against MaxSessions and is
+	// never picked as a victim again, though its goroutine has not ended.
+	stateClosing
 	stateGone
 )
 
