@@ -92,6 +92,27 @@ type State struct {
 	// (30 minutes under the ETSI and FCC rules), and a switch onto any of
 	// them fails with ErrRadar until the period ends. Ascending.
 	Unavailable []int
+	// Uplink is the radio's wireless backhaul: a station interface on
+	// the same radio associated to another mesh AP. The radio then
+	// operates on that AP's channel and width: it follows the AP's
+	// channel switches, and a switch of its own to any other channel
+	// fails with ErrUplink. Nil when the radio has none.
+	Uplink *Uplink
+}
+
+// Uplink is a radio's station link to the AP it reaches the rest of the
+// mesh through.
+type Uplink struct {
+	// Interface is the station network interface, e.g. "wlan0-sta".
+	Interface string
+	// BSSID is the AP the station is associated to.
+	BSSID net.HardwareAddr
+	// SignalDBm is the level at which the station hears the AP, 0 when
+	// the driver does not report it.
+	SignalDBm float64
+	// TxRateKbps and RxRateKbps are the PHY rates of the last frames
+	// sent to and received from the AP, 0 when unknown.
+	TxRateKbps, RxRateKbps int
 }
 
 // SurveyEntry is the channel survey of one frequency.
@@ -452,6 +473,9 @@ var (
 	ErrDown = errors.New("radio down")
 	// ErrRadar: radar was detected on the target channel.
 	ErrRadar = errors.New("radar detected")
+	// ErrUplink: the radio carries a wireless backhaul (State.Uplink)
+	// and cannot leave its uplink AP's channel on its own.
+	ErrUplink = errors.New("radio follows its wireless uplink")
 )
 
 // OpError is a failed radio operation.

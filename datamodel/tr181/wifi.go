@@ -177,6 +177,15 @@ func radio(r *datamodel.ObjectDef) {
 	// after radar (30 minutes). A switch onto one fails; the mesh leader
 	// leaves them out of its plans until the list drops them.
 	str(r, "X_USPMESH_UnavailableChannels", 1024).List()
+	// The radio's wireless backhaul, when a station interface on it is
+	// associated to another mesh AP: that AP's BSSID ("" when none), the
+	// level the station hears it at (dBm, 0 unknown) and the PHY rate of
+	// the last frames sent to it (kbit/s, 0 unknown). Such a radio
+	// shares its uplink AP's channel: it follows that AP's switches and
+	// cannot leave on its own, and the mesh leader plans the two as one.
+	mac(r, "X_USPMESH_UplinkBSSID")
+	r.Param("X_USPMESH_UplinkSignalStrength", value.Int).Range(-200, 0)
+	r.Param("X_USPMESH_UplinkRate", value.UnsignedInt)
 	r.Param("Channel", value.UnsignedInt).RW().Def("1").Range(1, 255)
 	r.Param("AutoChannelSupported", value.Boolean)
 	r.Param("AutoChannelEnable", value.Boolean).RW()

@@ -179,6 +179,7 @@ func codeOf(err error) uint32 {
 func TestRowsFromRadios(t *testing.T) {
 	r5 := fiveGHz()
 	r5.state.Unavailable = []int{52, 56, 60, 64} // radar on 52-64 lately
+	r5.state.Uplink = &radio.Uplink{Interface: "wlan1-sta", BSSID: mac("02:00:00:00:09:01"), SignalDBm: -61.4, TxRateKbps: 720600, RxRateKbps: 650000}
 	r5.survey = []radio.SurveyEntry{
 		{FreqMHz: 5180, Channel: 36, InUse: true, NoiseDBm: -92, ActiveTime: time.Second, BusyTime: 300 * time.Millisecond},
 		{FreqMHz: 5200, Channel: 40, NoiseDBm: -95, ActiveTime: time.Second, BusyTime: 100 * time.Millisecond},
@@ -209,6 +210,11 @@ func TestRowsFromRadios(t *testing.T) {
 		"Device.WiFi.Radio.2.ChannelsInUse":                                 "36,40",
 		"Device.WiFi.Radio.2.X_USPMESH_UnavailableChannels":                 "52,56,60,64",
 		"Device.WiFi.Radio.1.X_USPMESH_UnavailableChannels":                 "",
+		"Device.WiFi.Radio.2.X_USPMESH_UplinkBSSID":                         "02:00:00:00:09:01",
+		"Device.WiFi.Radio.2.X_USPMESH_UplinkSignalStrength":                "-61",
+		"Device.WiFi.Radio.2.X_USPMESH_UplinkRate":                          "720600",
+		"Device.WiFi.Radio.1.X_USPMESH_UplinkBSSID":                         "",
+		"Device.WiFi.Radio.1.X_USPMESH_UplinkRate":                          "0",
 		"Device.WiFi.Radio.2.AutoChannelSupported":                          "true",
 		"Device.WiFi.Radio.2.TransmitPower":                                 "100",
 		"Device.WiFi.Radio.2.TransmitPowerSupported":                        "1,3,6,12,25,50,100",

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,11 +196,26 @@ func stateValues(rr *radioRow, keepSwitch, keepOther bool) params {
 	}
 	kv.set("ChannelsInUse", channelsInUse(rr))
 	kv.set("X_USPMESH_UnavailableChannels", joinInts(st.Unavailable))
+	uplinkValues(&kv, st.Uplink)
 	if n := rr.noise(); n != 0 {
 		kv.set("Stats.Noise", strconv.Itoa(n))
 	}
 	rr.air.values(&kv)
 	return kv
+}
+
+// uplinkValues sets a Radio row's X_USPMESH_Uplink* parameters from the
+// radio's wireless backhaul, all empty or zero when it has none.
+func uplinkValues(kv *params, up *radio.Uplink) {
+	bssid, dbm, rate := "", 0, 0
+	if up != nil && len(up.BSSID) == 6 {
+		bssid = macString(up.BSSID)
+		dbm = int(math.Round(min(max(up.SignalDBm, -200), 0)))
+		rate = max(up.TxRateKbps, 0)
+	}
+	kv.set("X_USPMESH_UplinkBSSID", bssid)
+	kv.set("X_USPMESH_UplinkSignalStrength", strconv.Itoa(dbm))
+	kv.set("X_USPMESH_UplinkRate", strconv.Itoa(rate))
 }
 
 // channelsInUse is Radio.{i}.ChannelsInUse: the radio's own channel, the

@@ -107,6 +107,12 @@ type RadioSpec struct {
 	// BaseLoad is the airtime the BSS uses without clients (beacons,
 	// backhaul), 0..1.
 	BaseLoad float64 `json:"baseLoad,omitempty"`
+	// Uplink makes the radio carry the node's wireless backhaul: a
+	// station on it associated to another node's radio, named
+	// "node/radio", which must start on the same channel and width. The
+	// radio then follows that radio's channel (see uplink.go). Empty for
+	// a wired node.
+	Uplink string `json:"uplink,omitempty"`
 }
 
 // TxPower is a transmit power range and initial value in dBm.
@@ -255,6 +261,9 @@ func (h *Home) Validate() error {
 			}
 			names[n] = true
 		}
+	}
+	if err := h.validateUplinks(); err != nil {
+		return err
 	}
 	if err := h.PathLoss.validate(); err != nil {
 		return fmt.Errorf("pathLoss.%w", err)

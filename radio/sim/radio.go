@@ -39,6 +39,12 @@ type Radio struct {
 	counters map[int]radio.SurveyEntry
 	// btmSent counts the transition requests sent (dialog tokens, draws).
 	btmSent int
+
+	// uplink is the radio RadioSpec.Uplink names (when hasUplink), up1
+	// what the radio last saw of it (guarded by mu).
+	uplink    uplinkRef
+	hasUplink bool
+	up1       uplinkState
 }
 
 var _ radio.Radio = (*Radio)(nil)
@@ -50,7 +56,9 @@ type stationEntry struct {
 
 func newRadio(b *Backend, i int, rs RadioSpec) *Radio {
 	name := rs.name(i)
+	up, hasUp, _ := parseUplink(rs.Uplink) // checked by Home.Validate
 	return &Radio{
+		uplink: up, hasUplink: hasUp,
 		b:    b,
 		spec: rs,
 		info: radio.Info{
@@ -156,6 +164,7 @@ func (r *Radio) State(ctx context.Context) (radio.State, error) {
 		BSSID:         slices.Clone(r.info.MAC),
 		Switching:     r.sw != nil,
 		Unavailable:   r.unavailableLocked(),
+		Uplink:        r.uplinkLocked(),
 	}, nil
 }
 

@@ -180,7 +180,11 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	}
 	b.resume()
 	now := cfg.Clock.Now()
-	b.updateStations(b.view.snapshot(), now, false)
+	w := b.view.snapshot()
+	for _, r := range b.radios {
+		r.observeUplink(w)
+	}
+	b.updateStations(w, now, false)
 	if err := b.publish(); err != nil {
 		return nil, err
 	}
@@ -313,7 +317,11 @@ func (b *Backend) publishLogged() {
 func (b *Backend) loop() {
 	for b.sleep(b.cfg.PollInterval) {
 		b.injections()
-		if b.updateStations(b.view.snapshot(), b.cfg.Clock.Now(), true) {
+		w := b.view.snapshot()
+		for _, r := range b.radios {
+			r.observeUplink(w)
+		}
+		if b.updateStations(w, b.cfg.Clock.Now(), true) {
 			b.publishLogged()
 		}
 	}

@@ -45,6 +45,9 @@ func (r *Radio) Switch(ctx context.Context, req radio.SwitchRequest) (<-chan rad
 	case r.nopLocked(s):
 		return nil, r.opErr("switch", fmt.Errorf("channel %d in its non-occupancy period: %w", req.Channel, radio.ErrRadar))
 	}
+	if err := r.uplinkRefusesLocked(req.Channel, width); err != nil {
+		return nil, r.opErr("switch", err)
+	}
 	count := req.CSACount
 	if count <= 0 {
 		count = r.b.cfg.CSACount
