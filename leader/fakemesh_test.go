@@ -70,6 +70,11 @@ type fakeRadio struct {
 	// the radio saying so beforehand (a driver or hostapd that cannot use
 	// them).
 	refuse []int
+	// uplink is the BSSID of the AP the radio's wireless backhaul station
+	// is associated to (X_USPMESH_UplinkBSSID): the radio follows that
+	// radio's switches and refuses its own away from it, as the radio
+	// backends do.
+	uplink string
 }
 
 // fakeBSS is a foreign network one fake radio hears.
@@ -246,6 +251,10 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 				"PossibleChannels": channelList(r.possible), "SupportedOperatingChannelBandwidths": r.widths,
 				"AutoChannelEnable": strconv.FormatBool(!r.pinned), "Enable": "true",
 				"X_USPMESH_UnavailableChannels": channelList(r.unavailable)}
+			if r.uplink != "" {
+				rows[row]["X_USPMESH_UplinkBSSID"] = strings.ToUpper(r.uplink)
+				rows[row]["X_USPMESH_UplinkRate"] = "300000"
+			}
 			if r.power > 0 {
 				rows[row]["TransmitPower"] = strconv.Itoa(r.power)
 				rows[row]["TransmitPowerSupported"] = "1,3,6,12,25,50,100"
@@ -409,14 +418,51 @@ func (m *fakeMesh) switchRadio(ctx context.Context, a *fakeAgent, command string
 		return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure),
 			ErrMsg: fmt.Sprintf("channel %d in its non-occupancy period", ch)}
 	}
+	w, _ := strconv.Atoi(strings.TrimSuffix(args["Bandwidth"], "MHz"))
+	if up := m.radioByBSSID(r.uplink); up != nil && (up.channel != ch || up.width != w) {
+		return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure),
+			ErrMsg: fmt.Sprintf("uplink is on channel %d/%d MHz: radio follows its wireless uplink", up.channel, up.width)}
+	}
 	if !a.stuck {
-		w, _ := strconv.Atoi(strings.TrimSuffix(args["Bandwidth"], "MHz"))
 		r.channel, r.width = ch, w
 		if pw, err := strconv.Atoi(args["TransmitPower"]); err == nil {
 			r.power = pw
 		}
+		m.follow(r, 0)
 	}
 	return nil
+}
+
+// radioByBSSID finds the fake radio with that BSSID; the caller holds
+// m.mu.
+func (m *fakeMesh) radioByBSSID(bssid string) *fakeRadio {
+	if bssid == "" {
+		return nil
+	}
+	for _, a := range m.agents {
+		for _, r := range a.radios {
+			if strings.EqualFold(r.bssid, bssid) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// follow moves the radios whose uplink is r to r's channel, and theirs
+// in turn; the caller holds m.mu.
+func (m *fakeMesh) follow(r *fakeRadio, depth int) {
+	if depth > 8 {
+		return
+	}
+	for _, a := range m.agents {
+		for _, f := range a.radios {
+			if f != r && strings.EqualFold(f.uplink, r.bssid) {
+				f.channel, f.width = r.channel, r.width
+				m.follow(f, depth+1)
+			}
+		}
+	}
 }
 
 // Subscribe implements Agents.

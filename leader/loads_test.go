@@ -139,10 +139,11 @@ func TestInputParams(t *testing.T) {
 	in := Input{Radio: "os::012345-A/wl0", Load: 0.123456, Source: SourceMeasured, Busy: -1, Unexplained: 0.2,
 		ForeignBSSLoad: 2, ForeignInferred: 1, ClientSignal: -71.6, WeakestClient: -80.4,
 		ClientHeard: []wifiopt.Link{{From: "os::012345-B/wl0", RSSI: -70.4}, {From: "os::012345-C/wl0", RSSI: -88.6}},
-		Unavailable: []int{52, 56}, Refused: []int{100}}
+		Unavailable: []int{52, 56}, Refused: []int{100}, BackhaulOf: "os::012345-B/wl0"}
 	want := map[string]string{"Load": "0.1235", "Source": "Measured", "Busy": "-1", "Unexplained": "0.2000",
 		"ForeignBSSLoad": "2", "ForeignInferred": "1", "ForeignAssumed": "0", "ClientSignal": "-72", "WeakestClient": "-80",
-		"ClientHeard": "os::012345-B/wl0=-70,os::012345-C/wl0=-89", "Unavailable": "52,56", "Refused": "100"}
+		"ClientHeard": "os::012345-B/wl0=-70,os::012345-C/wl0=-89", "Unavailable": "52,56", "Refused": "100",
+		"BackhaulOf": "os::012345-B/wl0"}
 	if got := in.Params(); !maps.Equal(got, want) {
 		t.Errorf("Params() = %v, want %v", got, want)
 	}

@@ -68,6 +68,12 @@ type measuredRadio struct {
 	// the radio's stations and that BSS see each other (their
 	// X_USPMESH_Seen observations, as the steering pass reads them).
 	clientSeen map[string][]float64
+	// uplink is the BSSID (lower case) of the AP the radio's wireless
+	// backhaul station is associated to (X_USPMESH_UplinkBSSID), "" when
+	// it has none; uplinkKbps is that link's PHY rate
+	// (X_USPMESH_UplinkRate), 0 when unknown.
+	uplink     string
+	uplinkKbps int
 }
 
 // id is the radio's planner ID, also Plan.Assignment.{i}.Radio.
@@ -266,6 +272,10 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 				r.powerMin = n
 			}
 		}
+	}
+	r.uplink = strings.ToLower(strings.TrimSpace(v["X_USPMESH_UplinkBSSID"]))
+	if n, err := strconv.Atoi(v["X_USPMESH_UplinkRate"]); err == nil && n > 0 {
+		r.uplinkKbps = n
 	}
 	if v["AutoChannelEnable"] == "false" {
 		// Pinned by a Controller: the plan keeps it where it is.

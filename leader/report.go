@@ -195,6 +195,10 @@ type Input struct {
 	// period, Refused those held away from it after it refused a switch
 	// (RefusedHold): the plan left both out.
 	Unavailable, Refused []int
+	// BackhaulOf is the radio whose AP this radio's wireless backhaul
+	// is associated to: the plan kept the two on one channel. "" when
+	// none.
+	BackhaulOf string
 }
 
 // Params renders the row's parameters other than its key Radio: shares
@@ -217,6 +221,7 @@ func (in Input) Params() map[string]string {
 		"ClientHeard":     clientHeard(in.ClientHeard),
 		"Unavailable":     channelList(in.Unavailable),
 		"Refused":         channelList(in.Refused),
+		"BackhaulOf":      in.BackhaulOf,
 	}
 }
 

@@ -239,15 +239,13 @@ func (rd *round) record(st PlanStatus, radios []*measuredRadio, assign map[strin
 	return rd.l.cfg.Report.Assignments(rd.ctx, rows)
 }
 
-// apply switches the radios whose assignment changes, one at a time:
-// radios of the other nodes first (leaves), this node's last, so the
-// leader keeps its path to every node until the end.
+// apply switches the radios whose assignment changes, one at a time, in
+// applyOrder: wireless uplink APs before the radios that follow them,
+// and among those the other nodes' radios first (leaves), this node's
+// last, so the leader keeps its path to every node until the end.
 func (rd *round) apply(radios []*measuredRadio, assign map[string]wifiopt.Assignment, cuts map[string]float64) error {
 	l := rd.l
-	order := slices.Clone(radios)
-	slices.SortStableFunc(order, func(a, b *measuredRadio) int {
-		return boolCmp(a.agent == l.cfg.Self, b.agent == l.cfg.Self)
-	})
+	order := applyOrder(radios, func(r *measuredRadio) bool { return r.agent == l.cfg.Self })
 	for _, r := range order {
 		a, power, move := r.target(assign, cuts)
 		if !move {

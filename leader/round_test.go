@@ -198,6 +198,53 @@ func TestPlanAvoidsRadarChannels(t *testing.T) {
 	}
 }
 
+// TestBackhaulPlannedWithItsUplink: B/wl0 carries B's wireless backhaul
+// to A/wl0 (its station is associated there), so it follows A/wl0's
+// switches and refuses its own away from it. The plan keeps the two on
+// one channel, switches A/wl0 (the leader's own) before B/wl0 although
+// the leader's radios otherwise go last, and every switch is Applied.
+// On a leader that ignored uplinks, B was planned apart (40 against A's
+// 48), switched first, refused, and the round failed.
+func TestBackhaulPlannedWithItsUplink(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[1].radios[0].uplink = home[0].radios[0].bssid
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's end", 2)
+	h.stop()
+
+	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
+		t.Fatalf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
+	}
+	a, b := h.mesh.channelOf(agentA, "wl0"), h.mesh.channelOf(agentB, "wl0")
+	if a != b || a == 36 {
+		t.Errorf("A/wl0 on %d, B/wl0 on %d: want both moved off 36 together", a, b)
+	}
+	var order []string
+	for _, s := range h.mesh.switches() {
+		order = append(order, s.radio)
+	}
+	ia, ib := slices.Index(order, "os::012345-A/wl0"), slices.Index(order, "os::012345-B/wl0")
+	if ia < 0 || (ib >= 0 && ib < ia) {
+		t.Errorf("switch order %q: want A/wl0 switched, before B/wl0", order)
+	}
+	for _, st := range h.rep.statusList() {
+		if !strings.HasSuffix(st, " "+StatusApplied) {
+			t.Errorf("assignment status %q, want every switch Applied", st)
+		}
+	}
+	for _, in := range h.rep.lastInputs() {
+		want := ""
+		if in.Radio == "os::012345-B/wl0" {
+			want = "os::012345-A/wl0"
+		}
+		if got := in.Params()["BackhaulOf"]; got != want {
+			t.Errorf("Plan.Input %s BackhaulOf = %q, want %q", in.Radio, got, want)
+		}
+	}
+}
+
 // TestRefusedChannelLeftOut: a radio that refuses a channel without
 // saying so beforehand (here B/wl0, whose every switch to 40 fails) fails
 // the round that first asks for it; the next rounds leave 40 out of B's

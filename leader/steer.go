@@ -260,8 +260,25 @@ func (l *Loop) execSteer(ctx context.Context, term uint64, act steer.Action, fro
 	return ev
 }
 
+// uplinkMbps is what a radio's wireless backhaul carries (steer.BSS's
+// BackhaulMbps): the PHY rate it reports to its uplink AP
+// (X_USPMESH_UplinkRate) times the airtime its channel leaves (busy is
+// the channel's busy share, at least 2 % left). 0 when the radio has no
+// uplink or no rate.
+func uplinkMbps(kv map[string]string, busy float64) float64 {
+	if kv["X_USPMESH_UplinkBSSID"] == "" {
+		return 0
+	}
+	kbps, err := strconv.Atoi(kv["X_USPMESH_UplinkRate"])
+	if err != nil || kbps <= 0 {
+		return 0
+	}
+	return float64(kbps) / 1000 * min(max(1-busy, 0.02), 1)
+}
+
 // steerRows maps one Agent's radio, SSID and access point rows onto the
-// policy's BSSs and clients.
+// policy's BSSs and clients. Every BSS of the Agent carries its node's
+// wireless backhaul (the smallest of its radios' uplinkMbps).
 func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Time) ([]steerBSS, []steer.Client) {
 	type radioRow struct {
 		band     steer.Band
@@ -273,6 +290,7 @@ func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Tim
 		load     float64
 	}
 	radios := map[string]radioRow{}
+	backhaul := 0.0 // the node's wireless backhaul, Mb/s; 0 wired or unknown
 	for p, kv := range rows {
 		rest, ok := strings.CutPrefix(p, radioTable)
 		if !ok || strings.Count(rest, ".") != 1 {
@@ -286,6 +304,9 @@ func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Tim
 			rr.load = float64(busy) / 100
 		}
 		radios[strings.TrimSuffix(p, ".")] = rr
+		if mbps := uplinkMbps(kv, rr.load); mbps > 0 && (backhaul == 0 || mbps < backhaul) {
+			backhaul = mbps
+		}
 	}
 	ssids := map[string][2]string{} // SSID row → BSSID, radio row
 	for p, kv := range rows {
@@ -312,7 +333,8 @@ func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Tim
 		}
 		apBSSID[p] = s[0]
 		bsss = append(bsss, steerBSS{apRow: p, band: rr.bandName, BSS: steer.BSS{BSSID: s[0], Node: string(a), Radio: rr.name,
-			Band: rr.band, Channel: rr.channel, WidthMHz: rr.width, Standard: rr.std, Load: rr.load}})
+			Band: rr.band, Channel: rr.channel, WidthMHz: rr.width, Standard: rr.std, Load: rr.load,
+			BackhaulMbps: backhaul}})
 	}
 	var clients []steer.Client
 	for p, kv := range rows {

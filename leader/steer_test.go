@@ -20,7 +20,8 @@ func TestSteerRows(t *testing.T) {
 		"Device.WiFi.Radio.1.": {"Name": "r24", "OperatingFrequencyBand": "2.4GHz", "Channel": "6",
 			"CurrentOperatingChannelBandwidth": "20MHz", "OperatingStandards": "n,ax"},
 		"Device.WiFi.Radio.1.Stats.": {"X_USPMESH_ChannelBusy": "40"},
-		"Device.WiFi.Radio.2.":       {"Name": "r5", "OperatingFrequencyBand": "5GHz", "Channel": "36", "CurrentOperatingChannelBandwidth": "80MHz", "OperatingStandards": "ac"},
+		"Device.WiFi.Radio.2.": {"Name": "r5", "OperatingFrequencyBand": "5GHz", "Channel": "36", "CurrentOperatingChannelBandwidth": "80MHz", "OperatingStandards": "ac",
+			"X_USPMESH_UplinkBSSID": "02:00:00:00:09:00", "X_USPMESH_UplinkRate": "400000"},
 		"Device.WiFi.Radio.2.Stats.": {"X_USPMESH_ChannelBusy": "-1"},
 		"Device.WiFi.SSID.1.":        {"BSSID": "02:00:00:00:00:01", "LowerLayers": "Device.WiFi.Radio.1"},
 		"Device.WiFi.SSID.2.":        {"BSSID": "02:00:00:00:00:02", "LowerLayers": "Device.WiFi.Radio.2."},
@@ -46,6 +47,11 @@ func TestSteerRows(t *testing.T) {
 	}
 	if b5.Band != steer.Band5 || b5.Channel != 36 || b5.WidthMHz != 80 || b5.Standard != steer.VHT || b5.Load != 0 || b5.Clients != 0 {
 		t.Errorf("5 GHz BSS %+v", b5)
+	}
+	// The 5 GHz radio is the node's wireless backhaul (400 Mb/s on an idle
+	// channel): a limit of the node, on both its BSSs.
+	if b24.BackhaulMbps != 400 || b5.BackhaulMbps != 400 {
+		t.Errorf("backhaul %v and %v Mb/s, want 400 on both BSSs", b24.BackhaulMbps, b5.BackhaulMbps)
 	}
 	if len(clients) != 1 {
 		t.Fatalf("%d clients, want 1", len(clients))

@@ -107,6 +107,10 @@ func mesh(m *datamodel.ObjectDef) {
 //   - Refused: the channels the leader holds away from the radio for 30
 //     minutes after it refused a switch onto them, which the plan left
 //     out.
+//   - BackhaulOf: the radio (Assignment.{i}.Radio's form) whose AP this
+//     radio's wireless backhaul station is associated to (its
+//     X_USPMESH_UplinkBSSID), which the plan kept it on the channel and
+//     width of; empty for a wired radio.
 func planInputs(p *datamodel.ObjectDef) {
 	in := table(p.Table("Input", []string{"Radio"}), datamodel.ObjReadOnly, false)
 	str(in, "Radio", 128)
@@ -122,4 +126,5 @@ func planInputs(p *datamodel.ObjectDef) {
 	str(in, "ClientHeard", 1024)
 	str(in, "Unavailable", 256).List()
 	str(in, "Refused", 256).List()
+	str(in, "BackhaulOf", 128)
 }
