@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/uspmesh/uspmesh/steer"
 	"github.com/uspmesh/uspmesh/usp"
 	"github.com/uspmesh/uspmesh/wifiopt"
 )
@@ -66,22 +67,31 @@ func TestBackhaulLinks(t *testing.T) {
 }
 
 // TestUplinkMbps: a node's wireless backhaul is its uplink's PHY rate
-// times what its channel leaves; none without an uplink or a rate.
+// (the reported one, or what its level sustains when that is more: an
+// idle link reports a basic rate) times what its channel leaves; none
+// without an uplink or any figure.
 func TestUplinkMbps(t *testing.T) {
+	atLevel := steer.PHYRate(steer.VHT, 80, 2, -60)
 	for _, tc := range []struct {
-		bssid, rate string
-		busy, want  float64
+		bssid, rate, dbm string
+		busy, want       float64
 	}{
-		{"02:00:00:00:0A:00", "600000", 0.25, 450},
-		{"02:00:00:00:0A:00", "600000", 1, 12}, // at least 2 % left
-		{"02:00:00:00:0A:00", "600000", -0.5, 600},
-		{"", "600000", 0.25, 0},
-		{"02:00:00:00:0A:00", "0", 0.25, 0},
-		{"02:00:00:00:0A:00", "fast", 0.25, 0},
+		{"02:00:00:00:0A:00", "900000", "", 0.25, 675},
+		{"02:00:00:00:0A:00", "900000", "", 1, 18}, // at least 2 % left
+		{"02:00:00:00:0A:00", "900000", "", -0.5, 900},
+		{"02:00:00:00:0A:00", "1000", "-60", 0.5, atLevel / 2}, // idle link: basic rate reported
+		{"02:00:00:00:0A:00", "2000000", "-60", 0, 2000},
+		{"02:00:00:00:0A:00", "", "-60", 0, atLevel},
+		{"", "900000", "-60", 0.25, 0},
+		{"02:00:00:00:0A:00", "0", "0", 0.25, 0},
+		{"02:00:00:00:0A:00", "fast", "loud", 0.25, 0},
 	} {
-		kv := map[string]string{"X_USPMESH_UplinkBSSID": tc.bssid, "X_USPMESH_UplinkRate": tc.rate}
-		if got := uplinkMbps(kv, tc.busy); math.Abs(got-tc.want) > 1e-9 {
+		kv := map[string]string{"X_USPMESH_UplinkBSSID": tc.bssid, "X_USPMESH_UplinkRate": tc.rate, "X_USPMESH_UplinkSignalStrength": tc.dbm}
+		if got := uplinkMbps(kv, steer.VHT, 80, tc.busy); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("uplinkMbps(%v, busy %v) = %v, want %v", kv, tc.busy, got, tc.want)
 		}
+	}
+	if atLevel < 100 {
+		t.Fatalf("PHYRate at -60 dBm, 80 MHz: %v Mb/s; the cases above need a fast link", atLevel)
 	}
 }

@@ -261,19 +261,25 @@ func (l *Loop) execSteer(ctx context.Context, term uint64, act steer.Action, fro
 }
 
 // uplinkMbps is what a radio's wireless backhaul carries (steer.BSS's
-// BackhaulMbps): the PHY rate it reports to its uplink AP
-// (X_USPMESH_UplinkRate) times the airtime its channel leaves (busy is
-// the channel's busy share, at least 2 % left). 0 when the radio has no
-// uplink or no rate.
-func uplinkMbps(kv map[string]string, busy float64) float64 {
+// BackhaulMbps): the uplink's PHY rate times the airtime its channel
+// leaves (busy is the channel's busy share, at least 2 % left). The rate
+// is the larger of the one the radio reports (X_USPMESH_UplinkRate, that
+// of the last frames sent, a basic rate on an idle link) and the one its
+// level sustains (X_USPMESH_UplinkSignalStrength, at the radio's
+// standard and width, two streams). 0 when the radio has no uplink or
+// neither figure.
+func uplinkMbps(kv map[string]string, std steer.Standard, width int, busy float64) float64 {
 	if kv["X_USPMESH_UplinkBSSID"] == "" {
 		return 0
 	}
-	kbps, err := strconv.Atoi(kv["X_USPMESH_UplinkRate"])
-	if err != nil || kbps <= 0 {
-		return 0
+	mbps := 0.0
+	if kbps, err := strconv.Atoi(kv["X_USPMESH_UplinkRate"]); err == nil && kbps > 0 {
+		mbps = float64(kbps) / 1000
 	}
-	return float64(kbps) / 1000 * min(max(1-busy, 0.02), 1)
+	if dbm, err := strconv.Atoi(kv["X_USPMESH_UplinkSignalStrength"]); err == nil && dbm < 0 && std != 0 {
+		mbps = max(mbps, steer.PHYRate(std, max(width, 20), 2, float64(dbm)))
+	}
+	return mbps * min(max(1-busy, 0.02), 1)
 }
 
 // steerRows maps one Agent's radio, SSID and access point rows onto the
@@ -304,7 +310,7 @@ func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Tim
 			rr.load = float64(busy) / 100
 		}
 		radios[strings.TrimSuffix(p, ".")] = rr
-		if mbps := uplinkMbps(kv, rr.load); mbps > 0 && (backhaul == 0 || mbps < backhaul) {
+		if mbps := uplinkMbps(kv, rr.std, rr.width, rr.load); mbps > 0 && (backhaul == 0 || mbps < backhaul) {
 			backhaul = mbps
 		}
 	}

@@ -165,7 +165,7 @@ mount -t tmpfs tmpfs /run
 mkdir -p /var && ln -s /run /var/run
 ip link set lo up
 $insmods
-insmod /lib/modules/mac80211_hwsim.ko radios=4 2>/dev/null || true
+insmod /lib/modules/mac80211_hwsim.ko radios=5 2>/dev/null || true
 iw reg set DE
 echo "radiolab: guest up \$(cut -d' ' -f1 /proc/uptime)s"
 cd /tmp

@@ -28,7 +28,7 @@ type planInput struct {
 	Load, Busy, Unexplained                         float64
 	ForeignBSSLoad, ForeignInferred, ForeignAssumed int
 	ClientSignal                                    int
-	ClientHeard                                     string
+	ClientHeard, BackhaulOf                         string
 }
 
 var inputParam = regexp.MustCompile(`^Device\.X_USPMESH_Mesh\.Plan\.Input\.(\d+)\.(\w+)$`)
@@ -75,6 +75,8 @@ func readInputs(h *Home, i int) (map[string]planInput, error) {
 			r.ClientSignal = n
 		case "ClientHeard":
 			r.ClientHeard = val
+		case "BackhaulOf":
+			r.BackhaulOf = val
 		}
 	}
 	out := map[string]planInput{}

@@ -21,13 +21,15 @@ import (
 	"github.com/uspmesh/uspmesh/radio/radiotest"
 )
 
-// The lab's radios (mac80211_hwsim radios=4): two APs, a station and a
-// DFS AP.
+// The lab's radios (mac80211_hwsim radios=5): two APs, a station, a
+// DFS AP (later a mesh AP with a wireless backhaul) and that backhaul's
+// uplink AP.
 const (
 	labAPIface   = "wlan0" // AP under test: 2.4 GHz channel 1, WPA2-PSK
 	labPeerIface = "wlan1" // peer AP: 5 GHz channel 36
 	labSTAIface  = "wlan2" // wpa_supplicant station
-	labDFSIface  = "wlan3" // AP started on DFS channel 52 (the radar test)
+	labDFSIface  = "wlan3" // AP started on DFS channel 52 (the radar test), then the backhaul test's AP
+	labRootIface = "wlan4" // the uplink AP of the backhaul test
 	labSSID      = "uspmesh-lab-a"
 	labPSK       = "uspmesh-lab-secret"
 	labTimeout   = 20 * time.Second // generous: the guest runs under TCG
@@ -97,6 +99,78 @@ func TestLab(t *testing.T) {
 	// Last: it replaces the peer's BSS and the contract's station.
 	t.Run("Steering", func(t *testing.T) { testSteering(t, dir, ctrl, ap, peer, sta, stopPeer) })
 	t.Run("Radar", func(t *testing.T) { testRadar(t, dir, ctrl, logger) })
+	t.Run("Uplink", func(t *testing.T) { testUplink(t, dir, ctrl, logger) })
+}
+
+// testUplink: a mesh AP whose radio also carries the node's wireless
+// backhaul, a station interface beside the AP interface on one wiphy,
+// associated to another AP (the uplink) on the same channel. The backend
+// reports the uplink (its BSSID, level, rates) from nl80211, and refuses
+// a switch that would take the radio off the uplink's channel.
+func testUplink(t *testing.T, dir, ctrl string, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*labTimeout)
+	defer cancel()
+	const rootSSID = "uspmesh-lab-root"
+	startHostapd(t, dir, ctrl, labRootIface, "hw_mode=g\nchannel=11\nieee80211n=1\nssid="+rootSSID+"\n")
+	startHostapd(t, dir, ctrl, labDFSIface, "hw_mode=g\nchannel=11\nieee80211n=1\nssid=uspmesh-lab-extender\n")
+	staIface := labDFSIface + "sta"
+	if out, err := exec.CommandContext(ctx, "iw", "dev", labDFSIface, "interface", "add", staIface, "type", "managed").CombinedOutput(); err != nil {
+		t.Fatalf("iw interface add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("iw", "dev", staIface, "del").Run() })
+	conf := filepath.Join(dir, "backhaul.conf")
+	body := fmt.Sprintf("ctrl_interface=%s\nnetwork={\n\tssid=%q\n\tkey_mgmt=NONE\n\tscan_freq=2462\n}\n", filepath.Join(dir, "wpa_backhaul"), rootSSID)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command("wpa_supplicant", "-i", staIface, "-c", conf)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("wpa_supplicant: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("wpa_supplicant (backhaul):\n%s", out.String())
+		}
+	})
+
+	b, err := Open(ctx, Config{Interfaces: []string{labDFSIface, labRootIface}, HostapdCtrlDir: ctrl, SwitchTimeout: labTimeout, Logger: logger})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer b.Close()
+	r, root := b.Radio(labDFSIface), b.Radio(labRootIface)
+	rootMAC := ifaceMAC(t, labRootIface)
+	var st radio.State
+	for {
+		if st, err = r.State(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Just associated, the station has heard no frame yet and
+		// reports no level: wait for one.
+		if st.Uplink != nil && st.Uplink.SignalDBm < 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no uplink reported: state %+v", st)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	up := st.Uplink
+	t.Logf("uplink: %s to %s at %.0f dBm, tx %d kb/s, rx %d kb/s", up.Interface, up.BSSID, up.SignalDBm, up.TxRateKbps, up.RxRateKbps)
+	if up.Interface != staIface || up.BSSID.String() != rootMAC.String() || up.SignalDBm >= 0 || up.TxRateKbps <= 0 {
+		t.Errorf("uplink %+v, want %s associated to %s with a level and a rate", up, staIface, rootMAC)
+	}
+	if rs, err := root.State(ctx); err != nil || rs.Uplink != nil {
+		t.Errorf("the uplink AP itself: Uplink %+v, %v; want none", rs.Uplink, err)
+	}
+	if _, err := r.Switch(ctx, radio.SwitchRequest{Channel: 1, Width: 20, CSACount: 3}); !errors.Is(err, radio.ErrUplink) {
+		t.Errorf("switch off the uplink's channel: %v, want ErrUplink", err)
+	}
 }
 
 // testWriter sends log lines to t.Log.

@@ -90,6 +90,7 @@ const (
 	txPowerFixed = 2
 	scanFlagAP   = 1 << 2
 	iftypeAP     = 3
+	iftypeSTA    = 2
 )
 
 // errTruncated reports an attribute shorter than its type needs.

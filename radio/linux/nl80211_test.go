@@ -6,6 +6,7 @@ import (
 	"net"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,10 +145,61 @@ func stationAttrs(ae *netlink.AttributeEncoder) {
 	})
 }
 
+// staIfaceAttrs is a station interface on wiphy 0 beside wlan0,
+// associated on freq.
+func staIfaceAttrs(freq int) func(ae *netlink.AttributeEncoder) {
+	return func(ae *netlink.AttributeEncoder) {
+		ae.Uint32(attrIfindex, 3)
+		ae.String(attrIfname, "wlan0-sta")
+		ae.Uint32(attrIftype, iftypeSTA)
+		ae.Uint32(attrWiphy, 0)
+		ae.Bytes(attrMAC, testSTAMAC)
+		ae.Uint32(attrWiphyFreq, uint32(freq))
+		ae.Uint32(attrChannelWidth, 1)
+	}
+}
+
+// uplinkAttrs is the station list of wlan0-sta: its AP.
+func uplinkAttrs(ae *netlink.AttributeEncoder) {
+	ae.Uint32(attrIfindex, 3)
+	ae.Bytes(attrMAC, testUplinkMAC)
+	ae.Nested(attrStaInfo, func(nae *netlink.AttributeEncoder) error {
+		nae.Int8(staSignal, -58)
+		nae.Nested(staTxBitrate, func(rae *netlink.AttributeEncoder) error {
+			rae.Uint32(rateBitrate32, 1441)
+			return nil
+		})
+		nae.Nested(staRxBitrate, func(rae *netlink.AttributeEncoder) error {
+			rae.Uint32(rateBitrate32, 1200)
+			return nil
+		})
+		return nil
+	})
+}
+
+var testUplinkMAC = net.HardwareAddr{0x02, 0, 0, 0, 0x09, 0x01}
+
+// ifindexOf reads the ifindex attribute of a request.
+func ifindexOf(b []byte) int {
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return 0
+	}
+	for ad.Next() {
+		if ad.Type() == attrIfindex {
+			return int(ad.Uint32())
+		}
+	}
+	return 0
+}
+
 // fakeKernel serves nl80211 requests at the wire and records SET_WIPHY.
+// With staFreq set, a station interface on wlan0's wiphy is associated
+// there to testUplinkMAC.
 type fakeKernel struct {
 	t       *testing.T
 	freq    int
+	staFreq int
 	setMBm  int
 	family  genetlink.Family
 	lastReq []byte
@@ -164,6 +216,9 @@ func (k *fakeKernel) serve(greq genetlink.Message, nreq netlink.Message) ([]gene
 	k.lastReq = greq.Data
 	switch greq.Header.Command {
 	case cmdGetInterface:
+		if k.staFreq != 0 && nreq.Header.Flags&netlink.Dump != 0 {
+			return msg(encode(k.t, ifaceAttrs(k.freq)), encode(k.t, staIfaceAttrs(k.staFreq))), nil
+		}
 		return msg(encode(k.t, ifaceAttrs(k.freq))), nil
 	case cmdGetWiphy:
 		if nreq.Header.Flags&netlink.Dump == 0 {
@@ -173,6 +228,9 @@ func (k *fakeKernel) serve(greq genetlink.Message, nreq netlink.Message) ([]gene
 	case cmdGetSurvey:
 		return msg(encode(k.t, surveyAttrs(2412, true)), encode(k.t, surveyAttrs(2437, false))), nil
 	case cmdGetStation:
+		if ifindexOf(greq.Data) == 3 {
+			return msg(encode(k.t, uplinkAttrs)), nil
+		}
 		return msg(encode(k.t, stationAttrs)), nil
 	case cmdSetWiphy:
 		it, _ := decodeSetWiphy(greq.Data)
@@ -273,6 +331,35 @@ func TestBackendFiveGHzCaps(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.Widths, []int{20, 40, 80, 160}) || !slices.Contains(c.Standards, "ac") {
 		t.Errorf("widths %v standards %v", c.Widths, c.Standards)
+	}
+}
+
+// TestBackendUplink: a station interface associated on the AP's wiphy
+// is the radio's uplink: State reports its AP's BSSID, level and rates,
+// and a switch to a channel other than the station's fails with
+// ErrUplink before it reaches hostapd. A radio without one has none.
+func TestBackendUplink(t *testing.T) {
+	r := openFake(t, &fakeKernel{freq: 2412, staFreq: 2412}).Radio("wlan0")
+	st, err := r.State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &radio.Uplink{Interface: "wlan0-sta", BSSID: testUplinkMAC, SignalDBm: -58, TxRateKbps: 144100, RxRateKbps: 120000}
+	if !reflect.DeepEqual(st.Uplink, want) {
+		t.Errorf("Uplink %+v, want %+v", st.Uplink, want)
+	}
+	_, err = r.Switch(t.Context(), radio.SwitchRequest{Channel: 6})
+	if !errors.Is(err, radio.ErrUplink) || !strings.Contains(err.Error(), "wlan0-sta") || !strings.Contains(err.Error(), "channel 1") {
+		t.Errorf("Switch to 6 = %v, want ErrUplink naming wlan0-sta on channel 1", err)
+	}
+	// To the station's own channel the switch goes on (to hostapd,
+	// absent here).
+	if _, err := r.Switch(t.Context(), radio.SwitchRequest{Channel: 1}); errors.Is(err, radio.ErrUplink) {
+		t.Errorf("Switch to the uplink's channel = %v", err)
+	}
+	st, err = openFake(t, &fakeKernel{freq: 2412}).Radio("wlan0").State(t.Context())
+	if err != nil || st.Uplink != nil {
+		t.Errorf("without a station interface: Uplink %+v, %v", st.Uplink, err)
 	}
 }
 

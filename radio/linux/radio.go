@@ -111,10 +111,44 @@ func (r *Radio) State(ctx context.Context) (radio.State, error) {
 		}
 		slices.Sort(st.Unavailable)
 	}
+	up, _, err := r.uplink(ctx, it)
+	if err != nil {
+		return radio.State{}, r.opErr("state", err)
+	}
+	st.Uplink = up
 	r.mu.Lock()
 	st.Switching = r.switching
 	r.mu.Unlock()
 	return st, nil
+}
+
+// uplink finds the radio's wireless backhaul: a station interface on the
+// AP interface's wiphy that is associated (nl80211 reports it operating
+// on a frequency) and the entry of its AP in that interface's station
+// list. It returns nil when there is none, with the station's frequency
+// when there is. The AP interface shares that frequency: a single-channel
+// radio cannot put its two interfaces on different channels.
+func (r *Radio) uplink(ctx context.Context, ap iface) (*radio.Uplink, int, error) {
+	ifs, err := r.b.nl.interfaces(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, it := range ifs {
+		if it.Wiphy != ap.Wiphy || it.Type != iftypeSTA || it.Index == ap.Index || it.FreqMHz == 0 {
+			continue
+		}
+		stas, err := r.b.nl.stations(ctx, it.Index)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(stas) == 0 {
+			continue // not associated (yet)
+		}
+		s := stas[0]
+		return &radio.Uplink{Interface: it.Name, BSSID: s.MAC, SignalDBm: float64(s.SignalDBm),
+			TxRateKbps: s.TxBitrateKbps, RxRateKbps: s.RxBitrateKbps}, it.FreqMHz, nil
+	}
+	return nil, 0, nil
 }
 
 // Survey returns the channel survey of every channel the driver reports.

@@ -118,6 +118,14 @@ func (r *Radio) Switch(ctx context.Context, req radio.SwitchRequest) (<-chan rad
 	if err != nil {
 		return nil, r.opErr("switch", err)
 	}
+	up, upFreq, err := r.uplink(ctx, it)
+	if err != nil {
+		return nil, r.opErr("switch", err)
+	}
+	if target := radio.ChannelFreq(caps.Band, req.Channel); up != nil && upFreq != target {
+		_, upCh, _ := radio.FreqChannel(upFreq)
+		return nil, r.opErr("switch", fmt.Errorf("station %s is associated to %s on channel %d: %w", up.Interface, up.BSSID, upCh, radio.ErrUplink))
+	}
 	csa := req.CSACount
 	if csa <= 0 {
 		csa = r.b.cfg.CSACount
