@@ -71,12 +71,13 @@ func TestSteerRows(t *testing.T) {
 // negative.
 func FuzzSteerRows(f *testing.F) {
 	f.Add("2.4GHz", "6", "20MHz", "40", "02:00:00:00:00:01", "02:aa:00:00:00:01", "-70", "2026-12-06T02:59:00Z", "true", "2.4GHz,5GHz",
-		"02:00:00:00:00:02/-55.5/2026-12-06T02:59:57Z,junk")
-	f.Add("", "", "", "", "", "", "", "", "", "", "")
-	f.Fuzz(func(t *testing.T, band, channel, width, busy, bssid, mac, signal, assoc, btm, bands, seen string) {
+		"02:00:00:00:00:02/-55.5/2026-12-06T02:59:57Z,junk", "02:00:00:00:09:00", "1000", "-61")
+	f.Add("", "", "", "", "", "", "", "", "", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, band, channel, width, busy, bssid, mac, signal, assoc, btm, bands, seen, uplink, uprate, updbm string) {
 		now := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
 		rows := map[string]map[string]string{
-			"Device.WiFi.Radio.1.":       {"Name": "r", "OperatingFrequencyBand": band, "Channel": channel, "CurrentOperatingChannelBandwidth": width},
+			"Device.WiFi.Radio.1.": {"Name": "r", "OperatingFrequencyBand": band, "Channel": channel, "CurrentOperatingChannelBandwidth": width,
+				"X_USPMESH_UplinkBSSID": uplink, "X_USPMESH_UplinkRate": uprate, "X_USPMESH_UplinkSignalStrength": updbm},
 			"Device.WiFi.Radio.1.Stats.": {"X_USPMESH_ChannelBusy": busy},
 			"Device.WiFi.SSID.1.":        {"BSSID": bssid, "LowerLayers": "Device.WiFi.Radio.1"},
 			"Device.WiFi.AccessPoint.1.": {"SSIDReference": "Device.WiFi.SSID.1"},
