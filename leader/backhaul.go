@@ -16,11 +16,12 @@ import (
 // station already is.
 
 // backhauls sets p's BackhaulOf links from the radios' uplinks. byBSSID
-// maps the mesh's BSSIDs to their radios. A link is left out when the
-// uplink is not a mesh radio of the same band, or when the two radios
-// share no allowed channel and width (a Controller pinned one of them
-// elsewhere): planning them together would fail every round, and apart
-// the follower simply stays where its station is.
+// maps the mesh's BSSIDs to their radios. A radio whose uplink is no
+// measured mesh radio keeps its channel (its Input's BackhaulOf is then
+// the uplink's BSSID). A link is left out when the uplink is on another
+// band, or when the two radios share no allowed channel and width (a
+// Controller pinned one of them elsewhere): planning them together
+// would fail every round.
 func backhauls(p *wifiopt.Problem, radios []*measuredRadio, byBSSID map[string]string, inputs []Input) {
 	index := map[string]int{}
 	for i := range p.Radios {
@@ -32,7 +33,16 @@ func backhauls(p *wifiopt.Problem, radios []*measuredRadio, byBSSID map[string]s
 		}
 		up, ok := byBSSID[r.uplink]
 		j, known := index[up]
-		if !ok || !known || up == r.id() || p.Radios[j].Band != p.Radios[i].Band {
+		if !ok || !known {
+			// The uplink is no radio the leader measured (its node is
+			// down, unreachable, or not in the mesh): the radio follows
+			// an AP the plan cannot move, so the plan keeps it where it
+			// is. Moving it would only be refused, round after round.
+			keep(&p.Radios[i])
+			inputs[i].BackhaulOf = r.uplink
+			continue
+		}
+		if up == r.id() || p.Radios[j].Band != p.Radios[i].Band {
 			continue
 		}
 		pair := &wifiopt.Problem{Radios: []wifiopt.Radio{p.Radios[j], p.Radios[i]}}
@@ -60,6 +70,18 @@ func backhauls(p *wifiopt.Problem, radios []*measuredRadio, byBSSID map[string]s
 			}
 		}
 	}
+}
+
+// keep restricts r to its current channel and width.
+func keep(r *wifiopt.Radio) {
+	block := currentBlock(r.Band, r.Current)
+	var chans []wifiopt.Channel
+	for _, c := range r.Channels {
+		if slices.Contains(block, c.Number) {
+			chans = append(chans, c)
+		}
+	}
+	r.Channels, r.Widths = chans, nil
 }
 
 // backhaulDepth is how many wireless hops radio r is from a radio that

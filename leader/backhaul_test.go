@@ -26,30 +26,32 @@ func TestBackhaulLinks(t *testing.T) {
 		name   string
 		radios []*measuredRadio
 		want   map[string]string // radio ID → BackhaulOf
+		// wantIn is Input.BackhaulOf where it differs from want.
+		wantIn map[string]string
 	}{
 		{"linked", []*measuredRadio{
 			mk("A", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0a:00", ""),
 			mk("B", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0b:00", "02:00:00:00:0a:00"),
-		}, map[string]string{"os::B/wl0": "os::A/wl0"}},
+		}, map[string]string{"os::B/wl0": "os::A/wl0"}, nil},
 		{"foreign uplink", []*measuredRadio{
 			mk("A", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0a:00", ""),
 			mk("B", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0b:00", "02:00:00:00:ff:00"),
-		}, map[string]string{}},
+		}, map[string]string{}, map[string]string{"os::B/wl0": "02:00:00:00:ff:00"}},
 		{"other band", []*measuredRadio{
 			mk("A", "wl1", wifiopt.Band2G4, 1, "02:00:00:00:0a:01", ""),
 			mk("B", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0b:00", "02:00:00:00:0a:01"),
-		}, map[string]string{}},
+		}, map[string]string{}, nil},
 		{"pinned apart", func() []*measuredRadio {
 			a := mk("A", "wl0", wifiopt.Band5G, 44, "02:00:00:00:0a:00", "")
 			a.allowed, a.pinned = []int{44}, true
 			b := mk("B", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0b:00", "02:00:00:00:0a:00")
 			b.allowed, b.pinned = []int{36}, true
 			return []*measuredRadio{a, b}
-		}(), map[string]string{}},
+		}(), map[string]string{}, nil},
 		{"loop", []*measuredRadio{
 			mk("A", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0a:00", "02:00:00:00:0b:00"),
 			mk("B", "wl0", wifiopt.Band5G, 36, "02:00:00:00:0b:00", "02:00:00:00:0a:00"),
-		}, map[string]string{"os::B/wl0": "os::A/wl0"}},
+		}, map[string]string{"os::B/wl0": "os::A/wl0"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ms := &measurement{radios: tc.radios}
@@ -58,8 +60,12 @@ func TestBackhaulLinks(t *testing.T) {
 				t.Fatalf("the Problem does not validate: %v", err)
 			}
 			for i, r := range p.Radios {
-				if r.BackhaulOf != tc.want[r.ID] || inputs[i].BackhaulOf != tc.want[r.ID] {
-					t.Errorf("%s: BackhaulOf %q, Input %q, want %q", r.ID, r.BackhaulOf, inputs[i].BackhaulOf, tc.want[r.ID])
+				wantIn, ok := tc.wantIn[r.ID]
+				if !ok {
+					wantIn = tc.want[r.ID]
+				}
+				if r.BackhaulOf != tc.want[r.ID] || inputs[i].BackhaulOf != wantIn {
+					t.Errorf("%s: BackhaulOf %q, Input %q, want %q and %q", r.ID, r.BackhaulOf, inputs[i].BackhaulOf, tc.want[r.ID], wantIn)
 				}
 			}
 		})
@@ -93,5 +99,48 @@ func TestUplinkMbps(t *testing.T) {
 	}
 	if atLevel < 100 {
 		t.Fatalf("PHYRate at -60 dBm, 80 MHz: %v Mb/s; the cases above need a fast link", atLevel)
+	}
+}
+
+// TestPinnedWideRadio: a Controller pins a 5 GHz radio operating at
+// 80 MHz (AutoChannelEnable false). The plan keeps it on its block; the
+// leader used to allow only its primary channel, which no 80 MHz
+// assignment fits, and every round failed ("current channel 36 width 80
+// not allowed").
+func TestPinnedWideRadio(t *testing.T) {
+	r := parseRadio("os::A", "Device.WiFi.Radio.1.", map[string]string{"Name": "wl0", "Channel": "36",
+		"CurrentOperatingChannelBandwidth": "80MHz", "OperatingFrequencyBand": "5GHz", "PossibleChannels": "36,40,44,48,149,153,157,161",
+		"SupportedOperatingChannelBandwidths": "20MHz,40MHz,80MHz", "AutoChannelEnable": "false"}, nil)
+	p, _ := (&measurement{radios: []*measuredRadio{r}}).build()
+	if err := wifiopt.Validate(p); err != nil {
+		t.Fatalf("pinned 80 MHz radio: %v", err)
+	}
+	plan, err := wifiopt.Solve(t.Context(), p, wifiopt.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Assign["os::A/wl0"]; got != (wifiopt.Assignment{Channel: 36, Width: 80}) {
+		t.Errorf("pinned radio planned to %+v, want it kept on 36/80", got)
+	}
+}
+
+// TestUplinkNotMeasured: a radio whose station is associated to an AP
+// the leader did not measure (its node down or unreachable) follows an
+// AP the plan cannot move: the plan keeps it where it is, and the Input
+// names the uplink's BSSID.
+func TestUplinkNotMeasured(t *testing.T) {
+	r := parseRadio("os::B", "Device.WiFi.Radio.1.", map[string]string{"Name": "wl0", "Channel": "36",
+		"CurrentOperatingChannelBandwidth": "80MHz", "OperatingFrequencyBand": "5GHz", "PossibleChannels": "36,40,44,48,149,153,157,161",
+		"SupportedOperatingChannelBandwidths": "20MHz,40MHz,80MHz", "X_USPMESH_UplinkBSSID": "02:00:00:00:0A:00"}, nil)
+	p, inputs := (&measurement{radios: []*measuredRadio{r}}).build()
+	plan, err := wifiopt.Solve(t.Context(), p, wifiopt.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Assign["os::B/wl0"]; got != (wifiopt.Assignment{Channel: 36, Width: 80}) {
+		t.Errorf("radio following an unmeasured uplink planned to %+v, want it kept on 36/80", got)
+	}
+	if inputs[0].BackhaulOf != "02:00:00:00:0a:00" {
+		t.Errorf("Input BackhaulOf %q, want the uplink's BSSID", inputs[0].BackhaulOf)
 	}
 }

@@ -419,6 +419,11 @@ func (m *fakeMesh) switchRadio(ctx context.Context, a *fakeAgent, command string
 			ErrMsg: fmt.Sprintf("channel %d in its non-occupancy period", ch)}
 	}
 	w, _ := strconv.Atoi(strings.TrimSuffix(args["Bandwidth"], "MHz"))
+	if r.uplink != "" && m.radioByBSSID(r.uplink) == nil && (r.channel != ch || r.width != w) {
+		// An uplink outside the fake mesh stays where the radio is.
+		return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure),
+			ErrMsg: fmt.Sprintf("uplink is on channel %d/%d MHz: radio follows its wireless uplink", r.channel, r.width)}
+	}
 	if up := m.radioByBSSID(r.uplink); up != nil && (up.channel != ch || up.width != w) {
 		return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure),
 			ErrMsg: fmt.Sprintf("uplink is on channel %d/%d MHz: radio follows its wireless uplink", up.channel, up.width)}

@@ -279,9 +279,21 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	}
 	if v["AutoChannelEnable"] == "false" {
 		// Pinned by a Controller: the plan keeps it where it is.
-		r.allowed, r.widths, r.pinned = []int{ch}, nil, true
+		r.allowed, r.widths, r.pinned = currentBlock(r.band, r.current), nil, true
 	}
 	return r
+}
+
+// currentBlock lists the 20 MHz channels of assignment a: what a radio
+// the plan keeps where it is must be allowed (a wide channel is allowed
+// only when every 20 MHz channel of its block is). Just a's channel when
+// the block is not one the planner knows.
+func currentBlock(b wifiopt.Band, a wifiopt.Assignment) []int {
+	chs, err := wifiopt.Block(b, a.Channel, a.Width)
+	if err != nil {
+		return []int{a.Channel}
+	}
+	return chs
 }
 
 // intList reads a TR-181 list of numbers, skipping items that are not.

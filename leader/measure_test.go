@@ -116,7 +116,7 @@ func TestParseRadio(t *testing.T) {
 			unavailable: []int{40, 48}}},
 		{"pinned by a Controller", with("AutoChannelEnable", "false"), &measuredRadio{agent: agentA,
 			row: "Device.WiFi.Radio.2.", name: "wl0", band: wifiopt.Band5G, current: wifiopt.Assignment{Channel: 44, Width: 40},
-			allowed: []int{44}, airtime: -1, busy: -1, survey: map[int]float64{}, pinned: true}},
+			allowed: []int{44, 48}, airtime: -1, busy: -1, survey: map[int]float64{}, pinned: true}},
 		{"no channel", with("Channel", "0"), nil},
 		{"no width", with("CurrentOperatingChannelBandwidth", "Auto"), nil},
 		{"no name", with("Name", ""), nil},

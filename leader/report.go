@@ -196,8 +196,9 @@ type Input struct {
 	// (RefusedHold): the plan left both out.
 	Unavailable, Refused []int
 	// BackhaulOf is the radio whose AP this radio's wireless backhaul
-	// is associated to: the plan kept the two on one channel. "" when
-	// none.
+	// is associated to: the plan kept the two on one channel. The
+	// uplink's BSSID when the leader measured no radio with it (the
+	// plan kept this radio where it is); "" when none.
 	BackhaulOf string
 }
 

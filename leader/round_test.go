@@ -245,6 +245,32 @@ func TestBackhaulPlannedWithItsUplink(t *testing.T) {
 	}
 }
 
+// TestUplinkOutsideTheMeshKept: B/wl0's station is associated to an AP
+// the leader does not measure (its node is down). The plan keeps B/wl0
+// where it is and applies the rest; a leader that planned it like any
+// radio asked it to leave its uplink's channel, and the round failed.
+func TestUplinkOutsideTheMeshKept(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[1].radios[0].uplink = "02:00:00:00:ee:00"
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's end", 2)
+	h.stop()
+
+	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
+		t.Fatalf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
+	}
+	for _, s := range h.mesh.switches() {
+		if s.radio == "os::012345-B/wl0" {
+			t.Errorf("B/wl0 asked to switch to %s, away from its uplink", s.channel)
+		}
+	}
+	if len(h.rep.statusList()) < 2 {
+		t.Errorf("statuses %q, want the rest of the plan applied", h.rep.statusList())
+	}
+}
+
 // TestRefusedChannelLeftOut: a radio that refuses a channel without
 // saying so beforehand (here B/wl0, whose every switch to 40 fails) fails
 // the round that first asks for it; the next rounds leave 40 out of B's

@@ -110,7 +110,9 @@ func mesh(m *datamodel.ObjectDef) {
 //   - BackhaulOf: the radio (Assignment.{i}.Radio's form) whose AP this
 //     radio's wireless backhaul station is associated to (its
 //     X_USPMESH_UplinkBSSID), which the plan kept it on the channel and
-//     width of; empty for a wired radio.
+//     width of; the uplink's BSSID when no radio the leader measured has
+//     it (the plan then keeps the radio where it is); empty for a wired
+//     radio.
 func planInputs(p *datamodel.ObjectDef) {
 	in := table(p.Table("Input", []string{"Radio"}), datamodel.ObjReadOnly, false)
 	str(in, "Radio", 128)
