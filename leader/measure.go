@@ -250,15 +250,21 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	// Channels in their DFS non-occupancy period (radar) are possible
 	// but refused until it ends: a plan that used one would fail there.
 	unavailable := intList(v["X_USPMESH_UnavailableChannels"])
+	cur := currentBlock(r.band, r.current)
 	for _, n := range intList(v["PossibleChannels"]) {
-		if slices.Contains(unavailable, n) && n != ch {
+		if slices.Contains(unavailable, n) && !slices.Contains(cur, n) {
 			r.unavailable = append(r.unavailable, n)
 		} else {
 			r.allowed = append(r.allowed, n)
 		}
 	}
-	if !slices.Contains(r.allowed, ch) {
-		r.allowed = append(r.allowed, ch)
+	// The radio operates on its current block, so every channel of it
+	// is possible (a wide channel is allowed only when all of them are),
+	// whatever PossibleChannels says.
+	for _, c := range cur {
+		if !slices.Contains(r.allowed, c) {
+			r.allowed = append(r.allowed, c)
+		}
 	}
 	for _, s := range strings.Split(v["SupportedOperatingChannelBandwidths"], ",") {
 		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "MHz")); err == nil && n <= 160 {

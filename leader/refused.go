@@ -61,8 +61,9 @@ func (f *refusals) held(radio string, now time.Time) []int {
 	return out
 }
 
-// leaveOut removes the held channels from each radio's allowed ones (its
-// current channel stays: it operates there).
+// leaveOut removes the held channels from each radio's allowed ones (the
+// channels of its current block stay: it operates there, and a wide
+// channel is allowed only when all of them are).
 func (f *refusals) leaveOut(radios []*measuredRadio, now time.Time) {
 	for _, r := range radios {
 		held := f.held(r.id(), now)
@@ -70,8 +71,9 @@ func (f *refusals) leaveOut(radios []*measuredRadio, now time.Time) {
 			continue
 		}
 		r.refused = nil
+		cur := currentBlock(r.band, r.current)
 		r.allowed = slices.DeleteFunc(r.allowed, func(c int) bool {
-			out := c != r.current.Channel && slices.Contains(held, c)
+			out := !slices.Contains(cur, c) && slices.Contains(held, c)
 			if out {
 				r.refused = append(r.refused, c)
 			}
