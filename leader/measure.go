@@ -123,11 +123,29 @@ func (l *Loop) measure(ctx context.Context, agents []usp.EndpointID) *measuremen
 		})
 	}
 	wg.Wait()
+	out.radios = slices.DeleteFunc(out.radios, func(r *measuredRadio) bool {
+		err := plannable(r)
+		if err != nil {
+			l.log.Info("radio left out of the plan: the planner cannot represent where it operates; its beacons count as a foreign network",
+				"radio", r.id(), "channel", r.current.Channel, "width", r.current.Width, "err", err)
+		}
+		return err != nil
+	})
 	slices.SortFunc(out.radios, func(a, b *measuredRadio) int { return strings.Compare(a.id(), b.id()) })
 	slices.SortStableFunc(out.sightings, func(a, b sighting) int {
 		return cmp.Or(strings.Compare(a.by, b.by), strings.Compare(a.bssid, b.bssid))
 	})
 	return out
+}
+
+// plannable reports why the planner could not take radio r as it
+// operates (a 320 MHz channel, a band or channel it does not know), nil
+// when it can. Such a radio stays out of the plan, where it would
+// invalidate the whole home's Problem round after round; it keeps its
+// channel, and the mesh radios that hear it take it for a foreign
+// network.
+func plannable(r *measuredRadio) error {
+	return wifiopt.Validate((&measurement{radios: []*measuredRadio{r}}).problem())
 }
 
 // measureAgent reads one Agent's radios and SSIDs, runs its neighbour

@@ -271,6 +271,34 @@ func TestUplinkOutsideTheMeshKept(t *testing.T) {
 	}
 }
 
+// TestUnplannableRadioLeftOut: D also has a Wi-Fi 7 radio on a 320 MHz
+// channel of 6 GHz, wider than the planner's widths. The plan leaves it
+// where it is and plans the rest; the leader used to put it in the
+// Problem, which was then invalid, and every round failed.
+func TestUnplannableRadioLeftOut(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[3].radios = append(home[3].radios, &fakeRadio{name: "wl2", band: "6GHz", channel: 37, width: 320,
+		possible: []int{1, 5, 9, 13, 17, 21, 25, 29, 33, 37, 41, 45, 49, 53, 57, 61}, widths: "20MHz,40MHz,80MHz,160MHz,320MHz",
+		bssid: "02:00:00:00:0d:02"})
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's end", 2)
+	h.stop()
+
+	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
+		t.Fatalf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
+	}
+	if got := h.rep.statusList(); len(got) < 3 {
+		t.Errorf("statuses %q, want the plan's switches applied", got)
+	}
+	for _, s := range h.mesh.switches() {
+		if s.radio == "os::012345-D/wl2" {
+			t.Errorf("the 320 MHz radio was switched to %s", s.channel)
+		}
+	}
+}
+
 // TestRefusedChannelLeftOut: a radio that refuses a channel without
 // saying so beforehand (here B/wl0, whose every switch to 40 fails) fails
 // the round that first asks for it; the next rounds leave 40 out of B's
