@@ -135,7 +135,11 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 			}
 			continue
 		}
-		f := wifiopt.ForeignBSS{Radio: s.by, Channel: s.channel, Width: s.width, RSSI: s.rssi, Load: foreignLoadUnknown}
+		width, ok := foreignWidth(ms.radios[byID[s.by]].band, s.channel, s.width)
+		if !ok {
+			continue // not a channel of the hearing radio's band
+		}
+		f := wifiopt.ForeignBSS{Radio: s.by, Channel: s.channel, Width: width, RSSI: s.rssi, Load: foreignLoadUnknown}
 		if s.util >= 0 && s.util <= 100 {
 			f.Load = float64(s.util) / 100
 			advertised[len(p.Foreign)] = true
@@ -153,6 +157,25 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 		a.run(&inputs[i])
 	}
 	return p, inputs
+}
+
+// foreignWidth is the width the plan takes a foreign network on primary
+// channel ch of band b at: its advertised width, or the widest block the
+// planner knows below it (a 320 MHz Wi-Fi 7 neighbour counts as 160 MHz,
+// a width its channel cannot have as the next that fits). ok is false
+// when ch is no channel of b. Scan results are what neighbours beacon:
+// taken as they came, one odd neighbour made the whole Problem invalid
+// and every round failed.
+func foreignWidth(b wifiopt.Band, ch, width int) (int, bool) {
+	for _, w := range []int{160, 80, 40, 20} {
+		if w > width && w != 20 {
+			continue
+		}
+		if _, err := wifiopt.Block(b, ch, w); err == nil {
+			return w, true
+		}
+	}
+	return 0, false
 }
 
 // attribution explains one radio's surveyed busy time.

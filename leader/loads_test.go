@@ -173,3 +173,29 @@ func TestRoundRecordsInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestForeignWidth: a neighbour's advertised width is kept when its
+// channel can have it, narrowed to the widest block the planner knows
+// otherwise, and a channel of another band is no neighbour of the
+// radio's.
+func TestForeignWidth(t *testing.T) {
+	for _, tc := range []struct {
+		band      wifiopt.Band
+		ch, width int
+		want      int
+		ok        bool
+	}{
+		{wifiopt.Band5G, 36, 80, 80, true},
+		{wifiopt.Band5G, 36, 320, 160, true}, // Wi-Fi 7 on 5 GHz does not exist; take 160
+		{wifiopt.Band6G, 37, 320, 160, true},
+		{wifiopt.Band2G4, 6, 40, 40, true},
+		{wifiopt.Band5G, 36, 0, 20, true},
+		{wifiopt.Band5G, 14, 20, 0, false},
+		{wifiopt.Band5G, 6, 40, 0, false},
+	} {
+		got, ok := foreignWidth(tc.band, tc.ch, tc.width)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("foreignWidth(%s, %d, %d) = %d, %v; want %d, %v", tc.band, tc.ch, tc.width, got, ok, tc.want, tc.ok)
+		}
+	}
+}
