@@ -19,16 +19,16 @@ import (
 // one after it while the home stays as it is.
 func FuzzMeasuredProblem(f *testing.F) {
 	f.Add("5GHz", "36", "80MHz", "36,40,44,48,52,56,60,64", "20MHz,40MHz,80MHz,160MHz", "52", "true", "",
-		"5GHz", "36", "80MHz", "36,40,44,48", "20MHz,40MHz,80MHz", "", "false", "02:00:00:00:0a:00", uint8(160), 149, 320, -50, 40)
+		"5GHz", "36", "80MHz", "36,40,44,48", "20MHz,40MHz,80MHz", "", "false", "02:00:00:00:0a:00", "25", "12,25,50,100", uint8(160), 149, 320, -50, 40)
 	f.Add("6GHz", "37", "320MHz", "1,5,9,33,37,41", "20MHz,320MHz", "", "true", "",
-		"2.4GHz", "6", "40MHz", "1,6,11", "20MHz,40MHz", "", "true", "02:00:00:00:0b:00", uint8(40), 37, 320, -60, -1)
+		"2.4GHz", "6", "40MHz", "1,6,11", "20MHz,40MHz", "", "true", "02:00:00:00:0b:00", "-1", "-1", uint8(40), 37, 320, -60, -1)
 	f.Add("2.4GHz", "14", "20MHz", "1,14", "20MHz", "", "false", "02:00:00:00:0b:00",
-		"2.4GHz", "1", "20MHz", "1", "", "1", "true", "02:00:00:00:0a:00", uint8(20), 36, 80, -70, 200)
-	f.Fuzz(func(t *testing.T, band1, ch1, w1, poss1, sup1, unav1, auto1, up1, band2, ch2, w2, poss2, sup2, unav2, auto2, up2 string, refusedWidth uint8, sch, swidth, srssi, sutil int) {
+		"2.4GHz", "1", "20MHz", "1", "", "1", "true", "02:00:00:00:0a:00", "100", "0,100,500", uint8(20), 36, 80, -70, 200)
+	f.Fuzz(func(t *testing.T, band1, ch1, w1, poss1, sup1, unav1, auto1, up1, band2, ch2, w2, poss2, sup2, unav2, auto2, up2, power1, powers1 string, refusedWidth uint8, sch, swidth, srssi, sutil int) {
 		rows := []map[string]string{
 			{"Name": "wl0", "OperatingFrequencyBand": band1, "Channel": ch1, "CurrentOperatingChannelBandwidth": w1, "PossibleChannels": poss1,
 				"SupportedOperatingChannelBandwidths": sup1, "X_USPMESH_UnavailableChannels": unav1, "AutoChannelEnable": auto1,
-				"X_USPMESH_UplinkBSSID": up1},
+				"X_USPMESH_UplinkBSSID": up1, "TransmitPower": power1, "TransmitPowerSupported": powers1},
 			{"Name": "wl0", "OperatingFrequencyBand": band2, "Channel": ch2, "CurrentOperatingChannelBandwidth": w2, "PossibleChannels": poss2,
 				"SupportedOperatingChannelBandwidths": sup2, "X_USPMESH_UnavailableChannels": unav2, "AutoChannelEnable": auto2,
 				"X_USPMESH_UplinkBSSID": up2},
@@ -64,8 +64,12 @@ func FuzzMeasuredProblem(f *testing.F) {
 		if err := wifiopt.Validate(p); err != nil {
 			t.Fatalf("plannable radios make an invalid Problem: %v\n%+v", err, p.Radios)
 		}
-		if _, err := wifiopt.Solve(t.Context(), p, wifiopt.Options{Seed: 1, Budget: 20 * time.Millisecond}); err != nil {
+		plan, err := wifiopt.Solve(t.Context(), p, wifiopt.Options{Seed: 1, Budget: 20 * time.Millisecond})
+		if err != nil {
 			t.Fatalf("solve: %v", err)
+		}
+		if _, err := wifiopt.PlanPower(t.Context(), p, plan.Assign); err != nil {
+			t.Fatalf("power: %v", err)
 		}
 	})
 }
