@@ -51,6 +51,35 @@ func withoutVolatile(t *testing.T, p map[string]string) map[string]string {
 	return p
 }
 
+// endedIdle fails the test unless the last Plan update is Idle.
+func (h *harness) endedIdle() {
+	h.t.Helper()
+	if last := h.rep.plans[len(h.rep.plans)-1]; last["Status"] != "Idle" {
+		h.t.Fatalf("round ended %q (%v), want Idle", last["Status"], last)
+	}
+}
+
+// allApplied fails the test unless every assignment status is Applied.
+func (h *harness) allApplied() {
+	h.t.Helper()
+	for _, st := range h.rep.statusList() {
+		if !strings.HasSuffix(st, " "+StatusApplied) {
+			h.t.Errorf("assignment status %q, want every switch Applied", st)
+		}
+	}
+}
+
+// inputIs fails the test unless the last Plan.Input rows have param
+// k equal to want[radio] ("" for radios not in want).
+func (h *harness) inputIs(k string, want map[string]string) {
+	h.t.Helper()
+	for _, in := range h.rep.lastInputs() {
+		if got := in.Params()[k]; got != want[in.Radio] {
+			h.t.Errorf("Plan.Input %s %s = %q, want %q", in.Radio, k, got, want[in.Radio])
+		}
+	}
+}
+
 func TestApplyLeavesFirstLeaderLast(t *testing.T) {
 	cfg := testConfig()
 	h := start(t, cfg, crowdedHome()...)
@@ -175,27 +204,13 @@ func TestPlanAvoidsRadarChannels(t *testing.T) {
 			t.Errorf("B/wl0 switched to 40, in its non-occupancy period")
 		}
 	}
-	for _, st := range h.rep.statusList() {
-		if !strings.HasSuffix(st, " "+StatusApplied) {
-			t.Errorf("assignment status %q, want every switch Applied", st)
-		}
-	}
+	h.allApplied()
 	if len(h.rep.statusList()) < 3 {
 		t.Errorf("statuses %q, want the plan's switches applied", h.rep.statusList())
 	}
-	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
-		t.Errorf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
-	}
+	h.endedIdle()
 	// The plan's inputs say why B was kept off 40.
-	for _, in := range h.rep.lastInputs() {
-		want := ""
-		if in.Radio == "os::012345-B/wl0" {
-			want = "40"
-		}
-		if got := in.Params()["Unavailable"]; got != want {
-			t.Errorf("Plan.Input %s Unavailable = %q, want %q", in.Radio, got, want)
-		}
-	}
+	h.inputIs("Unavailable", map[string]string{"os::012345-B/wl0": "40"})
 }
 
 // TestBackhaulPlannedWithItsUplink: B/wl0 carries B's wireless backhaul
@@ -214,9 +229,7 @@ func TestBackhaulPlannedWithItsUplink(t *testing.T) {
 	h.waitRounds("the round's end", 2)
 	h.stop()
 
-	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
-		t.Fatalf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
-	}
+	h.endedIdle()
 	a, b := h.mesh.channelOf(agentA, "wl0"), h.mesh.channelOf(agentB, "wl0")
 	if a != b || a == 36 {
 		t.Errorf("A/wl0 on %d, B/wl0 on %d: want both moved off 36 together", a, b)
@@ -229,20 +242,8 @@ func TestBackhaulPlannedWithItsUplink(t *testing.T) {
 	if ia < 0 || (ib >= 0 && ib < ia) {
 		t.Errorf("switch order %q: want A/wl0 switched, before B/wl0", order)
 	}
-	for _, st := range h.rep.statusList() {
-		if !strings.HasSuffix(st, " "+StatusApplied) {
-			t.Errorf("assignment status %q, want every switch Applied", st)
-		}
-	}
-	for _, in := range h.rep.lastInputs() {
-		want := ""
-		if in.Radio == "os::012345-B/wl0" {
-			want = "os::012345-A/wl0"
-		}
-		if got := in.Params()["BackhaulOf"]; got != want {
-			t.Errorf("Plan.Input %s BackhaulOf = %q, want %q", in.Radio, got, want)
-		}
-	}
+	h.allApplied()
+	h.inputIs("BackhaulOf", map[string]string{"os::012345-B/wl0": "os::012345-A/wl0"})
 }
 
 // TestUplinkOutsideTheMeshKept: B/wl0's station is associated to an AP
@@ -258,9 +259,7 @@ func TestUplinkOutsideTheMeshKept(t *testing.T) {
 	h.waitRounds("the round's end", 2)
 	h.stop()
 
-	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
-		t.Fatalf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
-	}
+	h.endedIdle()
 	for _, s := range h.mesh.switches() {
 		if s.radio == "os::012345-B/wl0" {
 			t.Errorf("B/wl0 asked to switch to %s, away from its uplink", s.channel)
@@ -286,9 +285,7 @@ func TestUnplannableRadioLeftOut(t *testing.T) {
 	h.waitRounds("the round's end", 2)
 	h.stop()
 
-	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
-		t.Fatalf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
-	}
+	h.endedIdle()
 	if got := h.rep.statusList(); len(got) < 3 {
 		t.Errorf("statuses %q, want the plan's switches applied", got)
 	}
@@ -651,9 +648,7 @@ func TestUnknownBandLeftOut(t *testing.T) {
 	h.firstRound(cfg)
 	h.waitRounds("the round's end", 2)
 	h.stop()
-	if got := h.rep.plans[len(h.rep.plans)-1]["Status"]; got != "Idle" {
-		t.Fatalf("round ended %q (%v), want Idle", got, h.rep.plans[len(h.rep.plans)-1])
-	}
+	h.endedIdle()
 	for _, a := range h.rep.assignments {
 		if a.Radio == "os::012345-A/wl1" {
 			t.Errorf("the 60 GHz radio has an assignment: %+v", a)

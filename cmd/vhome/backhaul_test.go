@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,10 +19,7 @@ import (
 // ap1's 5 GHz radio, so it starts on ap1's channel and follows it.
 func backhaulFlat(t *testing.T) string {
 	t.Helper()
-	home, err := sim.LoadHome(filepath.Join("..", "..", "homes", "flat.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	home := loadHome(t, "flat.json")
 	ap1 := home.APs[0].Radios[1]
 	r := &home.APs[2].Radios[1]
 	r.Channel, r.Width, r.Uplink = ap1.Channel, ap1.Width, "ap1/radio1"

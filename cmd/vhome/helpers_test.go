@@ -197,6 +197,16 @@ func procsMatching(subs ...string) []string {
 
 // writeHomeFile writes home as JSON into a file named name in a
 // directory the test removes, and returns its path.
+// loadHome reads homes/<name>, the repository's home descriptions.
+func loadHome(t *testing.T, name string) *sim.Home {
+	t.Helper()
+	home, err := sim.LoadHome(filepath.Join("..", "..", "homes", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
 func writeHomeFile(t *testing.T, home *sim.Home, name string) string {
 	t.Helper()
 	data, err := json.MarshalIndent(home, "", "  ")

@@ -34,10 +34,7 @@ var historyDip = sim.Dip{PeriodS: 20, DurationS: 6, DepthDB: 20}
 // radio down for a CAC and the client stays with ap1.
 func dipFlat(t *testing.T) string {
 	t.Helper()
-	home, err := sim.LoadHome(filepath.Join("..", "..", "homes", "flat.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	home := loadHome(t, "flat.json")
 	ap1, _ := home.AP("ap1")
 	dip := historyDip
 	home.Clients = append(home.Clients, sim.Client{MAC: historyDipMAC, Pos: sim.Pos{X: ap1.Pos.X + 1, Y: ap1.Pos.Y, Floor: ap1.Pos.Floor},

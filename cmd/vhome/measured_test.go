@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -91,10 +90,7 @@ func readInputs(h *Home, i int) (map[string]planInput, error) {
 // 802.11k beacon reports.
 func heavyFlat(t *testing.T) string {
 	t.Helper()
-	home, err := sim.LoadHome(filepath.Join("..", "..", "homes", "flat.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	home := loadHome(t, "flat.json")
 	ap1, _ := home.AP("ap1")
 	home.Clients = append(home.Clients, sim.Client{MAC: "02:c1:00:00:00:99", Pos: ap1.Pos, Band: radio.Band5G, Load: 0.5,
 		Steering: sim.Steering{BeaconReport: true}})

@@ -72,10 +72,7 @@ func walkTimes(t0 time.Time) (start, cross, end time.Time) {
 //   - the legacy client, walking alike, without 802.11v (with 802.11k).
 func steerHomeFile(t *testing.T, t0 time.Time) string {
 	t.Helper()
-	flat, err := sim.LoadHome(filepath.Join("..", "..", "homes", "flat.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	flat := loadHome(t, "flat.json")
 	base, _ := flat.AP("ap1")
 	home := &sim.Home{Name: "steer", Seed: 11, PathLoss: sim.PathLoss{Exponent: 3.5, FloorLossDB: 40, FloorHeightM: 3}}
 	for i, pos := range []sim.Pos{{X: 0, Y: 0}, {X: 12, Y: 20}, {X: 24, Y: 0}} {
