@@ -17,8 +17,8 @@ import (
 
 // backhauls sets p's BackhaulOf links from the radios' uplinks. byBSSID
 // maps the mesh's BSSIDs to their radios. A radio whose uplink is no
-// measured mesh radio keeps its channel (its Input's BackhaulOf is then
-// the uplink's BSSID). A link is left out when the uplink is on another
+// measured mesh radio keeps its channel and its power (its Input's
+// BackhaulOf is then the uplink's BSSID). A link is left out when the uplink is on another
 // band, or when the two radios share no allowed channel and width (a
 // Controller pinned one of them elsewhere): planning them together
 // would fail every round.
@@ -39,6 +39,9 @@ func backhauls(p *wifiopt.Problem, radios []*measuredRadio, byBSSID map[string]s
 			// an AP the plan cannot move, so the plan keeps it where it
 			// is. Moving it would only be refused, round after round.
 			keep(&p.Radios[i])
+			// Its power is the station's too: a cut would weaken the
+			// backhaul (linked radios keep full power in the planner).
+			p.Radios[i].PowerFixed = true
 			inputs[i].BackhaulOf = r.uplink
 			continue
 		}

@@ -126,8 +126,8 @@ func TestPinnedWideRadio(t *testing.T) {
 
 // TestUplinkNotMeasured: a radio whose station is associated to an AP
 // the leader did not measure (its node down or unreachable) follows an
-// AP the plan cannot move: the plan keeps it where it is, and the Input
-// names the uplink's BSSID.
+// AP the plan cannot move: the plan keeps it where it is and at its
+// power, and the Input names the uplink's BSSID.
 func TestUplinkNotMeasured(t *testing.T) {
 	r := parseRadio("os::B", "Device.WiFi.Radio.1.", map[string]string{"Name": "wl0", "Channel": "36",
 		"CurrentOperatingChannelBandwidth": "80MHz", "OperatingFrequencyBand": "5GHz", "PossibleChannels": "36,40,44,48,149,153,157,161",
@@ -142,5 +142,9 @@ func TestUplinkNotMeasured(t *testing.T) {
 	}
 	if inputs[0].BackhaulOf != "02:00:00:00:0a:00" {
 		t.Errorf("Input BackhaulOf %q, want the uplink's BSSID", inputs[0].BackhaulOf)
+	}
+	// Its power is its station's: never cut, however strong its clients.
+	if !p.Radios[0].PowerFixed {
+		t.Errorf("radio following an unmeasured uplink may have its power cut: %+v", p.Radios[0])
 	}
 }
