@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,7 +37,60 @@ const (
 	switchCommand  = "X_USPMESH_Switch()"
 	termParam      = "Device.X_USPMESH_Mesh.Term"
 	channelWatched = "Device.WiFi.Radio.*.Channel"
+	// opsWatched are the completions of the radios' switch commands
+	// (OperationComplete): how a switch that failed says why.
+	opsWatched = "Device.WiFi.Radio.*." + switchCommand
 )
+
+// opsSubscriptionID is the ID of the leader's subscription to the
+// Agents' switch completions in term.
+func opsSubscriptionID(term uint64) string { return SubscriptionID(term) + "-ops" }
+
+// opWaiters routes OperationComplete notifications to the commands
+// waiting for them, by Agent and command key.
+type opWaiters struct {
+	mu      sync.Mutex
+	waiting map[string]chan *uspmsg.Notify_OperationComplete
+}
+
+// wait registers the command of key on a; done forgets it.
+func (w *opWaiters) wait(a usp.EndpointID, key string) (ch <-chan *uspmsg.Notify_OperationComplete, done func()) {
+	c := make(chan *uspmsg.Notify_OperationComplete, 1)
+	k := string(a) + "/" + key
+	w.mu.Lock()
+	if w.waiting == nil {
+		w.waiting = map[string]chan *uspmsg.Notify_OperationComplete{}
+	}
+	w.waiting[k] = c
+	w.mu.Unlock()
+	return c, func() {
+		w.mu.Lock()
+		delete(w.waiting, k)
+		w.mu.Unlock()
+	}
+}
+
+// deliver hands oc to its waiter, if any; a duplicate (NotifRetry) is
+// dropped, the first counts.
+func (w *opWaiters) deliver(from usp.EndpointID, oc *uspmsg.Notify_OperationComplete) {
+	w.mu.Lock()
+	c := w.waiting[string(from)+"/"+oc.GetCommandKey()]
+	w.mu.Unlock()
+	if c != nil {
+		select {
+		case c <- oc:
+		default:
+		}
+	}
+}
+
+// completion is how command cmd ended, from its OperationComplete.
+func completion(cmd string, oc *uspmsg.Notify_OperationComplete) error {
+	if f := oc.GetCmdFailure(); f != nil {
+		return fmt.Errorf("%s: %d %s", cmd, f.GetErrCode(), f.GetErrMsg())
+	}
+	return nil
+}
 
 // SubscriptionID is the ID of the leader's subscription to the Agents'
 // radio channels in term: "mesh-leader-t<term>".
@@ -82,10 +136,15 @@ func (l *Loop) getRows(ctx context.Context, a usp.EndpointID, paths ...string) (
 // commandKeys numbers the command keys of one process.
 var commandKeys atomic.Uint64
 
-// operateWait runs an async command and waits until it ends: the
-// Agent's Request row disappears. It returns the request path.
+// operateWait runs an async command and waits until it ends: its
+// OperationComplete arrives (a failure returns the Agent's error), or
+// the Agent's Request row disappears and no OperationComplete follows
+// within a poll interval (an Agent that does not notify: the caller
+// verifies). It returns the request path.
 func (l *Loop) operateWait(ctx context.Context, a usp.EndpointID, cmd string, args map[string]string) (string, error) {
 	key := fmt.Sprintf("mesh-%d-%d", l.clk.Now().UnixNano(), commandKeys.Add(1))
+	done, forget := l.ops.wait(a, key)
+	defer forget()
 	resp, err := l.cfg.Agents.Operate(ctx, a, cmd, key, args)
 	if err != nil {
 		return "", err
@@ -104,6 +163,8 @@ func (l *Loop) operateWait(ctx context.Context, a usp.EndpointID, cmd string, ar
 	}
 	for {
 		select {
+		case oc := <-done:
+			return req, completion(cmd, oc)
 		case <-ctx.Done():
 			return req, fmt.Errorf("%s on %s: %w", cmd, a, context.Cause(ctx))
 		case <-l.clk.After(l.cfg.PollInterval):
@@ -119,13 +180,21 @@ func (l *Loop) operateWait(ctx context.Context, a usp.EndpointID, cmd string, ar
 			}
 		}
 		if gone {
+			// The Agent removes the row before it notifies.
+			select {
+			case oc := <-done:
+				return req, completion(cmd, oc)
+			case <-ctx.Done():
+			case <-l.clk.After(l.cfg.PollInterval):
+			}
 			return req, nil
 		}
 	}
 }
 
 // subscribeRadios subscribes the leader's Controller to Agent a's radio
-// channels for term; an existing subscription of that ID stands.
+// channels and switch completions for term; an existing subscription of
+// that ID stands.
 func (l *Loop) subscribeRadios(ctx context.Context, a usp.EndpointID, term uint64) error {
 	id := SubscriptionID(term)
 	_, _, err := l.cfg.Agents.Subscribe(ctx, a, usp.Subscription{ID: id, NotifType: "ValueChange",
@@ -133,13 +202,24 @@ func (l *Loop) subscribeRadios(ctx context.Context, a usp.EndpointID, term uint6
 	var re *usp.ResponseError
 	if errors.As(err, &re) {
 		// Already subscribed (a unique-key clash on ID) counts as done.
+		err = re
 		if res, gerr := l.cfg.Agents.Get(ctx, a, 1, "Device.LocalAgent.Subscription.[ID=="+path.Quote(id)+"]."); gerr == nil {
 			for _, rr := range res.GetReqPathResults() {
 				if len(rr.GetResolvedPathResults()) > 0 {
-					return nil
+					err = nil
 				}
 			}
 		}
+	}
+	if err != nil {
+		return err
+	}
+	// The switch completions: an Agent that refuses them (or has the ID
+	// already) leaves the leader to poll and verify, as before.
+	_, _, err = l.cfg.Agents.Subscribe(ctx, a, usp.Subscription{ID: opsSubscriptionID(term), NotifType: "OperationComplete",
+		ReferenceList: []string{opsWatched}})
+	if errors.As(err, &re) {
+		return nil
 	}
 	return err
 }

@@ -91,7 +91,13 @@ const (
 	failNone   = iota
 	failVerify // the command completes, the radio stays where it was
 	failRefuse // the command fails (7022)
+	// failAsync: the command is accepted (a Request row) and then fails;
+	// the Agent says why in an OperationComplete to subscribers.
+	failAsync
 )
+
+// asyncFailure is the message of a failAsync command's OperationComplete.
+const asyncFailure = "switch to channel 40 failed: radio wl0: switch: channel availability check failed: radar detected"
 
 // fakeAgent is one Agent of the fake mesh.
 type fakeAgent struct {
@@ -129,6 +135,8 @@ type fakeMesh struct {
 	rssi   int
 	ops    []op
 	reqSeq int
+	// notify delivers notifications to the Loop (set by start).
+	notify func(usp.EndpointID, *uspmsg.Notify)
 }
 
 var _ Agents = (*fakeMesh)(nil)
@@ -326,7 +334,10 @@ func (m *fakeMesh) Operate(ctx context.Context, to usp.EndpointID, command, key 
 		m.scan(a)
 		m.mu.Unlock()
 	case strings.HasPrefix(command, radioTable) && strings.HasSuffix(command, "."+switchCommand):
-		if f := m.switchRadio(ctx, a, command, args); f != nil {
+		if f := m.switchRadio(ctx, a, command, args); f != nil && f.ErrCode == 0 {
+			// failAsync: a Request row, then the OperationComplete.
+			defer m.completeAsync(a, command, key, f.ErrMsg)
+		} else if f != nil {
 			return &uspmsg.OperateResp{OperationResults: []*uspmsg.OperateResp_OperationResult{{ExecutedCommand: command,
 				OperationResp: &uspmsg.OperateResp_OperationResult_CmdFailure{CmdFailure: f}}}}, nil
 		}
@@ -404,8 +415,11 @@ func (m *fakeMesh) switchRadio(ctx context.Context, a *fakeAgent, command string
 	if mode[1] > 0 {
 		mode[1]--
 		a.fail[r.name] = mode
-		if mode[0] == failRefuse {
+		switch mode[0] {
+		case failRefuse:
 			return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: uint32(usp.ErrCommandFailure), ErrMsg: "switch refused"}
+		case failAsync:
+			return &uspmsg.OperateResp_OperationResult_CommandFailure{ErrCode: 0, ErrMsg: asyncFailure}
 		}
 		return nil // failVerify: completes where it was
 	}
@@ -470,15 +484,42 @@ func (m *fakeMesh) follow(r *fakeRadio, depth int) {
 	}
 }
 
+// completeAsync sends the OperationComplete of a command that failed
+// after it was accepted, when a subscribed to completions.
+func (m *fakeMesh) completeAsync(a *fakeAgent, command, key, msg string) {
+	m.mu.Lock()
+	subscribed := false
+	for id := range a.subs {
+		subscribed = subscribed || strings.HasSuffix(id, "-ops")
+	}
+	notify := m.notify
+	m.mu.Unlock()
+	if !subscribed || notify == nil {
+		return
+	}
+	notify(a.id, &uspmsg.Notify{Notification: &uspmsg.Notify_OperComplete{OperComplete: &uspmsg.Notify_OperationComplete{
+		ObjPath: strings.TrimSuffix(command, switchCommand), CommandName: switchCommand, CommandKey: key,
+		OperationResp: &uspmsg.Notify_OperationComplete_CmdFailure{CmdFailure: &uspmsg.Notify_OperationComplete_CommandFailure{
+			ErrCode: uint32(usp.ErrCommandFailure), ErrMsg: msg}}}}})
+}
+
 // Subscribe implements Agents.
+// OperationComplete subscriptions are recorded as kind "subscribe-ops".
 func (m *fakeMesh) Subscribe(ctx context.Context, to usp.EndpointID, s usp.Subscription) (string, string, error) {
-	a := m.record(op{kind: "subscribe", to: to, subID: s.ID})
+	kind := "subscribe"
+	if s.NotifType == "OperationComplete" {
+		kind = "subscribe-ops"
+	}
+	a := m.record(op{kind: kind, to: to, subID: s.ID})
 	if err := m.reach(ctx, a); err != nil {
 		return "", "", err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if s.NotifType != "ValueChange" || !slices.Equal(s.ReferenceList, []string{channelWatched}) {
+	switch {
+	case s.NotifType == "ValueChange" && slices.Equal(s.ReferenceList, []string{channelWatched}):
+	case s.NotifType == "OperationComplete" && slices.Equal(s.ReferenceList, []string{opsWatched}):
+	default:
 		return "", "", fmt.Errorf("fake: unexpected subscription %+v", s)
 	}
 	if a.subs[s.ID] {

@@ -139,6 +139,9 @@ func start(t *testing.T, cfg Config, agents ...*fakeAgent) *harness {
 		t.Fatal(err)
 	}
 	h.loop = l
+	h.mesh.mu.Lock()
+	h.mesh.notify = l.Notify
+	h.mesh.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- l.Run(ctx, h.terms) }()

@@ -38,6 +38,8 @@ type Loop struct {
 	steer   steerState // client steering's memory, kept across terms
 	// refused are the channels radios refused lately, kept across terms.
 	refused refusals
+	// ops are the switch commands waiting for their OperationComplete.
+	ops opWaiters
 }
 
 // New returns a Loop for cfg, or an error naming what cfg lacks.
@@ -68,6 +70,10 @@ func (l *Loop) agents() []usp.EndpointID {
 // FirstPlan, unless one is due sooner. It never blocks; it is ignored
 // while this node does not lead.
 func (l *Loop) Notify(from usp.EndpointID, nt *uspmsg.Notify) {
+	if oc := nt.GetOperComplete(); oc != nil {
+		l.ops.deliver(from, oc)
+		return
+	}
 	vc := nt.GetValueChange()
 	if vc == nil || !strings.HasSuffix(vc.GetParamPath(), ".Channel") {
 		return

@@ -164,7 +164,7 @@ func TestKeepAlivesFanOut(t *testing.T) {
 			live = append(live, o.kind+" "+strings.Join(o.paths, ",")+o.subID+" "+o.at.Sub(epoch).String())
 		}
 	}
-	if want := []string{"subscribe mesh-leader-t1 0s", "get Device.X_USPMESH_Mesh.Term 2s"}; !slices.Equal(live, want) {
+	if want := []string{"subscribe mesh-leader-t1 0s", "subscribe-ops mesh-leader-t1-ops 0s", "get Device.X_USPMESH_Mesh.Term 2s"}; !slices.Equal(live, want) {
 		t.Errorf("live Agent's requests %q, want %q", live, want)
 	}
 }
@@ -185,7 +185,8 @@ func TestExistingSubscriptionCounts(t *testing.T) {
 	for _, o := range h.mesh.snapshot() {
 		got = append(got, o.kind+" "+strings.Join(o.paths, ",")+o.subID)
 	}
-	want := []string{"subscribe mesh-leader-t3", `get Device.LocalAgent.Subscription.[ID=="mesh-leader-t3"].`, "get Device.X_USPMESH_Mesh.Term"}
+	want := []string{"subscribe mesh-leader-t3", `get Device.LocalAgent.Subscription.[ID=="mesh-leader-t3"].`,
+		"subscribe-ops mesh-leader-t3-ops", "get Device.X_USPMESH_Mesh.Term"}
 	if !slices.Equal(got, want) {
 		t.Errorf("requests %q, want %q", got, want)
 	}

@@ -296,6 +296,29 @@ func TestUnplannableRadioLeftOut(t *testing.T) {
 	}
 }
 
+// TestAsyncFailureSaysWhy: B/wl0 accepts its switch and then fails it
+// (radar during the availability check, say). The Agent says why in the
+// command's OperationComplete, to which the leader subscribes; the
+// round's message carries that reason. Before, the leader only saw the
+// Request row disappear and then the radio still on its old channel:
+// "verify: radio reports channel 36".
+func TestAsyncFailureSaysWhy(t *testing.T) {
+	cfg := testConfig()
+	home := crowdedHome()
+	home[1].fail = map[string][2]int{"wl0": {failAsync, 1}}
+	h := start(t, cfg, home...)
+	h.firstRound(cfg)
+	h.waitRounds("the round's end", 2)
+	h.stop()
+	last := h.rep.plans[len(h.rep.plans)-1]
+	if last["Status"] != "Error" || !strings.Contains(last["Message"], asyncFailure) {
+		t.Errorf("round ended %q: %q, want Error with the Agent's reason %q", last["Status"], last["Message"], asyncFailure)
+	}
+	if got := h.rep.statusList(); !slices.Contains(got, "os::012345-B/wl0 "+StatusRolledBack) {
+		t.Errorf("statuses %q, want B/wl0 rolled back", got)
+	}
+}
+
 // TestRefusedChannelLeftOut: a radio that refuses a channel without
 // saying so beforehand (here B/wl0, whose every switch to 40 fails) fails
 // the round that first asks for it; the next rounds leave 40 out of B's
