@@ -28,6 +28,12 @@ func (r *Radio) Switch(ctx context.Context, req radio.SwitchRequest) (<-chan rad
 	if err := ctx.Err(); err != nil {
 		return nil, r.opErr("switch", err)
 	}
+	if r.hasUplink {
+		// The station moves with its AP's channel switch, not at the
+		// backend's next poll of the air: read the uplink now, so that
+		// a switch to where it just went is not refused on a stale view.
+		r.observeUplink(r.b.view.snapshot())
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	width := req.Width

@@ -131,3 +131,30 @@ func TestUplinkValidation(t *testing.T) {
 		t.Fatalf("valid home: %v", err)
 	}
 }
+
+// TestUplinkSwitchRightAfterItsAP: a switch to where the uplink AP has
+// just gone succeeds even before the backend's next poll of the air (the
+// station moves with its AP's switch). The backend used to decide on
+// the view of its last poll and refused: "uplink … is on channel 36/20".
+func TestUplinkSwitchRightAfterItsAP(t *testing.T) {
+	home, air := uplinkHome(), t.TempDir()
+	_, r1 := openNode(t, home, "ap1", air)
+	_, r2 := openNode(t, home, "ap2", air, func(c *Config) { c.PollInterval = time.Hour })
+	res, err := r1.Switch(t.Context(), radio.SwitchRequest{Channel: 157, Width: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := result(t, res); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	res, err = r2.Switch(t.Context(), radio.SwitchRequest{Channel: 157, Width: 80})
+	if err != nil {
+		t.Fatalf("switch to where the uplink just went: %v", err)
+	}
+	if r := result(t, res); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if st, _ := r2.State(t.Context()); st.Channel != 157 || st.Width != 80 {
+		t.Errorf("ap2 on %d/%d MHz, want 157/80", st.Channel, st.Width)
+	}
+}
