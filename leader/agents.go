@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,44 +44,6 @@ const (
 // opsSubscriptionID is the ID of the leader's subscription to the
 // Agents' switch completions in term.
 func opsSubscriptionID(term uint64) string { return SubscriptionID(term) + "-ops" }
-
-// opWaiters routes OperationComplete notifications to the commands
-// waiting for them, by Agent and command key.
-type opWaiters struct {
-	mu      sync.Mutex
-	waiting map[string]chan *uspmsg.Notify_OperationComplete
-}
-
-// wait registers the command of key on a; done forgets it.
-func (w *opWaiters) wait(a usp.EndpointID, key string) (ch <-chan *uspmsg.Notify_OperationComplete, done func()) {
-	c := make(chan *uspmsg.Notify_OperationComplete, 1)
-	k := string(a) + "/" + key
-	w.mu.Lock()
-	if w.waiting == nil {
-		w.waiting = map[string]chan *uspmsg.Notify_OperationComplete{}
-	}
-	w.waiting[k] = c
-	w.mu.Unlock()
-	return c, func() {
-		w.mu.Lock()
-		delete(w.waiting, k)
-		w.mu.Unlock()
-	}
-}
-
-// deliver hands oc to its waiter, if any; a duplicate (NotifRetry) is
-// dropped, the first counts.
-func (w *opWaiters) deliver(from usp.EndpointID, oc *uspmsg.Notify_OperationComplete) {
-	w.mu.Lock()
-	c := w.waiting[string(from)+"/"+oc.GetCommandKey()]
-	w.mu.Unlock()
-	if c != nil {
-		select {
-		case c <- oc:
-		default:
-		}
-	}
-}
 
 // completion is how command cmd ended, from its OperationComplete.
 func completion(cmd string, oc *uspmsg.Notify_OperationComplete) error {
@@ -143,7 +104,7 @@ var commandKeys atomic.Uint64
 // verifies). It returns the request path.
 func (l *Loop) operateWait(ctx context.Context, a usp.EndpointID, cmd string, args map[string]string) (string, error) {
 	key := fmt.Sprintf("mesh-%d-%d", l.clk.Now().UnixNano(), commandKeys.Add(1))
-	done, forget := l.ops.wait(a, key)
+	done, forget := l.ops.Wait(a, key)
 	defer forget()
 	resp, err := l.cfg.Agents.Operate(ctx, a, cmd, key, args)
 	if err != nil {

@@ -39,7 +39,7 @@ type Loop struct {
 	// refused are the channels radios refused lately, kept across terms.
 	refused refusals
 	// ops are the switch commands waiting for their OperationComplete.
-	ops opWaiters
+	ops usp.Completions
 }
 
 // New returns a Loop for cfg, or an error naming what cfg lacks.
@@ -71,7 +71,7 @@ func (l *Loop) agents() []usp.EndpointID {
 // while this node does not lead.
 func (l *Loop) Notify(from usp.EndpointID, nt *uspmsg.Notify) {
 	if oc := nt.GetOperComplete(); oc != nil {
-		l.ops.deliver(from, oc)
+		l.ops.Deliver(from, oc)
 		return
 	}
 	vc := nt.GetValueChange()

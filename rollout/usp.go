@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -63,9 +62,8 @@ type USP struct {
 	// two. A request the Agent answered with an error is not retried.
 	ConnectTimeout time.Duration
 
-	keys    atomic.Uint64
-	mu      sync.Mutex
-	waiting map[string]chan *uspmsg.Notify_OperationComplete // node/command key → its waiter
+	keys  atomic.Uint64
+	waits usp.Completions
 }
 
 var _ Deployer = (*USP)(nil)
@@ -81,15 +79,7 @@ func (u *USP) Notify(from usp.EndpointID, nt *uspmsg.Notify) {
 	if oc == nil || oc.GetCommandName() != "X_USPMESH_DeployDU()" {
 		return
 	}
-	u.mu.Lock()
-	ch := u.waiting[string(from)+"/"+oc.GetCommandKey()]
-	u.mu.Unlock()
-	if ch != nil {
-		select {
-		case ch <- oc:
-		default: // a duplicate (NotifRetry); the first counts
-		}
-	}
+	u.waits.Deliver(from, oc)
 }
 
 // Deploy implements Deployer.
@@ -107,19 +97,8 @@ func (u *USP) Deploy(ctx context.Context, node usp.EndpointID, req Request) (Nod
 		return NodeResult{}, fmt.Errorf("subscribe to %s: %w", node, err)
 	}
 	key := fmt.Sprintf("rollout-t%d-%d-%d", req.Term, clk.Now().UnixNano(), u.keys.Add(1))
-	ch := make(chan *uspmsg.Notify_OperationComplete, 1)
-	wk := string(node) + "/" + key
-	u.mu.Lock()
-	if u.waiting == nil {
-		u.waiting = map[string]chan *uspmsg.Notify_OperationComplete{}
-	}
-	u.waiting[wk] = ch
-	u.mu.Unlock()
-	defer func() {
-		u.mu.Lock()
-		delete(u.waiting, wk)
-		u.mu.Unlock()
-	}()
+	ch, done := u.waits.Wait(node, key)
+	defer done()
 	resp, err := u.Agents.Operate(ctx, node, DeployCommand, key, deployArgs(req))
 	if err != nil {
 		return NodeResult{}, asFault(err)
