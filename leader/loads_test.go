@@ -199,3 +199,20 @@ func TestForeignWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestWidthMHz: TR-181 spells 320 MHz channels "320MHz-1" and
+// "320MHz-2"; the leader read them as no width, so a Wi-Fi 7 neighbour
+// counted as 20 MHz and a 320 MHz radio vanished from the plan unlogged.
+func TestWidthMHz(t *testing.T) {
+	for in, want := range map[string]int{"20MHz": 20, "40MHz": 40, " 80MHz": 80, "160MHz": 160, "320MHz-1": 320, "320MHz-2": 320,
+		"320MHz-3": 0, "Auto": 0, "80+80MHz": 0, "": 0, "-20MHz": 0, "20": 20, "MHz": 0} {
+		if got := widthMHz(in); got != want {
+			t.Errorf("widthMHz(%q) = %d, want %d", in, got, want)
+		}
+	}
+	r := &measuredRadio{agent: agentA, name: "wl2", band: wifiopt.Band6G}
+	s, ok := parseSighting(r, map[string]string{"Channel": "37", "SignalStrength": "-60", "OperatingChannelBandwidth": "320MHz-1"})
+	if width, _ := foreignWidth(wifiopt.Band6G, s.channel, s.width); !ok || width != 160 {
+		t.Errorf("a 320MHz-1 neighbour counts at %d MHz (%v), want 160", width, ok)
+	}
+}

@@ -258,7 +258,7 @@ const clientSeenMaxAge = 5 * time.Minute
 // channel, width or name.
 func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *measuredRadio {
 	ch, _ := strconv.Atoi(v["Channel"])
-	w, _ := strconv.Atoi(strings.TrimSuffix(v["CurrentOperatingChannelBandwidth"], "MHz"))
+	w := widthMHz(v["CurrentOperatingChannelBandwidth"])
 	if ch == 0 || w == 0 || v["Name"] == "" {
 		return nil
 	}
@@ -285,7 +285,7 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 		}
 	}
 	for _, s := range strings.Split(v["SupportedOperatingChannelBandwidths"], ",") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "MHz")); err == nil && n <= 160 {
+		if n := widthMHz(s); n > 0 && n <= 160 {
 			r.widths = append(r.widths, n)
 		}
 	}
@@ -320,6 +320,21 @@ func currentBlock(b wifiopt.Band, a wifiopt.Assignment) []int {
 	return chs
 }
 
+// widthMHz reads a TR-181 channel bandwidth ("20MHz" ... "160MHz",
+// "320MHz-1" and "320MHz-2", the two 320 MHz channelisations; a bare
+// number too) in MHz; 0 for anything else ("Auto", "80+80MHz", junk).
+func widthMHz(s string) int {
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, "320MHz-"); ok && (rest == "1" || rest == "2") {
+		return 320
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(s, "MHz"))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
 // intList reads a TR-181 list of numbers, skipping items that are not.
 func intList(s string) []int {
 	var out []int
@@ -339,7 +354,7 @@ func parseSighting(r *measuredRadio, v map[string]string) (sighting, bool) {
 	if ch == 0 || err != nil {
 		return sighting{}, false
 	}
-	w, _ := strconv.Atoi(strings.TrimSuffix(v["OperatingChannelBandwidth"], "MHz"))
+	w := widthMHz(v["OperatingChannelBandwidth"])
 	util := -1
 	if u, err := strconv.Atoi(v["X_USPMESH_Utilization"]); err == nil {
 		util = u

@@ -305,7 +305,7 @@ func steerRows(a usp.EndpointID, rows map[string]map[string]string, now time.Tim
 		rr := radioRow{name: kv["Name"], bandName: kv["OperatingFrequencyBand"], band: bandOf(kv["OperatingFrequencyBand"]),
 			std: standardOf(kv["OperatingStandards"])}
 		rr.channel, _ = strconv.Atoi(kv["Channel"])
-		rr.width, _ = strconv.Atoi(strings.TrimSuffix(kv["CurrentOperatingChannelBandwidth"], "MHz"))
+		rr.width = widthMHz(kv["CurrentOperatingChannelBandwidth"])
 		if busy, err := strconv.Atoi(rows[p+"Stats."]["X_USPMESH_ChannelBusy"]); err == nil && busy >= 0 {
 			rr.load = float64(busy) / 100
 		}
