@@ -260,7 +260,7 @@ func TestMeshElection(t *testing.T) {
 			t.Errorf("the old leader's return moved leadership: %s term %d, want %s term %d", back, backTerm, newLeader, newTerm)
 		}
 		// The second wall: on every other node, the new leader's Controller
-		// holds the mesh-leader Role and its subscription; the old leader's
+		// holds the mesh-leader Role and its subscriptions; the old leader's
 		// holds the read-only mesh Role and no subscription.
 		err := waitFor(meshBound, func() error {
 			for _, i := range all {
@@ -273,7 +273,10 @@ func TestMeshElection(t *testing.T) {
 					return err
 				}
 				nl, ol := cs[controllerOf(newLeader)], cs[controllerOf(leader)]
-				if !slices.Equal(nl.Roles, []string{"MeshLeader"}) || len(nl.Subscriptions) != 1 {
+				// Its term's two: radio channels and switch completions.
+				subs := slices.Sorted(slices.Values(nl.Subscriptions))
+				want := []string{fmt.Sprintf("mesh-leader-t%d", newTerm), fmt.Sprintf("mesh-leader-t%d-ops", newTerm)}
+				if !slices.Equal(nl.Roles, []string{"MeshLeader"}) || !slices.Equal(subs, want) {
 					return fmt.Errorf("node %d: new leader's Controller %+v", i, nl)
 				}
 				if !slices.Equal(ol.Roles, []string{"MeshPeer"}) || len(ol.Subscriptions) != 0 {
