@@ -122,6 +122,15 @@ func (l *Loop) operateWait(ctx context.Context, a usp.EndpointID, cmd string, ar
 	if req == "" {
 		return "", nil // completed synchronously
 	}
+	// A completion that is there wins over a timer that fired with it.
+	arrived := func() (*uspmsg.Notify_OperationComplete, bool) {
+		select {
+		case oc := <-done:
+			return oc, true
+		default:
+			return nil, false
+		}
+	}
 	for {
 		select {
 		case oc := <-done:
@@ -129,6 +138,9 @@ func (l *Loop) operateWait(ctx context.Context, a usp.EndpointID, cmd string, ar
 		case <-ctx.Done():
 			return req, fmt.Errorf("%s on %s: %w", cmd, a, context.Cause(ctx))
 		case <-l.clk.After(l.cfg.PollInterval):
+		}
+		if oc, ok := arrived(); ok {
+			return req, completion(cmd, oc)
 		}
 		r, err := l.cfg.Agents.Get(ctx, a, 1, req)
 		if err != nil {
@@ -147,6 +159,9 @@ func (l *Loop) operateWait(ctx context.Context, a usp.EndpointID, cmd string, ar
 				return req, completion(cmd, oc)
 			case <-ctx.Done():
 			case <-l.clk.After(l.cfg.PollInterval):
+			}
+			if oc, ok := arrived(); ok {
+				return req, completion(cmd, oc)
 			}
 			return req, nil
 		}

@@ -526,6 +526,7 @@ func (m *fakeMesh) Subscribe(ctx context.Context, to usp.EndpointID, s usp.Subsc
 		return "", "", &usp.ResponseError{Code: usp.ErrDuplicateKey, Msg: "ID " + s.ID + " exists"}
 	}
 	a.subs[s.ID] = true
+	m.note.broadcast() // tests wait for the subscription itself, not its request
 	return "Device.LocalAgent.Subscription.1.", s.ID, nil
 }
 

@@ -307,7 +307,20 @@ func TestAsyncFailureSaysWhy(t *testing.T) {
 	home := crowdedHome()
 	home[1].fail = map[string][2]int{"wl0": {failAsync, 1}}
 	h := start(t, cfg, home...)
-	h.firstRound(cfg)
+	// The term's first keep-alives subscribe to the completions; the
+	// round starts once they have (before, the leader can only verify).
+	h.setTerm(1, true)
+	waitFor(t, &h.mesh.note, "the completion subscriptions", func() bool {
+		h.mesh.mu.Lock()
+		defer h.mesh.mu.Unlock()
+		for _, a := range home {
+			if !a.subs[opsSubscriptionID(1)] {
+				return false
+			}
+		}
+		return true
+	})
+	h.clk.Advance(cfg.FirstPlan)
 	h.waitRounds("the round's end", 2)
 	h.stop()
 	last := h.rep.plans[len(h.rep.plans)-1]
