@@ -16,17 +16,14 @@ import (
 // station already is.
 
 // backhauls sets p's BackhaulOf links from the radios' uplinks. byBSSID
-// maps the mesh's BSSIDs to their radios. A radio whose uplink is no
+// maps the mesh's BSSIDs to their radios' IDs, index those IDs to their
+// place in p.Radios (and radios). A radio whose uplink is no
 // measured mesh radio keeps its channel and its power (its Input's
 // BackhaulOf is then the uplink's BSSID). A link is left out when the uplink is on another
 // band, or when the two radios share no allowed channel and width (a
 // Controller pinned one of them elsewhere): planning them together
 // would fail every round.
-func backhauls(p *wifiopt.Problem, radios []*measuredRadio, byBSSID map[string]string, inputs []Input) {
-	index := map[string]int{}
-	for i := range p.Radios {
-		index[p.Radios[i].ID] = i
-	}
+func backhauls(p *wifiopt.Problem, radios []*measuredRadio, byBSSID map[string]string, index map[string]int, inputs []Input) {
 	for i, r := range radios {
 		if r.uplink == "" {
 			continue

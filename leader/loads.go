@@ -120,7 +120,7 @@ func (ms *measurement) build() (*wifiopt.Problem, []Input) {
 			byBSSID[b] = r.id()
 		}
 	}
-	backhauls(p, ms.radios, byBSSID, inputs)
+	backhauls(p, ms.radios, byBSSID, byID, inputs)
 	mesh := map[string][]heardMesh{} // by hearing radio
 	foreign := map[string][]int{}    // indexes into p.Foreign, by hearing radio
 	advertised := map[int]bool{}     // p.Foreign indexes with a BSS Load
