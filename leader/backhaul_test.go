@@ -89,7 +89,12 @@ func TestUplinkMbps(t *testing.T) {
 		{"02:00:00:00:0A:00", "2000000", "-60", 0, 2000},
 		{"02:00:00:00:0A:00", "", "-60", 0, atLevel},
 		{"", "900000", "-60", 0.25, 0},
-		{"02:00:00:00:0A:00", "0", "0", 0.25, 0},
+		{"02:00:00:00:0A:00", "0", "0", 0.25, 0}, // associated, nothing measured yet: unknown
+		// Below the standard's sensitivity with no rate reported: the
+		// link is associated, so it carries the basic rate, not "no limit".
+		{"02:00:00:00:0A:00", "0", "-92", 0, minUplinkMbps},
+		{"02:00:00:00:0A:00", "", "-92", 0.5, minUplinkMbps / 2},
+		{"02:00:00:00:0A:00", "300", "", 0, minUplinkMbps},
 		{"02:00:00:00:0A:00", "fast", "loud", 0.25, 0},
 	} {
 		kv := map[string]string{"X_USPMESH_UplinkBSSID": tc.bssid, "X_USPMESH_UplinkRate": tc.rate, "X_USPMESH_UplinkSignalStrength": tc.dbm}

@@ -260,26 +260,38 @@ func (l *Loop) execSteer(ctx context.Context, term uint64, act steer.Action, fro
 	return ev
 }
 
+// minUplinkMbps is the least an associated wireless backhaul is priced
+// at: the 1 Mb/s basic rate an idle link reports.
+const minUplinkMbps = 1.0
+
 // uplinkMbps is what a radio's wireless backhaul carries (steer.BSS's
 // BackhaulMbps): the uplink's PHY rate times the airtime its channel
 // leaves (busy is the channel's busy share, at least 2 % left). The rate
 // is the larger of the one the radio reports (X_USPMESH_UplinkRate, that
 // of the last frames sent, a basic rate on an idle link) and the one its
 // level sustains (X_USPMESH_UplinkSignalStrength, at the radio's
-// standard and width, two streams). 0 when the radio has no uplink or
-// neither figure.
+// standard and width, two streams), and at least minUplinkMbps once
+// either figure is known: an associated link below the standard's
+// sensitivity still carries frames, and 0 would read as a wired backhaul
+// without limit. 0 when the radio has no uplink or neither figure.
 func uplinkMbps(kv map[string]string, std steer.Standard, width int, busy float64) float64 {
 	if kv["X_USPMESH_UplinkBSSID"] == "" {
 		return 0
 	}
-	mbps := 0.0
+	mbps, known := 0.0, false
 	if kbps, err := strconv.Atoi(kv["X_USPMESH_UplinkRate"]); err == nil && kbps > 0 {
-		mbps = float64(kbps) / 1000
+		mbps, known = float64(kbps)/1000, true
 	}
-	if dbm, err := strconv.Atoi(kv["X_USPMESH_UplinkSignalStrength"]); err == nil && dbm < 0 && std != 0 {
-		mbps = max(mbps, steer.PHYRate(std, max(width, 20), 2, float64(dbm)))
+	if dbm, err := strconv.Atoi(kv["X_USPMESH_UplinkSignalStrength"]); err == nil && dbm < 0 {
+		known = true
+		if std != 0 {
+			mbps = max(mbps, steer.PHYRate(std, max(width, 20), 2, float64(dbm)))
+		}
 	}
-	return mbps * min(max(1-busy, 0.02), 1)
+	if !known {
+		return 0
+	}
+	return max(mbps, minUplinkMbps) * min(max(1-busy, 0.02), 1)
 }
 
 // steerRows maps one Agent's radio, SSID and access point rows onto the
