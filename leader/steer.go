@@ -75,6 +75,10 @@ type SteerEvent struct {
 	Outcome   string
 	BTMStatus int // the station's BTM status, -1 when none
 	Message   string
+	// CurrentMbps and ExpectedMbps are the policy's estimates of the
+	// client's throughput at From and at To (steer.Action), which made
+	// the move worth it.
+	CurrentMbps, ExpectedMbps float64
 }
 
 // SteerReporter records executed steering actions; the node implements
@@ -210,7 +214,8 @@ func (l *Loop) steerRound(ctx context.Context, term uint64, lead *uint64) error 
 // execSteer runs one action's command on the client's current Agent.
 func (l *Loop) execSteer(ctx context.Context, term uint64, act steer.Action, from steerBSS, byBSSID map[string]steerBSS) SteerEvent {
 	ev := SteerEvent{Time: l.clk.Now(), Term: term, Station: act.Client, From: act.From, To: act.To,
-		FromAgent: usp.EndpointID(from.Node), Method: act.Method.String(), Reason: act.Reason.String(), BTMStatus: -1}
+		FromAgent: usp.EndpointID(from.Node), Method: act.Method.String(), Reason: act.Reason.String(), BTMStatus: -1,
+		CurrentMbps: act.CurrentMbps, ExpectedMbps: act.ExpectedMbps}
 	timeout := cmp.Or(l.cfg.Steering.CommandTimeout, DefaultSteerCommandTimeout)
 	cctx, cancel := withTimeout(ctx, l.clk, timeout)
 	defer cancel()

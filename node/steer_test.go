@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"path/filepath"
 	"slices"
@@ -233,7 +234,7 @@ func TestSteerBudget(t *testing.T) {
 
 // TestSteeringHistory: Device.X_USPMESH_Mesh.Steering. counts the
 // actions the node led by outcome and keeps the latest steerActionRows
-// in Action.{i}., the oldest deleted.
+// in Action.{i}., the oldest deleted, each with the policy's estimates.
 func TestSteeringHistory(t *testing.T) {
 	n := startNode(t, baseConfig(t), Deps{})
 	outcomes := []string{"Accepted", "Rejected", "NoAnswer", "Refused", "Error"}
@@ -241,7 +242,8 @@ func TestSteeringHistory(t *testing.T) {
 	for i := range total {
 		steerReport{n: n}.Steered(context.Background(), leader.SteerEvent{Time: time.Unix(int64(1e9+i), 0), Term: 3,
 			Station: "02:5e:00:00:00:01", From: "02:00:00:00:00:01", To: "02:00:00:00:00:02", FromAgent: "os::a",
-			Method: "btm", Reason: "throughput", Outcome: outcomes[i%len(outcomes)], BTMStatus: -1})
+			Method: "btm", Reason: "throughput", Outcome: outcomes[i%len(outcomes)], BTMStatus: -1,
+			CurrentMbps: 12.4 + float64(i), ExpectedMbps: 180.6})
 	}
 	for name, want := range map[string]string{"Attempts": "40", "Accepted": "8", "Rejected": "8", "NoAnswer": "8", "Refusals": "8", "Errors": "8"} {
 		if got := get(t, n, "Device.X_USPMESH_Mesh.Steering."+name); got != want {
@@ -255,8 +257,23 @@ func TestSteeringHistory(t *testing.T) {
 			seqs = append(seqs, s)
 		}
 	}
+	for _, kv := range acts {
+		if kv["Seq"] == strconv.Itoa(total) && (kv["CurrentThroughput"] != strconv.Itoa(total-1+12) || kv["ExpectedThroughput"] != "181") {
+			t.Errorf("last action's estimates %s -> %s Mb/s, want %d -> 181", kv["CurrentThroughput"], kv["ExpectedThroughput"], total-1+12)
+		}
+	}
 	slices.Sort(seqs)
 	if len(seqs) != steerActionRows || seqs[0] != total-steerActionRows+1 || seqs[len(seqs)-1] != total {
 		t.Fatalf("Action rows' Seq %v, want %d..%d", seqs, total-steerActionRows+1, total)
+	}
+}
+
+// TestMbpsParam: estimates become unsignedInt values.
+func TestMbpsParam(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", -3: "0", math.NaN(): "0", 0.4: "0", 0.5: "1", 866.7: "867",
+		math.Inf(1): "4294967295", 1e12: "4294967295"} {
+		if got := mbpsParam(v); got != want {
+			t.Errorf("mbpsParam(%v) = %s, want %s", v, got, want)
+		}
 	}
 }

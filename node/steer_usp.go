@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,10 @@ func (n *Node) attachSteering(s *datamodel.Schema) {
 	a.Param("Outcome", value.String).Constraint.Enum = []string{"Accepted", "Rejected", "NoAnswer", "Refused", "Error"}
 	a.Param("BTMStatus", value.Int)
 	a.Param("Message", value.String).MaxLen(256)
+	// The policy's estimates of the client's throughput at From and at
+	// To, Mb/s: why the leader moved it.
+	a.Param("CurrentThroughput", value.UnsignedInt)
+	a.Param("ExpectedThroughput", value.UnsignedInt)
 }
 
 // steerReport records the leader's steering actions in the node's model.
@@ -131,7 +136,8 @@ func (r steerReport) Steered(ctx context.Context, ev leader.SteerEvent) {
 	const table = meshRoot + "Steering.Action."
 	values := map[string]string{"Time": tr106Time(ev.Time), "Term": strconv.FormatUint(ev.Term, 10),
 		"Station": ev.Station, "From": ev.From, "To": ev.To, "Agent": string(ev.FromAgent), "Method": ev.Method,
-		"Reason": ev.Reason, "Outcome": ev.Outcome, "BTMStatus": strconv.Itoa(ev.BTMStatus), "Message": clipUTF8(ev.Message, 256)}
+		"Reason": ev.Reason, "Outcome": ev.Outcome, "BTMStatus": strconv.Itoa(ev.BTMStatus), "Message": clipUTF8(ev.Message, 256),
+		"CurrentThroughput": mbpsParam(ev.CurrentMbps), "ExpectedThroughput": mbpsParam(ev.ExpectedMbps)}
 	if err := upsertRow(ctx, n.model, table, "Seq", strconv.FormatUint(st.seq, 10), values); err != nil {
 		n.log.Warn("steering action row", "err", err)
 		return
@@ -142,6 +148,16 @@ func (r steerReport) Steered(ctx context.Context, ev leader.SteerEvent) {
 			n.log.Warn("steering action rows", "err", err)
 		}
 	}
+}
+
+// mbpsParam is an estimate in Mb/s as an unsignedInt parameter: rounded,
+// 0 for anything not a positive number, capped at the type's
+// maximum.
+func mbpsParam(v float64) string {
+	if !(v > 0) {
+		return "0"
+	}
+	return strconv.FormatUint(uint64(min(math.Round(v), math.MaxUint32)), 10)
 }
 
 // clipUTF8 cuts s to at most max bytes on a character boundary.
