@@ -113,6 +113,7 @@ type steerAction struct {
 	seq                                                 int
 	at                                                  time.Time
 	station, from, to, method, reason, outcome, message string
+	current, expected                                   int // the policy's estimates, Mb/s
 }
 
 // steerActions reads every node's Steering.Action table.
@@ -154,6 +155,10 @@ func steerActions(ctx context.Context, h *Home) ([]steerAction, error) {
 				a.outcome = v
 			case "Message":
 				a.message = v
+			case "CurrentThroughput":
+				a.current, _ = strconv.Atoi(v)
+			case "ExpectedThroughput":
+				a.expected, _ = strconv.Atoi(v)
 			}
 		}
 		for _, a := range rows {
