@@ -51,7 +51,9 @@ type fakeRadio struct {
 	possible []int
 	widths   string // SupportedOperatingChannelBandwidths
 	pinned   bool   // AutoChannelEnable false
-	bssid    string
+	// ownerPower: a Controller fixed its power (X_USPMESH_AutoTransmitPower false)
+	ownerPower bool
+	bssid      string
 	// stats are extra parameters of the radio's Stats. object
 	// (X_USPMESH_Airtime ...); none: the radio reports no survey figures.
 	stats map[string]string
@@ -265,7 +267,8 @@ func (m *fakeMesh) get(a *fakeAgent, p string) (map[string]map[string]string, ui
 			}
 			if r.power > 0 {
 				rows[row]["TransmitPower"] = strconv.Itoa(r.power)
-				rows[row]["TransmitPowerSupported"] = "1,3,6,12,25,50,100"
+				rows[row]["TransmitPowerSupported"] = "-1,1,3,6,12,25,50,100"
+				rows[row]["X_USPMESH_AutoTransmitPower"] = strconv.FormatBool(!r.ownerPower)
 			}
 			rows[row+"Stats."] = map[string]string{"BytesSent": "1000"} // not a row: read with it
 			maps.Copy(rows[row+"Stats."], r.stats)

@@ -59,6 +59,9 @@ type measuredRadio struct {
 	// pinned is AutoChannelEnable false: a Controller manages the radio,
 	// so the plan keeps its channel and its power.
 	pinned bool
+	// ownerPower is X_USPMESH_AutoTransmitPower false: a Controller fixed
+	// the radio's power (the plan keeps it; channels are still planned).
+	ownerPower bool
 	// unavailable are its channels in their DFS non-occupancy period
 	// (X_USPMESH_UnavailableChannels) and refused those the leader holds
 	// away from it after it refused a switch (refusals): both left out of
@@ -300,6 +303,9 @@ func parseRadio(a usp.EndpointID, path string, v, stats map[string]string) *meas
 	r.uplink = strings.ToLower(strings.TrimSpace(v["X_USPMESH_UplinkBSSID"]))
 	if n, err := strconv.Atoi(v["X_USPMESH_UplinkRate"]); err == nil && n > 0 {
 		r.uplinkKbps = n
+	}
+	if auto, err := strconv.ParseBool(v["X_USPMESH_AutoTransmitPower"]); err == nil && !auto {
+		r.ownerPower = true
 	}
 	if v["AutoChannelEnable"] == "false" {
 		// Pinned by a Controller: the plan keeps it where it is.

@@ -20,13 +20,14 @@ import (
 // cannot go down the planner's deepest cut (its lowest supported
 // percentage is above cutPercent(wifiopt.MaxPowerCutDB)), or a
 // Controller pinned it (AutoChannelEnable false: the owner's settings,
-// power included, stand).
+// power included, stand) or fixed its power (TransmitPower written as a
+// percentage, X_USPMESH_AutoTransmitPower false).
 func (r *measuredRadio) powerCut() (cut float64, fixed bool) {
 	if r.power <= 0 {
 		return 0, true
 	}
 	cut = math.Round(-100*math.Log10(float64(r.power)/100)) / 10
-	return cut, r.pinned || r.powerMin > cutPercent(wifiopt.MaxPowerCutDB)
+	return cut, r.pinned || r.ownerPower || r.powerMin > cutPercent(wifiopt.MaxPowerCutDB)
 }
 
 // cutPercent is the TransmitPower percentage of a cut of cut dB: 100, 50,

@@ -128,6 +128,29 @@ func TestWeakestStationKeepsPower(t *testing.T) {
 	}
 }
 
+// TestOwnersPowerKept: a radio whose power a Controller fixed
+// (TransmitPower written as a percentage: X_USPMESH_AutoTransmitPower
+// false) keeps it, in the same home where the others are cut. The
+// leader used to cut it at its next round, overriding the owner.
+func TestOwnersPowerKept(t *testing.T) {
+	cfg := testConfig()
+	home := quietHome()
+	home[1].radios[0].ownerPower, home[1].radios[0].power = true, 50
+	h := startQuiet(t, cfg, 2, home...)
+	h.stop()
+	for _, o := range h.mesh.snapshot() {
+		if o.kind == "operate" && o.to == agentB && o.args["TransmitPower"] != "" && o.args["TransmitPower"] != "50" {
+			t.Errorf("the owner's power was changed: %s %v", o.command, o.args)
+		}
+	}
+	if p := home[1].radios[0].power; p != 50 {
+		t.Errorf("the radio is at %d %%, want the owner's 50 %%", p)
+	}
+	if len(h.mesh.switches()) == 0 {
+		t.Error("no other radio's power was cut")
+	}
+}
+
 // TestPinnedRadioKeepsPower: a radio a Controller pinned
 // (AutoChannelEnable false) keeps its power as well as its channel, in
 // the same home where the others are cut.

@@ -194,6 +194,13 @@ func radio(r *datamodel.ObjectDef) {
 	str(r, "CurrentOperatingChannelBandwidth", 0).Enum(channelBandwidths[:len(channelBandwidths)-1]...).Def("20MHz")
 	r.Param("TransmitPowerSupported", value.Int).List().Range(-1, 100).Def("-1")
 	r.Param("TransmitPower", value.Int).RW().Def("-1").Range(-1, 100)
+	// X_USPMESH_AutoTransmitPower is true while the mesh leader may plan
+	// the radio's power. A Controller that sets TransmitPower to a
+	// percentage, or this parameter to false, fixes the power (the
+	// owner's power stands); TransmitPower -1 (automatic, TR-181's
+	// meaning) or true gives it back. Until the next start, like a pin by
+	// AutoChannelEnable.
+	r.Param("X_USPMESH_AutoTransmitPower", value.Boolean).RW().Def("true")
 	regulatory := str(r, "RegulatoryDomain", 3).RW()
 	regulatory.Constraint.Pattern = mustPattern(`[A-Z][A-Z][ OI]`)
 

@@ -197,7 +197,7 @@ func TestRowsFromRadios(t *testing.T) {
 		"Device.WiFi.Radio.1.PossibleChannels":                              "1,2,3,4,5,6,7,8,9,10,11,12,13",
 		"Device.WiFi.Radio.1.SupportedStandards":                            "b,g,n,ax",
 		"Device.WiFi.Radio.1.TransmitPower":                                 "50",
-		"Device.WiFi.Radio.1.TransmitPowerSupported":                        "4,6,12,25,50,100",
+		"Device.WiFi.Radio.1.TransmitPowerSupported":                        "-1,4,6,12,25,50,100",
 		"Device.WiFi.Radio.2.Name":                                          "phy1",
 		"Device.WiFi.Radio.2.Enable":                                        "true",
 		"Device.WiFi.Radio.2.Status":                                        "Up",
@@ -217,7 +217,7 @@ func TestRowsFromRadios(t *testing.T) {
 		"Device.WiFi.Radio.1.X_USPMESH_UplinkRate":                          "0",
 		"Device.WiFi.Radio.2.AutoChannelSupported":                          "true",
 		"Device.WiFi.Radio.2.TransmitPower":                                 "100",
-		"Device.WiFi.Radio.2.TransmitPowerSupported":                        "1,3,6,12,25,50,100",
+		"Device.WiFi.Radio.2.TransmitPowerSupported":                        "-1,1,3,6,12,25,50,100",
 		"Device.WiFi.Radio.2.Stats.Noise":                                   "-92",
 		"Device.WiFi.SSID.2.Name":                                           "wlan1",
 		"Device.WiFi.SSID.2.SSID":                                           "Home",
@@ -357,7 +357,7 @@ func TestTransmitPowerAndEnable(t *testing.T) {
 	if got := r.powers[0]; got < 16.98 || got > 16.99 {
 		t.Errorf("SetTxPower(%v), want 20 dBm - 3.01 dB", got)
 	}
-	for _, kv := range [][]string{{"TransmitPower", "-1"}, {"Enable", "false"}, {"OperatingFrequencyBand", "2.4GHz"}} {
+	for _, kv := range [][]string{{"TransmitPower", "0"}, {"Enable", "false"}, {"OperatingFrequencyBand", "2.4GHz"}} {
 		if err := f.set(t, "Device.WiFi.Radio.1.", kv...); codeOf(err) != datamodel.CodeInvalidValue {
 			t.Errorf("Set %v: %v, want 7012", kv, err)
 		}

@@ -83,11 +83,14 @@ func TestPowerMapping(t *testing.T) {
 	if got := powerDBm(c, 100); got != 20 {
 		t.Errorf("powerDBm(100%%) = %v, want 20", got)
 	}
-	if got := powerSupported(radio.Capabilities{TxPowerMinDBm: 10, TxPowerMaxDBm: 20}); got != "10,12,25,50,100" {
+	if got := powerSupported(radio.Capabilities{TxPowerMinDBm: 10, TxPowerMaxDBm: 20}); got != "-1,10,12,25,50,100" {
 		t.Errorf("powerSupported(10..20 dBm) = %s", got)
 	}
 	if err := checkPower(c, 0); err == nil {
 		t.Error("checkPower(0%) accepted")
+	}
+	if err := checkPower(c, -1); err != nil {
+		t.Errorf("checkPower(-1, automatic): %v", err)
 	}
 	if err := checkPower(radio.Capabilities{}, 50); err == nil {
 		t.Error("checkPower with an unknown range accepted")

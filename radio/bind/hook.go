@@ -11,15 +11,16 @@ import (
 
 // settings are the values of a Radio row that ask something of the radio.
 type settings struct {
-	channel, width, power, enable string
+	channel, width, power, autoPower, enable string
 }
 
 func settingsOf(get func(string) string) settings {
 	return settings{
-		channel: get("Channel"),
-		width:   get("OperatingChannelBandwidth"),
-		power:   get("TransmitPower"),
-		enable:  get("Enable"),
+		channel:   get("Channel"),
+		width:     get("OperatingChannelBandwidth"),
+		power:     get("TransmitPower"),
+		autoPower: get("X_USPMESH_AutoTransmitPower"),
+		enable:    get("Enable"),
 	}
 }
 
@@ -114,6 +115,9 @@ func checkChange(rr *radioRow, ch *datamodel.ObjectChange) error {
 			}
 		case "AutoChannelEnable":
 			// Read by the mesh leader's planner; nothing to apply here.
+		case "X_USPMESH_AutoTransmitPower":
+			// Read by the mesh leader's planner; applied to the
+			// binding's own guard after the write commits.
 		case "OperatingFrequencyBand":
 			if c.New != string(caps.Band) {
 				return invalid(p, "radio %s operates in the %s band only", rr.info.Name, caps.Band)
@@ -173,6 +177,18 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 	if p.after.width != p.before.width {
 		rr.autoWidth = p.after.width == "Auto"
 	}
+	// The owner fixes the power by writing a percentage or
+	// X_USPMESH_AutoTransmitPower false, and gives it back to the mesh
+	// with -1 or true. Set with the pending change's withdrawal, so that
+	// no refresh in between shows the old flag.
+	wasFixed := rr.powerFixed
+	if p.after.autoPower != p.before.autoPower {
+		auto, _ := strconv.ParseBool(p.after.autoPower)
+		rr.powerFixed = !auto
+	}
+	if p.after.power != p.before.power {
+		rr.powerFixed = p.after.power != "-1"
+	}
 	caps := rr.info.Caps
 	req, move := switchRequest(p, rr.state)
 	busy := move && rr.switching
@@ -193,10 +209,12 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 			log.Warn("channel switch refused", "channel", req.Channel, "width", req.Width, "err", err)
 		}
 	}
-	if p.after.power != p.before.power {
-		percent, _ := strconv.Atoi(p.after.power)
+	if percent, _ := strconv.Atoi(p.after.power); p.after.power != p.before.power && percent != -1 {
 		if err := rr.r.SetTxPower(ctx, powerDBm(caps, percent)); err != nil {
 			log.Warn("set transmit power", "percent", percent, "err", err)
+			b.mu.Lock()
+			rr.powerFixed = wasFixed // the owner's power did not take
+			b.mu.Unlock()
 		}
 	}
 	if p.after.enable != p.before.enable {

@@ -17,10 +17,13 @@ import (
 //	percent = 100 * 10^((dBm - max)/10)    dBm = max + 10*log10(percent/100)
 //
 // The lowest percentage is the one of TxPowerMinDBm, rounded up; below it
-// a write is refused. TransmitPowerSupported lists 100 and its halvings
-// (50, 25, 12, 6, 3, 1) down to that lowest percentage; a write may give
-// any whole percentage in range. -1 (automatic power) is not supported.
-// A radio whose maximum power is unknown (0) reports TransmitPower -1 and
+// a write is refused. TransmitPowerSupported lists -1 and 100 and its
+// halvings (50, 25, 12, 6, 3, 1) down to that lowest percentage. A write
+// may give any whole percentage in range, which fixes the radio's power
+// (X_USPMESH_AutoTransmitPower false: the mesh leader leaves it alone),
+// or -1, which gives the power back to the mesh (automatic) and leaves it
+// as it is. TransmitPower always reads the radio's current power. A
+// radio whose maximum power is unknown (0) reports TransmitPower -1 and
 // refuses writes.
 
 // powerPercent converts dBm to a percentage of full power, 1..100.
@@ -64,9 +67,10 @@ func powerSupported(caps radio.Capabilities) string {
 	if ps[len(ps)-1] != lo {
 		ps = append(ps, lo)
 	}
-	out := make([]string, len(ps))
+	out := make([]string, len(ps)+1)
+	out[0] = "-1"
 	for i, p := range ps {
-		out[len(ps)-1-i] = strconv.Itoa(p)
+		out[len(ps)-i] = strconv.Itoa(p)
 	}
 	return strings.Join(out, ",")
 }
@@ -77,7 +81,7 @@ func checkPower(caps radio.Capabilities, percent int) error {
 	case caps.TxPowerMaxDBm == 0:
 		return fmt.Errorf("this radio does not report its power range")
 	case percent == -1:
-		return fmt.Errorf("automatic transmit power (-1) is not supported")
+		return nil // automatic: the mesh leader plans it
 	case percent < lo || percent > 100:
 		return fmt.Errorf("%d%% is out of range: this radio supports %d..100%% of %.1f dBm", percent, lo, caps.TxPowerMaxDBm)
 	}

@@ -32,6 +32,10 @@ type radioRow struct {
 	pending   *pending    // a Controller's change not yet applied
 	switching bool        // a switch is under way
 	autoWidth bool        // a Controller set OperatingChannelBandwidth "Auto"
+	// powerFixed: a Controller fixed the radio's power
+	// (X_USPMESH_AutoTransmitPower false); X_USPMESH_Switch() leaves
+	// it alone.
+	powerFixed bool
 	// epoch counts changes of pending and switching, so that a refresh
 	// can tell that its read of the channel became stale.
 	epoch uint64
@@ -119,6 +123,7 @@ func staticRadioValues(info radio.Info) params {
 	// setting it false (until the next start).
 	kv.set("AutoChannelSupported", "true")
 	kv.set("AutoChannelEnable", "true")
+	kv.set("X_USPMESH_AutoTransmitPower", "true")
 	kv.set("TransmitPowerSupported", powerSupported(caps))
 	return kv
 }
@@ -184,6 +189,7 @@ func stateValues(rr *radioRow, keepSwitch, keepOther bool) params {
 	if !keepOther {
 		kv.set("Enable", strconv.FormatBool(st.Enabled))
 		kv.set("TransmitPower", strconv.Itoa(powerPercent(caps, st.TxPowerDBm)))
+		kv.set("X_USPMESH_AutoTransmitPower", strconv.FormatBool(!rr.powerFixed))
 	}
 	if !keepSwitch && st.Channel > 0 {
 		kv.set("Channel", strconv.Itoa(st.Channel))

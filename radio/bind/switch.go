@@ -75,7 +75,8 @@ func (b *Binding) endSwitch(ctx context.Context, rr *radioRow) {
 // Term through the Fence (a refusal is 7002, Request denied), checks
 // Channel, Bandwidth and the optional TransmitPower (a percentage, as
 // Radio.{i}.TransmitPower) against the radio (7027), sets the power
-// first (at once; a radio that refuses fails the command, 7022), asks the radio to
+// first (at once; a radio that refuses, or whose power a Controller
+// fixed, fails the command, 7022), asks the radio to
 // switch and completes when the radio reports the result, after the Radio
 // row shows it; a radio that refuses or fails the switch fails the
 // command (7022). A switch to where the radio already operates completes
@@ -120,7 +121,7 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 	// where the row says is not taken for one to where the radio is.
 	b.refresh(ctx, rr, false)
 	b.mu.Lock()
-	caps, cur, busy := rr.info.Caps, rr.state, rr.switching
+	caps, cur, busy, fixed := rr.info.Caps, rr.state, rr.switching, rr.powerFixed
 	b.mu.Unlock()
 	if pe := checkPair(caps, channel, width, cur.Width, "Bandwidth"); pe != nil {
 		return fail(datamodel.CodeInvalidCmdArgs, "%s", pe.Error())
@@ -130,10 +131,17 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 		if err != nil {
 			return fail(datamodel.CodeInvalidCmdArgs, "TransmitPower: %q is not a percentage", s)
 		}
+		if percent < 1 {
+			return fail(datamodel.CodeInvalidCmdArgs, "TransmitPower: %d is not a percentage of full power", percent)
+		}
 		if err := checkPower(caps, percent); err != nil {
 			return fail(datamodel.CodeInvalidCmdArgs, "TransmitPower: %v", err)
 		}
 		if percent != powerPercent(caps, cur.TxPowerDBm) {
+			if fixed {
+				return fail(datamodel.CodeCommandFailure, "TransmitPower: a Controller fixed this radio's power at %d%% (X_USPMESH_AutoTransmitPower false)",
+					powerPercent(caps, cur.TxPowerDBm))
+			}
 			if err := rr.r.SetTxPower(ctx, powerDBm(caps, percent)); err != nil {
 				return fail(datamodel.CodeCommandFailure, "set transmit power to %d%%: %v", percent, err)
 			}

@@ -3,6 +3,7 @@ package bind_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,7 +127,7 @@ func TestSwitchCommandPower(t *testing.T) {
 	r := fiveGHz()
 	f := newFixture(t, bind.Config{}, r)
 	cmd := "Device.WiFi.Radio.1.X_USPMESH_Switch()"
-	for _, bad := range []string{"0", "101", "half"} {
+	for _, bad := range []string{"0", "-1", "101", "half"} {
 		if _, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": bad}); codeOf(err) != datamodel.CodeInvalidCmdArgs {
 			t.Errorf("TransmitPower %q: %v, want 7027", bad, err)
 		}
@@ -154,6 +155,74 @@ func TestSwitchCommandPower(t *testing.T) {
 	if _, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": "25"}); err != nil || len(r.powerCalls()) != 1 {
 		t.Errorf("same power: %v, calls %v", err, r.powerCalls())
 	}
+}
+
+// TestOwnersPower: a Controller that writes TransmitPower as a percentage
+// fixes the radio's power (X_USPMESH_AutoTransmitPower false), and the
+// leader's X_USPMESH_Switch() may then not change it (7022); a write of
+// -1 gives it back to the mesh without changing it, and TransmitPower
+// reads the radio's power again. X_USPMESH_AutoTransmitPower false fixes
+// the power where it is, true gives it back. The binding used to refuse
+// -1, and a Switch overrode the owner's power at the leader's next round.
+func TestOwnersPower(t *testing.T) {
+	r := fiveGHz()
+	f := newFixture(t, bind.Config{}, r)
+	row, cmd := "Device.WiFi.Radio.1.", "Device.WiFi.Radio.1.X_USPMESH_Switch()"
+	auto := func() string { return f.get(t, row+"X_USPMESH_AutoTransmitPower") }
+	if got := auto(); got != "true" {
+		t.Fatalf("X_USPMESH_AutoTransmitPower at start = %s, want true", got)
+	}
+	if err := f.set(t, row, "TransmitPower", "50"); err != nil {
+		t.Fatalf("Set TransmitPower 50: %v", err)
+	}
+	f.waitFor(t, "the owner's power", func() bool { return len(r.powerCalls()) == 1 && auto() == "false" })
+	_, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": "25"})
+	if codeOf(err) != datamodel.CodeCommandFailure || !strings.Contains(err.Error(), "fixed") {
+		t.Errorf("leader's power over the owner's: %v, want 7022", err)
+	}
+	if got := r.powerCalls(); len(got) != 1 {
+		t.Errorf("SetTxPower calls %v, want only the owner's", got)
+	}
+	// The leader may still switch the channel, at the owner's power.
+	if _, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": "50"}); err != nil {
+		t.Errorf("switch at the owner's power: %v", err)
+	}
+	// -1: automatic again; the power stays, and reads as a percentage.
+	if err := f.set(t, row, "TransmitPower", "-1"); err != nil {
+		t.Fatalf("Set TransmitPower -1: %v", err)
+	}
+	f.waitFor(t, "automatic power", func() bool { return auto() == "true" && f.get(t, row+"TransmitPower") == "50" })
+	if got := r.powerCalls(); len(got) != 1 {
+		t.Errorf("SetTxPower calls %v after -1, want none more", got)
+	}
+	if _, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": "25"}); err != nil || len(r.powerCalls()) != 2 {
+		t.Errorf("leader's power after -1: %v, calls %v", err, r.powerCalls())
+	}
+	// The flag itself: false fixes the power where it is, true frees it.
+	if err := f.set(t, row, "X_USPMESH_AutoTransmitPower", "false"); err != nil {
+		t.Fatalf("Set X_USPMESH_AutoTransmitPower false: %v", err)
+	}
+	// The flag applies once the binding has the committed write: until
+	// then a command may still set the power, so each try asks for
+	// another one than the radio has.
+	var held string
+	f.waitFor(t, "the flag", func() bool {
+		held = f.get(t, row+"TransmitPower")
+		want := map[string]string{"25": "100", "100": "25"}[held]
+		_, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": want})
+		return codeOf(err) == datamodel.CodeCommandFailure
+	})
+	if got := f.get(t, row+"TransmitPower"); got != held || auto() != "false" {
+		t.Errorf("TransmitPower %s, X_USPMESH_AutoTransmitPower %s; want %s, false", got, auto(), held)
+	}
+	if err := f.set(t, row, "X_USPMESH_AutoTransmitPower", "true"); err != nil {
+		t.Fatalf("Set X_USPMESH_AutoTransmitPower true: %v", err)
+	}
+	f.waitFor(t, "the flag freed", func() bool {
+		want := map[string]string{"25": "100", "100": "25"}[f.get(t, row+"TransmitPower")]
+		_, err := f.command(t, cmd, map[string]string{"Channel": "36", "Term": "5", "TransmitPower": want})
+		return err == nil
+	})
 }
 
 // TestSwitchToWhereTheRowSaysReadsTheRadio: a switch to the channel the
