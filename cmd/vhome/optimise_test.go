@@ -141,6 +141,12 @@ func TestMeshOptimise(t *testing.T) {
 	if _, err := cl.Set(t.Context(), n1.AgentID, false, setObj(`Device.WiFi.Radio.[Name=="radio0"].`, "AutoChannelEnable", "false")); err != nil {
 		t.Fatal(err)
 	}
+	// And sets ap3's 5 GHz radio to half power: that power must stand
+	// (its channel is still planned).
+	n2, _ := h.Node(2)
+	if _, err := cl.Set(t.Context(), n2.AgentID, false, setObj(`Device.WiFi.Radio.[Name=="radio1"].`, "TransmitPower", "50")); err != nil {
+		t.Fatal(err)
+	}
 	_, term := awaitAgreement(t, h, seq(0, 5))
 	start := airChannels(t, air)
 	t.Logf("start channels %v", start)
@@ -163,6 +169,20 @@ func TestMeshOptimise(t *testing.T) {
 		}
 		if now["ap2/radio0"] != start["ap2/radio0"] {
 			t.Errorf("the pinned radio ap2/radio0 moved: %d → %d", start["ap2/radio0"], now["ap2/radio0"])
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 4*time.Second)
+		owned, err := h.Get(ctx, 2, `Device.WiFi.Radio.[Name=="radio1"].TransmitPower`, `Device.WiFi.Radio.[Name=="radio1"].X_USPMESH_AutoTransmitPower`)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(owned) != 2 {
+			t.Errorf("ap3/radio1's power: %v, want TransmitPower and X_USPMESH_AutoTransmitPower", owned)
+		}
+		for k, v := range owned {
+			if want := map[bool]string{true: "50", false: "false"}[strings.HasSuffix(k, ".TransmitPower")]; v != want {
+				t.Errorf("ap3/radio1 %s = %s, want %s (the owner's power)", k, v, want)
+			}
 		}
 		model, err := modelChannels(h)
 		if err != nil {
