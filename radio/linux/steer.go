@@ -85,14 +85,23 @@ func (r *Radio) RequestTransition(ctx context.Context, req radio.TransitionReque
 		r.steer.token = r.steer.token%255 + 1
 		hr.DialogToken = r.steer.token
 	}
+	// Pending before the request leaves: the station may answer before
+	// hostapd's reply to the command reaches us.
+	prev, hadPrev := r.steer.pending[key]
+	r.steer.pending[key] = pendingBTM{token: hr.DialogToken, sent: time.Now()}
 	r.mu.Unlock()
 	err := r.withHostapd(ctx, func(c *hostapd.Conn) error { return c.RequestTransition(ctx, hr) })
 	if err != nil {
+		r.mu.Lock()
+		if p, ok := r.steer.pending[key]; ok && p.token == hr.DialogToken {
+			delete(r.steer.pending, key)
+			if hadPrev {
+				r.steer.pending[key] = prev
+			}
+		}
+		r.mu.Unlock()
 		return r.opErr("transition", err)
 	}
-	r.mu.Lock()
-	r.steer.pending[key] = pendingBTM{token: hr.DialogToken, sent: time.Now()}
-	r.mu.Unlock()
 	return nil
 }
 

@@ -25,6 +25,9 @@ type fakeHostapd struct {
 	mu       sync.Mutex
 	cmds     []string
 	attached *net.UnixAddr
+	// answerFirst: the station answers a BSS_TM_REQ (accepting) before
+	// hostapd replies to the command, which then comes 200 ms later.
+	answerFirst bool
 }
 
 const fakeSTAReply = "02:00:00:00:02:00\nflags=[AUTH][ASSOC][AUTHORIZED][WMM][HT]\nsupported_rates=82 84 8b 96 0c 12 18 24 30 48 60 6c\nsupp_op_classes=5151737476\next_capab=0000080400000040\n"
@@ -58,7 +61,16 @@ func newFakeHostapd(t *testing.T, dir string) *fakeHostapd {
 			case strings.HasPrefix(cmd, "BSS_TM_REQ "+testSTAMAC.String()), strings.HasPrefix(cmd, "DENY_ACL "):
 				reply = "OK\n"
 			}
+			early := f.answerFirst && f.attached != nil && strings.HasPrefix(cmd, "BSS_TM_REQ "+testSTAMAC.String())
+			if early {
+				_, tok, _ := strings.Cut(cmd, "dialog_token=")
+				tok, _, _ = strings.Cut(tok, " ")
+				f.c.WriteToUnix([]byte("<3>BSS-TM-RESP "+testSTAMAC.String()+" dialog_token="+tok+" status_code=0 target_bssid=02:00:00:00:01:00"), f.attached)
+			}
 			f.mu.Unlock()
+			if early {
+				time.Sleep(200 * time.Millisecond) // the reply after the answer: what made the old backend drop it
+			}
 			c.WriteToUnix([]byte(reply), from)
 		}
 	}()
@@ -97,6 +109,48 @@ func openFakeWithHostapd(t *testing.T) (*Backend, *fakeHostapd) {
 	}
 	t.Cleanup(func() { b.Close() })
 	return b, f
+}
+
+// TestTransitionAnsweredBeforeReply: a station that answers a BSS
+// transition request before hostapd's reply to BSS_TM_REQ reaches the
+// backend (seen on mac80211_hwsim, where the lab's Steering/Roam then
+// timed out) still has its answer delivered. The backend used to record
+// the request as pending only after the reply, and dropped the answer as
+// unsolicited.
+func TestTransitionAnsweredBeforeReply(t *testing.T) {
+	b, f := openFakeWithHostapd(t)
+	r := b.Radio("wlan0")
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	events := r.Events(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for !f.event("<3>AP-ENABLED") {
+		if time.Now().After(deadline) {
+			t.Fatal("the backend never attached to hostapd")
+		}
+		time.Sleep(20 * time.Millisecond) // polling the fake's state, bounded by the deadline
+	}
+	f.mu.Lock()
+	f.answerFirst = true
+	f.mu.Unlock()
+	peer, _ := net.ParseMAC("02:00:00:00:01:00")
+	req := radio.TransitionRequest{Station: testSTAMAC, Candidates: []radio.Candidate{{BSSID: peer, Band: radio.Band5G, Channel: 36, Preference: 200}}}
+	if err := r.RequestTransition(ctx, req); err != nil {
+		t.Fatalf("RequestTransition: %v", err)
+	}
+	for {
+		select {
+		case ev := <-events:
+			if ev.Kind == radio.EventTransitionResponse {
+				if tr := ev.Transition; tr == nil || !tr.Accepted() || tr.DialogToken != 1 {
+					t.Errorf("transition event %+v (%+v)", ev, tr)
+				}
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("the answer that came before hostapd's reply was dropped")
+		}
+	}
 }
 
 func TestSteering(t *testing.T) {
