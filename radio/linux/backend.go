@@ -130,6 +130,13 @@ func openWith(ctx context.Context, cfg Config, c *genetlink.Conn, dial func() (*
 			r.monitor(bctx)
 		}()
 	}
+	if n.mlmeGroup != 0 {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			b.followUplinks(bctx)
+		}()
+	}
 	return b, nil
 }
 

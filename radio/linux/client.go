@@ -17,6 +17,7 @@ type nl struct {
 	c         *genetlink.Conn
 	family    genetlink.Family
 	scanGroup uint32
+	mlmeGroup uint32 // channel switch notifications
 	// dial opens a second socket for scan notifications.
 	dial func() (*genetlink.Conn, error)
 }
@@ -28,8 +29,11 @@ func newNL(c *genetlink.Conn, dial func() (*genetlink.Conn, error)) (*nl, error)
 	}
 	n := &nl{c: c, family: f, dial: dial}
 	for _, g := range f.Groups {
-		if g.Name == "scan" {
+		switch g.Name {
+		case "scan":
 			n.scanGroup = g.ID
+		case "mlme":
+			n.mlmeGroup = g.ID
 		}
 	}
 	return n, nil

@@ -28,5 +28,8 @@
 // the wiphy's channels, sends CHAN_SWITCH with a CSA count and returns; a
 // goroutine waits for AP-CSA-FINISHED (or DFS-CAC-COMPLETED on a channel
 // that needs a channel availability check), confirms the new channel
-// through nl80211 and delivers the result.
+// through nl80211 and delivers the result. A radio that carries the
+// node's wireless backhaul (a station interface on its wiphy) follows its
+// uplink AP's channel switches on its own, from nl80211's "mlme"
+// notifications (follow.go).
 package linux

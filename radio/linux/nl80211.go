@@ -12,35 +12,40 @@ import (
 
 // nl80211 commands and attributes used here (values of linux/nl80211.h).
 const (
-	cmdGetWiphy         = 1
-	cmdSetWiphy         = 2
-	cmdGetInterface     = 5
-	cmdGetStation       = 17
-	cmdGetScan          = 32
-	cmdTriggerScan      = 33
-	cmdNewScanResults   = 34
-	cmdScanAborted      = 35
-	cmdGetSurvey        = 50
-	attrWiphy           = 1
-	attrWiphyName       = 2
-	attrIfindex         = 3
-	attrIfname          = 4
-	attrIftype          = 5
-	attrMAC             = 6
-	attrStaInfo         = 21
-	attrWiphyBands      = 22
-	attrWiphyFreq       = 38
-	attrScanFrequencies = 44
-	attrScanSSIDs       = 45
-	attrBSS             = 47
-	attrSSID            = 52
-	attrSurveyInfo      = 84
-	attrTxPowerSetting  = 97
-	attrTxPowerLevel    = 98
-	attrScanFlags       = 158
-	attrChannelWidth    = 159
-	attrCenterFreq1     = 160
-	attrSplitWiphyDump  = 174
+	cmdGetWiphy       = 1
+	cmdSetWiphy       = 2
+	cmdGetInterface   = 5
+	cmdGetStation     = 17
+	cmdGetScan        = 32
+	cmdTriggerScan    = 33
+	cmdNewScanResults = 34
+	cmdScanAborted    = 35
+	cmdGetSurvey      = 50
+	// cmdChSwitchStartedNotify (NL80211_CMD_CH_SWITCH_STARTED_NOTIFY,
+	// "mlme" group): an interface's channel switch began, on a station
+	// because its AP announced one; the attributes are GET_INTERFACE's
+	// (ifindex, frequency, width, centre).
+	cmdChSwitchStartedNotify = 110
+	attrWiphy                = 1
+	attrWiphyName            = 2
+	attrIfindex              = 3
+	attrIfname               = 4
+	attrIftype               = 5
+	attrMAC                  = 6
+	attrStaInfo              = 21
+	attrWiphyBands           = 22
+	attrWiphyFreq            = 38
+	attrScanFrequencies      = 44
+	attrScanSSIDs            = 45
+	attrBSS                  = 47
+	attrSSID                 = 52
+	attrSurveyInfo           = 84
+	attrTxPowerSetting       = 97
+	attrTxPowerLevel         = 98
+	attrScanFlags            = 158
+	attrChannelWidth         = 159
+	attrCenterFreq1          = 160
+	attrSplitWiphyDump       = 174
 
 	bandAttrFreqs      = 1
 	bandAttrHTCapa     = 4

@@ -130,6 +130,12 @@ func (r *Radio) Switch(ctx context.Context, req radio.SwitchRequest) (<-chan rad
 	if csa <= 0 {
 		csa = r.b.cfg.CSACount
 	}
+	return r.launch(ctx, p, csa)
+}
+
+// launch sends the switch of p to hostapd and waits for its result in a
+// goroutine; the result arrives on the returned channel.
+func (r *Radio) launch(ctx context.Context, p switchPlan, csa int) (<-chan radio.SwitchResult, error) {
 	waiter := make(chan hostapd.Event, 16)
 	r.mu.Lock()
 	if r.switching {
