@@ -145,8 +145,32 @@ const (
 	followRetry    = 300 * time.Millisecond
 )
 
+// followingSwitch is a follow under way: where to, and closed when over.
+type followingSwitch struct {
+	p    switchPlan
+	done chan struct{}
+}
+
 // followSwitch switches r's AP as p says, retrying a failed attempt.
+// While it runs, a Switch to the same channel and width waits for it
+// (the mesh leader asks the follower to go where its uplink went).
 func (r *Radio) followSwitch(ctx context.Context, log *slog.Logger, p switchPlan) {
+	f := &followingSwitch{p: p, done: make(chan struct{})}
+	r.mu.Lock()
+	prev := r.following
+	r.following = f
+	r.mu.Unlock()
+	if prev != nil {
+		<-prev.done // an earlier follow ends first (bounded by its attempts)
+	}
+	defer func() {
+		r.mu.Lock()
+		if r.following == f {
+			r.following = nil
+		}
+		r.mu.Unlock()
+		close(f.done)
+	}()
 	var err error
 	for range followAttempts {
 		var done <-chan radio.SwitchResult

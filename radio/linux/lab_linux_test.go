@@ -189,8 +189,31 @@ func testUplink(t *testing.T, dir, ctrl string, logger *slog.Logger) {
 	if err != nil {
 		t.Fatalf("uplink AP's switch: %v", err)
 	}
+	// The mesh leader then asks the extender to go there too; asked while
+	// the AP follows, that switch is the follow's (before, it was refused:
+	// the station was still on channel 11, or the radio busy).
+	for {
+		r.mu.Lock()
+		f := r.following
+		r.mu.Unlock()
+		if f != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the extender's AP did not start following its uplink")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	joined, err := r.Switch(ctx, radio.SwitchRequest{Channel: 6, Width: 20})
+	if err != nil {
+		t.Fatalf("the leader's switch of the extender while it follows: %v", err)
+	}
 	if res := <-done; res.Err != nil {
 		t.Fatalf("uplink AP's switch: %v", res.Err)
+	}
+	if res := <-joined; res.Err != nil || res.Channel != 6 {
+		t.Errorf("the leader's switch of the extender while it follows: %+v", res)
 	}
 	lost := false
 	for {

@@ -22,6 +22,9 @@ type Radio struct {
 
 	mu        sync.Mutex
 	switching bool
+	// following is the switch by which the AP follows its uplink while it
+	// is under way (follow.go), closed when it ends; nil otherwise.
+	following *followingSwitch
 	subs      map[chan radio.Event]struct{}
 	waiters   map[chan hostapd.Event]struct{}
 	steer     steerState

@@ -118,6 +118,30 @@ func (r *Radio) Switch(ctx context.Context, req radio.SwitchRequest) (<-chan rad
 	if err != nil {
 		return nil, r.opErr("switch", err)
 	}
+	r.mu.Lock()
+	f := r.following
+	r.mu.Unlock()
+	if f != nil && f.p.FreqMHz == p.FreqMHz && f.p.Width == p.Width {
+		// The AP is already following its uplink there: that switch is
+		// this one.
+		out := make(chan radio.SwitchResult, 1)
+		r.b.wg.Add(1)
+		go func() {
+			defer r.b.wg.Done()
+			var err error
+			select {
+			case <-f.done:
+				if err = r.verify(r.b.ctx, p); err != nil {
+					err = r.opErr("switch", err)
+				}
+			case <-r.b.ctx.Done():
+				err = r.opErr("switch", fmt.Errorf("backend closed: %w", r.b.ctx.Err()))
+			}
+			out <- radio.SwitchResult{Channel: p.Channel, Width: p.Width, Err: err}
+			close(out)
+		}()
+		return out, nil
+	}
 	up, upFreq, err := r.uplink(ctx, it)
 	if err != nil {
 		return nil, r.opErr("switch", err)
