@@ -151,27 +151,12 @@ const extenderMAC = "02:5e:00:00:00:0e"
 // ap3 and 9 m from ap2, about 9 dB stronger at ap3, so it joins ap3.
 func extenderHomeFile(t *testing.T, t0 time.Time) string {
 	t.Helper()
-	flat := loadHome(t, "flat.json")
-	base, _ := flat.AP("ap1")
-	home := &sim.Home{Name: "extender", Seed: 13, PathLoss: sim.PathLoss{Exponent: 3.5, FloorLossDB: 40, FloorHeightM: 3},
-		Walls: []sim.Wall{{From: [2]float64{12, -5}, To: [2]float64{12, 5}, LossDB: 18}}}
-	for i, pos := range []sim.Pos{{X: 0, Y: 0}, {X: 24, Y: 14}, {X: 24, Y: 0}} {
-		ap := sim.AP{Node: fmt.Sprintf("ap%d", i+1), Pos: pos}
-		for _, r := range base.Radios {
-			r.Channels = slices.Clone(r.Channels)
-			switch r.Band {
-			case radio.Band2G4:
-				r.Channel = []int{1, 6, 11}[i]
-			case radio.Band5G:
-				r.Channels = []int{36, 40, 44, 48, 149, 153, 157, 161}
-				r.Channel, r.Width = []int{36, 149, 36}[i], 80
-				if i == 2 {
-					r.Uplink = "ap1/radio1"
-				}
-			}
-			ap.Radios = append(ap.Radios, r)
+	home := threeAPHome(t, "extender", 13, [3]sim.Pos{{X: 0, Y: 0}, {X: 24, Y: 14}, {X: 24, Y: 0}})
+	home.Walls = []sim.Wall{{From: [2]float64{12, -5}, To: [2]float64{12, 5}, LossDB: 18}}
+	for i, r := range home.APs[2].Radios {
+		if r.Band == radio.Band5G {
+			home.APs[2].Radios[i].Uplink = "ap1/radio1"
 		}
-		home.APs = append(home.APs, ap)
 	}
 	at := sim.Pos{X: 24, Y: 5}
 	up := at

@@ -72,24 +72,7 @@ func walkTimes(t0 time.Time) (start, cross, end time.Time) {
 //   - the legacy client, walking alike, without 802.11v (with 802.11k).
 func steerHomeFile(t *testing.T, t0 time.Time) string {
 	t.Helper()
-	flat := loadHome(t, "flat.json")
-	base, _ := flat.AP("ap1")
-	home := &sim.Home{Name: "steer", Seed: 11, PathLoss: sim.PathLoss{Exponent: 3.5, FloorLossDB: 40, FloorHeightM: 3}}
-	for i, pos := range []sim.Pos{{X: 0, Y: 0}, {X: 12, Y: 20}, {X: 24, Y: 0}} {
-		ap := sim.AP{Node: fmt.Sprintf("ap%d", i+1), Pos: pos}
-		for _, r := range base.Radios {
-			r.Channels = slices.Clone(r.Channels)
-			switch r.Band {
-			case radio.Band2G4:
-				r.Channel = []int{1, 6, 11}[i]
-			case radio.Band5G:
-				r.Channels = []int{36, 40, 44, 48, 149, 153, 157, 161}
-				r.Channel, r.Width = []int{36, 149, 36}[i], 80
-			}
-			ap.Radios = append(ap.Radios, r)
-		}
-		home.APs = append(home.APs, ap)
-	}
+	home := threeAPHome(t, "steer", 11, [3]sim.Pos{{X: 0, Y: 0}, {X: 12, Y: 20}, {X: 24, Y: 0}})
 	up := func(p sim.Pos) sim.Pos { p.Floor = offFloor; return p }
 	dual := sim.Pos{X: 12, Y: 17}
 	ign, legacy := sim.Pos{X: 1, Y: 1}, sim.Pos{X: 1, Y: -1}
@@ -105,6 +88,33 @@ func steerHomeFile(t *testing.T, t0 time.Time) string {
 			Path: &sim.Path{Waypoints: []sim.Pos{up(legacy), legacy, {X: 20, Y: -1}}, SpeedMPS: 4, PauseS: 3, Start: t0}}},
 	}
 	return writeHomeFile(t, home, "steer.json")
+}
+
+// threeAPHome is a home of three APs at pos with flat.json's radios,
+// path loss exponent 3.5 and no shadowing: 2.4 GHz on channels 1, 6
+// and 11, 5 GHz at 80 MHz on 36, 149 and 36 with the non-DFS channels
+// only (so a plan never silences a radio for a CAC).
+func threeAPHome(t *testing.T, name string, seed int64, pos [3]sim.Pos) *sim.Home {
+	t.Helper()
+	flat := loadHome(t, "flat.json")
+	base, _ := flat.AP("ap1")
+	home := &sim.Home{Name: name, Seed: seed, PathLoss: sim.PathLoss{Exponent: 3.5, FloorLossDB: 40, FloorHeightM: 3}}
+	for i, p := range pos {
+		ap := sim.AP{Node: fmt.Sprintf("ap%d", i+1), Pos: p}
+		for _, r := range base.Radios {
+			r.Channels = slices.Clone(r.Channels)
+			switch r.Band {
+			case radio.Band2G4:
+				r.Channel = []int{1, 6, 11}[i]
+			case radio.Band5G:
+				r.Channels = []int{36, 40, 44, 48, 149, 153, 157, 161}
+				r.Channel, r.Width = []int{36, 149, 36}[i], 80
+			}
+			ap.Radios = append(ap.Radios, r)
+		}
+		home.APs = append(home.APs, ap)
+	}
+	return home
 }
 
 // steerAction is one row of a node's Device.X_USPMESH_Mesh.Steering.Action.

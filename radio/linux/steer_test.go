@@ -88,6 +88,20 @@ func (f *fakeHostapd) event(msg string) bool {
 	return true
 }
 
+// awaitAttached waits until the backend's monitor attached to f (f
+// answers an event), failing t after 5 s; it returns that deadline.
+func awaitAttached(t *testing.T, f *fakeHostapd) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !f.event("<3>AP-ENABLED") {
+		if time.Now().After(deadline) {
+			t.Fatal("the backend never attached to hostapd")
+		}
+		time.Sleep(20 * time.Millisecond) // polling the fake's state, bounded by the deadline
+	}
+	return deadline
+}
+
 func (f *fakeHostapd) commands() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -123,13 +137,7 @@ func TestTransitionAnsweredBeforeReply(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	events := r.Events(ctx)
-	deadline := time.Now().Add(5 * time.Second)
-	for !f.event("<3>AP-ENABLED") {
-		if time.Now().After(deadline) {
-			t.Fatal("the backend never attached to hostapd")
-		}
-		time.Sleep(20 * time.Millisecond) // polling the fake's state, bounded by the deadline
-	}
+	awaitAttached(t, f)
 	f.mu.Lock()
 	f.answerFirst = true
 	f.mu.Unlock()
@@ -188,13 +196,7 @@ func TestSteering(t *testing.T) {
 
 	// Wait for the monitor, then send: junk, a response from a station
 	// never asked, one with the wrong token, then the real answer.
-	deadline := time.Now().Add(5 * time.Second)
-	for !f.event("<3>AP-ENABLED") {
-		if time.Now().After(deadline) {
-			t.Fatal("the backend never attached to hostapd")
-		}
-		time.Sleep(20 * time.Millisecond) // polling the fake's state, bounded by the deadline
-	}
+	deadline := awaitAttached(t, f)
 	for _, msg := range []string{
 		"<3>BSS-TM-RESP not-a-mac status_code=0",
 		"<3>BSS-TM-RESP 02:00:00:00:09:09 dialog_token=1 status_code=0 target_bssid=02:00:00:00:01:00",
