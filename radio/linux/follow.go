@@ -179,8 +179,8 @@ func (r *Radio) followSwitch(ctx context.Context, log *slog.Logger, p switchPlan
 				return
 			}
 		}
-		if r.operatingOn(ctx, p) {
-			return
+		if r.verify(ctx, p) == nil {
+			return // there already (a switch whose result was lost)
 		}
 		select {
 		case <-ctx.Done():
@@ -189,12 +189,4 @@ func (r *Radio) followSwitch(ctx context.Context, log *slog.Logger, p switchPlan
 		}
 	}
 	log.Warn("follow uplink: switch failed", "channel", p.Channel, "width", p.Width, "attempts", followAttempts, "err", err)
-}
-
-// operatingOn tells whether r's AP operates as p says.
-func (r *Radio) operatingOn(ctx context.Context, p switchPlan) bool {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	it, err := r.b.nl.iface(ctx, r.ifindex)
-	return err == nil && it.FreqMHz == p.FreqMHz && (it.Width == 0 || it.Width == p.Width)
 }
