@@ -1,10 +1,15 @@
 package node
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/uspmesh/uspmesh/radio/bind"
 )
+
+// ownerFile keeps what Controllers fixed on the radios (a pinned
+// channel, a fixed power) across restarts; the binding restores it.
+const ownerFile = "radio-owner.json"
 
 // Radio backends a Config may name; cmd/meshd opens the one chosen.
 var radioBackends = []string{"none", "sim", "linux"}
@@ -22,6 +27,7 @@ func (n *Node) newBinding() *bind.Binding {
 		c.StationRefresh, c.SurveySmoothing = 2*time.Second, 250*time.Millisecond
 	}
 	c.Fence = n.fence
+	c.OwnerFile = filepath.Join(n.cfg.StateDir, ownerFile)
 	c.Logger = n.log.With("sub", "wifi")
 	return bind.New(c)
 }

@@ -83,13 +83,14 @@ const historyDir = "history"
 
 // ResetState wipes what a factory reset forgets from a state dir: the
 // data model (settings, Controllers and subscriptions added over USP),
+// the owner's radio settings (pinned channels, fixed powers),
 // the record of configured Controllers, the history (it names the
 // home's clients) and the installed applications (<state dir>/swmod;
 // meshd calls it after the node closed, which stopped them). The identity (the Endpoint ID),
 // the leader-term fence and the election's state stay: a reset device
 // keeps its name and must not accept a stale leader.
 func ResetState(stateDir string) error {
-	for _, f := range []string{"datamodel.json", configuredFile} {
+	for _, f := range []string{"datamodel.json", configuredFile, ownerFile} {
 		if err := os.Remove(filepath.Join(stateDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("factory reset: %w", err)
 		}

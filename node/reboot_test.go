@@ -77,7 +77,7 @@ func TestRebootSaysBoot(t *testing.T) {
 // fence and the election state.
 func TestResetStateKeepsIdentity(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"datamodel.json", configuredFile, identityFile, fenceFile, electionFile} {
+	for _, f := range []string{"datamodel.json", configuredFile, ownerFile, identityFile, fenceFile, electionFile} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("{}"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestResetStateKeepsIdentity(t *testing.T) {
 	if err := ResetState(dir); err != nil {
 		t.Fatal(err)
 	}
-	for f, kept := range map[string]bool{"datamodel.json": false, configuredFile: false, historyDir: false, appsDir: false, identityFile: true, fenceFile: true, electionFile: true} {
+	for f, kept := range map[string]bool{"datamodel.json": false, configuredFile: false, ownerFile: false, historyDir: false, appsDir: false, identityFile: true, fenceFile: true, electionFile: true} {
 		_, err := os.Stat(filepath.Join(dir, f))
 		if (err == nil) != kept {
 			t.Errorf("%s kept: %v, want %v", f, err == nil, kept)

@@ -198,8 +198,8 @@ func radio(r *datamodel.ObjectDef) {
 	// the radio's power. A Controller that sets TransmitPower to a
 	// percentage, or this parameter to false, fixes the power (the
 	// owner's power stands); TransmitPower -1 (automatic, TR-181's
-	// meaning) or true gives it back. Until the next start, like a pin by
-	// AutoChannelEnable.
+	// meaning) or true gives it back. Kept across restarts, like a pin by
+	// AutoChannelEnable (radio/bind's owner file).
 	r.Param("X_USPMESH_AutoTransmitPower", value.Boolean).RW().Def("true")
 	regulatory := str(r, "RegulatoryDomain", 3).RW()
 	regulatory.Constraint.Pattern = mustPattern(`[A-Z][A-Z][ OI]`)

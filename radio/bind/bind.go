@@ -34,6 +34,11 @@
 // change that notifies subscribers). The switch command instead completes
 // only when the radio reports the result, and changes the parameters
 // only then.
+//
+// The owner's settings. A channel a Controller pinned (AutoChannelEnable
+// false) and a power it fixed (TransmitPower as a percentage, or
+// X_USPMESH_AutoTransmitPower false) are kept in Config.OwnerFile and
+// restored at Start, radio and rows alike (owner.go).
 package bind
 
 import (
@@ -41,6 +46,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,6 +114,12 @@ type Config struct {
 	// Logger receives warnings about failed radio reads and refused
 	// radio changes. Nil discards.
 	Logger *slog.Logger
+	// OwnerFile, when set, keeps what Controllers fixed on the radios
+	// (a channel pinned by AutoChannelEnable false, a power fixed by
+	// TransmitPower or X_USPMESH_AutoTransmitPower false) across
+	// restarts: Start restores it (owner.go). Empty: until the next
+	// start only.
+	OwnerFile string
 	// Now is the clock of AssociationTime and of the survey smoothing.
 	// Nil means time.Now.
 	Now func() time.Time
@@ -131,9 +144,13 @@ type Binding struct {
 	seq     uint64               // numbers pending changes
 	started bool
 	closed  bool
-	ctx     context.Context // the binding's run context, set by Start
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	// owner is the owner file's content, by radio name (owner.go);
+	// saveMu serialises its writes.
+	owner  map[string]ownerRadio
+	saveMu sync.Mutex
+	ctx    context.Context // the binding's run context, set by Start
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // New returns a Binding that is not yet bound: give its Hooks to the
@@ -204,12 +221,18 @@ func (b *Binding) Start(ctx context.Context, model *datamodel.Model, radios []ra
 		b.cancel()
 		return fmt.Errorf("bind: create Wi-Fi rows: %w", err)
 	}
+	owner := b.loadOwner()
 	b.mu.Lock()
 	b.radios = rows
+	b.owner = owner
 	for _, rr := range rows {
 		b.byPath[rr.path] = rr
 	}
 	b.mu.Unlock()
+	if len(owner) > 0 {
+		b.log.Info("owner's radio settings restored", "radios", slices.Sorted(maps.Keys(owner)))
+		b.restoreOwner(runCtx, rows)
+	}
 	for _, rr := range rows {
 		b.refresh(ctx, rr, true)
 		b.refreshStations(ctx, rr)

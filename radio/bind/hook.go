@@ -11,16 +11,17 @@ import (
 
 // settings are the values of a Radio row that ask something of the radio.
 type settings struct {
-	channel, width, power, autoPower, enable string
+	channel, width, power, autoPower, autoChannel, enable string
 }
 
 func settingsOf(get func(string) string) settings {
 	return settings{
-		channel:   get("Channel"),
-		width:     get("OperatingChannelBandwidth"),
-		power:     get("TransmitPower"),
-		autoPower: get("X_USPMESH_AutoTransmitPower"),
-		enable:    get("Enable"),
+		channel:     get("Channel"),
+		width:       get("OperatingChannelBandwidth"),
+		power:       get("TransmitPower"),
+		autoPower:   get("X_USPMESH_AutoTransmitPower"),
+		autoChannel: get("AutoChannelEnable"),
+		enable:      get("Enable"),
 	}
 }
 
@@ -114,7 +115,8 @@ func checkChange(rr *radioRow, ch *datamodel.ObjectChange) error {
 				return invalid(p, "the radio backend of %s cannot enable or disable it", rr.info.Name)
 			}
 		case "AutoChannelEnable":
-			// Read by the mesh leader's planner; nothing to apply here.
+			// Read by the mesh leader's planner; kept as the owner's
+			// setting (owner.go) after the write commits.
 		case "X_USPMESH_AutoTransmitPower":
 			// Read by the mesh leader's planner; applied to the
 			// binding's own guard after the write commits.
@@ -181,13 +183,28 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 	// X_USPMESH_AutoTransmitPower false, and gives it back to the mesh
 	// with -1 or true. Set with the pending change's withdrawal, so that
 	// no refresh in between shows the old flag.
-	wasFixed := rr.powerFixed
+	wasFixed, wasPower := rr.powerFixed, rr.fixedPower
+	if p.after.autoChannel != p.before.autoChannel {
+		rr.pinned = p.after.autoChannel == "false"
+	}
+	if rr.pinned {
+		// Where the owner asks; a refresh keeps it to where the radio
+		// is once the switch has ended.
+		rr.pinChannel, _ = strconv.Atoi(p.after.channel)
+		rr.pinWidth = p.after.width
+	}
 	if p.after.autoPower != p.before.autoPower {
 		auto, _ := strconv.ParseBool(p.after.autoPower)
 		rr.powerFixed = !auto
 	}
 	if p.after.power != p.before.power {
 		rr.powerFixed = p.after.power != "-1"
+	}
+	if rr.powerFixed {
+		rr.fixedPower = max(powerPercent(rr.info.Caps, rr.state.TxPowerDBm), 1)
+		if percent, _ := strconv.Atoi(p.after.power); p.after.power != p.before.power && percent > 0 {
+			rr.fixedPower = percent
+		}
 	}
 	caps := rr.info.Caps
 	req, move := switchRequest(p, rr.state)
@@ -213,7 +230,7 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 		if err := rr.r.SetTxPower(ctx, powerDBm(caps, percent)); err != nil {
 			log.Warn("set transmit power", "percent", percent, "err", err)
 			b.mu.Lock()
-			rr.powerFixed = wasFixed // the owner's power did not take
+			rr.powerFixed, rr.fixedPower = wasFixed, wasPower // the owner's power did not take
 			b.mu.Unlock()
 		}
 	}

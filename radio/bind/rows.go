@@ -36,6 +36,15 @@ type radioRow struct {
 	// (X_USPMESH_AutoTransmitPower false); X_USPMESH_Switch() leaves
 	// it alone.
 	powerFixed bool
+	// pinned: a Controller pinned the radio's channel
+	// (AutoChannelEnable false); pinChannel and pinWidth are where
+	// (an OperatingChannelBandwidth value), and fixedPower the fixed
+	// power in percent: the owner's settings of owner.go, kept while
+	// the radio operates there.
+	pinned     bool
+	pinChannel int
+	pinWidth   string
+	fixedPower int
 	// epoch counts changes of pending and switching, so that a refresh
 	// can tell that its read of the channel became stale.
 	epoch uint64
@@ -120,7 +129,7 @@ func staticRadioValues(info radio.Info) params {
 	kv.set("SupportedOperatingChannelBandwidths", widthList(caps.Widths))
 	// The mesh leader chooses channels for the home: a radio takes part
 	// while AutoChannelEnable is true; a Controller pins its channel by
-	// setting it false (until the next start).
+	// setting it false (restored at Start from the owner file, owner.go).
 	kv.set("AutoChannelSupported", "true")
 	kv.set("AutoChannelEnable", "true")
 	kv.set("X_USPMESH_AutoTransmitPower", "true")
@@ -165,6 +174,15 @@ func (b *Binding) refresh(ctx context.Context, rr *radioRow, survey bool) {
 		keepSwitch := rr.switching || rr.pending != nil || rr.epoch != epoch
 		keepOther := rr.pending != nil
 		kv := stateValues(rr, keepSwitch, keepOther)
+		if rr.pinned && !keepSwitch && st.Channel > 0 {
+			rr.pinChannel, rr.pinWidth = st.Channel, widthName(st.Width)
+			if rr.autoWidth || rr.pinWidth == "" {
+				rr.pinWidth = "Auto"
+			}
+		}
+		if rr.powerFixed && !keepOther {
+			rr.fixedPower = max(powerPercent(rr.info.Caps, st.TxPowerDBm), 1)
+		}
 		b.mu.Unlock()
 		if reg != "" {
 			kv.set("RegulatoryDomain", reg)
@@ -176,6 +194,7 @@ func (b *Binding) refresh(ctx context.Context, rr *radioRow, survey bool) {
 	if err != nil {
 		b.log.Warn("write radio state", "radio", rr.info.Name, "err", err)
 	}
+	b.saveOwner()
 }
 
 // stateValues are a Radio row's values from the radio's state, survey and
