@@ -27,6 +27,9 @@ type WalkResult struct {
 	Dropped []int
 	// Wall is the time spent in the judge.
 	Wall time.Duration
+	// Detail is, per policy, its walk slice by slice and client by
+	// client, and its steering actions.
+	Detail map[SteerPolicy]*WalkDetail
 }
 
 // PolicyResult is one policy's figures in one home.
@@ -60,6 +63,7 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 	if err != nil {
 		return nil, err
 	}
+	h = h.atPowers(p)
 	ws, err := h.Walkers(cfg)
 	if err != nil {
 		return nil, err
@@ -151,11 +155,32 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 	if len(kept) == 0 {
 		return nil, fmt.Errorf("wifieval: %s home %d: all %d judged slices dropped: %w", h.Class, h.Seed, len(judged), ErrCrashed)
 	}
-	out := &WalkResult{Policies: map[SteerPolicy]*PolicyResult{}, Slices: nslices, Judged: len(kept), Runs: len(jobs), Dropped: dropped, Wall: wall}
+	out := &WalkResult{Policies: map[SteerPolicy]*PolicyResult{}, Slices: nslices, Judged: len(kept), Runs: len(jobs), Dropped: dropped, Wall: wall,
+		Detail: map[SteerPolicy]*WalkDetail{}}
+	delivered := func(i int, r []int) []float64 { return got[index[key(i, r)]] }
 	for _, pol := range pols {
-		out.Policies[pol] = summariseWalk(tls[pol], kept, func(i int, r []int) []float64 { return got[index[key(i, r)]] })
+		out.Policies[pol] = summariseWalk(tls[pol], kept, delivered)
+		out.Detail[pol] = h.detail(ws, tls[pol], out.Policies[pol], kept, cfg, delivered)
 	}
 	return out, nil
+}
+
+// atPowers is h with its mesh radios at plan p's transmit powers, so that
+// the walk's signals, the policies' measurements and the slices'
+// scenarios all see them; h itself when p has none.
+func (h *Home) atPowers(p Plan) *Home {
+	if len(p.TxPowerDBm) == 0 {
+		return h
+	}
+	c, sc := *h, *h.Scene
+	sc.Radios = slices.Clone(h.Scene.Radios)
+	for i := range sc.Radios {
+		if pw, ok := p.TxPowerDBm[sc.Radios[i].ID]; ok {
+			sc.Radios[i].TxPowerDBm = pw
+		}
+	}
+	c.Scene = &sc
+	return &c
 }
 
 // deliverWalk judges one slice h (plan p) and returns what each client

@@ -160,3 +160,65 @@ func simulatedBackhauls(t *testing.T, h *Home, p Plan) map[string]bool {
 	}
 	return nodes
 }
+
+// TestJudgeWalkDetailAtPlanPowers: the walk runs at the plan's transmit
+// powers (every client hears its radio 10 dB lower when the plan cuts
+// every radio by 10 dB, and the home itself is left as it was), and the
+// detail lists every kept slice client by client with what the judge
+// delivered, consistent with the policy's figures. Before, the walk
+// used the scene's powers whatever the plan, so a plan with powers was
+// judged on signals it did not have.
+func TestJudgeWalkDetailAtPlanPowers(t *testing.T) {
+	h, err := NewHome(House, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lccsPlan(t, h)
+	p.TxPowerDBm = map[string]float64{}
+	full := map[string]float64{}
+	for _, r := range h.Scene.Radios {
+		p.TxPowerDBm[r.ID], full[r.ID] = r.TxPowerDBm-10, r.TxPowerDBm
+	}
+	cfg := WalkConfig{Duration: 2 * time.Minute, Judged: 2}
+	res, err := quarterJudge(t).JudgeWalk(context.Background(), h, p, cfg, []SteerPolicy{NoSteering, MeshSteering}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range h.Scene.Radios {
+		if r.TxPowerDBm != full[r.ID] {
+			t.Fatalf("the home's radio %s changed to %.1f dBm", r.ID, r.TxPowerDBm)
+		}
+	}
+	// The timeline JudgeWalk judged: at the plan's powers, clients
+	// associate otherwise (more of them on 2.4 GHz).
+	fullCfg, tl := noSteeringWalk(t, h.atPowers(p), p, cfg)
+	ws, err := h.Walkers(fullCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Detail[NoSteering]
+	if d == nil || len(d.Slices) != res.Judged || len(d.Clients) != len(h.Clients) || res.Detail[MeshSteering] == nil {
+		t.Fatalf("detail %+v for %d judged slices, %d clients", d, res.Judged, len(h.Clients))
+	}
+	for k, c := range d.Clients {
+		if c.ID != ws[k].ID || math.Abs(c.Mbps-res.Policies[NoSteering].Throughput[k]) > 1e-9 {
+			t.Errorf("client %d: %+v, want %s at %.2f Mb/s", k, c, ws[k].ID, res.Policies[NoSteering].Throughput[k])
+		}
+	}
+	for _, sd := range d.Slices {
+		sl := tl.Slices[sd.Slice]
+		for k, cd := range sd.Clients {
+			r := h.Scene.Radios[sl.Radio[k]]
+			want := full[r.ID] - 10 - h.lossTo(ws[k].ID, sl.At[k], sl.Radio[k])
+			if cd.Radio != r.ID || math.Abs(cd.SignalDBm-want) > 0.06 {
+				t.Errorf("slice %d client %d: %s at %.1f dBm, want %s at %.1f (the plan's power)", sd.Slice, k, cd.Radio, cd.SignalDBm, r.ID, want)
+			}
+			if wantMbps := fullCfg.OfferFactor * Capacity(r.Band, p.Assign[r.ID].Width) / 4; math.Abs(cd.Mbps-wantMbps) > 0.06 {
+				t.Errorf("slice %d client %d: %.1f Mb/s delivered, want %.1f", sd.Slice, k, cd.Mbps, wantMbps)
+			}
+			if cd.BestDBm < cd.SignalDBm {
+				t.Errorf("slice %d client %d: best %.1f dBm below its own %.1f", sd.Slice, k, cd.BestDBm, cd.SignalDBm)
+			}
+		}
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/uspmesh/uspmesh/wifieval"
-	"github.com/uspmesh/uspmesh/wifiopt"
 )
 
 const steerUsage = `wifieval steer: judge client steering by packet-level simulation (ns-3).
@@ -54,7 +53,11 @@ deterministic (same seed, same walks, noise and judge runs), so -reuse takes
 the other policies' figures of the same homes from an earlier -json output,
 where that output ran on the same channel plan and slices (a planner change
 changes every policy's figures).
--seed K -homes 1 judges home K alone.
+-seed K -homes 1 judges home K alone. -plan node or power judges the walks
+on the plan's transmit powers too (the walk's signals, the policies'
+measurements and the judge alike). -detail FILE writes, per home and
+policy, every judged slice client by client (radio, signal, the strongest
+usable radio, delivered Mb/s) and every steering action, as JSON.
 
 Flags:
 `
@@ -68,6 +71,8 @@ type steerConfig struct {
 	walk     wifieval.WalkConfig
 	judge    wifieval.Config
 	json     bool
+	// detail, when set, is the file of the per-slice, per-client detail.
+	detail string
 	// policies are the policies judged; reuse, when set, is an earlier
 	// -json output whose figures stand in for the policies not judged.
 	policies []wifieval.SteerPolicy
@@ -89,19 +94,23 @@ func parseSteer(args []string, stderr io.Writer) (steerConfig, error) {
 	judge := fs.String("judge", def.Binary, "path of the judge binary (make bin/judge)")
 	warmup := fs.Duration("warmup", def.Warmup, "simulated time before measuring, per slice")
 	measure := fs.Duration("measure", def.Measure, "simulated time measured, per slice")
-	plan := fs.String("plan", string(wifieval.Planner), "channel plan of every home: planner, lccs, acs or random")
+	plan := fs.String("plan", string(wifieval.Planner), "plan of every home: planner, power, node, lccs, acs, current or random")
 	duration := fs.Duration("duration", wdef.Duration, "simulated walk")
 	judged := fs.Int("judged", wdef.Judged, "slices judged per walk, evenly spread")
 	asJSON := fs.Bool("json", false, "print JSON instead of the table")
 	policies := fs.String("policies", "none,threshold,mesh", "comma-separated policies to judge")
 	reuse := fs.String("reuse", "", "earlier -json output: figures of the same homes for the policies not judged")
+	detail := fs.String("detail", "", "write every judged slice, client by client, and every steering action to this JSON file")
 	if err := fs.Parse(args); err != nil {
 		return steerConfig{}, err
 	}
 	if fs.NArg() > 0 {
 		return steerConfig{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	cfg := steerConfig{homes: *homes, seed: *seed, parallel: *parallel, method: wifieval.Method(*plan), json: *asJSON, reuse: *reuse}
+	cfg := steerConfig{homes: *homes, seed: *seed, parallel: *parallel, method: wifieval.Method(*plan), json: *asJSON, reuse: *reuse, detail: *detail}
+	if !slices.Contains(wifieval.Methods, cfg.method) {
+		return steerConfig{}, fmt.Errorf("-plan: unknown plan %q (want planner, power, node, lccs, acs, current or random)", *plan)
+	}
 	pols, err := parsePolicies(*policies)
 	if err != nil {
 		return steerConfig{}, err
@@ -194,14 +203,45 @@ type steerHome struct {
 	Plan string `json:"plan"`
 }
 
-// planText is a channel plan as "radio channel/width" items sorted by
-// radio, so that equal plans give equal text.
-func planText(a map[string]wifiopt.Assignment) string {
+// planText is a plan as "radio channel/width" items sorted by radio,
+// each with "@dBm" when the plan sets powers, so that equal plans give
+// equal text.
+func planText(p wifieval.Plan) string {
+	a := p.Assign
 	items := make([]string, 0, len(a))
 	for _, id := range slices.Sorted(maps.Keys(a)) {
-		items = append(items, fmt.Sprintf("%s %d/%d", id, a[id].Channel, a[id].Width))
+		item := fmt.Sprintf("%s %d/%d", id, a[id].Channel, a[id].Width)
+		if pw, ok := p.TxPowerDBm[id]; ok {
+			item += fmt.Sprintf("@%.1f", pw)
+		}
+		items = append(items, item)
 	}
 	return strings.Join(items, ", ")
+}
+
+// steerDetail is one home's -detail output.
+type steerDetail struct {
+	Class    wifieval.Class                                `json:"class"`
+	Seed     uint64                                        `json:"seed"`
+	Plan     string                                        `json:"plan"`
+	Policies map[wifieval.SteerPolicy]*wifieval.WalkDetail `json:"policies"`
+}
+
+// writeDetail writes the -detail file (atomically enough for a study
+// tool: a temporary file renamed).
+func writeDetail(name string, ds []steerDetail) error {
+	b, err := json.MarshalIndent(ds, "", " ")
+	if err != nil {
+		return fmt.Errorf("-detail: %w", err)
+	}
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("-detail: %w", err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return fmt.Errorf("-detail: %w", err)
+	}
+	return nil
 }
 
 func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -220,6 +260,7 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	start := time.Now()
 	var homes []steerHome
+	var details []steerDetail
 	for _, c := range cfg.classes {
 		for k := range cfg.homes {
 			seed := cfg.seed + uint64(k)
@@ -227,15 +268,23 @@ func runSteer(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return err
 			}
-			a, err := wifieval.MakePlan(ctx, h.Problem, cfg.method, seed)
+			plan, err := wifieval.MakeJudgedPlan(ctx, h.Problem, cfg.method, seed)
 			if err != nil {
 				return fmt.Errorf("%s home %d: %s: %w", c, seed, cfg.method, err)
 			}
-			res, err := j.JudgeWalk(ctx, h, wifieval.Plan{Assign: a}, cfg.walk, cfg.policies, cfg.parallel)
+			res, err := j.JudgeWalk(ctx, h, plan, cfg.walk, cfg.policies, cfg.parallel)
 			if err != nil {
 				return err
 			}
-			sh := steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies, Dropped: res.Dropped, Plan: planText(a)}
+			sh := steerHome{Class: c, Seed: seed, Clients: len(h.Clients), Runs: res.Runs, Policies: res.Policies, Dropped: res.Dropped, Plan: planText(plan)}
+			if cfg.detail != "" {
+				details = append(details, steerDetail{Class: c, Seed: seed, Plan: sh.Plan, Policies: res.Detail})
+				// Written after every home, so that a long run can be
+				// studied as it goes.
+				if err := writeDetail(cfg.detail, details); err != nil {
+					return err
+				}
+			}
 			reused := reuseFor(&sh, earlier)
 			homes = append(homes, sh)
 			attrs := []any{"class", c, "home", seed, "clients", len(h.Clients), "runs", res.Runs, "judge", res.Wall.Round(time.Second)}

@@ -20,14 +20,15 @@ func TestSteerHelpAndBadFlags(t *testing.T) {
 		!strings.Contains(errb.String(), "threshold") || !strings.Contains(errb.String(), "-judged") {
 		t.Fatalf("help: %v\n%s", err, errb.String())
 	}
-	for _, args := range [][]string{{"-class", "castle"}, {"-homes", "0"}, {"-judged", "0"}, {"extra"}, {"-judge", "/nonexistent/judge"}} {
+	for _, args := range [][]string{{"-class", "castle"}, {"-homes", "0"}, {"-judged", "0"}, {"-plan", "best"}, {"extra"}, {"-judge", "/nonexistent/judge"}} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), append([]string{"steer"}, args...), &out, &errb); err == nil {
 			t.Errorf("steer %q: no error", args)
 		}
 	}
-	cfg, err := parseSteer([]string{"-class", "house", "-duration", "10m", "-judged", "4"}, &errb)
-	if err != nil || len(cfg.classes) != 1 || cfg.walk.Duration != 10*time.Minute || cfg.walk.Judged != 4 || cfg.judge.Offered != 1 {
+	cfg, err := parseSteer([]string{"-class", "house", "-duration", "10m", "-judged", "4", "-plan", "node", "-detail", "d.json"}, &errb)
+	if err != nil || len(cfg.classes) != 1 || cfg.walk.Duration != 10*time.Minute || cfg.walk.Judged != 4 || cfg.judge.Offered != 1 ||
+		cfg.method != wifieval.NodeMethod || cfg.detail != "d.json" {
 		t.Fatalf("parse: %v, %+v", err, cfg)
 	}
 }
@@ -63,9 +64,15 @@ func TestSteerTable(t *testing.T) {
 // were once reused from a run on an older plan: threshold was 30.4 Mb/s
 // there and 68.0 on the plan the mesh policy had run on.
 func TestReuseSameSlices(t *testing.T) {
-	plan := planText(map[string]wifiopt.Assignment{"ap01-5g": {Channel: 36, Width: 80}, "ap00-5g": {Channel: 149, Width: 80}})
+	a := map[string]wifiopt.Assignment{"ap01-5g": {Channel: 36, Width: 80}, "ap00-5g": {Channel: 149, Width: 80}}
+	plan := planText(wifieval.Plan{Assign: a})
 	if plan != "ap00-5g 149/80, ap01-5g 36/80" {
 		t.Errorf("planText %q", plan)
+	}
+	// A plan with powers is another plan: the same channels at other
+	// powers do not compare.
+	if got := planText(wifieval.Plan{Assign: a, TxPowerDBm: map[string]float64{"ap00-5g": 17, "ap01-5g": 23}}); got != "ap00-5g 149/80@17.0, ap01-5g 36/80@23.0" {
+		t.Errorf("planText with powers %q", got)
 	}
 	mesh := map[wifieval.SteerPolicy]*wifieval.PolicyResult{wifieval.MeshSteering: {P10: 3}}
 	earlier := []steerHome{{Class: wifieval.House, Seed: 1, Plan: plan, Policies: map[wifieval.SteerPolicy]*wifieval.PolicyResult{
