@@ -1,12 +1,15 @@
 package bind_test
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/radio/bind"
 )
 
@@ -153,4 +156,58 @@ func FuzzDecodeOwner(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPinnedRadioRefusesLeader: once a Controller has pinned a radio
+// (AutoChannelEnable false), the leader's X_USPMESH_Switch() may not move
+// it (7022, nothing asked of the radio); a switch to where it is, with a
+// power, still passes. Before, a leader that had read the radio before
+// the pin moved it away from the owner's channel at its next round.
+func TestPinnedRadioRefusesLeader(t *testing.T) {
+	r := fiveGHz()
+	file := filepath.Join(t.TempDir(), "radio-owner.json")
+	f := newFixture(t, bind.Config{OwnerFile: file}, r)
+	row, cmd := "Device.WiFi.Radio.1.", "Device.WiFi.Radio.1.X_USPMESH_Switch()"
+	if err := f.set(t, row, "AutoChannelEnable", "false"); err != nil {
+		t.Fatalf("pin: %v", err)
+	}
+	// The pin applies once the binding has the committed write, and is
+	// then saved.
+	f.waitFor(t, "the pin", func() bool {
+		b, _ := os.ReadFile(file)
+		return strings.Contains(string(b), `"pinned": true`)
+	})
+	for _, in := range []map[string]string{
+		{"Channel": "44", "Term": "5"},
+		{"Channel": "36", "Bandwidth": "20MHz", "Term": "5"},
+	} {
+		n := len(r.switchCalls())
+		done := make(chan error, 1)
+		go func() {
+			_, err := f.command(t, cmd, in)
+			done <- err
+		}()
+		var err error
+		f.waitFor(t, "the leader's switch to end or reach the radio", func() bool {
+			select {
+			case err = <-done:
+				return true
+			default:
+				return len(r.switchCalls()) > n
+			}
+		})
+		if got := r.switchCalls(); len(got) > n {
+			t.Errorf("the radio was asked %+v", got[n:])
+			r.complete(nil)
+			err = <-done
+		}
+		if codeOf(err) != datamodel.CodeCommandFailure || !strings.Contains(err.Error(), "pinned") {
+			t.Errorf("leader's switch %v on a pinned radio: %v, want 7022", in, err)
+		}
+	}
+	st, _ := r.State(context.Background())
+	in := map[string]string{"Channel": strconv.Itoa(st.Channel), "Term": "5", "TransmitPower": "50"}
+	if _, err := f.command(t, cmd, in); err != nil {
+		t.Errorf("switch to where the pinned radio is: %v", err)
+	}
 }

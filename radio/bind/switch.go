@@ -80,7 +80,9 @@ func (b *Binding) endSwitch(ctx context.Context, rr *radioRow) {
 // switch and completes when the radio reports the result, after the Radio
 // row shows it; a radio that refuses or fails the switch fails the
 // command (7022). A switch to where the radio already operates completes
-// at once. Cancelling the command stops the wait, not the switch.
+// at once. A radio a Controller pinned (AutoChannelEnable false) refuses
+// to move (7022): a leader that read it before the pin cannot override
+// it. Cancelling the command stops the wait, not the switch.
 func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[string]string) (map[string]string, error) {
 	name := row.Path + tr181.SwitchCommand + "()"
 	fail := func(code uint32, format string, args ...any) (map[string]string, error) {
@@ -121,10 +123,16 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 	// where the row says is not taken for one to where the radio is.
 	b.refresh(ctx, rr, false)
 	b.mu.Lock()
-	caps, cur, busy, fixed := rr.info.Caps, rr.state, rr.switching, rr.powerFixed
+	caps, cur, busy, fixed, pinned := rr.info.Caps, rr.state, rr.switching, rr.powerFixed, rr.pinned
 	b.mu.Unlock()
 	if pe := checkPair(caps, channel, width, cur.Width, "Bandwidth"); pe != nil {
 		return fail(datamodel.CodeInvalidCmdArgs, "%s", pe.Error())
+	}
+	if pinned && (busy || channel != cur.Channel || (width != 0 && width != cur.Width)) {
+		// A leader that read the radio before the owner's pin must not
+		// move it: the owner's channel stands, as its power does.
+		return fail(datamodel.CodeCommandFailure, "a Controller pinned this radio at channel %d/%d MHz (AutoChannelEnable false)",
+			cur.Channel, cur.Width)
 	}
 	if s := in["TransmitPower"]; s != "" {
 		percent, err := strconv.Atoi(s)
