@@ -105,8 +105,33 @@ func TestLab(t *testing.T) {
 	// Last: it replaces the peer's BSS and the contract's station.
 	t.Run("Steering", func(t *testing.T) { testSteering(t, dir, ctrl, ap, peer, sta, stopPeer) })
 	t.Run("Radar", func(t *testing.T) { testRadar(t, dir, ctrl, logger) })
-	t.Run("Uplink", func(t *testing.T) { testUplink(t, dir, ctrl, logger) })
+	t.Run("Uplink", func(t *testing.T) { testUplink(t, dir, ctrl, logger, uplink24) })
+	t.Run("Uplink80MHz", func(t *testing.T) { testUplink(t, dir, ctrl, logger, uplink80) })
 }
+
+// uplinkCase is a backhaul test's band: the hostapd settings of both
+// APs (without channel), the channel they start on, the frequencies the
+// station scans, a switch the extender must refuse (off its uplink's
+// channel), and the uplink AP's move.
+type uplinkCase struct {
+	hostapd string
+	channel int
+	scan    string
+	refused radio.SwitchRequest
+	move    radio.SwitchRequest
+}
+
+var (
+	// 2.4 GHz at 20 MHz: channel 11 to 6.
+	uplink24 = uplinkCase{hostapd: "hw_mode=g\nieee80211n=1\n", channel: 11, scan: "2437 2462",
+		refused: radio.SwitchRequest{Channel: 1, Width: 20, CSACount: 3}, move: radio.SwitchRequest{Channel: 6, Width: 20, CSACount: 5}}
+	// 5 GHz at 80 MHz (a wide backhaul): primary 36 to 44 in the
+	// 36-48 block, the one 80 MHz block without DFS in DE (a DFS block
+	// would need a channel availability check before the move).
+	uplink80 = uplinkCase{hostapd: "hw_mode=a\nieee80211n=1\nieee80211ac=1\nht_capab=[HT40+]\nvht_oper_chwidth=1\nvht_oper_centr_freq_seg0_idx=42\n",
+		channel: 36, scan: "5180 5220",
+		refused: radio.SwitchRequest{Channel: 48, Width: 80, CSACount: 3}, move: radio.SwitchRequest{Channel: 44, Width: 80, CSACount: 5}}
+)
 
 // testUplink: a mesh AP whose radio also carries the node's wireless
 // backhaul, a station interface beside the AP interface on one wiphy,
@@ -117,19 +142,19 @@ func TestLab(t *testing.T) {
 // channel at once, so that the kernel moves the station and the AP
 // together; without it the kernel dropped the station (the AP stayed,
 // and the supplicant could not authenticate on the new channel).
-func testUplink(t *testing.T, dir, ctrl string, logger *slog.Logger) {
+func testUplink(t *testing.T, dir, ctrl string, logger *slog.Logger, uc uplinkCase) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*labTimeout)
 	defer cancel()
 	const rootSSID = "uspmesh-lab-root"
-	startHostapd(t, dir, ctrl, labRootIface, "hw_mode=g\nchannel=11\nieee80211n=1\nssid="+rootSSID+"\n")
-	startHostapd(t, dir, ctrl, labExtIface, "hw_mode=g\nchannel=11\nieee80211n=1\nssid=uspmesh-lab-extender\n")
+	startHostapd(t, dir, ctrl, labRootIface, fmt.Sprintf("%schannel=%d\nssid=%s\n", uc.hostapd, uc.channel, rootSSID))
+	startHostapd(t, dir, ctrl, labExtIface, fmt.Sprintf("%schannel=%d\nssid=uspmesh-lab-extender\n", uc.hostapd, uc.channel))
 	staIface := labExtIface + "sta"
 	if out, err := exec.CommandContext(ctx, "iw", "dev", labExtIface, "interface", "add", staIface, "type", "managed").CombinedOutput(); err != nil {
 		t.Fatalf("iw interface add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("iw", "dev", staIface, "del").Run() })
 	conf := filepath.Join(dir, "backhaul.conf")
-	body := fmt.Sprintf("ctrl_interface=%s\nnetwork={\n\tssid=%q\n\tkey_mgmt=NONE\n\tscan_freq=2437 2462\n}\n", filepath.Join(dir, "wpa_backhaul"), rootSSID)
+	body := fmt.Sprintf("ctrl_interface=%s\nnetwork={\n\tssid=%q\n\tkey_mgmt=NONE\n\tscan_freq=%s\n}\n", filepath.Join(dir, "wpa_backhaul"), rootSSID, uc.scan)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -178,14 +203,17 @@ func testUplink(t *testing.T, dir, ctrl string, logger *slog.Logger) {
 	if rs, err := root.State(ctx); err != nil || rs.Uplink != nil {
 		t.Errorf("the uplink AP itself: Uplink %+v, %v; want none", rs.Uplink, err)
 	}
-	if _, err := r.Switch(ctx, radio.SwitchRequest{Channel: 1, Width: 20, CSACount: 3}); !errors.Is(err, radio.ErrUplink) {
+	if st.Width != uc.move.Width {
+		t.Errorf("the extender's AP operates at %d MHz, want %d", st.Width, uc.move.Width)
+	}
+	if _, err := r.Switch(ctx, uc.refused); !errors.Is(err, radio.ErrUplink) {
 		t.Errorf("switch off the uplink's channel: %v, want ErrUplink", err)
 	}
 
-	// The uplink AP moves to channel 6; the extender's AP follows and its
-	// station associates again.
+	// The uplink AP moves; the extender's AP follows and its station
+	// associates again.
 	t0 := time.Now()
-	done, err := root.Switch(ctx, radio.SwitchRequest{Channel: 6, Width: 20, CSACount: 5})
+	done, err := root.Switch(ctx, uc.move)
 	if err != nil {
 		t.Fatalf("uplink AP's switch: %v", err)
 	}
@@ -205,14 +233,14 @@ func testUplink(t *testing.T, dir, ctrl string, logger *slog.Logger) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	joined, err := r.Switch(ctx, radio.SwitchRequest{Channel: 6, Width: 20})
+	joined, err := r.Switch(ctx, radio.SwitchRequest{Channel: uc.move.Channel, Width: uc.move.Width})
 	if err != nil {
 		t.Fatalf("the leader's switch of the extender while it follows: %v", err)
 	}
 	if res := <-done; res.Err != nil {
 		t.Fatalf("uplink AP's switch: %v", res.Err)
 	}
-	if res := <-joined; res.Err != nil || res.Channel != 6 {
+	if res := <-joined; res.Err != nil || res.Channel != uc.move.Channel {
 		t.Errorf("the leader's switch of the extender while it follows: %+v", res)
 	}
 	lost := false
@@ -221,17 +249,18 @@ func testUplink(t *testing.T, dir, ctrl string, logger *slog.Logger) {
 			t.Fatal(err)
 		}
 		lost = lost || st.Uplink == nil
-		if st.Channel == 6 && st.Up && st.Uplink != nil && st.Uplink.BSSID.String() == rootMAC.String() {
+		if st.Channel == uc.move.Channel && st.Width == uc.move.Width && st.Up && st.Uplink != nil && st.Uplink.BSSID.String() == rootMAC.String() {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("after the uplink's switch to channel 6: AP on channel %d (up %v), uplink %+v", st.Channel, st.Up, st.Uplink)
+			t.Fatalf("after the uplink's switch to channel %d/%d MHz: AP on channel %d/%d MHz (up %v), uplink %+v",
+				uc.move.Channel, uc.move.Width, st.Channel, st.Width, st.Up, st.Uplink)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	t.Logf("the AP followed its uplink to channel 6; station associated again %v after the uplink's switch began (lost on the way: %v)",
-		time.Since(t0).Round(10*time.Millisecond), lost)
+	t.Logf("the AP followed its uplink to channel %d/%d MHz; station associated again %v after the uplink's switch began (lost on the way: %v)",
+		uc.move.Channel, uc.move.Width, time.Since(t0).Round(10*time.Millisecond), lost)
 }
 
 // testWriter sends log lines to t.Log.
