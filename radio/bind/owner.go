@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/radio"
@@ -19,7 +20,8 @@ import (
 // percentage, or X_USPMESH_AutoTransmitPower false); the mesh leader then
 // leaves them alone. The Radio rows are rebuilt from the radios at every
 // start, so with Config.OwnerFile set the binding keeps these settings in
-// that file, by radio name, and restores them at Start: the rows read
+// that file, by radio (its MAC address, which survives a reboot that
+// renames its wiphy), and restores them at Start: the rows read
 // them again and the radio is taken back to the pinned channel and width
 // and the fixed power (a radio restarts on its own configuration, such
 // as hostapd's). A radio absent at a start keeps its entry for when it
@@ -31,7 +33,7 @@ const ownerFormat = "uspmesh-radio-owner/1"
 // ownerDoc is the owner file.
 type ownerDoc struct {
 	Format string                `json:"format"`
-	Radios map[string]ownerRadio `json:"radios"` // by radio.Info.Name
+	Radios map[string]ownerRadio `json:"radios"` // by ownerKey
 }
 
 // ownerRadio is what a Controller fixed on one radio.
@@ -111,6 +113,15 @@ func (b *Binding) loadOwner() map[string]ownerRadio {
 	return saved
 }
 
+// ownerKey names a radio in the owner file: its MAC address, lower
+// case, or "name:" and its name when it reports none.
+func ownerKey(info radio.Info) string {
+	if len(info.MAC) == 6 {
+		return strings.ToLower(info.MAC.String())
+	}
+	return "name:" + info.Name
+}
+
 // ownerOf is what a Controller fixed on rr. The caller holds Binding.mu.
 func ownerOf(rr *radioRow) ownerRadio {
 	return ownerRadio{Pinned: rr.pinned, Channel: rr.pinChannel, Width: rr.pinWidth,
@@ -129,15 +140,15 @@ func (b *Binding) saveOwner() {
 	b.mu.Lock()
 	changed := false
 	for _, rr := range b.radios {
-		o, was := ownerOf(rr), b.owner[rr.info.Name]
+		o, was := ownerOf(rr), b.owner[ownerKey(rr.info)]
 		switch {
 		case !o.Pinned && !o.PowerFixed:
-			if _, ok := b.owner[rr.info.Name]; ok {
-				delete(b.owner, rr.info.Name)
+			if _, ok := b.owner[ownerKey(rr.info)]; ok {
+				delete(b.owner, ownerKey(rr.info))
 				changed = true
 			}
 		case o != was:
-			b.owner[rr.info.Name] = o
+			b.owner[ownerKey(rr.info)] = o
 			changed = true
 		}
 	}
@@ -161,7 +172,7 @@ func (b *Binding) restoreOwner(ctx context.Context, rows []*radioRow) {
 	b.mu.Lock()
 	var todo []*radioRow
 	for _, rr := range rows {
-		o, ok := b.owner[rr.info.Name]
+		o, ok := b.owner[ownerKey(rr.info)]
 		if !ok {
 			continue
 		}

@@ -93,7 +93,7 @@ func TestOwnerFileCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "radio-owner.json")
 	row := "Device.WiFi.Radio.1."
-	for _, bad := range []string{"{", `{"format":"other"}`, `{"format":"uspmesh-radio-owner/1","radios":{"phy1":{"pinned":true,"channel":0,"width":"20MHz"}}}`} {
+	for _, bad := range []string{"{", `{"format":"other"}`, `{"format":"uspmesh-radio-owner/1","radios":{"02:00:00:00:01:00":{"pinned":true,"channel":0,"width":"20MHz"}}}`} {
 		if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -111,10 +111,11 @@ func TestOwnerFileCorrupt(t *testing.T) {
 		f.b.Close()
 	}
 
-	// Channel 120 is disabled on this radio; phy9 is not here.
+	// Channel 120 is disabled on this radio (keyed by its MAC); the
+	// other radio is not here.
 	doc := `{"format":"uspmesh-radio-owner/1","radios":{
-		"phy1":{"pinned":true,"channel":120,"width":"20MHz","power_fixed":true,"power":50},
-		"phy9":{"pinned":true,"channel":6,"width":"20MHz"}}}`
+		"02:00:00:00:01:00":{"pinned":true,"channel":120,"width":"20MHz","power_fixed":true,"power":50},
+		"02:00:00:00:09:00":{"pinned":true,"channel":6,"width":"20MHz"}}}`
 	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestOwnerFileCorrupt(t *testing.T) {
 	f.waitFor(t, "the fixed power kept, the unusable pin dropped", func() bool {
 		b, _ := os.ReadFile(file)
 		s := string(b)
-		return f.get(t, row+"TransmitPower") == "50" && strings.Contains(s, `"phy9"`) && !strings.Contains(s, `"channel": 120`)
+		return f.get(t, row+"TransmitPower") == "50" && strings.Contains(s, `"02:00:00:00:09:00"`) && !strings.Contains(s, `"channel": 120`)
 	})
 }
 
@@ -134,8 +135,8 @@ func TestOwnerFileCorrupt(t *testing.T) {
 // nor asks the radio for a channel it cannot use: the file is restored,
 // set aside, or its unusable entries dropped.
 func FuzzDecodeOwner(f *testing.F) {
-	f.Add([]byte(`{"format":"uspmesh-radio-owner/1","radios":{"phy1":{"pinned":true,"channel":44,"width":"40MHz","power_fixed":true,"power":25}}}`))
-	f.Add([]byte(`{"format":"uspmesh-radio-owner/1","radios":{"phy1":{"power_fixed":true,"power":0}}}`))
+	f.Add([]byte(`{"format":"uspmesh-radio-owner/1","radios":{"02:00:00:00:01:00":{"pinned":true,"channel":44,"width":"40MHz","power_fixed":true,"power":25}}}`))
+	f.Add([]byte(`{"format":"uspmesh-radio-owner/1","radios":{"02:00:00:00:01:00":{"power_fixed":true,"power":0}}}`))
 	f.Add([]byte(`{"format":"uspmesh-radio-owner/1","radios":{"":{"pinned":true,"channel":6,"width":"Auto"}}}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {
