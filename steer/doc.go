@@ -122,14 +122,8 @@
 //
 // Clients without BSS transition support get a Deny action instead: From
 // disassociates them and refuses their association for DenyFor (30 s,
-// usteer's default sta_block_timeout), so they join another BSS. Such a
-// client picks that BSS itself, so the policy assesses only the one it
-// would pick: the strongest it was seen at in a higher band (5 or 6 GHz)
-// at BandUpMinDBm or better, else the strongest of any band it can use.
-// When that BSS does not pass the rules, the client is left alone:
-// refusing it for a better BSS elsewhere would send it where it goes,
-// not there. All other rules apply alike. BSSs marked Closed are never
-// targets.
+// usteer's default sta_block_timeout), so they join another BSS. All
+// other rules apply alike. BSSs marked Closed are never targets.
 //
 // # Bad input and bounds
 //

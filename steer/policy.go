@@ -306,20 +306,10 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 		return Action{}, false
 	}
 	l := r.leave(c, cur, c.Signal.DBm)
-	seen := r.freshest(c)
-	// A refused client picks its next BSS itself: the policy can only
-	// send it where it would go, so that is the one BSS assessed.
-	landing := ""
-	if !c.Caps.BTM {
-		landing = r.landing(seen, bands)
-	}
 	var cands []candidate
-	for _, o := range seen {
+	for _, o := range r.freshest(c) {
 		t := r.bsss[o.id]
 		if t.Closed || !bands.Has(t.Band) || r.pingPong(h, c.BSSID, o.id, c.Signal.DBm) {
-			continue
-		}
-		if !c.Caps.BTM && o.id != landing {
 			continue
 		}
 		m := r.assess(c, l, t, o.DBm)
@@ -354,34 +344,6 @@ func (r *round) decide(c *Client, h *History) (Action, bool) {
 		a.Candidates = append(a.Candidates, k.id)
 	}
 	return a, true
-}
-
-// landing is the BSS a client refused on its own BSS would join by
-// itself, among those seen (other than its own) in bands it can use:
-// the strongest of a higher band (5 or 6 GHz) it hears at BandUpMinDBm
-// or better, else the strongest of any. Clients rank BSSs by signal and
-// most prefer 5 GHz when it is good; a refusal steers no further. A
-// closed BSS is the landing too (it refuses the client, which is then
-// left to roam), so that no refusal is sent toward it.
-func (r *round) landing(seen []seen, bands BandSet) string {
-	best, bestHigh := "", ""
-	var dbm, dbmHigh float64
-	for _, o := range seen {
-		t := r.bsss[o.id]
-		if !bands.Has(t.Band) {
-			continue
-		}
-		if best == "" || o.DBm > dbm {
-			best, dbm = o.id, o.DBm
-		}
-		if t.Band > Band24 && o.DBm >= r.cfg.BandUpMinDBm && (bestHigh == "" || o.DBm > dbmHigh) {
-			bestHigh, dbmHigh = o.id, o.DBm
-		}
-	}
-	if bestHigh != "" {
-		return bestHigh
-	}
-	return best
 }
 
 // seen is a usable observation of a client at another BSS.

@@ -20,12 +20,6 @@ func TestRules(t *testing.T) {
 	staleTarget := phone(apA5, -78, Observation{BSSID: apB5, Signal: Signal{DBm: -60, Age: 16 * time.Second}})
 	twoObs := phone(apA5, -78, Observation{BSSID: apB5, Signal: Signal{DBm: -60, Age: 20 * time.Second}}, obs(apB5, -75))
 
-	// B5 is clearly better, but a refused client would join B24, the
-	// strongest (B5 is below -70 dBm): a refusal would not send it to B5.
-	misfire := phone(apA5, -77, obs(apB5, -71), obs(apB24, -45))
-	misfireLegacy := misfire
-	misfireLegacy.Caps.BTM = false
-
 	busyB := mesh()
 	busyB[2].Load, busyB[2].Clients, busyB[2].Active = 0.9, 8, 6
 	closedB := mesh()
@@ -52,8 +46,6 @@ func TestRules(t *testing.T) {
 		{"band down: 5 GHz at -78 is not very poor", mesh(), phone(apA5, -78, obs(apA24, -50)), "", 0, 0},
 		{"band down: 5 GHz at -84 is", mesh(), phone(apA5, -84, obs(apA24, -60)), apA24, BandDown, Transition},
 		{"legacy client is refused, not asked", mesh(), legacy, apB5, Throughput, Deny},
-		{"BTM client is sent to the better BSS, not the strongest", mesh(), misfire, apB5, Throughput, Transition},
-		{"legacy client would land elsewhere: left alone", mesh(), misfireLegacy, "", 0, 0},
 		{"dwell after association", mesh(), fresh, "", 0, 0},
 		{"stale current signal", mesh(), staleCur, "", 0, 0},
 		{"stale target signal", mesh(), staleTarget, "", 0, 0},
