@@ -144,7 +144,7 @@ type Binding struct {
 	seq     uint64               // numbers pending changes
 	started bool
 	closed  bool
-	// owner is the owner file's content, by radio name (owner.go);
+	// owner is the owner file's content, by ownerKey (owner.go);
 	// saveMu serialises its writes.
 	owner  map[string]ownerRadio
 	saveMu sync.Mutex
