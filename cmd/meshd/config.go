@@ -90,7 +90,7 @@ func newConfigFlags(out io.Writer) *configFlags {
 	f.fs.StringVar(&f.file, "config", "", "JSON config file (flags override it); SIGHUP reloads it")
 	f.fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	type conf = node.Config
-	f.str("state-dir", "state directory: identity, keys, persistent data model (default /var/lib/uspmesh)", func(c *conf) *string { return &c.StateDir })
+	f.str("state-dir", "state directory: identity, keys, persistent data model, the owner's radio settings (default /var/lib/uspmesh)", func(c *conf) *string { return &c.StateDir })
 	f.str("listen", `CoAP listen address (default ":5684", ":5683" with -insecure)`, func(c *conf) *string { return &c.Listen })
 	f.boolean("insecure", "serve plain CoAP without DTLS (labs only)", func(c *conf) *bool { return &c.Insecure })
 	f.str("psk-hex", "DTLS pre-shared key, hex (at least 16 bytes)", func(c *conf) *string { return &c.PSKHex })
