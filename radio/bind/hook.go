@@ -158,7 +158,7 @@ func switchRequest(p *pending, cur radio.State) (req radio.SwitchRequest, move b
 	channel, _ := strconv.Atoi(p.after.channel)
 	width, _ := parseWidth(p.after.width)
 	req = radio.SwitchRequest{Channel: channel, Width: width}
-	return req, channel != cur.Channel || (width != 0 && width != cur.Width)
+	return req, moves(cur, channel, width)
 }
 
 // applyAfterCommit applies the pending change seq of rr to the radio once
@@ -183,7 +183,7 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 	// X_USPMESH_AutoTransmitPower false, and gives it back to the mesh
 	// with -1 or true. Set with the pending change's withdrawal, so that
 	// no refresh in between shows the old flag.
-	wasFixed, wasPower := rr.powerFixed, rr.fixedPower
+	wasFixed := rr.powerFixed
 	if p.after.autoChannel != p.before.autoChannel {
 		rr.pinned = p.after.autoChannel == "false"
 	}
@@ -199,12 +199,6 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 	}
 	if p.after.power != p.before.power {
 		rr.powerFixed = p.after.power != "-1"
-	}
-	if rr.powerFixed {
-		rr.fixedPower = max(powerPercent(rr.info.Caps, rr.state.TxPowerDBm), 1)
-		if percent, _ := strconv.Atoi(p.after.power); p.after.power != p.before.power && percent > 0 {
-			rr.fixedPower = percent
-		}
 	}
 	caps := rr.info.Caps
 	req, move := switchRequest(p, rr.state)
@@ -230,7 +224,7 @@ func (b *Binding) applyAfterCommit(ctx context.Context, m *datamodel.Model, rr *
 		if err := rr.r.SetTxPower(ctx, powerDBm(caps, percent)); err != nil {
 			log.Warn("set transmit power", "percent", percent, "err", err)
 			b.mu.Lock()
-			rr.powerFixed, rr.fixedPower = wasFixed, wasPower // the owner's power did not take
+			rr.powerFixed = wasFixed // the owner's power did not take
 			b.mu.Unlock()
 		}
 	}

@@ -122,10 +122,15 @@ func ownerKey(info radio.Info) string {
 	return "name:" + info.Name
 }
 
-// ownerOf is what a Controller fixed on rr. The caller holds Binding.mu.
+// ownerOf is what a Controller fixed on rr: a fixed power is the one
+// the radio has (its percentage of full power). The caller holds
+// Binding.mu.
 func ownerOf(rr *radioRow) ownerRadio {
-	return ownerRadio{Pinned: rr.pinned, Channel: rr.pinChannel, Width: rr.pinWidth,
-		PowerFixed: rr.powerFixed, Power: rr.fixedPower}
+	o := ownerRadio{Pinned: rr.pinned, Channel: rr.pinChannel, Width: rr.pinWidth, PowerFixed: rr.powerFixed}
+	if o.PowerFixed {
+		o.Power = max(powerPercent(rr.info.Caps, rr.state.TxPowerDBm), 1)
+	}
+	return o
 }
 
 // saveOwner writes the owner file when what the Controllers fixed has
@@ -140,15 +145,16 @@ func (b *Binding) saveOwner() {
 	b.mu.Lock()
 	changed := false
 	for _, rr := range b.radios {
-		o, was := ownerOf(rr), b.owner[ownerKey(rr.info)]
+		key, o := ownerKey(rr.info), ownerOf(rr)
+		was, had := b.owner[key]
 		switch {
 		case !o.Pinned && !o.PowerFixed:
-			if _, ok := b.owner[ownerKey(rr.info)]; ok {
-				delete(b.owner, ownerKey(rr.info))
+			if had {
+				delete(b.owner, key)
 				changed = true
 			}
 		case o != was:
-			b.owner[ownerKey(rr.info)] = o
+			b.owner[key] = o
 			changed = true
 		}
 	}
@@ -169,8 +175,15 @@ func (b *Binding) saveOwner() {
 // radio can no longer do (another board, another regulatory domain) is
 // logged and left to the mesh.
 func (b *Binding) restoreOwner(ctx context.Context, rows []*radioRow) {
+	// What each radio gets back, and its state then, taken under the
+	// lock that guards the rows.
+	type restore struct {
+		rr *radioRow
+		o  ownerRadio
+		st radio.State
+	}
+	var todo []restore
 	b.mu.Lock()
-	var todo []*radioRow
 	for _, rr := range rows {
 		o, ok := b.owner[ownerKey(rr.info)]
 		if !ok {
@@ -192,9 +205,9 @@ func (b *Binding) restoreOwner(ctx context.Context, rows []*radioRow) {
 		}
 		rr.pinned, rr.pinChannel, rr.pinWidth = o.Pinned, o.Channel, o.Width
 		rr.autoWidth = o.Pinned && o.Width == "Auto"
-		rr.powerFixed, rr.fixedPower = o.PowerFixed, o.Power
+		rr.powerFixed = o.PowerFixed
 		if o.Pinned || o.PowerFixed {
-			todo = append(todo, rr)
+			todo = append(todo, restore{rr, o, rr.state})
 		}
 	}
 	b.mu.Unlock()
@@ -202,37 +215,35 @@ func (b *Binding) restoreOwner(ctx context.Context, rows []*radioRow) {
 		return
 	}
 	if err := b.write(ctx, func(w *writer) {
-		for _, rr := range todo {
+		for _, t := range todo {
 			var kv params
-			if rr.pinned {
+			if t.o.Pinned {
 				kv.set("AutoChannelEnable", "false")
-				kv.set("Channel", strconv.Itoa(rr.pinChannel))
-				kv.set("OperatingChannelBandwidth", rr.pinWidth)
+				kv.set("Channel", strconv.Itoa(t.o.Channel))
+				kv.set("OperatingChannelBandwidth", t.o.Width)
 			}
-			kv.set("X_USPMESH_AutoTransmitPower", strconv.FormatBool(!rr.powerFixed))
-			w.update(rr.path, kv)
+			kv.set("X_USPMESH_AutoTransmitPower", strconv.FormatBool(!t.o.PowerFixed))
+			w.update(t.rr.path, kv)
 		}
 	}); err != nil {
 		b.log.Warn("write owner's radio settings", "err", err)
 	}
-	for _, rr := range todo {
+	for _, t := range todo {
+		rr, o, caps := t.rr, t.o, t.rr.info.Caps
 		log := b.log.With("radio", rr.info.Name)
-		if rr.powerFixed && powerPercent(rr.info.Caps, rr.state.TxPowerDBm) != rr.fixedPower {
-			if err := rr.r.SetTxPower(ctx, powerDBm(rr.info.Caps, rr.fixedPower)); err != nil {
-				log.Warn("owner's fixed power not applied", "percent", rr.fixedPower, "err", err)
+		if o.PowerFixed && powerPercent(caps, t.st.TxPowerDBm) != o.Power {
+			if err := rr.r.SetTxPower(ctx, powerDBm(caps, o.Power)); err != nil {
+				log.Warn("owner's fixed power not applied", "percent", o.Power, "err", err)
 			}
 		}
-		if !rr.pinned {
+		width, _ := parseWidth(o.Width)
+		if !o.Pinned || !moves(t.st, o.Channel, width) {
 			continue
 		}
-		width, _ := parseWidth(rr.pinWidth)
-		if rr.state.Channel == rr.pinChannel && (width == 0 || width == rr.state.Width) {
-			continue
-		}
-		if _, err := b.startSwitch(ctx, rr, radio.SwitchRequest{Channel: rr.pinChannel, Width: width}); err != nil {
-			log.Warn("owner's pinned channel not applied", "channel", rr.pinChannel, "width", rr.pinWidth, "err", err)
+		if _, err := b.startSwitch(ctx, rr, radio.SwitchRequest{Channel: o.Channel, Width: width}); err != nil {
+			log.Warn("owner's pinned channel not applied", "channel", o.Channel, "width", o.Width, "err", err)
 		} else {
-			log.Info("radio taken back to the owner's pinned channel", "channel", rr.pinChannel, "width", rr.pinWidth)
+			log.Info("radio taken back to the owner's pinned channel", "channel", o.Channel, "width", o.Width)
 		}
 	}
 }

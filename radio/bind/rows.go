@@ -37,14 +37,13 @@ type radioRow struct {
 	// it alone.
 	powerFixed bool
 	// pinned: a Controller pinned the radio's channel
-	// (AutoChannelEnable false); pinChannel and pinWidth are where
-	// (an OperatingChannelBandwidth value), and fixedPower the fixed
-	// power in percent: the owner's settings of owner.go, kept while
-	// the radio operates there.
+	// (AutoChannelEnable false); pinChannel and pinWidth are where (an
+	// OperatingChannelBandwidth value): the owner's setting of
+	// owner.go, kept to where the radio operates once no switch is
+	// under way, and to where it is going while one is.
 	pinned     bool
 	pinChannel int
 	pinWidth   string
-	fixedPower int
 	// epoch counts changes of pending and switching, so that a refresh
 	// can tell that its read of the channel became stale.
 	epoch uint64
@@ -179,9 +178,6 @@ func (b *Binding) refresh(ctx context.Context, rr *radioRow, survey bool) {
 			if rr.autoWidth || rr.pinWidth == "" {
 				rr.pinWidth = "Auto"
 			}
-		}
-		if rr.powerFixed && !keepOther {
-			rr.fixedPower = max(powerPercent(rr.info.Caps, st.TxPowerDBm), 1)
 		}
 		b.mu.Unlock()
 		if reg != "" {

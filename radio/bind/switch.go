@@ -128,7 +128,7 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 	if pe := checkPair(caps, channel, width, cur.Width, "Bandwidth"); pe != nil {
 		return fail(datamodel.CodeInvalidCmdArgs, "%s", pe.Error())
 	}
-	if pinned && (busy || channel != cur.Channel || (width != 0 && width != cur.Width)) {
+	if pinned && (busy || moves(cur, channel, width)) {
 		// A leader that read the radio before the owner's pin must not
 		// move it: the owner's channel stands, as its power does.
 		return fail(datamodel.CodeCommandFailure, "a Controller pinned this radio at channel %d/%d MHz (AutoChannelEnable false)",
@@ -156,7 +156,7 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 			b.refresh(ctx, rr, false)
 		}
 	}
-	if !busy && channel == cur.Channel && (width == 0 || width == cur.Width) {
+	if !busy && !moves(cur, channel, width) {
 		return switchOutputs(cur.Channel, cur.Width), nil
 	}
 	done, err := b.startSwitch(runCtx, rr, radio.SwitchRequest{Channel: channel, Width: width, CSACount: csa})
@@ -181,6 +181,12 @@ func (b *Binding) switchCommand(ctx context.Context, row datamodel.Row, in map[s
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%s: %w", name, ctx.Err())
 	}
+}
+
+// moves reports whether a switch to channel at width (0: keep the
+// current width) changes where a radio in state cur operates.
+func moves(cur radio.State, channel, width int) bool {
+	return channel != cur.Channel || (width != 0 && width != cur.Width)
 }
 
 func switchOutputs(channel, width int) map[string]string {
