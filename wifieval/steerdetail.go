@@ -2,7 +2,6 @@ package wifieval
 
 import (
 	"math"
-	"time"
 
 	"github.com/uspmesh/uspmesh/steer"
 )
@@ -61,7 +60,7 @@ type ActionDetail struct {
 }
 
 // detail builds tl's WalkDetail over the judged slices kept.
-func (h *Home) detail(ws []Walker, tl *Timeline, pr *PolicyResult, kept []int, cfg WalkConfig,
+func (h *Home) detail(ws []Walker, tl *Timeline, pr *PolicyResult, kept []int,
 	delivered func(slice int, radio []int) []float64) *WalkDetail {
 	d := &WalkDetail{}
 	for k, w := range ws {
@@ -71,7 +70,7 @@ func (h *Home) detail(ws []Walker, tl *Timeline, pr *PolicyResult, kept []int, c
 	for _, i := range kept {
 		sl := tl.Slices[i]
 		got := delivered(i, sl.Radio)
-		sd := SliceDetail{Slice: i, AtS: (time.Duration(i)*cfg.Slice + cfg.Slice/2).Seconds()}
+		sd := SliceDetail{Slice: i, AtS: sl.Mid.Seconds()}
 		for k, w := range ws {
 			at, r := sl.At[k], sl.Radio[k]
 			best, bestDBm := -1, math.Inf(-1)

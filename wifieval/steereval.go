@@ -160,7 +160,7 @@ func (j *Judge) JudgeWalk(ctx context.Context, h *Home, p Plan, cfg WalkConfig, 
 	delivered := func(i int, r []int) []float64 { return got[index[key(i, r)]] }
 	for _, pol := range pols {
 		out.Policies[pol] = summariseWalk(tls[pol], kept, delivered)
-		out.Detail[pol] = h.detail(ws, tls[pol], out.Policies[pol], kept, cfg, delivered)
+		out.Detail[pol] = h.detail(ws, tls[pol], out.Policies[pol], kept, delivered)
 	}
 	return out, nil
 }

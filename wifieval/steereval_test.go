@@ -207,6 +207,9 @@ func TestJudgeWalkDetailAtPlanPowers(t *testing.T) {
 	}
 	for _, sd := range d.Slices {
 		sl := tl.Slices[sd.Slice]
+		if want := (time.Duration(sd.Slice)*fullCfg.Slice + fullCfg.Slice/2).Seconds(); sd.AtS != want {
+			t.Errorf("slice %d at %.1f s, want its middle %.1f s", sd.Slice, sd.AtS, want)
+		}
 		for k, cd := range sd.Clients {
 			r := h.Scene.Radios[sl.Radio[k]]
 			want := full[r.ID] - 10 - h.lossTo(ws[k].ID, sl.At[k], sl.Radio[k])

@@ -84,6 +84,8 @@ type Slice struct {
 	// radio (Problem.Radios) it is associated with in the slice's middle.
 	At    []gen.Point
 	Radio []int
+	// Mid is the slice's middle, from the walk's start.
+	Mid time.Duration
 }
 
 // walkState is one client during the walk.
@@ -193,7 +195,7 @@ func (h *Home) walk(p Plan, ws []Walker, pol SteerPolicy, cfg WalkConfig) (*Time
 
 // snapshot is the slice whose middle is t.
 func (h *Home) snapshot(ws []Walker, st []walkState, t time.Duration) Slice {
-	sl := Slice{At: make([]gen.Point, len(ws)), Radio: make([]int, len(ws))}
+	sl := Slice{At: make([]gen.Point, len(ws)), Radio: make([]int, len(ws)), Mid: t}
 	for k, w := range ws {
 		sl.At[k], sl.Radio[k] = w.Path.At(t), st[k].radio
 	}

@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/uspmesh/uspmesh/datamodel"
 	"github.com/uspmesh/uspmesh/wifieval"
 )
 
@@ -227,18 +228,14 @@ type steerDetail struct {
 	Policies map[wifieval.SteerPolicy]*wifieval.WalkDetail `json:"policies"`
 }
 
-// writeDetail writes the -detail file (atomically enough for a study
-// tool: a temporary file renamed).
+// writeDetail writes the -detail file, atomically (a study of a long
+// run may read it between homes).
 func writeDetail(name string, ds []steerDetail) error {
 	b, err := json.MarshalIndent(ds, "", " ")
 	if err != nil {
 		return fmt.Errorf("-detail: %w", err)
 	}
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("-detail: %w", err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
+	if err := datamodel.WriteFileAtomic(name, b, 0o644); err != nil {
 		return fmt.Errorf("-detail: %w", err)
 	}
 	return nil
